@@ -1,0 +1,109 @@
+// Command nosedive simulates social credit regimes on synthetic populations
+// and measures the harm they do. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitBadInput    = 2
+	exitInterrupted = 130
+)
+
+// usageError marks bad input found by the CLI itself (flags, arguments).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func badInput(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// exitCode maps an error to the process exit code. It is the only place
+// that does so.
+func exitCode(err error) int {
+	var (
+		se scenario.Errors
+		nf *scenario.NotFoundError
+		ue *usageError
+		me *runner.MemoryError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me):
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the CLI with args and returns the exit code; tests call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	switch {
+	case err == nil:
+	case code == exitInterrupted:
+		fmt.Fprintln(stderr, "nosedive: interrupted; no run directory was written")
+	case errors.As(err, new(scenario.Errors)):
+		// Positioned diagnostics, one per line, as editors expect.
+		fmt.Fprintln(stderr, err)
+	default:
+		fmt.Fprintln(stderr, "nosedive:", err)
+	}
+	return code
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "nosedive",
+		Short: "Simulate social credit regimes on synthetic people and measure the harm",
+		Long: `nosedive runs a declarative social credit regime (a scenario file) on a
+synthetic population with a social network, day by day, and writes what
+happened to a run directory of Parquet tables.
+
+nosedive works on synthetic people only: it imports no records of real
+individuals and connects to no camera, payment or enforcement system.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput("%v", err) })
+	root.AddCommand(newRunCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd())
+	return root
+}
+
+// exactArgs is cobra.ExactArgs reporting bad input.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return badInput("%s takes %d argument(s), got %d; see %s --help", cmd.CommandPath(), n, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+type runOptions struct {
+	agents, days, workers int
+	seed                  uint64
+	out                   string
+	sets                  []string
+	ledger                string
+	quiet                 bool
+	maxMemory             string
+}
+
+func newRunCmd() *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO",
+		Short: "Run a scenario (built-in name or YAML file) and write a run directory",
+		Long: `Run a scenario on a synthetic population, day by day, and write
+DIR/<run-id>/ with run.json, daily.parquet, agents.parquet and, unless
+--ledger none, ledger.parquet (see docs/store-format.md). A summary is
+printed at the end. The run directory appears only when complete.`,
+		Example: `  nosedive run xinjiang-pilot
+  nosedive run benchmark --agents 1000000 --days 365 --workers 2
+  nosedive run my-regime.yaml --seed 7 --out /tmp/runs
+  nosedive run xinjiang-pilot --set tiers.caps.0.best=trustworthy   # lift the group cap
+  nosedive run court-blacklist --ledger all --agents 10000`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), o, args[0], cmd.Flags().Changed, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.agents, "agents", 0, "number of synthetic citizens (default: the scenario's run.agents)")
+	f.IntVar(&o.days, "days", 0, "days to simulate (default: the scenario's run.days)")
+	f.Uint64Var(&o.seed, "seed", 0, "random seed (default: the scenario's run.seed)")
+	f.IntVar(&o.workers, "workers", 0, "worker threads (default: all cores); results do not depend on it")
+	f.StringVar(&o.out, "out", "runs", "directory that receives the run directory")
+	f.StringArrayVar(&o.sets, "set", nil, "override a scenario value by dotted path, e.g. --set scoring.rules.alcohol.amount=-10 (repeatable)")
+	f.StringVar(&o.ledger, "ledger", "", "score-change ledger: none, sample:FRACTION or all (default: the scenario's run.ledger)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&o.maxMemory, "max-memory", "", "refuse runs estimated above this size, e.g. 8GiB")
+	return cmd
+}
+
+func runRun(ctx context.Context, o runOptions, name string, changed func(string) bool, stdout, stderr io.Writer) error {
+	sc, err := scenario.Resolve(name, o.sets)
+	if err != nil {
+		return err
+	}
+	spec := runner.Spec{Scenario: sc, Sets: o.sets, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,
+		Workers: o.workers, Ledger: sc.Run.Ledger, OutDir: o.out}
+	if changed("agents") {
+		if o.agents < 2 || o.agents > scenario.MaxAgents {
+			return badInput("--agents must be between 2 and %d, got %d", scenario.MaxAgents, o.agents)
+		}
+		if d := sc.Network.Degree; sc.Network.Model != "none" && o.agents <= d {
+			return badInput("--agents %d is too few for network.degree %d", o.agents, d)
+		}
+		spec.Agents = o.agents
+	}
+	if changed("days") {
+		if o.days < 1 || o.days > scenario.MaxDays {
+			return badInput("--days must be between 1 and %d, got %d", scenario.MaxDays, o.days)
+		}
+		spec.Days = o.days
+	}
+	if changed("seed") {
+		spec.Seed = o.seed
+	}
+	if o.workers < 0 || o.workers > 1024 {
+		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.workers)
+	}
+	if changed("ledger") {
+		if _, err := scenario.ParseLedger(o.ledger); err != nil {
+			return badInput("--ledger: %v", err)
+		}
+		spec.Ledger = o.ledger
+	}
+	if o.maxMemory != "" {
+		b, err := parseBytes(o.maxMemory)
+		if err != nil {
+			return badInput("--max-memory: %v", err)
+		}
+		spec.MaxMemory = b
+	}
+	if !o.quiet {
+		spec.Progress = progress(stderr, spec.Days)
+	}
+	fmt.Fprintf(stderr, "nosedive: running %s: %d agents x %d days, seed %d, %d workers\n",
+		sc.Name, spec.Agents, spec.Days, spec.Seed, workersOf(o.workers))
+	res, err := runner.Execute(ctx, spec)
+	if err != nil {
+		return err
+	}
+	return printSummary(stdout, sc, res)
+}
+
+func workersOf(w int) int {
+	if w <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return w
+}
+
+// progress returns a progress callback: a bar with ETA on a terminal, plain
+// lines every 10% otherwise.
+func progress(w io.Writer, days int) func(int, int) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(days,
+			progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("simulating"),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		return func(d, _ int) { bar.Set(d) }
+	}
+	start := time.Now()
+	step := max(days/10, 1)
+	return func(d, total int) {
+		if d%step == 0 || d == total {
+			el := time.Since(start)
+			eta := time.Duration(float64(el) / float64(d) * float64(total-d))
+			fmt.Fprintf(w, "nosedive: day %d/%d (%.0f%%), elapsed %s, eta %s\n", d, total,
+				100*float64(d)/float64(total), el.Round(time.Millisecond), eta.Round(time.Second))
+		}
+	}
+}
+
+func parseBytes(s string) (uint64, error) {
+	units := []struct {
+		suffix string
+		mult   uint64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			var x float64
+			if _, err := fmt.Sscanf(strings.TrimSuffix(s, u.suffix), "%g", &x); err != nil || x <= 0 {
+				break
+			}
+			return uint64(x * float64(u.mult)), nil
+		}
+	}
+	return 0, fmt.Errorf("expected a size such as 512MiB or 8GiB, got %q", s)
+}
+
+// printSummary prints tier shares and sanction rates per group, events,
+// flags and timings.
+func printSummary(w io.Writer, sc *scenario.Scenario, res *runner.Result) error {
+	m := res.Manifest
+	nm := m.Names
+	last := res.Last
+	fmt.Fprintf(w, "%s: %d agents x %d days, seed %d\n", sc.Name, m.Agents, m.Days, m.Seed)
+	if sc.Description != "" {
+		fmt.Fprintf(w, "%s\n", sc.Description)
+	}
+	fmt.Fprintln(w)
+	// Per group, summed over regions.
+	type agg struct {
+		n, detained, kids int64
+		sum               int64
+		tier, sanc, flag  []int64
+	}
+	groups := make([]agg, len(nm.Groups))
+	total := agg{tier: make([]int64, len(nm.Tiers)), sanc: make([]int64, len(nm.Sanctions)), flag: make([]int64, len(nm.Flags))}
+	for g := range groups {
+		groups[g] = agg{tier: make([]int64, len(nm.Tiers)), sanc: make([]int64, len(nm.Sanctions)), flag: make([]int64, len(nm.Flags))}
+	}
+	add := func(a *agg, c *metrics.Cell) {
+		a.n += c.Agents
+		a.sum += c.ScoreSum
+		a.detained += c.Detained
+		a.kids += c.ChildrenBlocked
+		for k := range c.Tier {
+			a.tier[k] += c.Tier[k]
+		}
+		for k := range c.Sanction {
+			a.sanc[k] += c.Sanction[k]
+		}
+		for k := range c.Flag {
+			a.flag[k] += c.Flag[k]
+		}
+	}
+	for c := range last.Cells {
+		add(&groups[last.Cells[c].Group], &last.Cells[c])
+		add(&total, &last.Cells[c])
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	header := "group\tagents\tmean score\t"
+	for _, t := range nm.Tiers {
+		header += t + "\t"
+	}
+	for _, s := range nm.Sanctions {
+		header += s + "\t"
+	}
+	fmt.Fprintln(tw, header)
+	row := func(name string, a agg) {
+		line := fmt.Sprintf("%s\t%d\t%.1f\t", name, a.n, float64(a.sum)/rule.Scale/float64(max(a.n, 1)))
+		for _, x := range a.tier {
+			line += pct(x, a.n) + "\t"
+		}
+		for _, x := range a.sanc {
+			line += pct(x, a.n) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	for g, name := range nm.Groups {
+		row(name, groups[g])
+	}
+	row("all", total)
+	tw.Flush()
+	fmt.Fprintf(w, "\n(tier and sanction columns: share of the group at day %d)\n\n", m.Days)
+
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "behaviour\tattempted\tdetected\tblocked\t")
+	for b, name := range nm.Behaviours {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", name, res.Totals.Attempted[b], res.Totals.Detected[b], res.Totals.Blocked[b])
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for k, f := range nm.Flags {
+		fmt.Fprintf(w, "flagged %s: %d\n", f, total.flag[k])
+	}
+	if total.detained > 0 {
+		fmt.Fprintf(w, "detained at the end: %d (%s)\n", total.detained, pct(total.detained, total.n))
+	}
+	if total.kids > 0 {
+		fmt.Fprintf(w, "school-age children kept out of top schools: %d\n", total.kids)
+	}
+	fmt.Fprintf(w, "acquaintance graph: %s, mean degree %.2f, clustering %.3f\n", m.Graph.Model, m.Graph.MeanDegree, m.Graph.Clustering)
+	t := m.Timings
+	rate := float64(m.Agents) * float64(m.Days) / max(t.Simulate, 1e-9)
+	fmt.Fprintf(w, "time: setup %.2fs, simulate %.2fs (%.1fM agent-days/s), write %.2fs\n", t.Setup, t.Simulate, rate/1e6, t.Write)
+	fmt.Fprintf(w, "run directory: %s\n", res.Dir)
+	return nil
+}
+
+func pct(x, n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(x)/float64(n))
+}

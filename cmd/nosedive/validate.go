@@ -1,0 +1,53 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd() *cobra.Command {
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check scenario files without running them; print every problem",
+		Example: `  nosedive validate my-regime.yaml
+  nosedive validate scenarios/*.yaml
+  nosedive validate xinjiang-pilot --set tiers.levels.trustworthy.min=1100`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return badInput("validate needs at least one scenario file or built-in name")
+			}
+			return runValidate(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, sets)
+		},
+	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a value by its dotted path (key=value), repeatable")
+	return cmd
+}
+
+// runValidate checks every file, printing each one's problems, and fails if
+// any file has one.
+func runValidate(stdout, stderr io.Writer, files, sets []string) error {
+	var all scenario.Errors
+	var other error
+	for _, f := range files {
+		_, err := scenario.Resolve(f, sets)
+		var se scenario.Errors
+		switch {
+		case err == nil:
+			fmt.Fprintf(stdout, "%s: ok\n", f)
+		case errors.As(err, &se):
+			all = append(all, se...)
+		default:
+			fmt.Fprintln(stderr, err)
+			other = err
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return other
+}

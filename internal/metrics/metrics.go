@@ -1,0 +1,43 @@
+// Package metrics defines the records a run produces each day: integer
+// aggregates per (region, group) cell, and score-change ledger entries.
+// All sums are integers (scores are fixed point), so merging partial results
+// in any order gives the same bytes.
+package metrics
+
+// Quantiles reported per cell, as fractions.
+var Quantiles = [...]float64{0.10, 0.25, 0.50, 0.75, 0.90}
+
+// Cell aggregates the agents of one region and group at the end of a day.
+// Slices are indexed like the scenario's tiers, sanctions, flags and
+// behaviours.
+type Cell struct {
+	Region, Group   uint8
+	Agents          int64
+	Active          int64 // not detained
+	Partnered       int64
+	Detained        int64
+	ChildrenBlocked int64 // school-age children refused by a school sanction
+	ScoreSum        int64 // fixed point, see rule.Scale
+	ScoreQ          [len(Quantiles)]float64
+	Tier            []int64
+	Sanction        []int64
+	Flag            []int64
+	Attempted       []int64 // events the agents tried
+	Detected        []int64 // events the regime saw
+	Blocked         []int64 // events stopped by a sanction
+	RegimeActive    bool
+}
+
+// Day is every cell at the end of one day. Day 0 is the starting state.
+type Day struct {
+	Day   int
+	Cells []Cell
+}
+
+// LedgerEntry is one score change of one sampled agent.
+type LedgerEntry struct {
+	Day   int32
+	Agent int32
+	Rule  int16 // index into the run's contribution names
+	Delta int32 // fixed point
+}

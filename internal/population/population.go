@@ -1,0 +1,200 @@
+// Package population generates the synthetic citizens a run simulates:
+// regions, groups, age bands, traits, households (partners and school-age
+// children) and the acquaintance graph. The generator is the only source of
+// people in nosedive; nothing here reads records of real individuals.
+//
+// Layout: one slice per attribute, indexed by agent id (int32), narrow types
+// (uint8 categories, a uint64 trait bit set). Agents are stored region by
+// region, so the ring lattice's neighbours are mostly regional.
+package population
+
+import (
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
+	"github.com/nosedive-lab/nosedive/internal/rng"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+)
+
+// Population is the day-0 state of every agent.
+type Population struct {
+	N       int
+	Region  []uint8
+	Group   []uint8
+	Age     []uint8
+	Traits  []uint64 // bit t = scenario trait t
+	Partner []int32  // -1 = single
+	Kids    []uint8  // school-age children
+	Graph   *netgraph.CSR
+}
+
+// BytesPerAgent is the generator's memory per agent, without the graph.
+const BytesPerAgent = 1 + 1 + 1 + 8 + 4 + 1
+
+// Generate builds a population of n agents for a validated scenario.
+func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {
+	p := &Population{
+		N:       n,
+		Region:  make([]uint8, n),
+		Group:   make([]uint8, n),
+		Age:     make([]uint8, n),
+		Traits:  make([]uint64, n),
+		Partner: make([]int32, n),
+		Kids:    make([]uint8, n),
+	}
+	schema := sc.Schema()
+	groupIndex := map[string]uint8{}
+	for i, g := range schema.Groups {
+		groupIndex[g] = uint8(i)
+	}
+	// Regions: exact counts by largest remainder, contiguous id ranges.
+	shares := make([]float64, len(sc.Population.Regions))
+	for i, r := range sc.Population.Regions {
+		shares[i] = r.Share
+	}
+	counts := apportion(n, shares)
+	id := 0
+	for r, c := range counts {
+		for k := 0; k < c; k++ {
+			p.Region[id] = uint8(r)
+			id++
+		}
+	}
+	kGroup := rng.Key(seed, "population/group")
+	kAge := rng.Key(seed, "population/age")
+	kKids := rng.Key(seed, "population/children")
+	ages := cumulative(sc.Population.Ages)
+	regionGroups := make([][]float64, len(sc.Population.Regions))
+	regionGroupIdx := make([][]uint8, len(sc.Population.Regions))
+	for r, reg := range sc.Population.Regions {
+		regionGroups[r] = cumulative(reg.Groups)
+		for _, g := range reg.Groups {
+			regionGroupIdx[r] = append(regionGroupIdx[r], groupIndex[g.Name])
+		}
+	}
+	traitKeys := make([]uint64, len(sc.Population.Traits))
+	for t, tr := range sc.Population.Traits {
+		traitKeys[t] = rng.Key(seed, "population/trait/"+tr.Name)
+	}
+	regionName := func(i int) string { return schema.Regions[p.Region[i]] }
+	for i := 0; i < n; i++ {
+		r := p.Region[i]
+		p.Group[i] = regionGroupIdx[r][pickCum(regionGroups[r], rng.Float(kGroup, uint64(i)))]
+		p.Age[i] = uint8(pickCum(ages, rng.Float(kAge, uint64(i))))
+		g, a := schema.Groups[p.Group[i]], schema.Ages[p.Age[i]]
+		var bits uint64
+		for t, tr := range sc.Population.Traits {
+			prob := tr.P
+			for _, w := range tr.Where {
+				if matches(w.Region, w.Group, w.Age, regionName(i), g, a) {
+					prob = w.P
+					break
+				}
+			}
+			if rng.Float(traitKeys[t], uint64(i)) < prob {
+				bits |= 1 << uint(t)
+			}
+		}
+		p.Traits[i] = bits
+		h := sc.Population.Households
+		mean := h.Children
+		for _, w := range h.Where {
+			if matches(w.Region, w.Group, w.Age, regionName(i), g, a) {
+				mean = w.Children
+				break
+			}
+		}
+		p.Kids[i] = uint8(min(rng.Poisson(kKids, uint64(i), mean), 255))
+	}
+	p.pairPartners(sc.Population.Households.Partnered, seed)
+	switch sc.Network.Model {
+	case "watts-strogatz":
+		p.Graph = netgraph.WattsStrogatz(n, sc.Network.Degree, sc.Network.Rewire, seed)
+	case "homophilous":
+		bucket := make([]uint16, n)
+		ng := len(schema.Groups)
+		for i := range bucket {
+			bucket[i] = uint16(int(p.Region[i])*ng + int(p.Group[i]))
+		}
+		p.Graph = netgraph.Homophilous(n, sc.Network.Degree, sc.Network.Homophily, bucket, seed)
+	default:
+		p.Graph = netgraph.Empty(n)
+	}
+	return p
+}
+
+// pairPartners shuffles the agents and pairs the first share of them
+// consecutively: (s0,s1), (s2,s3), ...
+func (p *Population) pairPartners(share float64, seed uint64) {
+	for i := range p.Partner {
+		p.Partner[i] = -1
+	}
+	pairs := int(float64(p.N)*share) / 2
+	if pairs == 0 {
+		return
+	}
+	perm := make([]int32, p.N)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	s := rng.NewStream(rng.Key(seed, "population/partners"))
+	for i := p.N - 1; i > 0; i-- {
+		j := int(s.Below(uint64(i + 1)))
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	for k := 0; k < pairs; k++ {
+		a, b := perm[2*k], perm[2*k+1]
+		p.Partner[a], p.Partner[b] = b, a
+	}
+}
+
+func matches(region, group, age, r, g, a string) bool {
+	return (region == "" || region == r) && (group == "" || group == g) && (age == "" || age == a)
+}
+
+func cumulative(s scenario.Shares) []float64 {
+	out := make([]float64, len(s))
+	acc := 0.0
+	for i, x := range s {
+		acc += x.Value
+		out[i] = acc
+	}
+	return out
+}
+
+func pickCum(cum []float64, u float64) int {
+	total := cum[len(cum)-1]
+	for i, c := range cum {
+		if u*total < c {
+			return i
+		}
+	}
+	return len(cum) - 1
+}
+
+// apportion splits n into integer counts proportional to shares (largest
+// remainder; ties go to the earlier entry).
+func apportion(n int, shares []float64) []int {
+	total := 0.0
+	for _, s := range shares {
+		total += s
+	}
+	counts := make([]int, len(shares))
+	rem := make([]float64, len(shares))
+	used := 0
+	for i, s := range shares {
+		x := float64(n) * s / total
+		counts[i] = int(x)
+		rem[i] = x - float64(counts[i])
+		used += counts[i]
+	}
+	for ; used < n; used++ {
+		best := 0
+		for i := range rem {
+			if rem[i] > rem[best] {
+				best = i
+			}
+		}
+		counts[best]++
+		rem[best] = -1
+	}
+	return counts
+}

@@ -1,0 +1,292 @@
+package scenario
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"io/fs"
+	"os"
+	"path"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// builtinFS holds the built-in scenarios; scenarios/*.yaml at the repository
+// root is a copy kept identical by a test.
+//
+//go:embed builtin/*.yaml
+var builtinFS embed.FS
+
+// Defaults applied when a scenario leaves run settings out.
+const (
+	DefaultAgents = 100_000
+	DefaultDays   = 365
+	DefaultSeed   = 1
+	DefaultLedger = "sample:0.001"
+	// MaxAgents keeps agent ids inside int32.
+	MaxAgents = 2_000_000_000
+	MaxDays   = 100_000
+	// MaxFileSize bounds what the loader reads.
+	MaxFileSize = 4 << 20
+)
+
+// BuiltinInfo is a built-in scenario's name and one-line description.
+type BuiltinInfo struct {
+	Name, Description string
+}
+
+// Builtins lists the embedded scenarios, sorted by name.
+func Builtins() []BuiltinInfo {
+	entries, _ := fs.ReadDir(builtinFS, "builtin")
+	var out []BuiltinInfo
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".yaml")
+		src, _ := BuiltinSource(name)
+		desc := ""
+		var d diags
+		if t := parseTree(name, src, &d); t != nil {
+			if n := t.Get("description"); n != nil {
+				desc = n.Value
+			}
+		}
+		out = append(out, BuiltinInfo{Name: name, Description: desc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// BuiltinSource returns the YAML text of a built-in scenario.
+func BuiltinSource(name string) ([]byte, error) {
+	b, err := builtinFS.ReadFile(path.Join("builtin", name+".yaml"))
+	if err != nil {
+		var names []string
+		for _, bi := range builtinNames() {
+			names = append(names, bi)
+		}
+		return nil, &NotFoundError{Name: name, Hint: rule.Suggest(name, names), Known: names}
+	}
+	return b, nil
+}
+
+func builtinNames() []string {
+	entries, _ := fs.ReadDir(builtinFS, "builtin")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	return out
+}
+
+// NotFoundError says a scenario name is neither built in nor a file.
+type NotFoundError struct {
+	Name  string
+	Hint  string
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("scenario %q: not a built-in scenario nor a readable file%s; built-ins: %s",
+		e.Name, e.Hint, strings.Join(e.Known, ", "))
+}
+
+// Resolve loads a built-in scenario by name, or a scenario file by path,
+// applies --set overrides and validates it.
+func Resolve(nameOrPath string, sets []string) (*Scenario, error) {
+	if src, err := BuiltinSource(nameOrPath); err == nil {
+		return Load(nameOrPath+".yaml", src, sets)
+	}
+	st, err := os.Stat(nameOrPath)
+	if err != nil {
+		if os.IsNotExist(err) && !strings.ContainsAny(nameOrPath, "/.") {
+			_, nf := BuiltinSource(nameOrPath)
+			return nil, nf
+		}
+		return nil, &Errors{{File: nameOrPath, Msg: "cannot read: " + unwrapPathErr(err)}}
+	}
+	if st.IsDir() {
+		return nil, Errors{{File: nameOrPath, Msg: "is a directory, not a scenario file"}}
+	}
+	if st.Size() > MaxFileSize {
+		return nil, Errors{{File: nameOrPath, Msg: fmt.Sprintf("file is %d bytes; scenario files are limited to %d", st.Size(), MaxFileSize)}}
+	}
+	src, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		return nil, Errors{{File: nameOrPath, Msg: "cannot read: " + unwrapPathErr(err)}}
+	}
+	return Load(nameOrPath, src, sets)
+}
+
+func unwrapPathErr(err error) string {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Load decodes and validates a scenario from YAML source. All problems are
+// returned together as Errors.
+func Load(file string, src []byte, sets []string) (*Scenario, error) {
+	d := &diags{file: file}
+	if len(src) > MaxFileSize {
+		d.add(Pos{}, "file is %d bytes; scenario files are limited to %d", len(src), MaxFileSize)
+		return nil, d.err()
+	}
+	tree := parseTree(file, src, d)
+	if tree == nil {
+		return nil, d.err()
+	}
+	for _, s := range sets {
+		applySet(tree, s, d)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	sc := &Scenario{}
+	(&decoder{d: d}).decode(tree, reflect.ValueOf(sc).Elem(), "")
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	sc.File = file
+	sc.Source = src
+	sc.applyDefaults()
+	validate(sc, d)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// Hash is the SHA-256 of the scenario text plus the overrides, hex encoded.
+func Hash(src []byte, sets []string) string {
+	h := sha256.New()
+	h.Write(src)
+	for _, s := range sets {
+		h.Write([]byte{0})
+		h.Write([]byte(s))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (s *Scenario) applyDefaults() {
+	if s.Run.Agents == 0 {
+		s.Run.Agents = DefaultAgents
+	}
+	if s.Run.Days == 0 {
+		s.Run.Days = DefaultDays
+	}
+	if s.Run.Seed == 0 {
+		s.Run.Seed = DefaultSeed
+	}
+	if s.Run.Ledger == "" {
+		s.Run.Ledger = DefaultLedger
+	}
+	if len(s.Population.Ages) == 0 {
+		s.Population.Ages = Shares{{Name: "adult", Value: 1}}
+	}
+	if s.Network.Model == "" {
+		s.Network.Model = "watts-strogatz"
+		if s.Network.Degree == 0 {
+			s.Network.Degree = 10
+		}
+		if s.Network.Rewire == 0 {
+			s.Network.Rewire = 0.1
+		}
+	}
+	for i := range s.Behaviours {
+		if s.Behaviours[i].Chill.Memory == 0 {
+			s.Behaviours[i].Chill.Memory = 30
+		}
+	}
+	for i := range s.Sanctions {
+		if s.Sanctions[i].Target == "" {
+			s.Sanctions[i].Target = "self"
+		}
+	}
+	if s.Scoring.Recovery != nil && s.Scoring.Recovery.Direction == "" {
+		s.Scoring.Recovery.Direction = "up"
+	}
+}
+
+// applySet applies one `--set path=value` override to the tree. Lists are
+// addressed by index or by an item's name: scoring.rules.alcohol.amount.
+func applySet(tree *Node, set string, d *diags) {
+	eq := strings.IndexByte(set, '=')
+	if eq <= 0 {
+		d.add(Pos{}, "--set %q: expected key=value", set)
+		return
+	}
+	key, value := strings.TrimSpace(set[:eq]), strings.TrimSpace(set[eq+1:])
+	segs := strings.Split(key, ".")
+	var vd diags
+	vnode := parseTree("--set", []byte(value), &vd)
+	if value == "" || vnode == nil || vnode.Kind != KindScalar {
+		d.add(Pos{}, "--set %s: the value must be a single number, word or quoted string", key)
+		return
+	}
+	cur := tree
+	for k, seg := range segs {
+		last := k == len(segs)-1
+		switch cur.Kind {
+		case KindMap:
+			i := indexKey(cur, seg)
+			if i < 0 {
+				if last {
+					vnode.Pos = Pos{}
+					cur.Keys = append(cur.Keys, &Node{Kind: KindScalar, Value: seg})
+					cur.Vals = append(cur.Vals, vnode)
+					return
+				}
+				// Create intermediate mappings for settings the file leaves out.
+				m := &Node{Kind: KindMap}
+				cur.Keys = append(cur.Keys, &Node{Kind: KindScalar, Value: seg})
+				cur.Vals = append(cur.Vals, m)
+				cur = m
+				continue
+			}
+			if last {
+				if cur.Vals[i] != nil && (cur.Vals[i].Kind == KindMap || cur.Vals[i].Kind == KindSeq) {
+					d.add(Pos{}, "--set %s: only single values can be set; %s is a %s", key, seg, describe(cur.Vals[i]))
+					return
+				}
+				vnode.Pos = cur.Keys[i].Pos
+				cur.Vals[i] = vnode
+				return
+			}
+			if cur.Vals[i] == nil || cur.Vals[i].Kind == KindNull {
+				cur.Vals[i] = &Node{Kind: KindMap}
+			}
+			cur = cur.Vals[i]
+		case KindSeq:
+			idx := -1
+			if n, err := strconv.Atoi(seg); err == nil && n >= 0 && n < len(cur.Items) {
+				idx = n
+			} else {
+				var names []string
+				for i, it := range cur.Items {
+					if nm := it.Get("name"); nm != nil {
+						names = append(names, nm.Value)
+						if nm.Value == seg {
+							idx = i
+						}
+					}
+				}
+				if idx < 0 {
+					d.add(Pos{}, "--set %s: no item %q in the list%s", key, seg, rule.Suggest(seg, names))
+					return
+				}
+			}
+			if last {
+				d.add(Pos{}, "--set %s: only single values can be set, not whole list items", key)
+				return
+			}
+			cur = cur.Items[idx]
+		default:
+			d.add(Pos{}, "--set %s: %s is a single value, it has no field %q", key, strings.Join(segs[:k], "."), seg)
+			return
+		}
+	}
+}

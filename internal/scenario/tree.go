@@ -1,0 +1,284 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Kind is the shape of a YAML node in the positioned tree.
+type Kind uint8
+
+const (
+	KindNull Kind = iota
+	KindScalar
+	KindMap
+	KindSeq
+)
+
+// ScalarType says how YAML typed a scalar.
+type ScalarType uint8
+
+const (
+	TypeString ScalarType = iota
+	TypeInt
+	TypeFloat
+	TypeBool
+)
+
+// Node is a YAML node reduced to what the decoder needs: shape, position and
+// text. Aliases are expanded and merge keys applied, so the decoder never sees
+// YAML's graph features.
+type Node struct {
+	Kind   Kind
+	Pos    Pos
+	Type   ScalarType // for scalars
+	Quoted bool       // a quoted or block string scalar
+	Value  string     // scalar text
+	Keys   []*Node    // map keys (scalars), parallel to Vals
+	Vals   []*Node
+	Items  []*Node // sequence items
+}
+
+// Get returns the value for key in a map node, or nil.
+func (n *Node) Get(key string) *Node {
+	if n == nil || n.Kind != KindMap {
+		return nil
+	}
+	for i, k := range n.Keys {
+		if k.Value == key {
+			return n.Vals[i]
+		}
+	}
+	return nil
+}
+
+// Limits that keep hostile files (alias bombs, deep nesting) cheap to reject.
+const (
+	maxNodes = 200_000
+	maxDepth = 64
+)
+
+// parseTree parses YAML source into a positioned tree. A syntax error comes
+// back as a single positioned diagnostic.
+func parseTree(file string, src []byte, d *diags) *Node {
+	if len(strings.TrimSpace(string(src))) == 0 {
+		d.add(Pos{1, 1}, "empty scenario file")
+		return nil
+	}
+	if strings.ContainsRune(string(src), 0) {
+		d.add(Pos{1, 1}, "not a text file (contains NUL bytes)")
+		return nil
+	}
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		var ye yaml.Error
+		if errors.As(err, &ye) && ye.GetToken() != nil && ye.GetToken().Position != nil {
+			p := ye.GetToken().Position
+			d.add(Pos{p.Line, p.Column}, "syntax error: %s", ye.GetMessage())
+		} else {
+			d.add(Pos{1, 1}, "syntax error: %v", err)
+		}
+		return nil
+	}
+	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
+		d.add(Pos{1, 1}, "empty scenario file")
+		return nil
+	}
+	if len(f.Docs) > 1 {
+		p := tokPos(f.Docs[1].Body)
+		d.add(p, "a scenario file holds one YAML document; found %d", len(f.Docs))
+		return nil
+	}
+	c := &converter{d: d, anchors: map[string]ast.Node{}}
+	n := c.conv(f.Docs[0].Body, 0)
+	if c.failed {
+		return nil
+	}
+	return n
+}
+
+type converter struct {
+	d       *diags
+	anchors map[string]ast.Node
+	count   int
+	failed  bool
+}
+
+func tokPos(n ast.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
+	t := n.GetToken()
+	if t == nil || t.Position == nil {
+		return Pos{}
+	}
+	return Pos{t.Position.Line, t.Position.Column}
+}
+
+func (c *converter) fail(p Pos, format string, args ...any) *Node {
+	if !c.failed {
+		c.d.add(p, format, args...)
+	}
+	c.failed = true
+	return nil
+}
+
+func (c *converter) conv(n ast.Node, depth int) *Node {
+	if c.failed {
+		return nil
+	}
+	c.count++
+	if c.count > maxNodes {
+		return c.fail(tokPos(n), "document too large: more than %d nodes after expanding aliases", maxNodes)
+	}
+	if depth > maxDepth {
+		return c.fail(tokPos(n), "nesting deeper than %d levels", maxDepth)
+	}
+	p := tokPos(n)
+	switch v := n.(type) {
+	case nil:
+		return &Node{Kind: KindNull}
+	case *ast.NullNode:
+		return &Node{Kind: KindNull, Pos: p}
+	case *ast.StringNode:
+		quoted := v.Token != nil && (v.Token.Type == token.DoubleQuoteType || v.Token.Type == token.SingleQuoteType)
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeString, Value: v.Value, Quoted: quoted}
+	case *ast.LiteralNode:
+		val := ""
+		if v.Value != nil {
+			val = v.Value.Value
+		}
+		// A block scalar's text starts on the next line.
+		if v.Value != nil {
+			p = tokPos(v.Value)
+		}
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeString, Value: val, Quoted: true}
+	case *ast.IntegerNode:
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeInt, Value: v.Token.Value}
+	case *ast.FloatNode:
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeFloat, Value: v.Token.Value}
+	case *ast.InfinityNode:
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeFloat, Value: v.Token.Value}
+	case *ast.NanNode:
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeFloat, Value: v.Token.Value}
+	case *ast.BoolNode:
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeBool, Value: fmt.Sprint(v.Value)}
+	case *ast.TagNode:
+		return c.conv(v.Value, depth+1)
+	case *ast.AnchorNode:
+		name := ""
+		if v.Name != nil {
+			name = v.Name.GetToken().Value
+		}
+		c.anchors[name] = v.Value
+		return c.conv(v.Value, depth+1)
+	case *ast.AliasNode:
+		name := ""
+		if v.Value != nil {
+			name = v.Value.GetToken().Value
+		}
+		target, ok := c.anchors[name]
+		if !ok {
+			return c.fail(p, "unknown alias *%s", name)
+		}
+		out := c.conv(target, depth+1)
+		if out != nil {
+			out = relocate(out, p)
+		}
+		return out
+	case *ast.MappingNode:
+		m := &Node{Kind: KindMap, Pos: p}
+		for _, mv := range v.Values {
+			c.addPair(m, mv, depth)
+		}
+		return m
+	case *ast.MappingValueNode:
+		m := &Node{Kind: KindMap, Pos: p}
+		c.addPair(m, v, depth)
+		return m
+	case *ast.SequenceNode:
+		s := &Node{Kind: KindSeq, Pos: p}
+		for _, it := range v.Values {
+			s.Items = append(s.Items, c.conv(it, depth+1))
+		}
+		if len(v.Values) > 0 {
+			s.Pos = tokPos(v.Values[0])
+			s.Pos.Col = p.Col
+			s.Pos.Line = p.Line
+		}
+		return s
+	default:
+		return c.fail(p, "unsupported YAML construct %s", n.Type())
+	}
+}
+
+// relocate gives an expanded alias the position of its use, so that errors in
+// aliased content point at the line that pulled it in.
+func relocate(n *Node, p Pos) *Node {
+	cp := *n
+	cp.Pos = p
+	return &cp
+}
+
+func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int) {
+	if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
+		src := c.conv(mv.Value, depth+1)
+		if src == nil {
+			return
+		}
+		var srcs []*Node
+		switch src.Kind {
+		case KindMap:
+			srcs = []*Node{src}
+		case KindSeq:
+			srcs = src.Items
+		}
+		for _, s := range srcs {
+			if s == nil || s.Kind != KindMap {
+				c.fail(tokPos(mv.Value), "merge key << needs a mapping or a list of mappings")
+				return
+			}
+			for i, k := range s.Keys {
+				if m.Get(k.Value) == nil {
+					m.Keys = append(m.Keys, k)
+					m.Vals = append(m.Vals, s.Vals[i])
+				}
+			}
+		}
+		return
+	}
+	k := c.conv(mv.Key, depth+1)
+	if k == nil {
+		return
+	}
+	if k.Kind != KindScalar {
+		c.fail(k.Pos, "mapping keys must be plain names")
+		return
+	}
+	if i := indexKey(m, k.Value); i >= 0 {
+		// Explicit keys override merged ones; a real duplicate is an error.
+		c.d.add(k.Pos, "duplicate key %q (first at line %d)", k.Value, m.Keys[i].Pos.Line)
+		return
+	}
+	v := c.conv(mv.Value, depth+1)
+	if v != nil && v.Kind == KindNull && v.Pos.Line == 0 {
+		v.Pos = k.Pos
+	}
+	m.Keys = append(m.Keys, k)
+	m.Vals = append(m.Vals, v)
+}
+
+func indexKey(m *Node, key string) int {
+	for i, k := range m.Keys {
+		if k.Value == key {
+			return i
+		}
+	}
+	return -1
+}

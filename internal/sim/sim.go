@@ -1,0 +1,444 @@
+// Package sim is the day engine: struct-of-arrays agent state, a
+// double-buffered synchronous day step run over fixed-size chunks of agents
+// on all cores, and a Sink that receives each day's aggregates.
+//
+// Invariants: every read within a day sees the start-of-day state (the
+// second pass, tiers and sanctions, sees the end-of-day scores); results are
+// byte-identical for any number of workers because randomness is
+// counter-based (internal/rng) and every aggregate is an integer sum. The
+// package never imports storage, report or web code.
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/population"
+	"github.com/nosedive-lab/nosedive/internal/rng"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+)
+
+// ChunkSize is the number of agents a worker takes at a time. It is fixed
+// (not derived from the CPU count) so that nothing depends on the machine.
+const ChunkSize = 8192
+
+// histBins is the number of score histogram bins used for quantiles.
+const histBins = 2048
+
+// Sink receives a run's records as they are produced.
+type Sink interface {
+	Day(d *metrics.Day) error
+	Ledger(entries []metrics.LedgerEntry) error
+}
+
+// Options tune a run without changing its results.
+type Options struct {
+	Workers  int             // 0 = all cores
+	Ledger   scenario.Ledger // which agents' score changes to record
+	Progress func(day, days int)
+}
+
+// RuntimeError is an arithmetic problem during a run (NaN, overflow),
+// naming where it happened.
+type RuntimeError struct {
+	Day   int
+	Agent int32
+	Rule  string
+	Msg   string
+}
+
+func (e *RuntimeError) Error() string {
+	return fmt.Sprintf("day %d, agent %d, rule %s: %s", e.Day, e.Agent, e.Rule, e.Msg)
+}
+
+// Contribution names beyond the scenario's rules, in order.
+const (
+	ContribRecovery = "recovery"
+	ContribClamp    = "clamp"
+	ContribRelease  = "release"
+)
+
+// Engine holds a run's whole state.
+type Engine struct {
+	sc    *scenario.Scenario
+	prog  *scenario.Program
+	pop   *population.Population
+	n     int
+	days  int
+	seed  uint64
+	opt   Options
+	nRule int // scenario rules; contributions have nRule+3 columns
+
+	// Double-buffered state; "next" is written during a day and swapped in.
+	score, scoreNext       []int32
+	tier, tierNext         []uint8
+	flags, flagsNext       []uint32
+	sanc, sancNext         []uint64
+	partner, partnerNext   []int32
+	detained, detainedNext []bool
+	visible, visibleNext   []bool
+	releaseDay             []int32 // day of release for detained agents, -1 never
+	lastPenalised          []int32 // last day of an own penalty, -1 never
+	baseline               []int32
+
+	// Ground truth for audits.
+	penalisedAttempts []uint32 // penalised behaviours the agent actually did
+	contrib           []int32  // n x (nRule+3), fixed point
+
+	// Compiled, per-behaviour and per-region tables.
+	detect        [][]float64 // [behaviour][region]
+	blockMask     []uint64    // per behaviour: sanctions that block it
+	eventRules    [][]int     // per behaviour
+	periodicRules []int
+	lo, hi        int32
+	tierMin       []int32 // per tier except the last
+	capBest       []uint8 // per (region, group)
+	capWorst      []uint8
+	schoolMask    uint64
+	detainSanc    int // index of the first detaining sanction, -1 none
+	anyPeerChill  bool
+	day           int
+	active        []regionState // per region, for the current day
+	ledgerSet     []bool
+	nCells        int
+	nGroups       int
+}
+
+type regionState struct {
+	active   bool
+	rules    uint64
+	sanc     uint64
+	recovery bool
+}
+
+// New builds the engine's state from a population.
+func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Population, days int, seed uint64, opt Options) *Engine {
+	n := pop.N
+	e := &Engine{sc: sc, prog: prog, pop: pop, n: n, days: days, seed: seed, opt: opt, nRule: len(sc.Scoring.Rules)}
+	if e.opt.Workers <= 0 {
+		e.opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	e.score, e.scoreNext = make([]int32, n), make([]int32, n)
+	e.tier, e.tierNext = make([]uint8, n), make([]uint8, n)
+	e.flags, e.flagsNext = make([]uint32, n), make([]uint32, n)
+	e.sanc, e.sancNext = make([]uint64, n), make([]uint64, n)
+	e.partner = slices.Clone(pop.Partner)
+	e.partnerNext = slices.Clone(pop.Partner)
+	e.detained, e.detainedNext = make([]bool, n), make([]bool, n)
+	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
+	e.releaseDay = make([]int32, n)
+	e.lastPenalised = make([]int32, n)
+	e.baseline = make([]int32, n)
+	e.penalisedAttempts = make([]uint32, n)
+	e.contrib = make([]int32, n*(e.nRule+3))
+	e.nGroups = len(sc.GroupNames())
+	e.nCells = len(sc.Population.Regions) * e.nGroups
+	e.compileTables()
+	schema := sc.Schema()
+	for i := 0; i < n; i++ {
+		r, g := schema.Regions[pop.Region[i]], schema.Groups[pop.Group[i]]
+		for _, b := range sc.Scoring.Initial {
+			if (b.Region == "" || b.Region == r) && (b.Group == "" || b.Group == g) {
+				e.baseline[i] = toFixed(b.Score)
+				break
+			}
+		}
+		e.score[i] = e.baseline[i]
+		e.tier[i] = e.tierOf(i, e.score[i])
+		e.releaseDay[i] = -1
+		e.lastPenalised[i] = -1
+	}
+	if opt.Ledger.Fraction > 0 {
+		e.ledgerSet = make([]bool, n)
+		k := rng.Key(seed, "ledger/sample")
+		for i := range e.ledgerSet {
+			e.ledgerSet[i] = opt.Ledger.All || rng.Float(k, uint64(i)) < opt.Ledger.Fraction
+		}
+	}
+	e.active = make([]regionState, len(sc.Population.Regions))
+	e.setPhase(0)
+	e.computeVisible(e.view(false), e.visible)
+	return e
+}
+
+func toFixed(x float64) int32 { return int32(math.Round(x * rule.Scale)) }
+
+func (e *Engine) compileTables() {
+	sc := e.sc
+	e.lo, e.hi = toFixed(sc.Scoring.Range[0]), toFixed(sc.Scoring.Range[1])
+	chIdx := map[string]int{}
+	for i, c := range sc.Surveillance.Channels {
+		chIdx[c.Name] = i
+	}
+	behIdx := map[string]int{}
+	for i, b := range sc.Behaviours {
+		behIdx[b.Name] = i
+		ch := sc.Surveillance.Channels[chIdx[b.Channel]]
+		row := make([]float64, len(sc.Population.Regions))
+		for r, reg := range sc.Population.Regions {
+			switch {
+			case ch.Detect != nil:
+				row[r] = *ch.Detect
+			default:
+				row[r] = 1 - math.Exp(-ch.PerCamera*reg.CamerasPer1000)
+			}
+			for _, w := range ch.Where {
+				if w.Region == reg.Name {
+					row[r] = w.Detect
+				}
+			}
+		}
+		e.detect = append(e.detect, row)
+		if b.Chill.Peers > 0 {
+			e.anyPeerChill = true
+		}
+	}
+	e.blockMask = make([]uint64, len(sc.Behaviours))
+	e.detainSanc = -1
+	for s, x := range sc.Sanctions {
+		for _, b := range x.Blocks {
+			e.blockMask[behIdx[b]] |= 1 << uint(s)
+		}
+		if x.DenyAccount {
+			for b, beh := range sc.Behaviours {
+				if beh.Context == "online" {
+					e.blockMask[b] |= 1 << uint(s)
+				}
+			}
+		}
+		if x.School {
+			e.schoolMask |= 1 << uint(s)
+		}
+		if x.Detain != nil && e.detainSanc < 0 {
+			e.detainSanc = s
+		}
+	}
+	e.eventRules = make([][]int, len(sc.Behaviours))
+	for r, ru := range sc.Scoring.Rules {
+		if ru.On != "" {
+			b := behIdx[ru.On]
+			e.eventRules[b] = append(e.eventRules[b], r)
+		} else {
+			e.periodicRules = append(e.periodicRules, r)
+		}
+	}
+	levels := sc.Tiers.Levels
+	for _, l := range levels[:len(levels)-1] {
+		e.tierMin = append(e.tierMin, toFixed(*l.Min))
+	}
+	tierIdx := map[string]uint8{}
+	for i, l := range levels {
+		tierIdx[l.Name] = uint8(i)
+	}
+	schema := sc.Schema()
+	e.capBest = make([]uint8, e.nCells)
+	e.capWorst = make([]uint8, e.nCells)
+	for r, rn := range schema.Regions {
+		for g, gn := range schema.Groups {
+			c := r*e.nGroups + g
+			e.capBest[c], e.capWorst[c] = 0, uint8(len(levels)-1)
+			for _, tc := range sc.Tiers.Caps {
+				if (tc.Region == "" || tc.Region == rn) && (tc.Group == "" || tc.Group == gn) {
+					if tc.Best != "" {
+						e.capBest[c] = max(e.capBest[c], tierIdx[tc.Best])
+					}
+					if tc.Worst != "" {
+						e.capWorst[c] = min(e.capWorst[c], tierIdx[tc.Worst])
+					}
+				}
+			}
+		}
+	}
+}
+
+// setPhase computes which regions run the regime on day d, with which rules.
+func (e *Engine) setPhase(d int) {
+	sc := e.sc
+	all := func(n int) uint64 {
+		if n >= 64 {
+			return ^uint64(0)
+		}
+		return 1<<uint(n) - 1
+	}
+	for r, reg := range sc.Population.Regions {
+		st := regionState{}
+		if len(sc.Phases) == 0 {
+			st = regionState{active: true, rules: all(e.nRule), sanc: all(len(sc.Sanctions)), recovery: true}
+		}
+		for _, p := range sc.Phases {
+			if p.Day > d || (len(p.Regions) > 0 && !slices.Contains(p.Regions, reg.Name)) {
+				continue
+			}
+			st = regionState{active: true, rules: all(e.nRule), sanc: all(len(sc.Sanctions)), recovery: p.Recovery == nil || *p.Recovery}
+			if len(p.Rules) > 0 {
+				st.rules = 0
+				for i, ru := range sc.Scoring.Rules {
+					if slices.Contains(p.Rules, ru.Name) {
+						st.rules |= 1 << uint(i)
+					}
+				}
+			}
+			if len(p.Sanctions) > 0 {
+				st.sanc = 0
+				for i, x := range sc.Sanctions {
+					if slices.Contains(p.Sanctions, x.Name) {
+						st.sanc |= 1 << uint(i)
+					}
+				}
+			}
+		}
+		e.active[r] = st
+	}
+}
+
+// tierOf maps a score to a tier, then applies the agent's caps and floors.
+func (e *Engine) tierOf(i int, s int32) uint8 {
+	t := uint8(len(e.tierMin))
+	for k, m := range e.tierMin {
+		if s >= m {
+			t = uint8(k)
+			break
+		}
+	}
+	c := int(e.pop.Region[i])*e.nGroups + int(e.pop.Group[i])
+	return min(max(t, e.capBest[c]), e.capWorst[c])
+}
+
+// view returns the expression view of the start-of-day (next=false) or
+// end-of-day (next=true) state.
+func (e *Engine) view(next bool) *rule.View {
+	v := &rule.View{
+		Day: int32(e.day), Group: e.pop.Group, Region: e.pop.Region, Age: e.pop.Age,
+		Traits: e.pop.Traits, Kids: e.pop.Kids, AdjStart: e.pop.Graph.Start, Adj: e.pop.Graph.Adj,
+		Score: e.score, Tier: e.tier, Flags: e.flags, Sanctions: e.sanc, Partner: e.partner, Detained: e.detained,
+	}
+	if next {
+		v.Score, v.Tier, v.Flags, v.Partner, v.Detained = e.scoreNext, e.tierNext, e.flagsNext, e.partnerNext, e.detainedNext
+	}
+	return v
+}
+
+func (e *Engine) computeVisible(v *rule.View, out []bool) {
+	f := e.prog.Visible
+	for i := range out {
+		switch {
+		case f.Fn != nil:
+			out[i] = f.Fn(v, int32(i))
+		default:
+			out[i] = v.Sanctions[i] != 0 || v.Detained[i]
+		}
+	}
+}
+
+// N returns the number of agents.
+func (e *Engine) N() int { return e.n }
+
+// Days returns the number of days the run simulates.
+func (e *Engine) Days() int { return e.days }
+
+// ContribNames names the contribution columns: the rules, then recovery,
+// clamp and release.
+func (e *Engine) ContribNames() []string {
+	var out []string
+	for _, r := range e.sc.Scoring.Rules {
+		out = append(out, r.Name)
+	}
+	return append(out, ContribRecovery, ContribClamp, ContribRelease)
+}
+
+// Final is a read-only view of the state at the end of a run, for writers.
+type Final struct {
+	Pop               *population.Population
+	Score, Baseline   []int32
+	Tier              []uint8
+	Flags             []uint32
+	Sanctions         []uint64
+	Partner           []int32
+	Detained          []bool
+	PenalisedAttempts []uint32
+	Contrib           []int32 // N x len(ContribNames)
+	ContribNames      []string
+}
+
+// Final returns the current state.
+func (e *Engine) Final() *Final {
+	return &Final{Pop: e.pop, Score: e.score, Baseline: e.baseline, Tier: e.tier, Flags: e.flags,
+		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
+		Contrib: e.contrib, ContribNames: e.ContribNames()}
+}
+
+// parallel runs fn over every chunk on the engine's workers; fn gets the
+// worker index and the chunk's agent range. The first error by chunk order
+// wins, so errors are deterministic too.
+func (e *Engine) parallel(fn func(w, lo, hi int) error) error {
+	chunks := (e.n + ChunkSize - 1) / ChunkSize
+	errs := make([]error, chunks)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < e.opt.Workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				lo := c * ChunkSize
+				errs[c] = fn(w, lo, min(lo+ChunkSize, e.n))
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run simulates every day, sending each day's aggregates (and day 0's
+// starting state) to the sink. It stops between days when ctx is done.
+func (e *Engine) Run(ctx context.Context, sink Sink) error {
+	if err := sink.Day(e.aggregateStart()); err != nil {
+		return err
+	}
+	for d := 0; d < e.days; d++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		day, ledger, err := e.Step()
+		if err != nil {
+			return err
+		}
+		if err := sink.Day(day); err != nil {
+			return err
+		}
+		if len(ledger) > 0 {
+			if err := sink.Ledger(ledger); err != nil {
+				return err
+			}
+		}
+		if e.opt.Progress != nil {
+			e.opt.Progress(d+1, e.days)
+		}
+	}
+	return nil
+}
+
+// Workers returns the number of workers the engine uses.
+func (e *Engine) Workers() int { return e.opt.Workers }
+
+// BytesPerAgent is the engine's state per agent for a scenario with the
+// given number of rules (double buffers, ground truth, contributions).
+func BytesPerAgent(rules int) uint64 {
+	return 2*4 + 2*1 + 2*4 + 2*8 + 2*4 + 2 + 2 + 4 + 4 + 4 + 4 + uint64(rules+3)*4
+}

@@ -1,0 +1,523 @@
+package sim
+
+import (
+	"math"
+	"slices"
+
+	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/rng"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+)
+
+// scratch is one worker's private accumulators for a day. Everything is an
+// integer, so summing workers in any order gives identical results.
+type scratch struct {
+	att, det, blk []int64 // [cell*behaviours + b]
+	cells         []metrics.Cell
+	hist          []uint32 // [cell*histBins + bin]
+}
+
+func (e *Engine) newScratch() *scratch {
+	nb := len(e.sc.Behaviours)
+	s := &scratch{
+		att: make([]int64, e.nCells*nb), det: make([]int64, e.nCells*nb), blk: make([]int64, e.nCells*nb),
+		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
+	}
+	for c := range s.cells {
+		s.cells[c] = metrics.Cell{
+			Region: uint8(c / e.nGroups), Group: uint8(c % e.nGroups),
+			Tier: make([]int64, len(e.sc.Tiers.Levels)), Sanction: make([]int64, len(e.sc.Sanctions)),
+			Flag: make([]int64, len(e.sc.FlagNames())),
+		}
+	}
+	return s
+}
+
+// dayKeys are the random stream keys of one day.
+type dayKeys struct {
+	event, detect      []uint64
+	form, pick, accept uint64
+	brk                uint64
+}
+
+func (e *Engine) keys(d int) *dayKeys {
+	k := &dayKeys{}
+	for _, b := range e.sc.Behaviours {
+		k.event = append(k.event, rng.Sub(rng.Key(e.seed, "event/"+b.Name), uint64(d)))
+		k.detect = append(k.detect, rng.Sub(rng.Key(e.seed, "detect/"+b.Name), uint64(d)))
+	}
+	k.form = rng.Sub(rng.Key(e.seed, "partners/form"), uint64(d))
+	k.pick = rng.Sub(rng.Key(e.seed, "partners/pick"), uint64(d))
+	k.accept = rng.Sub(rng.Key(e.seed, "partners/accept"), uint64(d))
+	k.brk = rng.Sub(rng.Key(e.seed, "partners/break"), uint64(d))
+	return k
+}
+
+// Step simulates one day and returns its aggregates and ledger entries.
+func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
+	d := e.day
+	e.setPhase(d)
+	keys := e.keys(d)
+	workers := make([]*scratch, e.opt.Workers)
+	for w := range workers {
+		workers[w] = e.newScratch()
+	}
+	chunks := (e.n + ChunkSize - 1) / ChunkSize
+	ledger := make([][]metrics.LedgerEntry, chunks)
+	proposals := make([][][2]int32, chunks)
+	breakups := make([][]int32, chunks)
+	cur := e.view(false)
+
+	err := e.parallel(func(w, lo, hi int) error {
+		c := lo / ChunkSize
+		return e.pass1(cur, keys, workers[w], lo, hi, &ledger[c], &proposals[c], &breakups[c])
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	e.relationships(keys, breakups, proposals)
+
+	next := e.view(true)
+	next.Sanctions, next.Detained = e.sanc, e.detained
+	visibleUsesAcq := e.prog.Visible.Refs.Acq
+	vis := e.view(true)
+	vis.Sanctions, vis.Detained = e.sancNext, e.detainedNext
+	if err := e.parallel(func(w, lo, hi int) error {
+		e.pass2(next, vis, workers[w], lo, hi, !visibleUsesAcq)
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if visibleUsesAcq {
+		e.parallel(func(w, lo, hi int) error {
+			for i := lo; i < hi; i++ {
+				e.visibleNext[i] = e.prog.Visible.Fn(vis, int32(i))
+			}
+			return nil
+		})
+	}
+	e.swap()
+	e.day++
+	out := e.merge(workers)
+	out.Day = e.day
+	var flat []metrics.LedgerEntry
+	for _, l := range ledger {
+		flat = append(flat, l...)
+	}
+	return out, flat, nil
+}
+
+func (e *Engine) swap() {
+	e.score, e.scoreNext = e.scoreNext, e.score
+	e.tier, e.tierNext = e.tierNext, e.tier
+	e.flags, e.flagsNext = e.flagsNext, e.flags
+	e.sanc, e.sancNext = e.sancNext, e.sanc
+	e.partner, e.partnerNext = e.partnerNext, e.partner
+	e.detained, e.detainedNext = e.detainedNext, e.detained
+	e.visible, e.visibleNext = e.visibleNext, e.visible
+}
+
+// pass1 draws events, applies rules and recovery, and writes next-day
+// scores, flags and tiers. Writes touch agent i only; reads of other agents
+// see the start-of-day buffers.
+func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
+	ledger *[]metrics.LedgerEntry, proposals *[][2]int32, breakups *[]int32) error {
+	sc, prog := e.sc, e.prog
+	d := e.day
+	nb := len(sc.Behaviours)
+	nc := e.nRule + 3
+	rec := sc.Scoring.Recovery
+	var unless uint32
+	if rec != nil {
+		for f, name := range sc.FlagNames() {
+			if slices.Contains(rec.UnlessFlags, name) {
+				unless |= 1 << uint(f)
+			}
+		}
+	}
+	flagBits := make([][]uint32, e.nRule)
+	for r, ru := range sc.Scoring.Rules {
+		for _, f := range ru.SetFlags {
+			flagBits[r] = append(flagBits[r], 1<<uint(slices.Index(sc.FlagNames(), f)))
+		}
+	}
+	rel := sc.Relationships
+	for ii := lo; ii < hi; ii++ {
+		i := int32(ii)
+		cur := e.score[i]
+		fl := e.flags[i]
+		e.partnerNext[i] = e.partner[i]
+		e.detainedNext[i] = e.detained[i]
+		if e.detained[i] {
+			ns := cur
+			if e.releaseDay[i] == int32(d) {
+				e.detainedNext[i] = false
+				e.releaseDay[i] = -1
+				if x := sc.Sanctions[e.detainSanc].Detain.ReleaseScore; x != nil {
+					ns = toFixed(*x)
+					e.addContrib(i, nc, e.nRule+2, int64(ns)-int64(cur), ledger)
+				}
+			}
+			e.scoreNext[i], e.flagsNext[i] = ns, fl
+			e.tierNext[i] = e.tierOf(ii, ns)
+			continue
+		}
+		reg := e.pop.Region[i]
+		st := e.active[reg]
+		cell := int(reg)*e.nGroups + int(e.pop.Group[i])
+		var delta int64
+		frac := 0.0
+		if e.anyPeerChill {
+			nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]
+			if len(nbrs) > 0 {
+				cnt := 0
+				for _, a := range nbrs {
+					if e.visible[a] {
+						cnt++
+					}
+				}
+				frac = float64(cnt) / float64(len(nbrs))
+			}
+		}
+		for b := 0; b < nb; b++ {
+			beh := &sc.Behaviours[b]
+			if el := prog.Eligible[b]; el.Fn != nil && !el.Fn(v, i) {
+				continue
+			}
+			p := prog.Rate[b].Value
+			if !prog.Rate[b].Const {
+				p = prog.Rate[b].Fn(v, i)
+			}
+			mult := 1 - beh.Chill.Peers*frac
+			if beh.Chill.Self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= beh.Chill.Memory {
+				mult *= 1 - beh.Chill.Self
+			}
+			p *= mult
+			if !(p > 0) || rng.Float(k.event[b], uint64(i)) >= p {
+				continue
+			}
+			s.att[cell*nb+b]++
+			if beh.Penalised {
+				e.penalisedAttempts[i]++
+			}
+			if e.sanc[i]&e.blockMask[b] != 0 {
+				s.blk[cell*nb+b]++
+				continue
+			}
+			if rng.Float(k.detect[b], uint64(i)) >= e.detect[b][reg] {
+				continue
+			}
+			s.det[cell*nb+b]++
+			if !st.active {
+				continue
+			}
+			for _, r := range e.eventRules[b] {
+				if st.rules>>uint(r)&1 == 0 {
+					continue
+				}
+				if w := prog.RuleWhen[r]; w.Fn != nil && !w.Fn(v, i) {
+					continue
+				}
+				x, err := e.amount(r, v, i)
+				if err != nil {
+					return err
+				}
+				delta += x
+				e.addContrib(i, nc, r, x, ledger)
+				for _, bit := range flagBits[r] {
+					fl |= bit
+				}
+				if x < 0 && beh.Penalised {
+					e.lastPenalised[i] = int32(d)
+				}
+			}
+		}
+		if st.active {
+			for _, r := range e.periodicRules {
+				ru := &sc.Scoring.Rules[r]
+				if st.rules>>uint(r)&1 == 0 || d%ru.Every != 0 {
+					continue
+				}
+				if prog.RuleAmount[r].Refs.Partner || prog.RuleWhen[r].Refs.Partner {
+					if p := e.partner[i]; p < 0 || e.detained[p] {
+						continue
+					}
+				}
+				if w := prog.RuleWhen[r]; w.Fn != nil && !w.Fn(v, i) {
+					continue
+				}
+				x, err := e.amount(r, v, i)
+				if err != nil {
+					return err
+				}
+				delta += x
+				e.addContrib(i, nc, r, x, ledger)
+				for _, bit := range flagBits[r] {
+					fl |= bit
+				}
+			}
+			if rec != nil && st.recovery && fl&unless == 0 {
+				target, rate := int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
+				var x int64
+				switch {
+				case rec.Direction != "down" && int64(cur) < target:
+					x = min(rate, target-int64(cur))
+				case rec.Direction != "up" && int64(cur) > target:
+					x = -min(rate, int64(cur)-target)
+				}
+				if x != 0 {
+					delta += x
+					e.addContrib(i, nc, e.nRule, x, ledger)
+				}
+			}
+		}
+		ns := int64(cur) + delta
+		clamped := min(max(ns, int64(e.lo)), int64(e.hi))
+		if clamped != ns {
+			e.addContrib(i, nc, e.nRule+1, clamped-ns, ledger)
+		}
+		e.scoreNext[i] = int32(clamped)
+		e.flagsNext[i] = fl
+		e.tierNext[i] = e.tierOf(ii, int32(clamped))
+
+		// Partnerships: breakups are drawn by the lower id of a pair,
+		// proposals by singles; both are applied in id order afterwards.
+		if p := e.partner[i]; p > i && rel.BreakRate > 0 && rng.Float(k.brk, uint64(i)) < rel.BreakRate {
+			*breakups = append(*breakups, i)
+		}
+		if e.partner[i] < 0 && rel.FormRate > 0 && rng.Float(k.form, uint64(i)) < rel.FormRate {
+			nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]
+			if len(nbrs) > 0 {
+				j := nbrs[rng.Below(k.pick, uint64(i), uint64(len(nbrs)))]
+				*proposals = append(*proposals, [2]int32{i, j})
+			}
+		}
+	}
+	return nil
+}
+
+// amount evaluates rule r's amount for agent i in fixed point.
+func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
+	a := e.prog.RuleAmount[r]
+	x := a.Value
+	if !a.Const {
+		x = a.Fn(v, i)
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e9 {
+		return 0, &RuntimeError{Day: e.day, Agent: i, Rule: e.sc.Scoring.Rules[r].Name,
+			Msg: "amount is " + formatFloat(x) + " (division by zero or overflow in the expression?)"}
+	}
+	return int64(math.Round(x * rule.Scale)), nil
+}
+
+func formatFloat(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "NaN"
+	case math.IsInf(x, 1):
+		return "+Inf"
+	case math.IsInf(x, -1):
+		return "-Inf"
+	}
+	return "out of range"
+}
+
+func (e *Engine) addContrib(i int32, nc, col int, x int64, ledger *[]metrics.LedgerEntry) {
+	e.contrib[int(i)*nc+col] += int32(x)
+	if e.ledgerSet != nil && e.ledgerSet[i] && x != 0 {
+		*ledger = append(*ledger, metrics.LedgerEntry{Day: int32(e.day + 1), Agent: i, Rule: int16(col), Delta: int32(x)})
+	}
+}
+
+// relationships applies the day's breakups and proposals in id order, so the
+// result does not depend on which worker drew them.
+func (e *Engine) relationships(k *dayKeys, breakups [][]int32, proposals [][][2]int32) {
+	for _, chunk := range breakups {
+		for _, i := range chunk {
+			p := e.partnerNext[i]
+			if p >= 0 {
+				e.partnerNext[i], e.partnerNext[p] = -1, -1
+			}
+		}
+	}
+	sel := e.sc.Relationships.Selectivity
+	for _, chunk := range proposals {
+		for _, pr := range chunk {
+			i, j := pr[0], pr[1]
+			if e.partnerNext[i] >= 0 || e.partnerNext[j] >= 0 || e.detained[j] || i == j {
+				continue
+			}
+			// j accepts a proposer who scores lower with falling probability.
+			gap := float64(e.score[j]-e.score[i]) / rule.Scale
+			if sel > 0 && gap > 0 && rng.Float(k.accept, uint64(i)) >= math.Exp(-sel*gap/100) {
+				continue
+			}
+			e.partnerNext[i], e.partnerNext[j] = j, i
+		}
+	}
+}
+
+// pass2 applies sanctions (including detention) to the end-of-day state and
+// aggregates the day.
+func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bool) {
+	sc, prog := e.sc, e.prog
+	d := e.day
+	for ii := lo; ii < hi; ii++ {
+		i := int32(ii)
+		reg := e.pop.Region[i]
+		st := e.active[reg]
+		var bits uint64
+		if st.active {
+			for x := range sc.Sanctions {
+				if st.sanc>>uint(x)&1 == 0 {
+					continue
+				}
+				if x == e.detainSanc && e.detainedNext[i] {
+					bits |= 1 << uint(x) // still held
+					continue
+				}
+				if prog.SanctionWhen[x].Refs.Partner {
+					if p := e.partnerNext[i]; p < 0 {
+						continue
+					}
+				}
+				if sc.Sanctions[x].Target == "children" && e.pop.Kids[i] == 0 {
+					continue
+				}
+				if !prog.SanctionWhen[x].Fn(v, i) {
+					continue
+				}
+				bits |= 1 << uint(x)
+				if dt := sc.Sanctions[x].Detain; dt != nil && !e.detainedNext[i] {
+					e.detainedNext[i] = true
+					e.releaseDay[i] = -1
+					if dt.ReleaseAfter > 0 {
+						e.releaseDay[i] = int32(d + 1 + dt.ReleaseAfter)
+					}
+				}
+			}
+		} else if e.detainedNext[i] && e.detainSanc >= 0 {
+			bits |= 1 << uint(e.detainSanc)
+		}
+		e.sancNext[i] = bits
+		if visibleHere {
+			if f := prog.Visible.Fn; f != nil {
+				e.visibleNext[i] = f(vis, i)
+			} else {
+				e.visibleNext[i] = bits != 0 || e.detainedNext[i]
+			}
+		}
+		e.count(s, ii, e.scoreNext[i], e.tierNext[i], e.flagsNext[i], bits, e.partnerNext[i], e.detainedNext[i], st.active)
+	}
+}
+
+func (e *Engine) count(s *scratch, i int, score int32, tier uint8, flags uint32, sanc uint64, partner int32, detained, active bool) {
+	c := int(e.pop.Region[i])*e.nGroups + int(e.pop.Group[i])
+	cell := &s.cells[c]
+	cell.RegimeActive = active
+	cell.Agents++
+	cell.ScoreSum += int64(score)
+	cell.Tier[tier]++
+	if detained {
+		cell.Detained++
+	} else {
+		cell.Active++
+	}
+	if partner >= 0 {
+		cell.Partnered++
+	}
+	for x := 0; sanc != 0; x++ {
+		if sanc&1 != 0 {
+			cell.Sanction[x]++
+		}
+		sanc >>= 1
+	}
+	if e.sancNext[i]&e.schoolMask != 0 {
+		cell.ChildrenBlocked += int64(e.pop.Kids[i])
+	}
+	for f := 0; flags != 0; f++ {
+		if flags&1 != 0 {
+			cell.Flag[f]++
+		}
+		flags >>= 1
+	}
+	bin := int64(score-e.lo) * histBins / (int64(e.hi-e.lo) + 1)
+	s.hist[c*histBins+int(bin)]++
+}
+
+// aggregateStart reports day 0, the starting state.
+func (e *Engine) aggregateStart() *metrics.Day {
+	s := e.newScratch()
+	copy(e.sancNext, e.sanc)
+	for i := 0; i < e.n; i++ {
+		e.count(s, i, e.score[i], e.tier[i], e.flags[i], e.sanc[i], e.partner[i], e.detained[i], e.active[e.pop.Region[i]].active)
+	}
+	out := e.merge([]*scratch{s})
+	out.Day = 0
+	return out
+}
+
+// merge sums the workers' accumulators and derives quantiles.
+func (e *Engine) merge(ws []*scratch) *metrics.Day {
+	acc := ws[0]
+	for _, s := range ws[1:] {
+		addInts(acc.att, s.att)
+		addInts(acc.det, s.det)
+		addInts(acc.blk, s.blk)
+		for c := range acc.cells {
+			a, b := &acc.cells[c], &s.cells[c]
+			a.Agents += b.Agents
+			a.Active += b.Active
+			a.Partnered += b.Partnered
+			a.Detained += b.Detained
+			a.ChildrenBlocked += b.ChildrenBlocked
+			a.ScoreSum += b.ScoreSum
+			a.RegimeActive = a.RegimeActive || b.RegimeActive
+			addInts(a.Tier, b.Tier)
+			addInts(a.Sanction, b.Sanction)
+			addInts(a.Flag, b.Flag)
+		}
+		for k, x := range s.hist {
+			acc.hist[k] += x
+		}
+	}
+	nb := len(e.sc.Behaviours)
+	width := float64(int64(e.hi-e.lo)+1) / histBins / rule.Scale
+	for c := range acc.cells {
+		cell := &acc.cells[c]
+		cell.RegimeActive = e.active[cell.Region].active
+		cell.Attempted = acc.att[c*nb : (c+1)*nb]
+		cell.Detected = acc.det[c*nb : (c+1)*nb]
+		cell.Blocked = acc.blk[c*nb : (c+1)*nb]
+		h := acc.hist[c*histBins : (c+1)*histBins]
+		for q, frac := range metrics.Quantiles {
+			cell.ScoreQ[q] = quantile(h, cell.Agents, frac, float64(e.lo)/rule.Scale, width)
+		}
+	}
+	return &metrics.Day{Cells: acc.cells}
+}
+
+// quantile reads a quantile off a histogram, interpolating inside the bin.
+func quantile(h []uint32, n int64, q, lo, width float64) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	target := q * float64(n)
+	cum := 0.0
+	for b, x := range h {
+		if x == 0 {
+			continue
+		}
+		if cum+float64(x) >= target {
+			return lo + width*(float64(b)+(target-cum)/float64(x))
+		}
+		cum += float64(x)
+	}
+	return lo + width*float64(len(h))
+}
+
+func addInts(a, b []int64) {
+	for k := range a {
+		a[k] += b[k]
+	}
+}

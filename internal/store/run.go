@@ -1,0 +1,353 @@
+// Package store writes and reads run directories: a run.json manifest and
+// Parquet tables (daily.parquet, agents.parquet, ledger.parquet), laid out
+// as docs/store-format.md describes. A run directory appears atomically: it
+// is written under a temporary name in the same parent and renamed into
+// place only when every file is complete and synced.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+)
+
+// FormatVersion is the run directory format; readers check it.
+const FormatVersion = 1
+
+// File names inside a run directory.
+const (
+	ManifestFile = "run.json"
+	DailyFile    = "daily.parquet"
+	AgentsFile   = "agents.parquet"
+	LedgerFile   = "ledger.parquet"
+)
+
+// Manifest is run.json.
+type Manifest struct {
+	FormatVersion int          `json:"format_version"`
+	ID            string       `json:"id"`
+	Version       string       `json:"version"`
+	Scenario      ScenarioInfo `json:"scenario"`
+	Seed          uint64       `json:"seed"`
+	Agents        int          `json:"agents"`
+	Days          int          `json:"days"`
+	Ledger        string       `json:"ledger"`
+	Graph         GraphInfo    `json:"graph"`
+	Names         Names        `json:"names"`
+	Files         []string     `json:"files"`
+	// Volatile fields: they differ between identical runs.
+	Created string  `json:"created"`
+	Timings Timings `json:"timings"`
+	Host    Host    `json:"host"`
+}
+
+// ScenarioInfo identifies the scenario a run used.
+type ScenarioInfo struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	File        string   `json:"file"`
+	SHA256      string   `json:"sha256"`
+	Sets        []string `json:"sets"`
+	Text        string   `json:"text"`
+}
+
+// GraphInfo describes the acquaintance graph.
+type GraphInfo struct {
+	Model            string  `json:"model"`
+	Edges            int64   `json:"edges"`
+	MeanDegree       float64 `json:"mean_degree"`
+	Clustering       float64 `json:"clustering"`
+	ClusteringSample int     `json:"clustering_sample"`
+	Partnered0       int     `json:"partnered_at_start"`
+}
+
+// Names lists the categories, in index order, that the tables use.
+type Names struct {
+	Regions       []string `json:"regions"`
+	Groups        []string `json:"groups"`
+	Ages          []string `json:"ages"`
+	Traits        []string `json:"traits"`
+	Tiers         []string `json:"tiers"`
+	Sanctions     []string `json:"sanctions"`
+	Flags         []string `json:"flags"`
+	Behaviours    []string `json:"behaviours"`
+	Contributions []string `json:"contributions"`
+}
+
+// Timings are wall-clock seconds per phase.
+type Timings struct {
+	Setup    float64 `json:"setup_s"`
+	Simulate float64 `json:"simulate_s"`
+	Write    float64 `json:"write_s"`
+	Total    float64 `json:"total_s"`
+}
+
+// Host describes where the run executed.
+type Host struct {
+	Workers   int    `json:"workers"`
+	Cores     int    `json:"cores"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+}
+
+// RunWriter collects a run's output in a temporary directory. It implements
+// sim.Sink.
+type RunWriter struct {
+	root, tmp, id string
+	days          []*metrics.Day
+	ledger        []metrics.LedgerEntry
+	committed     bool
+}
+
+var _ sim.Sink = (*RunWriter)(nil)
+
+// Create starts a run directory for a run named id under root.
+func Create(root, id string) (*RunWriter, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(root, ".tmp-"+id+"-")
+	if err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	return &RunWriter{root: root, tmp: tmp, id: id}, nil
+}
+
+// NewID returns a fresh run id: scenario name, seed and UTC time, with a
+// counter when that directory already exists.
+func NewID(root, scenarioName string, seed uint64, now time.Time) string {
+	base := fmt.Sprintf("%s-s%d-%s", scenarioName, seed, now.UTC().Format("20060102-150405"))
+	id := base
+	for k := 2; ; k++ {
+		if _, err := os.Stat(filepath.Join(root, id)); errors.Is(err, os.ErrNotExist) {
+			return id
+		}
+		id = fmt.Sprintf("%s-%d", base, k)
+	}
+}
+
+// Day implements sim.Sink. Daily rows are small (days x cells), so they are
+// kept until Commit.
+func (w *RunWriter) Day(d *metrics.Day) error {
+	w.days = append(w.days, d)
+	return nil
+}
+
+// Ledger implements sim.Sink.
+func (w *RunWriter) Ledger(entries []metrics.LedgerEntry) error {
+	w.ledger = append(w.ledger, entries...)
+	return nil
+}
+
+// Abort removes the temporary directory. It is safe after Commit.
+func (w *RunWriter) Abort() {
+	if !w.committed {
+		os.RemoveAll(w.tmp)
+	}
+}
+
+// Commit writes the tables and the manifest, syncs them and renames the
+// directory into place. It returns the final path.
+func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (string, error) {
+	m.FormatVersion = FormatVersion
+	m.ID = w.id
+	if err := w.writeFile(DailyFile, func(fh *os.File) error { return writeDaily(fh, m, w.days) }); err != nil {
+		return "", err
+	}
+	if err := w.writeFile(AgentsFile, func(fh *os.File) error { return writeAgents(fh, m, f) }); err != nil {
+		return "", err
+	}
+	files := []string{ManifestFile, DailyFile, AgentsFile}
+	if m.Ledger != "none" {
+		if err := w.writeFile(LedgerFile, func(fh *os.File) error { return writeLedger(fh, m, w.ledger) }); err != nil {
+			return "", err
+		}
+		files = append(files, LedgerFile)
+	}
+	m.Files = files
+	m.Timings.Write = time.Since(writeStart).Seconds()
+	m.Timings.Total = m.Timings.Setup + m.Timings.Simulate + m.Timings.Write
+	if err := w.writeFile(ManifestFile, func(fh *os.File) error {
+		enc := json.NewEncoder(fh)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}); err != nil {
+		return "", err
+	}
+	if err := syncDir(w.tmp); err != nil {
+		return "", err
+	}
+	final := filepath.Join(w.root, w.id)
+	if err := os.Rename(w.tmp, final); err != nil {
+		return "", fmt.Errorf("move run into place: %w", err)
+	}
+	w.committed = true
+	if err := syncDir(w.root); err != nil {
+		return "", err
+	}
+	return final, nil
+}
+
+func (w *RunWriter) writeFile(name string, fill func(*os.File) error) error {
+	fh, err := os.Create(filepath.Join(w.tmp, name))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := fill(fh); err != nil {
+		fh.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := fh.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !strings.Contains(err.Error(), "invalid argument") {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+func points(x int64) float64 { return float64(x) / rule.Scale }
+
+// NamesOf lists a scenario's categories as the tables use them.
+func NamesOf(sc *scenario.Scenario, contrib []string) Names {
+	s := sc.Schema()
+	n := Names{Regions: s.Regions, Groups: s.Groups, Ages: s.Ages, Traits: s.Traits, Tiers: s.Tiers,
+		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib}
+	for _, b := range sc.Behaviours {
+		n.Behaviours = append(n.Behaviours, b.Name)
+	}
+	return n
+}
+
+func bytesOf(names []string) [][]byte {
+	out := make([][]byte, len(names))
+	for i, n := range names {
+		out[i] = []byte(n)
+	}
+	return out
+}
+
+func writeDaily(fh *os.File, m *Manifest, days []*metrics.Day) error {
+	type row struct {
+		day  int
+		cell *metrics.Cell
+	}
+	var rows []row
+	for _, d := range days {
+		for c := range d.Cells {
+			rows = append(rows, row{d.Day, &d.Cells[c]})
+		}
+	}
+	nm := m.Names
+	regions, groups := bytesOf(nm.Regions), bytesOf(nm.Groups)
+	cols := []column{
+		{name: "day", typ: tInt32, i32: func(r int) int32 { return int32(rows[r].day) }},
+		{name: "region", typ: tString, s: func(r int) []byte { return regions[rows[r].cell.Region] }},
+		{name: "group", typ: tString, s: func(r int) []byte { return groups[rows[r].cell.Group] }},
+		{name: "regime_active", typ: tBool, b: func(r int) bool { return rows[r].cell.RegimeActive }},
+		{name: "agents", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.Agents }},
+		{name: "active", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.Active }},
+		{name: "detained", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.Detained }},
+		{name: "partnered", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.Partnered }},
+		{name: "children_blocked", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.ChildrenBlocked }},
+		{name: "score_mean", typ: tDouble, f64: func(r int) float64 {
+			c := rows[r].cell
+			if c.Agents == 0 {
+				return 0
+			}
+			return points(c.ScoreSum) / float64(c.Agents)
+		}},
+	}
+	for q, frac := range metrics.Quantiles {
+		q := q
+		cols = append(cols, column{name: fmt.Sprintf("score_p%02.0f", frac*100), typ: tDouble,
+			f64: func(r int) float64 { return rows[r].cell.ScoreQ[q] }})
+	}
+	add := func(prefix string, names []string, get func(c *metrics.Cell) []int64) {
+		for k, n := range names {
+			k := k
+			cols = append(cols, column{name: columnName(prefix, n), typ: tInt64,
+				i64: func(r int) int64 { return get(rows[r].cell)[k] }})
+		}
+	}
+	add("tier_", nm.Tiers, func(c *metrics.Cell) []int64 { return c.Tier })
+	add("sanction_", nm.Sanctions, func(c *metrics.Cell) []int64 { return c.Sanction })
+	add("flag_", nm.Flags, func(c *metrics.Cell) []int64 { return c.Flag })
+	add("attempted_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Attempted })
+	add("detected_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Detected })
+	add("blocked_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Blocked })
+	return writeTable(fh, "daily", cols, len(rows), map[string]string{"nosedive.run": m.ID})
+}
+
+func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
+	nm := m.Names
+	p := f.Pop
+	regions, groups, ages, tiers := bytesOf(nm.Regions), bytesOf(nm.Groups), bytesOf(nm.Ages), bytesOf(nm.Tiers)
+	cols := []column{
+		{name: "id", typ: tInt32, i32: func(r int) int32 { return int32(r) }},
+		{name: "region", typ: tString, s: func(r int) []byte { return regions[p.Region[r]] }},
+		{name: "group", typ: tString, s: func(r int) []byte { return groups[p.Group[r]] }},
+		{name: "age", typ: tString, s: func(r int) []byte { return ages[p.Age[r]] }},
+	}
+	for t, n := range nm.Traits {
+		bit := uint64(1) << uint(t)
+		cols = append(cols, column{name: columnName("", n), typ: tBool, b: func(r int) bool { return p.Traits[r]&bit != 0 }})
+	}
+	cols = append(cols,
+		column{name: "children", typ: tInt32, i32: func(r int) int32 { return int32(p.Kids[r]) }},
+		column{name: "partner", typ: tInt32, i32: func(r int) int32 { return f.Partner[r] }},
+		column{name: "baseline", typ: tDouble, f64: func(r int) float64 { return points(int64(f.Baseline[r])) }},
+		column{name: "score", typ: tDouble, f64: func(r int) float64 { return points(int64(f.Score[r])) }},
+		column{name: "tier", typ: tString, s: func(r int) []byte { return tiers[f.Tier[r]] }},
+		column{name: "detained", typ: tBool, b: func(r int) bool { return f.Detained[r] }},
+		column{name: "penalised_attempts", typ: tInt32, i32: func(r int) int32 { return int32(f.PenalisedAttempts[r]) }},
+	)
+	for s, n := range nm.Sanctions {
+		bit := uint64(1) << uint(s)
+		cols = append(cols, column{name: columnName("sanction_", n), typ: tBool, b: func(r int) bool { return f.Sanctions[r]&bit != 0 }})
+	}
+	for k, n := range nm.Flags {
+		bit := uint32(1) << uint(k)
+		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return f.Flags[r]&bit != 0 }})
+	}
+	nc := len(f.ContribNames)
+	for k, n := range f.ContribNames {
+		k := k
+		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
+			f64: func(r int) float64 { return points(int64(f.Contrib[r*nc+k])) }})
+	}
+	return writeTable(fh, "agents", cols, p.N, map[string]string{"nosedive.run": m.ID})
+}
+
+func writeLedger(fh *os.File, m *Manifest, entries []metrics.LedgerEntry) error {
+	names := bytesOf(m.Names.Contributions)
+	cols := []column{
+		{name: "day", typ: tInt32, i32: func(r int) int32 { return entries[r].Day }},
+		{name: "agent", typ: tInt32, i32: func(r int) int32 { return entries[r].Agent }},
+		{name: "rule", typ: tString, s: func(r int) []byte { return names[entries[r].Rule] }},
+		{name: "delta", typ: tDouble, f64: func(r int) float64 { return points(int64(entries[r].Delta)) }},
+	}
+	return writeTable(fh, "ledger", cols, len(entries), map[string]string{"nosedive.run": m.ID})
+}
