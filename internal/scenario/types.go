@@ -107,7 +107,7 @@ type Network struct {
 type Relationships struct {
 	FormRate    float64 `yaml:"form_rate" jsonschema_description:"Daily probability a single agent proposes to a single acquaintance."`
 	BreakRate   float64 `yaml:"break_rate" jsonschema_description:"Daily probability a partnership ends."`
-	Selectivity float64 `yaml:"selectivity" jsonschema_description:"How strongly people refuse partners who score lower than themselves: acceptance = exp(-selectivity x max(0, own - proposer)/100). 0 = scores do not matter (the Nosedive effect grows with it)."`
+	Selectivity float64 `yaml:"selectivity" jsonschema_description:"How strongly people refuse partners who score lower than themselves: a match forms with probability exp(-selectivity x |score gap| / 100), the higher scorer deciding. 0 = scores do not matter (the Nosedive effect grows with it)."`
 	Pos         Pos     `yaml:"-" json:"-"`
 }
 

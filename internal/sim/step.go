@@ -347,8 +347,9 @@ func (e *Engine) relationships(k *dayKeys, breakups [][]int32, proposals [][][2]
 			if e.partnerNext[i] >= 0 || e.partnerNext[j] >= 0 || e.detained[j] || i == j {
 				continue
 			}
-			// j accepts a proposer who scores lower with falling probability.
-			gap := float64(e.score[j]-e.score[i]) / rule.Scale
+			// The higher scorer of the two agrees with a probability that
+			// falls with the gap: exp(-selectivity x gap / 100).
+			gap := math.Abs(float64(e.score[j]-e.score[i])) / rule.Scale
 			if sel > 0 && gap > 0 && rng.Float(k.accept, uint64(i)) >= math.Exp(-sel*gap/100) {
 				continue
 			}

@@ -298,7 +298,7 @@ func writeDaily(fh *os.File, m *Manifest, days []*metrics.Day) error {
 	add("attempted_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Attempted })
 	add("detected_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Detected })
 	add("blocked_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Blocked })
-	return writeTable(fh, "daily", cols, len(rows), map[string]string{"nosedive.run": m.ID})
+	return writeTable(fh, "daily", cols, len(rows), nil)
 }
 
 func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
@@ -338,7 +338,7 @@ func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
 			f64: func(r int) float64 { return points(int64(f.Contrib[r*nc+k])) }})
 	}
-	return writeTable(fh, "agents", cols, p.N, map[string]string{"nosedive.run": m.ID})
+	return writeTable(fh, "agents", cols, p.N, nil)
 }
 
 func writeLedger(fh *os.File, m *Manifest, entries []metrics.LedgerEntry) error {
@@ -349,5 +349,5 @@ func writeLedger(fh *os.File, m *Manifest, entries []metrics.LedgerEntry) error 
 		{name: "rule", typ: tString, s: func(r int) []byte { return names[entries[r].Rule] }},
 		{name: "delta", typ: tDouble, f64: func(r int) float64 { return points(int64(entries[r].Delta)) }},
 	}
-	return writeTable(fh, "ledger", cols, len(entries), map[string]string{"nosedive.run": m.ID})
+	return writeTable(fh, "ledger", cols, len(entries), nil)
 }

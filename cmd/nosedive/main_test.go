@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, "run", "benchmark", "--agents", "3000", "--days", "20", "--out", out, "--quiet", "--ledger", "sample:0.1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"benchmark: 3000 agents x 20 days", "untrustworthy", "travel_ban", "buy_alcohol", "run directory:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("want exactly one run directory in %s, got %v (%v)", out, entries, err)
+	}
+	dir := filepath.Join(out, entries[0].Name())
+	var m struct {
+		Agents int `json:"agents"`
+		Days   int `json:"days"`
+		Graph  struct {
+			MeanDegree float64 `json:"mean_degree"`
+		} `json:"graph"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Agents != 3000 || m.Days != 20 || m.Graph.MeanDegree < 9.9 {
+		t.Errorf("manifest: %+v", m)
+	}
+	// The tables open with a Parquet reader and have the documented shape.
+	type dailyRow struct {
+		Day       int32   `parquet:"day"`
+		Group     string  `parquet:"group"`
+		Agents    int64   `parquet:"agents"`
+		ScoreMean float64 `parquet:"score_mean"`
+		Untrust   int64   `parquet:"tier_untrustworthy"`
+	}
+	rows, err := parquet.ReadFile[dailyRow](filepath.Join(dir, "daily.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 21*2 { // days 0..20 x groups a, b (one region)
+		t.Errorf("daily.parquet has %d rows, want 42", len(rows))
+	}
+	var n int64
+	for _, r := range rows {
+		if r.Day == 20 {
+			n += r.Agents
+		}
+	}
+	if n != 3000 {
+		t.Errorf("agents on the last day sum to %d, want 3000", n)
+	}
+	type agentRow struct {
+		ID       int32   `parquet:"id"`
+		Score    float64 `parquet:"score"`
+		Baseline float64 `parquet:"baseline"`
+		Tier     string  `parquet:"tier"`
+		Alcohol  float64 `parquet:"delta_alcohol"`
+		Recovery float64 `parquet:"delta_recovery"`
+	}
+	agents, err := parquet.ReadFile[agentRow](filepath.Join(dir, "agents.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(agents) != 3000 || agents[0].Tier == "" {
+		t.Errorf("agents.parquet: %d rows, first %+v", len(agents), agents[0])
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ledger.parquet")); err != nil {
+		t.Errorf("ledger.parquet missing: %v", err)
+	}
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("name: x\npopulaton: {}\n"), 0o644)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", bad, "--out", dir}, bad + `:2:1: scenario: unknown key "populaton" (did you mean "population"?)`},
+		{[]string{"validate", bad}, `unknown key "populaton"`},
+		{[]string{"run", "xinjang-pilot"}, `did you mean "xinjiang-pilot"?`},
+		{[]string{"run", "benchmark", "--agents", "-5"}, "--agents must be between 2"},
+		{[]string{"run", "benchmark", "--set", "scoring.rules.alcohol.amunt=3"}, `unknown key "amunt" (did you mean "amount"?)`},
+		{[]string{"run", "benchmark", "--set", "scoring.rules.alcohl.amount=3"}, `no item "alcohl" in the list (did you mean "alcohol"?)`},
+		{[]string{"run", "benchmark", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"run"}, "takes 1 argument"},
+		{[]string{"run", "benchmark", "--ledger", "some"}, "--ledger: use none, all or sample:FRACTION"},
+		{[]string{"scenarios", "show", "nope"}, `scenario "nope"`},
+	}
+	for _, c := range cases {
+		code, _, stderr := cli(t, c.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", c.args, code, stderr)
+		}
+		if !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: stderr lacks %q:\n%s", c.args, c.want, stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("bad runs left files behind: %v", entries)
+	}
+}
+
+func TestScenariosSchemaVersion(t *testing.T) {
+	code, stdout, _ := cli(t, "scenarios")
+	if code != 0 || !strings.Contains(stdout, "benchmark") {
+		t.Errorf("scenarios: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = cli(t, "scenarios", "show", "benchmark")
+	if code != 0 || !strings.Contains(stdout, "name: benchmark") {
+		t.Errorf("scenarios show: exit %d", code)
+	}
+	code, stdout, _ = cli(t, "schema")
+	var schema map[string]any
+	if code != 0 || json.Unmarshal([]byte(stdout), &schema) != nil {
+		t.Fatalf("schema: exit %d, not JSON", code)
+	}
+	props, _ := schema["properties"].(map[string]any)
+	for _, k := range []string{"population", "scoring", "tiers", "sanctions", "phases"} {
+		if _, ok := props[k]; !ok {
+			t.Errorf("schema lacks property %q", k)
+		}
+	}
+	code, stdout, _ = cli(t, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "nosedive ") {
+		t.Errorf("version: exit %d %q", code, stdout)
+	}
+	code, stdout, _ = cli(t, "validate", "benchmark")
+	if code != 0 || !strings.Contains(stdout, "benchmark: ok") {
+		t.Errorf("validate benchmark: exit %d %q", code, stdout)
+	}
+}
