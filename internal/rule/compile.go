@@ -191,7 +191,46 @@ func (c *compiler) errAt(loc file.Location, format string, args ...any) error {
 type who func(v *View, i int32) int32
 
 func selfAgent(_ *View, i int32) int32 { return i }
-func partnerOf(v *View, i int32) int32 { return v.Partner[i] }
+
+// noCategory is what partner.tier (group, ...) reads for an agent without
+// a partner: it equals no name.
+const noCategory = 255
+
+// viaPartner turns an accessor of the agent's own field into one of the
+// partner's. Without a partner it reads 0, false or no category (rules that
+// mention partner.* are skipped for such agents anyway).
+func viaPartner(x val, err error) (val, error) {
+	if err != nil {
+		return x, err
+	}
+	switch x.t {
+	case tNum:
+		f := x.num
+		x.num = func(v *View, i int32) float64 {
+			if p := v.Partner[i]; p >= 0 {
+				return f(v, p)
+			}
+			return 0
+		}
+	case tBool:
+		f := x.bool
+		x.bool = func(v *View, i int32) bool {
+			if p := v.Partner[i]; p >= 0 {
+				return f(v, p)
+			}
+			return false
+		}
+	default:
+		f := x.enum
+		x.enum = func(v *View, i int32) uint8 {
+			if p := v.Partner[i]; p >= 0 {
+				return f(v, p)
+			}
+			return noCategory
+		}
+	}
+	return x, nil
+}
 
 func constNum(x float64, loc file.Location) val {
 	return val{t: tNum, loc: loc, isConst: true, num: func(*View, int32) float64 { return x }}
@@ -309,7 +348,7 @@ func (c *compiler) member(n *ast.MemberNode, w who) (val, error) {
 			return val{}, c.errAt(loc, "partner.%s is not available", prop.Value)
 		}
 		c.refs.Partner = true
-		return c.ident(prop.Value, loc, partnerOf, n)
+		return viaPartner(c.ident(prop.Value, loc, selfAgent, n))
 	case "flags":
 		for f, fn := range c.s.Flags {
 			if fn == prop.Value {
