@@ -105,7 +105,7 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	if sc.Network.Model == "none" {
 		deg = 0
 	}
-	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules))
+	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours))
 	graph := n*8 + n*deg*4 /* CSR */ + n*deg/2*8 /* edge list while building */ + n*8 /* fill counters */
 	return n*perAgent + graph + 64<<20
 }
@@ -173,6 +173,7 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 		Host: store.Host{Workers: eng.Workers(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 	}
+	m.Describe(sc, prog)
 	dir, err := w.Commit(m, eng.Final(), t2)
 	if err != nil {
 		return nil, err

@@ -90,6 +90,9 @@ type Engine struct {
 
 	// Ground truth for audits.
 	penalisedAttempts []uint32 // penalised behaviours the agent actually did
+	attempts          []uint16 // n x behaviours: events tried (saturating)
+	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
+	sanctionDays      []int32  // days spent under any sanction
 	contrib           []int32  // n x (nRule+3), fixed point
 
 	// Compiled, per-behaviour and per-region tables.
@@ -137,6 +140,9 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.lastPenalised = make([]int32, n)
 	e.baseline = make([]int32, n)
 	e.penalisedAttempts = make([]uint32, n)
+	e.attempts = make([]uint16, n*len(sc.Behaviours))
+	e.firstSanction = make([]int32, n)
+	e.sanctionDays = make([]int32, n)
 	e.contrib = make([]int32, n*(e.nRule+3))
 	e.nGroups = len(sc.GroupNames())
 	e.nCells = len(sc.Population.Regions) * e.nGroups
@@ -154,6 +160,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		e.tier[i] = e.tierOf(i, e.score[i])
 		e.releaseDay[i] = -1
 		e.lastPenalised[i] = -1
+		e.firstSanction[i] = -1
 	}
 	if opt.Ledger.Fraction > 0 {
 		e.ledgerSet = make([]bool, n)
@@ -363,6 +370,9 @@ type Final struct {
 	Partner           []int32
 	Detained          []bool
 	PenalisedAttempts []uint32
+	Attempts          []uint16 // N x behaviours
+	FirstSanction     []int32  // day, -1 never
+	SanctionDays      []int32
 	Contrib           []int32 // N x len(ContribNames)
 	ContribNames      []string
 }
@@ -371,6 +381,7 @@ type Final struct {
 func (e *Engine) Final() *Final {
 	return &Final{Pop: e.pop, Score: e.score, Baseline: e.baseline, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
+		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribNames: e.ContribNames()}
 }
 
@@ -438,7 +449,9 @@ func (e *Engine) Run(ctx context.Context, sink Sink) error {
 func (e *Engine) Workers() int { return e.opt.Workers }
 
 // BytesPerAgent is the engine's state per agent for a scenario with the
-// given number of rules (double buffers, ground truth, contributions).
-func BytesPerAgent(rules int) uint64 {
-	return 2*4 + 2*1 + 2*4 + 2*8 + 2*4 + 2 + 2 + 4 + 4 + 4 + 4 + uint64(rules+3)*4
+// given numbers of rules and behaviours (double buffers, ground truth,
+// contributions).
+func BytesPerAgent(rules, behaviours int) uint64 {
+	const fixed = 2*4 + 2*1 + 2*4 + 2*8 + 2*4 + 2*1 + 2*1 + 4*6 // state pairs, then six int32/uint32 columns
+	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2
 }

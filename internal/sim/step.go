@@ -197,6 +197,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				continue
 			}
 			s.att[cell*nb+b]++
+			if a := &e.attempts[ii*nb+b]; *a < math.MaxUint16 {
+				*a++
+			}
 			if beh.Penalised {
 				e.penalisedAttempts[i]++
 			}
@@ -401,6 +404,12 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 			bits |= 1 << uint(e.detainSanc)
 		}
 		e.sancNext[i] = bits
+		if bits != 0 {
+			e.sanctionDays[i]++
+			if e.firstSanction[i] < 0 {
+				e.firstSanction[i] = int32(d + 1)
+			}
+		}
 		if visibleHere {
 			if f := prog.Visible.Fn; f != nil {
 				e.visibleNext[i] = f(vis, i)

@@ -33,17 +33,20 @@ const (
 
 // Manifest is run.json.
 type Manifest struct {
-	FormatVersion int          `json:"format_version"`
-	ID            string       `json:"id"`
-	Version       string       `json:"version"`
-	Scenario      ScenarioInfo `json:"scenario"`
-	Seed          uint64       `json:"seed"`
-	Agents        int          `json:"agents"`
-	Days          int          `json:"days"`
-	Ledger        string       `json:"ledger"`
-	Graph         GraphInfo    `json:"graph"`
-	Names         Names        `json:"names"`
-	Files         []string     `json:"files"`
+	FormatVersion int             `json:"format_version"`
+	ID            string          `json:"id"`
+	Version       string          `json:"version"`
+	Scenario      ScenarioInfo    `json:"scenario"`
+	Seed          uint64          `json:"seed"`
+	Agents        int             `json:"agents"`
+	Days          int             `json:"days"`
+	Ledger        string          `json:"ledger"`
+	Graph         GraphInfo       `json:"graph"`
+	Names         Names           `json:"names"`
+	Rules         []RuleInfo      `json:"rules"`
+	Sanctions     []SanctionInfo  `json:"sanctions"`
+	Behaviours    []BehaviourInfo `json:"behaviours"`
+	Files         []string        `json:"files"`
 	// Volatile fields: they differ between identical runs.
 	Created string  `json:"created"`
 	Timings Timings `json:"timings"`
@@ -81,6 +84,78 @@ type Names struct {
 	Flags         []string `json:"flags"`
 	Behaviours    []string `json:"behaviours"`
 	Contributions []string `json:"contributions"`
+}
+
+// RuleInfo describes a scoring rule and where it comes from.
+type RuleInfo struct {
+	Name        string   `json:"name"`
+	Kind        string   `json:"kind"` // event or periodic
+	On          string   `json:"on,omitempty"`
+	Every       int      `json:"every,omitempty"`
+	Via         string   `json:"via"` // self, partner or acquaintances: whose state the rule reads
+	SetFlags    []string `json:"set_flags,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// SanctionInfo describes a sanction and where it comes from.
+type SanctionInfo struct {
+	Name        string   `json:"name"`
+	Target      string   `json:"target"`
+	Context     string   `json:"context"`
+	Severity    float64  `json:"severity"`
+	Blocks      []string `json:"blocks,omitempty"`
+	DenyAccount bool     `json:"deny_account,omitempty"`
+	School      bool     `json:"school,omitempty"`
+	Detain      bool     `json:"detain,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// BehaviourInfo describes a behaviour.
+type BehaviourInfo struct {
+	Name        string  `json:"name"`
+	Channel     string  `json:"channel"`
+	Context     string  `json:"context"`
+	Penalised   bool    `json:"penalised"`
+	Lawful      bool    `json:"lawful"`
+	Gravity     float64 `json:"gravity"`
+	Source      string  `json:"source,omitempty"`
+	Description string  `json:"description,omitempty"`
+}
+
+// Describe fills the rule, sanction and behaviour descriptions of a
+// manifest from a scenario and its compiled program.
+func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
+	m.Rules, m.Sanctions, m.Behaviours = nil, nil, nil
+	for r, ru := range sc.Scoring.Rules {
+		ri := RuleInfo{Name: ru.Name, Kind: "periodic", On: ru.On, Every: ru.Every, Via: "self",
+			SetFlags: ru.SetFlags, Source: ru.Source, Description: ru.Description}
+		if ru.On != "" {
+			ri.Kind = "event"
+		}
+		refs := []bool{prog.RuleWhen[r].Refs.Partner || prog.RuleAmount[r].Refs.Partner,
+			prog.RuleWhen[r].Refs.Acq || prog.RuleAmount[r].Refs.Acq}
+		switch {
+		case refs[0] && refs[1]:
+			ri.Via = "partner+acquaintances"
+		case refs[0]:
+			ri.Via = "partner"
+		case refs[1]:
+			ri.Via = "acquaintances"
+		}
+		m.Rules = append(m.Rules, ri)
+	}
+	for _, x := range sc.Sanctions {
+		m.Sanctions = append(m.Sanctions, SanctionInfo{Name: x.Name, Target: x.Target, Context: x.Context,
+			Severity: x.Severity, Blocks: x.Blocks, DenyAccount: x.DenyAccount, School: x.School,
+			Detain: x.Detain != nil, Source: x.Source, Description: x.Description})
+	}
+	for _, b := range sc.Behaviours {
+		m.Behaviours = append(m.Behaviours, BehaviourInfo{Name: b.Name, Channel: b.Channel, Context: b.Context,
+			Penalised: b.Penalised, Lawful: b.Lawful == nil || *b.Lawful, Gravity: b.Gravity,
+			Source: b.Source, Description: b.Description})
+	}
 }
 
 // Timings are wall-clock seconds per phase.
@@ -323,7 +398,15 @@ func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
 		column{name: "tier", typ: tString, s: func(r int) []byte { return tiers[f.Tier[r]] }},
 		column{name: "detained", typ: tBool, b: func(r int) bool { return f.Detained[r] }},
 		column{name: "penalised_attempts", typ: tInt32, i32: func(r int) int32 { return int32(f.PenalisedAttempts[r]) }},
+		column{name: "first_sanction_day", typ: tInt32, i32: func(r int) int32 { return f.FirstSanction[r] }},
+		column{name: "sanction_days", typ: tInt32, i32: func(r int) int32 { return f.SanctionDays[r] }},
 	)
+	nb := len(nm.Behaviours)
+	for b, n := range nm.Behaviours {
+		b := b
+		cols = append(cols, column{name: columnName("attempted_", n), typ: tInt32,
+			i32: func(r int) int32 { return int32(f.Attempts[r*nb+b]) }})
+	}
 	for s, n := range nm.Sanctions {
 		bit := uint64(1) << uint(s)
 		cols = append(cols, column{name: columnName("sanction_", n), typ: tBool, b: func(r int) bool { return f.Sanctions[r]&bit != 0 }})
