@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/spf13/cobra"
@@ -41,13 +42,16 @@ func exitCode(err error) int {
 		nf *scenario.NotFoundError
 		ue *usageError
 		me *runner.MemoryError
+		ur *runner.UnknownRuleError
+		ba *audit.BadAttributeError
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me):
+	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me),
+		errors.As(err, &ur), errors.As(err, &ba):
 		return exitBadInput
 	}
 	return exitFailure
@@ -94,7 +98,7 @@ individuals and connects to no camera, payment or enforcement system.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput("%v", err) })
-	root.AddCommand(newRunCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newAuditCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd())
 	return root
 }
 

@@ -36,6 +36,11 @@ type Spec struct {
 	MaxMemory uint64
 	Progress  func(day, days int)
 	Now       func() time.Time
+	// ID fixes the run directory's name (default: a fresh NewID).
+	ID string
+	// NoRegime and Disabled make a counterfactual twin (see sim.Options).
+	NoRegime bool
+	Disabled []string
 }
 
 // Result is a finished run.
@@ -134,7 +139,10 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 		return nil, err
 	}
 	t0 := now()
-	id := store.NewID(spec.OutDir, sc.Name, spec.Seed, t0)
+	id := spec.ID
+	if id == "" {
+		id = store.NewID(spec.OutDir, sc.Name, spec.Seed, t0)
+	}
 	w, err := store.Create(spec.OutDir, id)
 	if err != nil {
 		return nil, err
@@ -142,7 +150,8 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	defer w.Abort()
 
 	pop := population.Generate(sc, spec.Agents, spec.Seed)
-	eng := sim.New(sc, prog, pop, spec.Days, spec.Seed, sim.Options{Workers: spec.Workers, Ledger: ledger, Progress: spec.Progress})
+	eng := sim.New(sc, prog, pop, spec.Days, spec.Seed, sim.Options{Workers: spec.Workers, Ledger: ledger, Progress: spec.Progress,
+		NoRegime: spec.NoRegime, Disabled: spec.Disabled})
 	t1 := now()
 	tw := &tee{Sink: w}
 	if err := eng.Run(ctx, tw); err != nil {

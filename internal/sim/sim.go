@@ -43,6 +43,12 @@ type Options struct {
 	Workers  int             // 0 = all cores
 	Ledger   scenario.Ledger // which agents' score changes to record
 	Progress func(day, days int)
+	// NoRegime runs the population with no scoring at all (the counterfactual
+	// twin for chilling and baseline comparisons): behaviour, surveillance
+	// and partnerships happen as usual, no rule, sanction or recovery runs.
+	NoRegime bool
+	// Disabled names rules that never fire (ablation twins).
+	Disabled []string
 }
 
 // RuntimeError is an arithmetic problem during a run (NaN, overflow),
@@ -112,6 +118,7 @@ type Engine struct {
 	ledgerSet     []bool
 	nCells        int
 	nGroups       int
+	disabled      uint64 // rules switched off by Options.Disabled
 }
 
 type regionState struct {
@@ -147,6 +154,11 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.nGroups = len(sc.GroupNames())
 	e.nCells = len(sc.Population.Regions) * e.nGroups
 	e.compileTables()
+	for r, ru := range sc.Scoring.Rules {
+		if slices.Contains(opt.Disabled, ru.Name) {
+			e.disabled |= 1 << uint(r)
+		}
+	}
 	schema := sc.Schema()
 	for i := 0; i < n; i++ {
 		r, g := schema.Regions[pop.Region[i]], schema.Groups[pop.Group[i]]
@@ -301,6 +313,10 @@ func (e *Engine) setPhase(d int) {
 				}
 			}
 		}
+		if e.opt.NoRegime {
+			st = regionState{}
+		}
+		st.rules &^= e.disabled
 		e.active[r] = st
 	}
 }

@@ -525,3 +525,36 @@ func TestAcquaintanceAggregatesSkipDetained(t *testing.T) {
 		}
 	}
 }
+
+func TestNoRegimeAndAblation(t *testing.T) {
+	w := world{rules: `    - {name: r_act, on: act, amount: -5}
+    - {name: tick, every: 1, amount: 1}`,
+		sanctions: `[{name: ban, when: "true", context: travel}]`}
+	sc, err := scenario.Load("t.yaml", []byte(w.yaml()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, _ := sc.Compile()
+	pop := population.Generate(sc, 300, 1)
+	off := New(sc, prog, pop, 10, 1, Options{NoRegime: true})
+	abl := New(sc, prog, pop, 10, 1, Options{Disabled: []string{"r_act"}})
+	for k := 0; k < 3; k++ {
+		if _, _, err := off.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := abl.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 300; i++ {
+		if off.score[i] != off.baseline[i] || off.sanc[i] != 0 {
+			t.Fatalf("no-regime twin changed agent %d: score %d sanctions %b", i, off.score[i], off.sanc[i])
+		}
+		if abl.score[i] != abl.baseline[i]+3*rule.Scale {
+			t.Fatalf("ablating r_act: agent %d score %d, want baseline + 3", i, abl.score[i])
+		}
+	}
+	if off.penalisedAttempts[0] != abl.penalisedAttempts[0] {
+		t.Errorf("twins must draw the same behaviour (common random numbers)")
+	}
+}

@@ -1,0 +1,504 @@
+package audit
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Conditional is the gap in sanction rates between a group and the
+// reference group among people with the same amount of own penalised
+// behaviour (the part of the disparity behaviour does not explain).
+type Conditional struct {
+	Group       string    `json:"group"`
+	Strata      []Stratum `json:"strata"`
+	WeightedGap float64   `json:"weighted_gap"` // sum over strata of n_g,s x (rate_g,s - rate_ref,s) / n_g
+	ScoreGap    float64   `json:"weighted_score_gap"`
+}
+
+// Stratum is one band of own penalised behaviour.
+type Stratum struct {
+	Behaviour string  `json:"penalised_attempts"`
+	N         int64   `json:"n"`
+	Rate      Figure  `json:"ever_sanctioned"`
+	RefRate   Figure  `json:"reference_ever_sanctioned"`
+	MeanScore float64 `json:"mean_score"`
+	RefScore  float64 `json:"reference_mean_score"`
+}
+
+var strata = []struct {
+	name   string
+	lo, hi int64
+}{{"0", 0, 0}, {"1-2", 1, 2}, {"3-5", 3, 5}, {"6-10", 6, 10}, {"11-25", 11, 25}, {"26-60", 26, 60}, {"61+", 61, math.MaxInt64}}
+
+// Compute audits a loaded run.
+func Compute(r *Run, opt Options) (*Report, error) {
+	if opt.MinGroup <= 0 {
+		opt.MinGroup = DefaultMinGroup
+	}
+	if len(opt.By) == 0 {
+		opt.By = []string{"group", "region"}
+	}
+	m := r.Manifest
+	f := r.facts()
+	rep := &Report{Run: m.ID, Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
+	rep.Overall = r.row(f, "all", "all", func(int) bool { return true }, opt.MinGroup)
+	attrs := make([]*attr, len(opt.By))
+	for k, name := range opt.By {
+		a, err := r.attribute(name)
+		if err != nil {
+			return nil, err
+		}
+		attrs[k] = a
+	}
+	// Rows per value of each attribute; the reference is a value of the first.
+	var firstRows []Row
+	for k, a := range attrs {
+		var rows []Row
+		for v, val := range a.values {
+			v := v
+			rows = append(rows, r.row(f, a.name, val, func(i int) bool { return a.of[i] == v }, opt.MinGroup))
+		}
+		if k == 0 {
+			firstRows = rows
+		}
+		ref, why, err := reference(rows, opt.Reference, k == 0)
+		if err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			rep.Reference, rep.ReferenceWhy = ref.Value, why
+		}
+		for j := range rows {
+			rows[j].Disparities = r.disparities(rows[j], ref)
+		}
+		rep.Groups = append(rep.Groups, rows...)
+	}
+	// Intersections of each pair of attributes.
+	for x := 0; x < len(attrs); x++ {
+		for y := x + 1; y < len(attrs); y++ {
+			a, b := attrs[x], attrs[y]
+			for va, na := range a.values {
+				for vb, nb := range b.values {
+					va, vb := va, vb
+					row := r.row(f, a.name+"×"+b.name, na+"×"+nb, func(i int) bool { return a.of[i] == va && b.of[i] == vb }, opt.MinGroup)
+					if row.N > 0 {
+						rep.Intersections = append(rep.Intersections, row)
+					}
+				}
+			}
+		}
+	}
+	rep.Conditional = r.conditional(f, attrs[0], rep.Reference, opt.MinGroup)
+	rep.Cascade = r.cascade(f)
+	rep.Art5 = r.art5(f)
+	rep.Worst = r.worst(f, opt.MinGroup)
+	rep.Headline = headline(rep, firstRows, r)
+	return rep, nil
+}
+
+// reference picks the reference row: the named value, or the most favoured
+// (lowest ever-sanctioned rate among groups of adequate size).
+func reference(rows []Row, name string, first bool) (Row, string, error) {
+	if name != "" && first {
+		var names []string
+		for _, r := range rows {
+			names = append(names, r.Value)
+			if r.Value == name {
+				return r, "chosen with --reference", nil
+			}
+		}
+		return Row{}, "", &BadAttributeError{Name: name, Known: names}
+	}
+	best := -1
+	for k, r := range rows {
+		if r.N == 0 {
+			continue
+		}
+		if best < 0 || (r.SmallGroup == rows[best].SmallGroup && r.Ever.Value < rows[best].Ever.Value) || (!r.SmallGroup && rows[best].SmallGroup) {
+			best = k
+		}
+	}
+	if best < 0 {
+		return Row{}, "", fmt.Errorf("no agents to compare")
+	}
+	return rows[best], "most favoured: lowest share ever sanctioned", nil
+}
+
+func (r *Run) conditional(f *agentFacts, a *attr, ref string, minGroup int) []Conditional {
+	pen := r.ints("penalised_attempts")
+	refIdx := slices.Index(a.values, ref)
+	type acc struct {
+		n, s  int64
+		score float64
+	}
+	cells := make([][]acc, len(a.values))
+	for v := range cells {
+		cells[v] = make([]acc, len(strata))
+	}
+	for i := 0; i < r.Manifest.Agents; i++ {
+		s := 0
+		for k, st := range strata {
+			if pen[i] >= st.lo && pen[i] <= st.hi {
+				s = k
+			}
+		}
+		c := &cells[a.of[i]][s]
+		c.n++
+		c.score += f.score[i]
+		if f.ever[i] {
+			c.s++
+		}
+	}
+	var out []Conditional
+	for v, name := range a.values {
+		if v == refIdx {
+			continue
+		}
+		c := Conditional{Group: name}
+		var n int64
+		var gap, sgap float64
+		for k, st := range strata {
+			g, rf := cells[v][k], cells[refIdx][k]
+			if g.n == 0 {
+				continue
+			}
+			row := Stratum{Behaviour: st.name, N: g.n, Rate: rate(g.s, g.n), RefRate: rate(rf.s, rf.n), MeanScore: g.score / float64(g.n)}
+			if rf.n > 0 {
+				row.RefScore = rf.score / float64(rf.n)
+			}
+			c.Strata = append(c.Strata, row)
+			if rf.n >= int64(minGroup) && g.n > 0 {
+				n += g.n
+				gap += float64(g.n) * float64(row.Rate.Value-row.RefRate.Value)
+				sgap += float64(g.n) * (row.MeanScore - row.RefScore)
+			}
+		}
+		if n > 0 {
+			c.WeightedGap, c.ScoreGap = gap/float64(n), sgap/float64(n)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Cascade describes how sanctions spread along ties (acquaintances and
+// partners): a person is a seed when no tie was sanctioned before them,
+// otherwise part of a cascade whose depth is one more than the shallowest
+// earlier-sanctioned tie.
+type Cascade struct {
+	Sanctioned          int64   `json:"sanctioned"`
+	Seeds               int64   `json:"seeds"`
+	Cascaded            int64   `json:"cascaded"`
+	CascadedNoViolation int64   `json:"cascaded_without_own_violation"`
+	MeanSizePerSeed     float64 `json:"mean_cascade_size_per_seed"`
+	MaxDepth            int     `json:"max_depth"`
+	MeanDepth           float64 `json:"mean_depth"`
+	DepthCounts         []int64 `json:"depth_counts"`
+}
+
+func (r *Run) cascade(f *agentFacts) Cascade {
+	pop := r.Population()
+	first := r.ints("first_sanction_day")
+	partner := r.ints("partner")
+	n := r.Manifest.Agents
+	order := make([]int, 0)
+	for i := 0; i < n; i++ {
+		if first[i] >= 0 {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return first[order[a]] < first[order[b]] })
+	depth := make([]int32, n)
+	for i := range depth {
+		depth[i] = -1
+	}
+	var c Cascade
+	c.Sanctioned = int64(len(order))
+	sumDepth := 0
+	for _, i := range order {
+		best := int32(-1)
+		consider := func(j int) {
+			if j >= 0 && first[j] >= 0 && first[j] < first[i] && depth[j] >= 0 && (best < 0 || depth[j] < best) {
+				best = depth[j]
+			}
+		}
+		for _, j := range pop.Graph.Neighbours(int32(i)) {
+			consider(int(j))
+		}
+		consider(int(pop.Partner[i]))
+		consider(int(partner[i]))
+		if best < 0 {
+			depth[i] = 0
+			c.Seeds++
+		} else {
+			depth[i] = best + 1
+			c.Cascaded++
+			if !f.violator[i] {
+				c.CascadedNoViolation++
+			}
+		}
+		d := int(depth[i])
+		for len(c.DepthCounts) <= d {
+			c.DepthCounts = append(c.DepthCounts, 0)
+		}
+		c.DepthCounts[d]++
+		c.MaxDepth = max(c.MaxDepth, d)
+		sumDepth += d
+	}
+	if c.Seeds > 0 {
+		c.MeanSizePerSeed = float64(c.Cascaded) / float64(c.Seeds)
+	}
+	if c.Sanctioned > 0 {
+		c.MeanDepth = float64(sumDepth) / float64(c.Sanctioned)
+	}
+	return c
+}
+
+// Art5 is the EU AI Act Art. 5(1)(c) lens: (i) detrimental treatment in
+// social contexts unrelated to where the data came from; (ii) treatment
+// unjustified or disproportionate to the behaviour or its gravity.
+type Art5 struct {
+	SanctionInstances int64             `json:"sanction_instances"`
+	CrossContext      Figure            `json:"cross_context_detriment_rate"`
+	ByContext         map[string]Figure `json:"cross_context_by_sanction"`
+	Proportionality   Proportionality   `json:"proportionality"`
+	VerdictI          string            `json:"verdict_i"`
+	VerdictII         string            `json:"verdict_ii"`
+	EvidenceI         string            `json:"evidence_i"`
+	EvidenceII        string            `json:"evidence_ii"`
+}
+
+// Proportionality summarises severity(sanction) / gravity(own behaviour).
+type Proportionality struct {
+	Threshold        float64 `json:"threshold"`
+	MedianRatio      Num     `json:"median_ratio"`
+	Disproportionate Figure  `json:"share_above_threshold"`
+	NoOwnConduct     Figure  `json:"share_without_own_conduct"`
+}
+
+// DisproportionThreshold is the ratio of sanction severity to behaviour
+// gravity (both 0-10) above which a sanction counts as disproportionate.
+const DisproportionThreshold = 2.0
+
+func (r *Run) art5(f *agentFacts) Art5 {
+	m := r.Manifest
+	ctxOfBehaviour := map[string]string{}
+	gravity := map[string]float64{}
+	for _, b := range m.Behaviours {
+		ctxOfBehaviour[b.Name] = b.Context
+		gravity[b.Name] = b.Gravity
+	}
+	type ruleCtx struct {
+		col     []float64
+		ctx     string
+		gravity float64
+		own     bool
+	}
+	var rules []ruleCtx
+	for _, ru := range m.Rules {
+		rc := ruleCtx{col: r.floats("delta_" + colSafe(ru.Name))}
+		switch {
+		case ru.Kind == "event":
+			rc.ctx, rc.gravity, rc.own = ctxOfBehaviour[ru.On], gravity[ru.On], true
+		case ru.Via == "self":
+			rc.ctx = "personal characteristics"
+		default:
+			rc.ctx = "social ties"
+		}
+		rules = append(rules, rc)
+	}
+	out := Art5{ByContext: map[string]Figure{}}
+	var cross, inst int64
+	var ratios []float64
+	var disp, noOwn int64
+	for k, s := range m.Sanctions {
+		var sc, si int64
+		for i := 0; i < m.Agents; i++ {
+			if !f.sanctionedEnd[k][i] {
+				continue
+			}
+			si++
+			// Dominant context of the person's score loss.
+			loss := map[string]float64{}
+			maxGrav, hasOwn := 0.0, false
+			for _, rc := range rules {
+				if x := rc.col[i]; x < 0 {
+					loss[rc.ctx] += -x
+					if rc.own {
+						hasOwn = true
+						maxGrav = max(maxGrav, rc.gravity)
+					}
+				}
+			}
+			if f.loss[i].Baseline > 0 {
+				loss["personal characteristics"] += f.loss[i].Baseline
+			}
+			dom, best := "", -1.0
+			keys := make([]string, 0, len(loss))
+			for c := range loss {
+				keys = append(keys, c)
+			}
+			sort.Strings(keys)
+			for _, c := range keys {
+				if loss[c] > best {
+					dom, best = c, loss[c]
+				}
+			}
+			// A sanction on children always acts in a context their own
+			// data never entered.
+			if s.Target == "children" || dom != s.Context {
+				sc++
+			}
+			if !hasOwn {
+				noOwn++
+				ratios = append(ratios, math.Inf(1))
+				disp++
+			} else {
+				ratio := s.Severity / max(maxGrav, 0.1)
+				ratios = append(ratios, ratio)
+				if ratio > DisproportionThreshold {
+					disp++
+				}
+			}
+		}
+		out.ByContext[s.Name] = rate(sc, si)
+		cross += sc
+		inst += si
+	}
+	out.SanctionInstances = inst
+	out.CrossContext = rate(cross, inst)
+	out.Proportionality = Proportionality{Threshold: DisproportionThreshold,
+		Disproportionate: rate(disp, inst), NoOwnConduct: rate(noOwn, inst)}
+	if len(ratios) > 0 {
+		sort.Float64s(ratios)
+		out.Proportionality.MedianRatio = Num(ratios[len(ratios)/2])
+	}
+	out.VerdictI, out.EvidenceI = verdict(out.CrossContext,
+		"of sanctions act in a social context other than the one whose data drove the person's score down")
+	out.VerdictII, out.EvidenceII = verdict(out.Proportionality.Disproportionate,
+		fmt.Sprintf("of sanctions are more than %.0fx as severe as the gravest behaviour the person was penalised for, or hit people penalised for no conduct of their own", DisproportionThreshold))
+	return out
+}
+
+func verdict(f Figure, what string) (string, string) {
+	ev := fmt.Sprintf("%.1f%% (%d of %d) %s.", 100*float64(f.Value), f.Numerator, f.Denominator, what)
+	switch {
+	case f.Denominator == 0:
+		return "no sanctions to assess", "No one was sanctioned in this run."
+	case f.Value >= 0.10:
+		return "likely prohibited", ev
+	case f.Value > 0:
+		return "concerns", ev
+	}
+	return "not observed", ev
+}
+
+// worst scans single attributes and pairs of them for the subgroups with the
+// highest ever-sanctioned rate (groups below the minimum size are skipped).
+func (r *Run) worst(f *agentFacts, minGroup int) []Row {
+	names := append([]string{"group", "region", "age"}, r.Manifest.Names.Traits...)
+	var attrs []*attr
+	for _, n := range names {
+		if a, err := r.attribute(n); err == nil && len(a.values) > 1 {
+			attrs = append(attrs, a)
+		}
+	}
+	type cand struct {
+		label, value string
+		in           func(int) bool
+		n, s         int64
+	}
+	var cands []cand
+	count := func(in func(int) bool) (n, s int64) {
+		for i := 0; i < r.Manifest.Agents; i++ {
+			if in(i) {
+				n++
+				if f.ever[i] {
+					s++
+				}
+			}
+		}
+		return
+	}
+	for x := range attrs {
+		for y := x; y < len(attrs); y++ {
+			a, b := attrs[x], attrs[y]
+			for va := range a.values {
+				for vb := range b.values {
+					if x == y && vb > 0 {
+						break
+					}
+					va, vb := va, vb
+					var in func(int) bool
+					label, value := a.name, a.values[va]
+					if x == y {
+						in = func(i int) bool { return a.of[i] == va }
+					} else {
+						in = func(i int) bool { return a.of[i] == va && b.of[i] == vb }
+						label, value = a.name+"×"+b.name, a.values[va]+"×"+b.values[vb]
+					}
+					n, s := count(in)
+					if n >= int64(minGroup) {
+						cands = append(cands, cand{label, value, in, n, s})
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		return float64(cands[i].s)/float64(cands[i].n) > float64(cands[j].s)/float64(cands[j].n)
+	})
+	var out []Row
+	for _, c := range cands[:min(5, len(cands))] {
+		out = append(out, r.row(f, c.label, c.value, c.in, minGroup))
+	}
+	return out
+}
+
+func pct[T ~float64](x T) string { return fmt.Sprintf("%.0f%%", 100*float64(x)) }
+
+// headline writes the plain-language findings.
+func headline(rep *Report, rows []Row, r *Run) []string {
+	var out []string
+	worst := r.worstTier()
+	if len(rows) > 1 {
+		sorted := slices.Clone(rows)
+		sort.SliceStable(sorted, func(i, j int) bool {
+			return find(sorted[i].Tiers, worst).Value > find(sorted[j].Tiers, worst).Value
+		})
+		hi, lo := sorted[0], sorted[len(sorted)-1]
+		out = append(out, fmt.Sprintf("By day %d, %s of %s %s is %s against %s of %s %s.",
+			rep.Days, pct(find(hi.Tiers, worst).Value), hi.Attribute, hi.Value, worst,
+			pct(find(lo.Tiers, worst).Value), lo.Attribute, lo.Value))
+	}
+	o := rep.Overall
+	if o.Ever.Numerator > 0 {
+		out = append(out, fmt.Sprintf("%s of the %d people sanctioned at some point (%s) had done nothing the regime penalises.",
+			pct(o.FalseDiscoveryRate.Value), o.Ever.Numerator, pct(o.Ever.Value)+" of everyone"))
+	}
+	if o.Loss.Total > 0 && o.Loss.AssociationShare > 0.005 {
+		out = append(out, fmt.Sprintf("%s of all points lost came from partners and acquaintances rather than one's own behaviour.", pct(o.Loss.AssociationShare)))
+	}
+	if o.ChildrenBlocked > 0 {
+		out = append(out, fmt.Sprintf("%d school-age children are kept out of top schools because of their parents' scores.", o.ChildrenBlocked))
+	}
+	if o.Detention.Numerator > 0 {
+		out = append(out, fmt.Sprintf("%d people (%s) are detained at the end of the run.", o.Detention.Numerator, pct(o.Detention.Value)))
+	}
+	for _, c := range rep.Conditional {
+		if math.Abs(c.WeightedGap) >= 0.01 {
+			out = append(out, fmt.Sprintf("At equal behaviour, %s %s is %+.0f percentage points more likely to be sanctioned than %s.",
+				rows[0].Attribute, c.Group, 100*c.WeightedGap, rep.Reference))
+		}
+	}
+	if rep.Art5.SanctionInstances > 0 {
+		out = append(out, fmt.Sprintf("EU AI Act Art. 5(1)(c): cross-context detriment %s (%s), disproportionate treatment %s (%s).",
+			pct(rep.Art5.CrossContext.Value), rep.Art5.VerdictI, pct(rep.Art5.Proportionality.Disproportionate.Value), rep.Art5.VerdictII))
+	}
+	return out
+}
+
+var _ = strings.Join

@@ -1,0 +1,79 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
+)
+
+// TwinsDir is the folder inside a run directory that holds its twins.
+const TwinsDir = "twins"
+
+// NoRegime is the name of the twin without any scoring.
+const NoRegime = "no-regime"
+
+// ScenarioOf rebuilds the validated scenario a run used, from the text and
+// overrides stored in its manifest.
+func ScenarioOf(m *store.Manifest) (*scenario.Scenario, error) {
+	return scenario.Load(m.Scenario.File, []byte(m.Scenario.Text), m.Scenario.Sets)
+}
+
+// Twin returns the directory of a counterfactual twin of the run in dir:
+// the same scenario, seed, size and random numbers, either with no regime
+// (name "no-regime") or without one rule (name "ablate-RULE"). A twin is
+// computed once and kept in dir/twins/NAME.
+func Twin(ctx context.Context, dir, name string, workers int) (string, error) {
+	m, err := store.ReadManifest(dir)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, TwinsDir)
+	path := filepath.Join(out, name)
+	if tm, err := store.ReadManifest(path); err == nil && tm.Scenario.SHA256 == m.Scenario.SHA256 && tm.Seed == m.Seed {
+		return path, nil
+	}
+	sc, err := ScenarioOf(m)
+	if err != nil {
+		return "", fmt.Errorf("rebuild scenario of %s: %w", dir, err)
+	}
+	spec := Spec{Scenario: sc, Sets: m.Scenario.Sets, Agents: m.Agents, Days: m.Days, Seed: m.Seed,
+		Workers: workers, Ledger: "none", OutDir: out, ID: name}
+	switch {
+	case name == NoRegime:
+		spec.NoRegime = true
+	case len(name) > len("ablate-") && name[:len("ablate-")] == "ablate-":
+		ablated := name[len("ablate-"):]
+		var names []string
+		for _, r := range sc.Scoring.Rules {
+			names = append(names, r.Name)
+		}
+		if !slices.Contains(names, ablated) {
+			return "", &UnknownRuleError{Rule: ablated, Known: names}
+		}
+		spec.Disabled = []string{ablated}
+	default:
+		return "", fmt.Errorf("unknown twin %q", name)
+	}
+	os.RemoveAll(path)
+	res, err := Execute(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	return res.Dir, nil
+}
+
+// UnknownRuleError says an ablation named a rule the scenario lacks.
+type UnknownRuleError struct {
+	Rule  string
+	Known []string
+}
+
+func (e *UnknownRuleError) Error() string {
+	return fmt.Sprintf("no rule %q in this run's scenario%s; rules: %v", e.Rule, rule.Suggest(e.Rule, e.Known), e.Known)
+}
