@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
@@ -76,4 +78,30 @@ type UnknownRuleError struct {
 
 func (e *UnknownRuleError) Error() string {
 	return fmt.Sprintf("no rule %q in this run's scenario%s; rules: %v", e.Rule, rule.Suggest(e.Rule, e.Known), e.Known)
+}
+
+// Replay re-simulates the run in dir in memory, recording traces of the
+// given agents, and returns the engine's final state and the traces. It
+// writes nothing. Because runs are deterministic, the replay reproduces the
+// stored run exactly; callers can check that against agents.parquet.
+func Replay(ctx context.Context, m *store.Manifest, agents []int32, workers int) (*sim.Final, []*sim.Trace, error) {
+	sc, err := ScenarioOf(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	prog, err := sc.Compile()
+	if err != nil {
+		return nil, nil, err
+	}
+	pop := population.Generate(sc, m.Agents, m.Seed)
+	eng := sim.New(sc, prog, pop, m.Days, m.Seed, sim.Options{Workers: workers, Trace: agents})
+	for d := 0; d < m.Days; d++ {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if _, _, err := eng.Step(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return eng.Final(), eng.Traces(), nil
 }

@@ -637,3 +637,31 @@ func fmtSscan(s string, f *float64) (int, error) {
 	*f = x
 	return 1, err
 }
+
+// TierOf returns the index of the tier (0 = best) that a score earns an
+// agent of the given region and group, caps and floors applied. The engine
+// uses an equivalent fixed-point table; tests keep the two in step.
+func (s *Scenario) TierOf(score float64, region, group string) int {
+	levels := s.Tiers.Levels
+	t := len(levels) - 1
+	for k, l := range levels[:len(levels)-1] {
+		if score >= *l.Min {
+			t = k
+			break
+		}
+	}
+	best, worst := 0, len(levels)-1
+	for _, c := range s.Tiers.Caps {
+		if (c.Region == "" || c.Region == region) && (c.Group == "" || c.Group == group) {
+			for k, l := range levels {
+				if l.Name == c.Best {
+					best = max(best, k)
+				}
+				if l.Name == c.Worst {
+					worst = min(worst, k)
+				}
+			}
+		}
+	}
+	return min(max(t, best), worst)
+}

@@ -49,6 +49,9 @@ type Options struct {
 	NoRegime bool
 	// Disabled names rules that never fire (ablation twins).
 	Disabled []string
+	// Trace names agents whose every event, score change and daily state is
+	// recorded (see Trace).
+	Trace []int32
 }
 
 // RuntimeError is an arithmetic problem during a run (NaN, overflow),
@@ -119,6 +122,8 @@ type Engine struct {
 	nCells        int
 	nGroups       int
 	disabled      uint64 // rules switched off by Options.Disabled
+	traceSlot     map[int32]int
+	traces        []*Trace
 }
 
 type regionState struct {
@@ -174,16 +179,20 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		e.lastPenalised[i] = -1
 		e.firstSanction[i] = -1
 	}
-	if opt.Ledger.Fraction > 0 {
+	if opt.Ledger.Fraction > 0 || len(opt.Trace) > 0 {
 		e.ledgerSet = make([]bool, n)
 		k := rng.Key(seed, "ledger/sample")
 		for i := range e.ledgerSet {
-			e.ledgerSet[i] = opt.Ledger.All || rng.Float(k, uint64(i)) < opt.Ledger.Fraction
+			e.ledgerSet[i] = opt.Ledger.All || (opt.Ledger.Fraction > 0 && rng.Float(k, uint64(i)) < opt.Ledger.Fraction)
+		}
+		for _, a := range opt.Trace {
+			e.ledgerSet[a] = true
 		}
 	}
 	e.active = make([]regionState, len(sc.Population.Regions))
 	e.setPhase(0)
 	e.computeVisible(e.view(false), e.visible)
+	e.initTrace()
 	return e
 }
 

@@ -104,6 +104,10 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	for _, l := range ledger {
 		flat = append(flat, l...)
 	}
+	e.traceEndOfDay(flat)
+	if e.opt.Ledger.Fraction == 0 && len(e.opt.Trace) > 0 {
+		flat = nil // the ledger was on for the trace only
+	}
 	return out, flat, nil
 }
 
@@ -205,9 +209,16 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			}
 			if e.sanc[i]&e.blockMask[b] != 0 {
 				s.blk[cell*nb+b]++
+				if e.traceSlot != nil {
+					e.traceEvent(i, b, true, false)
+				}
 				continue
 			}
-			if rng.Float(k.detect[b], uint64(i)) >= e.detect[b][reg] {
+			detected := rng.Float(k.detect[b], uint64(i)) < e.detect[b][reg]
+			if e.traceSlot != nil {
+				e.traceEvent(i, b, false, detected)
+			}
+			if !detected {
 				continue
 			}
 			s.det[cell*nb+b]++

@@ -1,0 +1,358 @@
+package audit
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+)
+
+// Explanation answers "why is this citizen where they are?" in the shape of
+// harm-metrics.md: an additive breakdown, principal reasons in adverse-action
+// style, who else contributed, and the smallest change that would have
+// changed the tier.
+type Explanation struct {
+	Run       string   `json:"run"`
+	Agent     int32    `json:"citizen_id"`
+	Day       int      `json:"tick"`
+	Region    string   `json:"region"`
+	Group     string   `json:"group"`
+	Age       string   `json:"age"`
+	Traits    []string `json:"traits"`
+	Children  int      `json:"children"`
+	Partner   int32    `json:"partner"`
+	Score     float64  `json:"score"`
+	Tier      string   `json:"tier"`
+	NextTier  string   `json:"next_better_tier,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	Capped    string   `json:"cap,omitempty"`
+	Detained  bool     `json:"detained"`
+	Flags     []string `json:"flags"`
+	Sanctions []Span   `json:"sanctions"`
+	BaseValue float64  `json:"base_value"`
+
+	Contributions    []Contribution   `json:"contributions"`
+	Sum              float64          `json:"sum_of_parts"`
+	Exact            bool             `json:"sum_equals_score"`
+	MatchesStored    bool             `json:"matches_stored_run"`
+	PrincipalReasons []string         `json:"principal_reasons"`
+	Reference        string           `json:"reference"`
+	Counterfactuals  []Counterfactual `json:"counterfactuals"`
+	TierChanges      []TierChange     `json:"tier_changes"`
+	Trajectory       []float64        `json:"trajectory"`
+	Events           []EventCount     `json:"events"`
+}
+
+// Span is a period under a sanction (End -1 = still in force).
+type Span struct {
+	Name    string `json:"name"`
+	Context string `json:"context"`
+	Start   int    `json:"start_day"`
+	End     int    `json:"end_day"`
+}
+
+// Contribution is one additive part of the final score.
+type Contribution struct {
+	Rule          string  `json:"rule"`
+	Points        float64 `json:"points"`
+	VsReference   float64 `json:"vs_reference"`
+	Origin        string  `json:"origin"` // own behaviour, partner, acquaintances, own characteristics, system
+	OwnBehaviour  bool    `json:"own_behaviour"`
+	Via           []int32 `json:"via,omitempty"`
+	SourceContext string  `json:"source_context"`
+	Times         int     `json:"times"`
+	Source        string  `json:"source,omitempty"`
+	Description   string  `json:"description,omitempty"`
+}
+
+// Counterfactual is a single change and the tier it would have given,
+// holding everything else fixed.
+type Counterfactual struct {
+	Change   string  `json:"change"`
+	NewScore float64 `json:"new_score"`
+	NewTier  string  `json:"new_tier"`
+}
+
+// TierChange is a move between tiers at the end of a day.
+type TierChange struct {
+	Day  int    `json:"day"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// EventCount counts the agent's events of one behaviour.
+type EventCount struct {
+	Behaviour string `json:"behaviour"`
+	Attempted int    `json:"attempted"`
+	Blocked   int    `json:"blocked"`
+	Detected  int    `json:"detected"`
+}
+
+// Explain builds the explanation of agent a from a replay trace and the
+// final state of that replay, and checks it against the stored run.
+func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, error) {
+	m := r.Manifest
+	nm := m.Names
+	if a < 0 || int(a) >= m.Agents {
+		return nil, &BadAgentError{Agent: a, Agents: m.Agents}
+	}
+	sc := r.Scenario
+	x := &Explanation{Run: m.ID, Agent: a, Day: m.Days,
+		Region: r.strs("region")[a], Group: r.strs("group")[a], Age: r.strs("age")[a],
+		Children: int(r.ints("children")[a]), Partner: final.Partner[a],
+		Score: fixed(final.Score[a]), Tier: nm.Tiers[final.Tier[a]], Detained: final.Detained[a],
+		BaseValue: fixed(final.Baseline[a])}
+	for t, name := range nm.Traits {
+		if r.bools(name)[a] {
+			x.Traits = append(x.Traits, nm.Traits[t])
+		}
+	}
+	for f, name := range nm.Flags {
+		if final.Flags[a]&(1<<uint(f)) != 0 {
+			x.Flags = append(x.Flags, name)
+		}
+	}
+	// Additive breakdown from the replay's own books (fixed point, exact).
+	nc := len(final.ContribNames)
+	sum := int64(final.Baseline[a])
+	times := map[int]int{}
+	for _, ch := range tr.Changes {
+		times[int(ch.Rule)]++
+	}
+	ref, refDesc := r.reference(final.Tier[a])
+	x.Reference = refDesc
+	pop := r.Population()
+	for k, name := range final.ContribNames {
+		v := int64(final.Contrib[int(a)*nc+k])
+		sum += v
+		if v == 0 {
+			continue
+		}
+		c := Contribution{Rule: name, Points: float64(v) / rule.Scale, Times: times[k], VsReference: float64(v)/rule.Scale - ref[name]}
+		if k < len(m.Rules) {
+			ri := m.Rules[k]
+			c.Source, c.Description = ri.Source, ri.Description
+			switch {
+			case ri.Kind == "event":
+				c.Origin, c.OwnBehaviour = "own behaviour", true
+				for _, b := range m.Behaviours {
+					if b.Name == ri.On {
+						c.SourceContext = b.Context
+					}
+				}
+			case strings.Contains(ri.Via, "partner"):
+				c.Origin, c.SourceContext = "partner", "social ties"
+				seen := map[int32]bool{}
+				for _, ch := range tr.Changes {
+					if int(ch.Rule) == k {
+						if p := tr.Days[ch.Day-1].Partner; p >= 0 && !seen[p] {
+							seen[p] = true
+							c.Via = append(c.Via, p)
+						}
+					}
+				}
+			case ri.Via == "acquaintances":
+				c.Origin, c.SourceContext = "acquaintances", "social ties"
+				c.Via = append(c.Via, pop.Graph.Neighbours(a)...)
+			default:
+				c.Origin, c.SourceContext = "own characteristics", "personal characteristics"
+			}
+		} else {
+			c.Origin, c.SourceContext = "system", "-"
+			c.Description = map[string]string{
+				sim.ContribRecovery: "daily recovery toward the target score",
+				sim.ContribClamp:    "score held inside the allowed range",
+				sim.ContribRelease:  "score reset on release from detention",
+			}[name]
+		}
+		x.Contributions = append(x.Contributions, c)
+	}
+	x.Sum = float64(sum) / rule.Scale
+	x.Exact = sum == int64(final.Score[a])
+	// The replay must reproduce the stored run exactly.
+	stored := int64(math.Round(r.floats("score")[a] * rule.Scale))
+	x.MatchesStored = stored == int64(final.Score[a]) && r.strs("tier")[a] == x.Tier
+	for k, name := range final.ContribNames {
+		col := r.floats("delta_" + colSafe(name))
+		if int64(math.Round(col[a]*rule.Scale)) != int64(final.Contrib[int(a)*nc+k]) {
+			x.MatchesStored = false
+		}
+	}
+	// Baseline below the most favoured start is itself a reason.
+	maxBase := math.Inf(-1)
+	for _, b := range r.floats("baseline") {
+		maxBase = max(maxBase, b)
+	}
+	// Tier thresholds and caps.
+	ti := int(final.Tier[a])
+	raw := sc.TierOf(x.Score, "", "\x00") // no caps apply to this group name
+	if ti > 0 {
+		x.NextTier = nm.Tiers[ti-1]
+		th := *sc.Tiers.Levels[ti-1].Min
+		x.Threshold = &th
+	}
+	if raw < ti {
+		x.Capped = fmt.Sprintf("%s %s is capped: the score (%.1f) would earn %s, but this group can rank no better than %s",
+			"group", x.Group, x.Score, nm.Tiers[raw], x.Tier)
+	}
+	x.Trajectory = make([]float64, len(tr.Days))
+	var open = map[int]*Span{}
+	for d, day := range tr.Days {
+		x.Trajectory[d] = fixed(day.Score)
+		if d > 0 && day.Tier != tr.Days[d-1].Tier {
+			x.TierChanges = append(x.TierChanges, TierChange{Day: day.Day, From: nm.Tiers[tr.Days[d-1].Tier], To: nm.Tiers[day.Tier]})
+		}
+		for s, name := range nm.Sanctions {
+			on := day.Sanctions&(1<<uint(s)) != 0
+			if sp, ok := open[s]; ok && !on {
+				sp.End = day.Day
+				x.Sanctions = append(x.Sanctions, *sp)
+				delete(open, s)
+			} else if !ok && on {
+				open[s] = &Span{Name: name, Context: m.Sanctions[s].Context, Start: day.Day, End: -1}
+			}
+		}
+	}
+	for s := range nm.Sanctions {
+		if sp, ok := open[s]; ok {
+			x.Sanctions = append(x.Sanctions, *sp)
+		}
+	}
+	sort.SliceStable(x.Sanctions, func(i, j int) bool { return x.Sanctions[i].Start < x.Sanctions[j].Start })
+	ev := make([]EventCount, len(nm.Behaviours))
+	for b, name := range nm.Behaviours {
+		ev[b].Behaviour = name
+	}
+	for _, day := range tr.Days {
+		for _, e := range day.Events {
+			ev[e.Behaviour].Attempted++
+			if e.Blocked {
+				ev[e.Behaviour].Blocked++
+			}
+			if e.Detected {
+				ev[e.Behaviour].Detected++
+			}
+		}
+	}
+	for _, e := range ev {
+		if e.Attempted > 0 {
+			x.Events = append(x.Events, e)
+		}
+	}
+	x.PrincipalReasons = principalReasons(x, maxBase)
+	x.Counterfactuals = counterfactuals(r, x, maxBase)
+	return x, nil
+}
+
+func fixed(v int32) float64 { return float64(v) / rule.Scale }
+
+// BadAgentError says an agent id is out of range.
+type BadAgentError struct {
+	Agent  int32
+	Agents int
+}
+
+func (e *BadAgentError) Error() string {
+	return fmt.Sprintf("no agent %d: this run has agents 0 to %d", e.Agent, e.Agents-1)
+}
+
+// reference returns the mean contribution per rule of the people just above
+// the threshold of the tier better than `tier`: those who made it.
+func (r *Run) reference(tier uint8) (map[string]float64, string) {
+	m := r.Manifest
+	out := map[string]float64{}
+	if tier == 0 {
+		return out, "none: the person is in the best tier"
+	}
+	better := m.Names.Tiers[tier-1]
+	lo := *r.Scenario.Tiers.Levels[tier-1].Min
+	span := r.Scenario.Scoring.Range[1] - r.Scenario.Scoring.Range[0]
+	hi := lo + 0.05*span
+	score, tiers := r.floats("score"), r.strs("tier")
+	var members []int
+	for i := range score {
+		if tiers[i] == better && score[i] >= lo && score[i] < hi {
+			members = append(members, i)
+		}
+	}
+	if len(members) == 0 {
+		return out, fmt.Sprintf("none: nobody is just above the %s threshold", better)
+	}
+	for _, name := range m.Names.Contributions {
+		col := r.floats("delta_" + colSafe(name))
+		s := 0.0
+		for _, i := range members {
+			s += col[i]
+		}
+		out[name] = s / float64(len(members))
+	}
+	return out, fmt.Sprintf("the %d people just above the %s threshold (%.0f to %.0f points)", len(members), better, lo, hi)
+}
+
+func principalReasons(x *Explanation, maxBase float64) []string {
+	type cand struct {
+		text string
+		key  float64
+	}
+	var cands []cand
+	for _, c := range x.Contributions {
+		if c.Points >= 0 || c.Origin == "system" {
+			continue
+		}
+		who := c.Origin
+		if len(c.Via) > 0 && len(c.Via) <= 5 {
+			who += fmt.Sprintf(" %v", c.Via)
+		} else if len(c.Via) > 5 {
+			who += fmt.Sprintf(" (%d people)", len(c.Via))
+		}
+		text := fmt.Sprintf("%s: %+.1f points (%+.1f vs reference) from %s", c.Rule, c.Points, c.VsReference, who)
+		if c.Description != "" {
+			text += " — " + c.Description
+		}
+		cands = append(cands, cand{text, math.Min(c.VsReference, c.Points)})
+	}
+	if gap := maxBase - x.BaseValue; gap > 0 {
+		cands = append(cands, cand{fmt.Sprintf("starting score: %.0f points below the most favoured group's start because of group or region", gap), -gap})
+	}
+	if x.Capped != "" {
+		cands = append(cands, cand{x.Capped, math.Inf(-1)})
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
+	var out []string
+	for k, c := range cands[:min(4, len(cands))] {
+		out = append(out, fmt.Sprintf("R%02d %s", k+1, c.text))
+	}
+	return out
+}
+
+func counterfactuals(r *Run, x *Explanation, maxBase float64) []Counterfactual {
+	sc := r.Scenario
+	lo, hi := sc.Scoring.Range[0], sc.Scoring.Range[1]
+	cur := sc.TierOf(x.Score, x.Region, x.Group)
+	var out []Counterfactual
+	try := func(change string, score float64, region, group string) {
+		score = min(max(score, lo), hi)
+		t := sc.TierOf(score, region, group)
+		if t != cur {
+			out = append(out, Counterfactual{Change: change, NewScore: score, NewTier: r.Manifest.Names.Tiers[t]})
+		}
+	}
+	cs := append([]Contribution(nil), x.Contributions...)
+	sort.SliceStable(cs, func(i, j int) bool { return math.Abs(cs[i].Points) < math.Abs(cs[j].Points) })
+	for _, c := range cs {
+		if c.Origin == "system" {
+			continue
+		}
+		try("without the "+c.Rule+" rule", x.Score-c.Points, x.Region, x.Group)
+	}
+	if gap := maxBase - x.BaseValue; gap > 0 {
+		try("with the most favoured group's starting score", x.Score+gap, x.Region, x.Group)
+	}
+	if x.Capped != "" {
+		try("without the group cap", x.Score, x.Region, "\x00")
+	}
+	return out
+}

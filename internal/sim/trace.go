@@ -1,0 +1,80 @@
+package sim
+
+import "github.com/nosedive-lab/nosedive/internal/metrics"
+
+// Trace is the day-by-day story of one agent, recorded when the agent is
+// named in Options.Trace. `nosedive explain` re-simulates a run with a
+// trace rather than storing every event of every agent: runs are
+// deterministic, so the replay is exact.
+type Trace struct {
+	Agent   int32
+	Days    []TraceDay
+	Changes []metrics.LedgerEntry // every score change, with its rule
+	pending []TraceEvent
+}
+
+// TraceDay is the agent's state at the end of one day (Day as in daily.day)
+// and the events it produced that day.
+type TraceDay struct {
+	Day       int
+	Score     int32
+	Tier      uint8
+	Flags     uint32
+	Sanctions uint64
+	Detained  bool
+	Partner   int32
+	Events    []TraceEvent
+}
+
+// TraceEvent is one attempted event of the traced agent.
+type TraceEvent struct {
+	Behaviour int
+	Blocked   bool // stopped by a sanction
+	Detected  bool
+}
+
+// Traces returns the recorded traces, in the order of Options.Trace.
+func (e *Engine) Traces() []*Trace { return e.traces }
+
+func (e *Engine) initTrace() {
+	if len(e.opt.Trace) == 0 {
+		return
+	}
+	e.traceSlot = make(map[int32]int, len(e.opt.Trace))
+	for k, a := range e.opt.Trace {
+		e.traceSlot[a] = k
+		e.traces = append(e.traces, &Trace{Agent: a})
+		e.traces[k].Days = append(e.traces[k].Days, e.traceDay(a, 0))
+	}
+}
+
+func (e *Engine) traceDay(a int32, day int) TraceDay {
+	return TraceDay{Day: day, Score: e.score[a], Tier: e.tier[a], Flags: e.flags[a], Sanctions: e.sanc[a],
+		Detained: e.detained[a], Partner: e.partner[a]}
+}
+
+// traceEvent records an event of agent i if it is traced (pass 1; each
+// traced agent is written only by the worker that owns its chunk).
+func (e *Engine) traceEvent(i int32, b int, blocked, detected bool) {
+	if k, ok := e.traceSlot[i]; ok {
+		t := e.traces[k]
+		t.pending = append(t.pending, TraceEvent{Behaviour: b, Blocked: blocked, Detected: detected})
+	}
+}
+
+// traceEndOfDay closes the day for every traced agent (after the swap).
+func (e *Engine) traceEndOfDay(ledger []metrics.LedgerEntry) {
+	for _, t := range e.traces {
+		d := e.traceDay(t.Agent, e.day)
+		d.Events, t.pending = t.pending, nil
+		t.Days = append(t.Days, d)
+	}
+	if len(e.traces) == 0 {
+		return
+	}
+	for _, l := range ledger {
+		if k, ok := e.traceSlot[l.Agent]; ok {
+			e.traces[k].Changes = append(e.traces[k].Changes, l)
+		}
+	}
+}
