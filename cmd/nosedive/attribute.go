@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/spf13/cobra"
+)
+
+type attributeOptions struct {
+	agents, perms, workers int
+}
+
+func newAttributeCmd() *cobra.Command {
+	var o attributeOptions
+	cmd := &cobra.Command{
+		Use:   "attribute RUN",
+		Short: "Rank rules by the harm they cause (leave-one-out and Shapley values)",
+		Long: `Re-run the regime with subsets of its rules switched off (same people,
+same random numbers) and attribute each headline harm to rules:
+
+  gap_worst_tier                    worst-tier share, most minus least affected group
+  ever_sanctioned                   share of people ever sanctioned
+  sanctioned_without_own_violation  people sanctioned who did nothing penalised
+  children_blocked                  school-age children kept out of top schools
+
+Shapley values are exact up to 12 rules (2^n twin runs) and estimated from
+random permutations above, with standard errors; they add up to the effect
+of all rules together. Results go into RUN/audit.json. Use --agents to
+attribute on a smaller replica of the run when it is large.`,
+		Example: `  nosedive attribute runs/xinjiang-pilot-s1-20261128-101500
+  nosedive attribute RUN --agents 20000 --permutations 100`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAttribute(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().IntVar(&o.agents, "agents", 0, "run the twins on this many agents (default: the run's size)")
+	cmd.Flags().IntVar(&o.perms, "permutations", 200, "permutations sampled when there are more than 12 rules")
+	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads (default: all cores)")
+	return cmd
+}
+
+func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, stderr io.Writer) error {
+	run, err := loadRun(dir)
+	if err != nil {
+		return err
+	}
+	m := run.Manifest
+	agents := m.Agents
+	if o.agents != 0 {
+		if o.agents < 2 || o.agents > m.Agents {
+			return badInput("--agents must be between 2 and the run's %d", m.Agents)
+		}
+		agents = o.agents
+	}
+	if o.perms < 2 {
+		return badInput("--permutations must be at least 2")
+	}
+	var rules []string
+	for _, r := range m.Rules {
+		rules = append(rules, r.Name)
+	}
+	if len(rules) == 0 {
+		return badInput("%s: the scenario has no rules to attribute", dir)
+	}
+	tmp, err := os.MkdirTemp("", "nosedive-attribute-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	n := 0
+	eval := func(ctx context.Context, off []string) (map[string]float64, error) {
+		n++
+		fmt.Fprintf(stderr, "nosedive: twin %d (without %v)\n", n, off)
+		sc, err := runner.ScenarioOf(m)
+		if err != nil {
+			return nil, err
+		}
+		res, err := runner.Execute(ctx, runner.Spec{Scenario: sc, Sets: m.Scenario.Sets, Agents: agents, Days: m.Days,
+			Seed: m.Seed, Workers: o.workers, Ledger: "none", OutDir: tmp, ID: fmt.Sprintf("twin-%d", n), Disabled: off})
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(res.Dir)
+		tr, err := audit.Load(res.Dir)
+		if err != nil {
+			return nil, err
+		}
+		return audit.HeadlineMetrics(tr)
+	}
+	at, err := audit.Attribute(ctx, rules, eval, audit.ExactMaxRules, o.perms, m.Seed)
+	if err != nil {
+		return err
+	}
+	at.Agents = agents
+	rep, err := readAudit(dir)
+	if err != nil {
+		if rep, err = audit.Compute(run, audit.Options{}); err != nil {
+			return err
+		}
+	}
+	rep.Attribution = at
+	if err := writeJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
+		return err
+	}
+	printAttribution(stdout, at)
+	fmt.Fprintf(stdout, "\nwritten: %s\n", filepath.Join(dir, AuditFile))
+	return nil
+}
+
+func printAttribution(w io.Writer, at *audit.Attribution) {
+	fmt.Fprintf(w, "Rule attribution (%s; %d twin runs of %d agents)\n", at.Method, at.Runs, at.Agents)
+	for _, k := range []string{audit.MetricGap, audit.MetricEver, audit.MetricFalse, audit.MetricChildren} {
+		fmt.Fprintf(w, "\n%s: total effect of all rules %+.4g\n", k, at.Total[k])
+		rules := append([]string(nil), at.Rules...)
+		sort.SliceStable(rules, func(i, j int) bool { return abs(at.Shapley[rules[i]][k]) > abs(at.Shapley[rules[j]][k]) })
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  rule\tShapley\t± s.e.\tleave-one-out\t")
+		for _, r := range rules {
+			se := "-"
+			if at.StdErr != nil {
+				se = fmt.Sprintf("%.3g", at.StdErr[r][k])
+			}
+			fmt.Fprintf(tw, "  %s\t%+.4g\t%s\t%+.4g\t\n", r, at.Shapley[r][k], se, at.LeaveOneOut[r][k])
+		}
+		tw.Flush()
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
