@@ -258,6 +258,9 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 	}); err != nil {
 		return "", err
 	}
+	if err := os.Chmod(w.tmp, 0o755); err != nil {
+		return "", err
+	}
 	if err := syncDir(w.tmp); err != nil {
 		return "", err
 	}
