@@ -56,6 +56,9 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	// Rows per value of each attribute; the reference is a value of the first.
 	var firstRows []Row
 	for k, a := range attrs {
+		if len(a.values) < 2 && k > 0 {
+			continue // one value: nothing to compare
+		}
 		var rows []Row
 		for v, val := range a.values {
 			v := v
@@ -80,6 +83,9 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	for x := 0; x < len(attrs); x++ {
 		for y := x + 1; y < len(attrs); y++ {
 			a, b := attrs[x], attrs[y]
+			if len(a.values) < 2 || len(b.values) < 2 {
+				continue
+			}
 			for va, na := range a.values {
 				for vb, nb := range b.values {
 					va, vb := va, vb

@@ -20,9 +20,44 @@ import (
 type Chart struct {
 	ID      string
 	Title   string
+	Heading string // the long title above the chart
 	Reading string
 	SVG     template.HTML
-	plot    *plot.Plot
+	Legend  []LegendItem
+	plot    *canvas
+}
+
+// LegendItem is one series of a chart, shown as an HTML legend under the
+// SVG (so text never depends on the viewer's fonts).
+type LegendItem struct {
+	Label string
+	Color string // CSS colour
+	Dash  string // SVG stroke-dasharray, "" for solid
+	Fill  bool   // a shaded area rather than a line
+}
+
+// canvas is a plot plus the legend items of its series.
+type canvas struct {
+	*plot.Plot
+	items []LegendItem
+}
+
+func css(c color.Color) string {
+	r, g, b, a := c.RGBA()
+	return fmt.Sprintf("rgba(%d,%d,%d,%.2f)", r>>8, g>>8, b>>8, float64(a)/0xffff)
+}
+
+func dashCSS(d []vg.Length) string {
+	var parts []string
+	for _, x := range d {
+		parts = append(parts, fmt.Sprintf("%.0f", x.Points()))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (c *canvas) legend(label string, th plot.Thumbnailer, col color.Color, dash []vg.Length, fill bool) {
+	c.Legend.Add(label, th)
+	c.items = append(c.items, LegendItem{Label: label, Color: css(col), Dash: dashCSS(dash), Fill: fill})
 }
 
 // Colours (Okabe-Ito, safe for colour-blind readers) and dash patterns, so
@@ -48,17 +83,17 @@ func faded(c color.Color, alpha uint8) color.Color {
 	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), alpha}
 }
 
-func newPlot(title, x, y string) *plot.Plot {
+func newPlot(title, x, y string) *canvas {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
-	return p
+	return &canvas{Plot: p}
 }
 
-func line(p *plot.Plot, xs, ys []float64, k int, label string) {
+func line(p *canvas, xs, ys []float64, k int, label string) {
 	pts := make(plotter.XYs, 0, len(xs))
 	for i := range xs {
 		if !math.IsNaN(ys[i]) && !math.IsInf(ys[i], 0) {
@@ -77,12 +112,12 @@ func line(p *plot.Plot, xs, ys []float64, k int, label string) {
 	l.Dashes = dashes[k%len(dashes)]
 	p.Add(l)
 	if label != "" {
-		p.Legend.Add(label, l)
+		p.legend(label, l, l.Color, l.Dashes, false)
 	}
 }
 
 // band fills the area between lo and hi.
-func band(p *plot.Plot, xs, lo, hi []float64, c color.Color) {
+func band(p *canvas, xs, lo, hi []float64, c color.Color) {
 	var pts plotter.XYs
 	for i := range xs {
 		pts = append(pts, plotter.XY{X: xs[i], Y: lo[i]})
@@ -114,6 +149,8 @@ func render(id string, p *plot.Plot, w, h vg.Length) (template.HTML, error) {
 	if i := strings.Index(s, "<svg"); i > 0 {
 		s = s[i:]
 	}
+	// gonum measures text with Liberation Serif; ask for it or its metric twin.
+	s = strings.ReplaceAll(s, `font-family:Liberation Serif`, `font-family:'Liberation Serif','Times New Roman',Times,serif`)
 	s = strings.ReplaceAll(s, `id="clip`, `id="`+id+`-clip`)
 	s = strings.ReplaceAll(s, `url(#clip`, `url(#`+id+`-clip`)
 	s = strings.Replace(s, "<svg ", fmt.Sprintf(`<svg role="img" aria-labelledby="%s-title" viewBox="0 0 %.0f %.0f" `, id, w.Points(), h.Points()), 1)
@@ -125,9 +162,15 @@ const (
 	chartH = 3.6 * vg.Inch
 )
 
+// finish renders the SVG without title and legend: the page shows both in
+// HTML. The PNG keeps them.
 func (c *Chart) finish() error {
-	svg, err := render(c.ID, c.plot, chartW, chartH)
-	c.SVG = svg
+	title, legend := c.plot.Title.Text, c.plot.Legend
+	c.plot.Title.Text = ""
+	c.plot.Legend = plot.NewLegend()
+	svg, err := render(c.ID, c.plot.Plot, chartW, chartH)
+	c.plot.Title.Text, c.plot.Legend = title, legend
+	c.SVG, c.Legend, c.Heading = svg, c.plot.items, title
 	return err
 }
 

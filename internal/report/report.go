@@ -168,8 +168,19 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("± %.2g", at.StdErr[rule][metric])
 	},
-	"total":  func(at *audit.Attribution, metric string) float64 { return at.Total[metric] },
-	"isnan":  func(x audit.Num) bool { return math.IsNaN(float64(x)) },
+	"total": func(at *audit.Attribution, metric string) float64 { return at.Total[metric] },
+	"isnan": func(x audit.Num) bool { return math.IsNaN(float64(x)) },
+	"nonzero": func(at *audit.Attribution, metric string) bool {
+		if at.Total[metric] != 0 {
+			return true
+		}
+		for _, r := range at.Rules {
+			if at.Shapley[r][metric] != 0 || at.LeaveOneOut[r][metric] != 0 {
+				return true
+			}
+		}
+		return false
+	},
 	"mul100": func(x float64) float64 { return 100 * x },
 	"pair": func(title string, lines []Line) map[string]any {
 		return map[string]any{"Title": title, "Lines": lines}
@@ -184,6 +195,7 @@ func scoreChart(pg *Page, s *groupSeries) (*Chart, error) {
 		c := colour(g)
 		band(p, s.days, s.q["score_p10"][g], s.q["score_p90"][g], faded(c, 35))
 		band(p, s.days, s.q["score_p25"][g], s.q["score_p75"][g], faded(c, 70))
+		p.items = append(p.items, LegendItem{Label: "group " + name + ": middle half (darker), 10th–90th percentile", Color: css(faded(c, 90)), Fill: true})
 		line(p, s.days, s.q["score_p50"][g], g, "median, group "+name)
 	}
 	var parts []string
@@ -260,6 +272,7 @@ func disparityChart(pg *Page, s *groupSeries) (*Chart, error) {
 	}
 	p := newPlot(fmt.Sprintf("Disparity: share in %s relative to group %s (four-fifths band shaded)", pg.WorstTier, pg.A.Reference), "day", "ratio to reference")
 	band(p, []float64{s.days[0], s.days[len(s.days)-1]}, []float64{0.8, 0.8}, []float64{1.25, 1.25}, faded(colour(7), 25))
+	p.items = append(p.items, LegendItem{Label: "four-fifths band [0.8, 1.25]", Color: css(faded(colour(7), 60)), Fill: true})
 	maxR := 1.5
 	var parts []string
 	last := len(s.days) - 1
@@ -303,7 +316,7 @@ func lorenzChart(pg *Page, _ *groupSeries) (*Chart, error) {
 	eq.Color = colour(7)
 	eq.Dashes = []vg.Length{vg.Points(1), vg.Points(3)}
 	p.Add(eq)
-	p.Legend.Add("perfect equality", eq)
+	p.legend("perfect equality", eq, eq.Color, eq.Dashes, false)
 	for g, name := range pg.M.Names.Groups {
 		var v []float64
 		for i, x := range score {
@@ -359,6 +372,7 @@ func attributionChart(pg *Page, _ *groupSeries) (*Chart, error) {
 	bc.Color = colour(0)
 	bc.LineStyle.Width = 0
 	p.Add(bc)
+	p.items = append(p.items, LegendItem{Label: "percentage points added by the rule", Color: css(colour(0)), Fill: true})
 	p.NominalX(b.labels...)
 	best := 0
 	for k := range b.values {
@@ -394,7 +408,7 @@ func chillingChart(pg *Page, s *groupSeries) (*Chart, error) {
 			l.Color = colour(k)
 			l.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 			p.Add(l)
-			p.Legend.Add(c.Behaviour+" (no regime)", l)
+			p.legend(c.Behaviour+" (no regime)", l, l.Color, l.Dashes, false)
 		}
 		k++
 	}

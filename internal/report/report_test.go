@@ -1,0 +1,111 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+)
+
+// external matches anything that would make a browser fetch a resource.
+var external = regexp.MustCompile(`(?i)(<script|<link|<iframe|<img|@import|url\(\s*['"]?(https?:)?//|(src|href)\s*=\s*["']?(https?:)?//)`)
+
+func renderRun(t *testing.T, name string, twin bool) string {
+	t.Helper()
+	sc, err := scenario.Resolve(name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 3000, Days: 40, Seed: 5,
+		Ledger: "none", OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := audit.Load(res.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Compute(run, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Run: run, Audit: rep, Version: "test"}
+	if twin {
+		dir, err := runner.Twin(context.Background(), res.Dir, runner.NoRegime, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Chilling, err = audit.ComputeChilling(run, dir); err != nil {
+			t.Fatal(err)
+		}
+		in.TwinDir = dir
+	}
+	var buf bytes.Buffer
+	pg, err := Render(&buf, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if twin {
+		png := t.TempDir()
+		for _, c := range pg.Charts {
+			path, err := c.SavePNG(png)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, err := os.Stat(path); err != nil || st.Size() < 1000 {
+				t.Errorf("PNG %s missing or empty", filepath.Base(path))
+			}
+		}
+	}
+	return buf.String()
+}
+
+// The report renders for every built-in scenario, references nothing
+// outside itself, and carries the sections a reader needs.
+func TestReportEveryBuiltin(t *testing.T) {
+	for _, b := range scenario.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			html := renderRun(t, b.Name, b.Name == "benchmark")
+			if m := external.FindString(html); m != "" {
+				t.Errorf("report references something external: %q", m)
+			}
+			for _, want := range []string{"<h2>Findings</h2>", "Scores over time", "Tiers over time", "Who is harmed",
+				"Article 5(1)(c)", "The model (ODD description)", "Process overview and scheduling", "Methods and limits",
+				"Everyone in this report is synthetic", "<svg"} {
+				if !strings.Contains(html, want) {
+					t.Errorf("report lacks %q", want)
+				}
+			}
+			if b.Name == "benchmark" && !strings.Contains(html, "The chilling effect") {
+				t.Error("benchmark report with a twin lacks the chilling chart")
+			}
+			// Every rule's source appears in the model description.
+			sc, _ := scenario.Resolve(b.Name, nil)
+			for _, r := range sc.Scoring.Rules {
+				if !strings.Contains(html, ">"+r.Name+"<") {
+					t.Errorf("rule %s missing from the model description", r.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestExternalPattern(t *testing.T) {
+	for _, bad := range []string{`<script src="x.js">`, `<link rel=stylesheet href="https://x">`, `url(https://f/x.woff)`, `<img src="//x/y.png">`} {
+		if !external.MatchString(bad) {
+			t.Errorf("pattern misses %q", bad)
+		}
+	}
+	for _, ok := range []string{`<svg xmlns="http://www.w3.org/2000/svg">`, `<a href="#findings">`} {
+		if external.MatchString(ok) {
+			t.Errorf("pattern flags harmless %q", ok)
+		}
+	}
+}
