@@ -1,0 +1,99 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/population"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+)
+
+// BenchResult is one measured run of the engine without output writing.
+type BenchResult struct {
+	Scenario        string  `json:"scenario"`
+	Agents          int     `json:"agents"`
+	Days            int     `json:"days"`
+	Workers         int     `json:"workers"`
+	SetupSeconds    float64 `json:"setup_s"`               // population and network
+	SimulateSeconds float64 `json:"simulate_s"`            // the day loop
+	AgentDaysPerSec float64 `json:"agent_days_per_s"`      // agents x days / (setup + simulate)
+	StepAgentDays   float64 `json:"step_agent_days_per_s"` // agents x days / simulate
+	PeakRSS         uint64  `json:"peak_rss_bytes"`
+	BytesPerAgent   float64 `json:"peak_bytes_per_agent"`
+	Cores           int     `json:"cores"`
+	GoVersion       string  `json:"go_version"`
+	CPU             string  `json:"cpu"`
+}
+
+// Bench runs a scenario in memory and measures it. Peak memory is the
+// process's high-water mark, so run one bench per process for clean numbers.
+func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int, seed uint64) (*BenchResult, error) {
+	prog, err := sc.Compile()
+	if err != nil {
+		return nil, err
+	}
+	if need, have := EstimateMemory(sc, agents), availableMemory(); have > 0 && need > have {
+		return nil, &MemoryError{Need: need, Have: have, Agents: agents}
+	}
+	t0 := time.Now()
+	pop := population.Generate(sc, agents, seed)
+	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
+	t1 := time.Now()
+	for d := 0; d < days; d++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if _, _, err := eng.Step(); err != nil {
+			return nil, err
+		}
+	}
+	t2 := time.Now()
+	r := &BenchResult{Scenario: sc.Name, Agents: agents, Days: days, Workers: eng.Workers(),
+		SetupSeconds: t1.Sub(t0).Seconds(), SimulateSeconds: t2.Sub(t1).Seconds(),
+		Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: cpuModel()}
+	ad := float64(agents) * float64(days)
+	r.AgentDaysPerSec = ad / t2.Sub(t0).Seconds()
+	r.StepAgentDays = ad / r.SimulateSeconds
+	r.PeakRSS = peakRSS()
+	r.BytesPerAgent = float64(r.PeakRSS) / float64(agents)
+	runtime.KeepAlive(eng)
+	return r, nil
+}
+
+// peakRSS reads VmHWM from /proc/self/status (0 where unavailable).
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			if i := strings.IndexByte(line, ':'); i > 0 {
+				return strings.TrimSpace(line[i+1:])
+			}
+		}
+	}
+	return runtime.GOARCH
+}
