@@ -105,6 +105,7 @@ type Engine struct {
 	contrib           []int32  // n x (nRule+3), fixed point
 
 	// Compiled, per-behaviour and per-region tables.
+	beh           []behaviour
 	detect        [][]float64 // [behaviour][region]
 	blockMask     []uint64    // per behaviour: sanctions that block it
 	eventRules    [][]int     // per behaviour
@@ -224,6 +225,12 @@ func (e *Engine) compileTables() {
 			}
 		}
 		e.detect = append(e.detect, row)
+		bh := behaviour{rate: e.prog.Rate[i].Value, eligible: e.prog.Eligible[i].Fn, peers: b.Chill.Peers,
+			self: b.Chill.Self, memory: b.Chill.Memory, penalised: b.Penalised}
+		if !e.prog.Rate[i].Const {
+			bh.rateFn = e.prog.Rate[i].Fn
+		}
+		e.beh = append(e.beh, bh)
 		if b.Chill.Peers > 0 {
 			e.anyPeerChill = true
 		}
@@ -284,6 +291,17 @@ func (e *Engine) compileTables() {
 			}
 		}
 	}
+}
+
+// behaviour is the hot-loop view of a scenario behaviour.
+type behaviour struct {
+	rate      float64
+	rateFn    rule.NumFn // nil when the rate is constant
+	eligible  rule.BoolFn
+	peers     float64
+	self      float64
+	memory    int
+	penalised bool
 }
 
 // setPhase computes which regions run the regime on day d, with which rules.

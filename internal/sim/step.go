@@ -170,41 +170,51 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		st := e.active[reg]
 		cell := int(reg)*e.nGroups + int(e.pop.Group[i])
 		var delta int64
-		frac := 0.0
-		if e.anyPeerChill {
-			nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]
-			if len(nbrs) > 0 {
-				cnt := 0
-				for _, a := range nbrs {
-					if e.visible[a] {
-						cnt++
-					}
-				}
-				frac = float64(cnt) / float64(len(nbrs))
-			}
-		}
+		// The chill fraction is computed only for agents who drew an event
+		// at the unchilled rate: chilling only lowers rates, so a draw above
+		// the base rate is above the chilled rate too (same results, far
+		// fewer neighbour scans).
+		frac, fracDone := 0.0, !e.anyPeerChill
 		for b := 0; b < nb; b++ {
-			beh := &sc.Behaviours[b]
-			if el := prog.Eligible[b]; el.Fn != nil && !el.Fn(v, i) {
+			bh := &e.beh[b]
+			if bh.eligible != nil && !bh.eligible(v, i) {
 				continue
 			}
-			p := prog.Rate[b].Value
-			if !prog.Rate[b].Const {
-				p = prog.Rate[b].Fn(v, i)
+			base := bh.rate
+			if bh.rateFn != nil {
+				base = bh.rateFn(v, i)
 			}
-			mult := 1 - beh.Chill.Peers*frac
-			if beh.Chill.Self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= beh.Chill.Memory {
-				mult *= 1 - beh.Chill.Self
+			if !(base > 0) {
+				continue
 			}
-			p *= mult
-			if !(p > 0) || rng.Float(k.event[b], uint64(i)) >= p {
+			u := rng.Float(k.event[b], uint64(i))
+			if u >= base {
+				continue
+			}
+			if !fracDone {
+				fracDone = true
+				if nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]; len(nbrs) > 0 {
+					cnt := 0
+					for _, a := range nbrs {
+						if e.visible[a] {
+							cnt++
+						}
+					}
+					frac = float64(cnt) / float64(len(nbrs))
+				}
+			}
+			mult := 1 - bh.peers*frac
+			if bh.self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= bh.memory {
+				mult *= 1 - bh.self
+			}
+			if p := base * mult; !(p > 0) || u >= p {
 				continue
 			}
 			s.att[cell*nb+b]++
 			if a := &e.attempts[ii*nb+b]; *a < math.MaxUint16 {
 				*a++
 			}
-			if beh.Penalised {
+			if bh.penalised {
 				e.penalisedAttempts[i]++
 			}
 			if e.sanc[i]&e.blockMask[b] != 0 {
@@ -241,7 +251,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				for _, bit := range flagBits[r] {
 					fl |= bit
 				}
-				if x < 0 && beh.Penalised {
+				if x < 0 && bh.penalised {
 					e.lastPenalised[i] = int32(d)
 				}
 			}
