@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 	case code == exitInterrupted:
-		fmt.Fprintln(stderr, "nosedive: interrupted; no run directory was written")
+		fmt.Fprintln(stderr, "\nnosedive: interrupted; no run directory was written")
 	case errors.As(err, new(scenario.Errors)):
 		// Positioned diagnostics, one per line, as editors expect.
 		fmt.Fprintln(stderr, err)

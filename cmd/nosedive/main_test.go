@@ -158,3 +158,63 @@ func TestScenariosSchemaVersion(t *testing.T) {
 		t.Errorf("validate benchmark: exit %d %q", code, stdout)
 	}
 }
+
+func TestInterruptedExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := t.TempDir()
+	var o, e bytes.Buffer
+	code := run(ctx, []string{"run", "benchmark", "--agents", "2000", "--days", "5", "--out", out, "--quiet"}, &o, &e)
+	if code != 130 {
+		t.Errorf("exit %d, want 130\n%s", code, e.String())
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("interrupted run left %v", entries)
+	}
+}
+
+func TestAuditExplainReportAttribute(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := cli(t, "run", "benchmark", "--agents", "1500", "--days", "30", "--out", out, "--quiet"); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	entries, _ := os.ReadDir(out)
+	dir := filepath.Join(out, entries[0].Name())
+	code, stdout, stderr := cli(t, "audit", dir, "--counterfactual", "no-regime", "--ablate", "alcohol")
+	if code != 0 {
+		t.Fatalf("audit: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"Reference group: a", "EU AI Act Art. 5(1)(c)", "Chilling", "Rule alcohol adds"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("audit output lacks %q", want)
+		}
+	}
+	code, stdout, stderr = cli(t, "explain", dir, "--agent", "12")
+	if code != 0 || !strings.Contains(stdout, "baseline + contributions, exact") {
+		t.Fatalf("explain: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := cli(t, "explain", dir, "--agent", "99999"); code != 2 || !strings.Contains(stderr, "agents 0 to 1499") {
+		t.Errorf("explain with a bad id: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "audit", dir, "--ablate", "alcohl"); code != 2 || !strings.Contains(stderr, `did you mean "alcohol"?`) {
+		t.Errorf("audit --ablate typo: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "audit", dir, "--by", "colour"); code != 2 || !strings.Contains(stderr, "cannot group by") {
+		t.Errorf("audit --by colour: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "audit", filepath.Join(out, "nope")); code != 2 {
+		t.Errorf("audit of a missing run: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr = cli(t, "attribute", dir, "--agents", "800")
+	if code != 0 || !strings.Contains(stdout, "exact Shapley") {
+		t.Fatalf("attribute: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = cli(t, "report", dir)
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil || !strings.Contains(string(html), "Which rule causes which harm") || !strings.Contains(string(html), "The chilling effect") {
+		t.Errorf("report lacks attribution or chilling (%v)", err)
+	}
+}
