@@ -71,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := exitCode(err)
 	switch {
 	case err == nil:
+	case code == exitInterrupted && errors.As(err, new(*runner.InterruptedError)):
+		fmt.Fprintln(stderr, "\nnosedive:", err)
 	case code == exitInterrupted:
 		fmt.Fprintln(stderr, "\nnosedive: interrupted; no run directory was written")
 	case errors.As(err, new(scenario.Errors)):
@@ -98,7 +100,7 @@ individuals and connects to no camera, payment or enforcement system.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput("%v", err) })
-	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd())
 	return root
 }
 

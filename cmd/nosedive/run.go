@@ -27,6 +27,7 @@ type runOptions struct {
 	ledger                string
 	quiet                 bool
 	maxMemory             string
+	checkpointEvery       int
 }
 
 func newRunCmd() *cobra.Command {
@@ -58,6 +59,7 @@ printed at the end. The run directory appears only when complete.`,
 	f.StringVar(&o.ledger, "ledger", "", "score-change ledger: none, sample:FRACTION or all (default: the scenario's run.ledger)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.maxMemory, "max-memory", "", "refuse runs estimated above this size, e.g. 8GiB")
+	f.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "write a resumable checkpoint every K days (0: none); see `nosedive resume`")
 	return cmd
 }
 
@@ -102,6 +104,10 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		}
 		spec.MaxMemory = b
 	}
+	if o.checkpointEvery < 0 || o.checkpointEvery > scenario.MaxDays {
+		return badInput("--checkpoint-every must be a number of days >= 0")
+	}
+	spec.CheckpointEvery = o.checkpointEvery
 	if !o.quiet {
 		spec.Progress = progress(stderr, spec.Days)
 	}

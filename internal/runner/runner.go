@@ -5,9 +5,11 @@
 package runner
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -38,6 +40,9 @@ type Spec struct {
 	Now       func() time.Time
 	// ID fixes the run directory's name (default: a fresh NewID).
 	ID string
+	// CheckpointEvery > 0 writes a checkpoint every so many days (and at the
+	// end of the day loop, before outputs are written).
+	CheckpointEvery int
 	// NoRegime and Disabled make a counterfactual twin (see sim.Options).
 	NoRegime bool
 	Disabled []string
@@ -66,6 +71,11 @@ type tee struct {
 }
 
 func (t *tee) Day(d *metrics.Day) error {
+	t.count(d)
+	return t.Sink.Day(d)
+}
+
+func (t *tee) count(d *metrics.Day) {
 	t.last = d
 	for _, c := range d.Cells {
 		if t.totals.Attempted == nil {
@@ -78,7 +88,6 @@ func (t *tee) Day(d *metrics.Day) error {
 			t.totals.Blocked[b] += c.Blocked[b]
 		}
 	}
-	return t.Sink.Day(d)
 }
 
 // MemoryError says a run would not fit in memory.
@@ -115,27 +124,19 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	return n*perAgent + graph + 64<<20
 }
 
-// Execute runs a spec. On error or cancellation nothing is left in OutDir.
+// Execute runs a spec. On error or cancellation nothing is left in OutDir,
+// except that with CheckpointEvery > 0 an interrupted run keeps its
+// unfinished directory (with a final checkpoint) for `nosedive resume`.
 func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	now := time.Now
 	if spec.Now != nil {
 		now = spec.Now
 	}
 	sc := spec.Scenario
-	ledger, err := scenario.ParseLedger(spec.Ledger)
-	if err != nil {
+	if _, err := scenario.ParseLedger(spec.Ledger); err != nil {
 		return nil, err
 	}
-	need := EstimateMemory(sc, spec.Agents)
-	have := availableMemory()
-	if spec.MaxMemory > 0 && (have == 0 || spec.MaxMemory < have) {
-		have = spec.MaxMemory
-	}
-	if have > 0 && need > have {
-		return nil, &MemoryError{Need: need, Have: have, Agents: spec.Agents}
-	}
-	prog, err := sc.Compile()
-	if err != nil {
+	if err := checkMemory(sc, spec); err != nil {
 		return nil, err
 	}
 	t0 := now()
@@ -148,13 +149,118 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 		return nil, err
 	}
 	defer w.Abort()
+	ss := &store.Spec{ID: id, ScenarioFile: sc.File, ScenarioText: string(sc.Source), ScenarioSHA256: scenario.Hash(sc.Source, spec.Sets),
+		Sets: spec.Sets, Agents: spec.Agents, Days: spec.Days, Seed: spec.Seed, Ledger: spec.Ledger,
+		CheckpointEvery: spec.CheckpointEvery, Created: t0.UTC().Format(time.RFC3339)}
+	if !spec.NoRegime && len(spec.Disabled) == 0 {
+		if err := w.WriteSpec(ss); err != nil {
+			return nil, err
+		}
+	}
+	return execute(ctx, spec, ss, w, nil, now)
+}
 
+func checkMemory(sc *scenario.Scenario, spec Spec) error {
+	need := EstimateMemory(sc, spec.Agents)
+	have := availableMemory()
+	if spec.MaxMemory > 0 && (have == 0 || spec.MaxMemory < have) {
+		have = spec.MaxMemory
+	}
+	if have > 0 && need > have {
+		return &MemoryError{Need: need, Have: have, Agents: spec.Agents}
+	}
+	return nil
+}
+
+// InterruptedError says a run was stopped and can be resumed from Dir.
+type InterruptedError struct {
+	Dir string
+	Day int
+	Err error
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted after day %d; a checkpoint was written: resume with `nosedive resume %s`", e.Day, e.Dir)
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// Resume continues an unfinished run directory (left by an interrupted or
+// killed run) from its newest valid checkpoint, or from the start when it
+// has none, and commits it. warn receives skipped checkpoints.
+func Resume(ctx context.Context, dir string, workers int, progress func(int, int), warn func(error)) (*Result, error) {
+	ss, err := store.ReadSpec(dir)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenario.Load(ss.ScenarioFile, []byte(ss.ScenarioText), ss.Sets)
+	if err != nil {
+		return nil, fmt.Errorf("%s: the stored scenario does not validate: %w", dir, err)
+	}
+	if h := scenario.Hash(sc.Source, ss.Sets); h != ss.ScenarioSHA256 {
+		return nil, fmt.Errorf("%s: %s does not match its scenario hash", dir, store.SpecFile)
+	}
+	spec := Spec{Scenario: sc, Sets: ss.Sets, Agents: ss.Agents, Days: ss.Days, Seed: ss.Seed, Workers: workers,
+		Ledger: ss.Ledger, OutDir: filepath.Dir(dir), ID: ss.ID, CheckpointEvery: ss.CheckpointEvery, Progress: progress}
+	if err := checkMemory(sc, spec); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(spec.OutDir, ss.ID)); err == nil {
+		return nil, fmt.Errorf("run %s already exists in %s", ss.ID, spec.OutDir)
+	}
+	ckpt, err := store.LatestCheckpoint(dir, ss.ScenarioSHA256, warn)
+	if err != nil {
+		return nil, err
+	}
+	w := store.Resume(dir, spec.OutDir, ss.ID)
+	w.Keep() // a failed resume can be tried again
+	return execute(ctx, spec, ss, w, ckpt, time.Now)
+}
+
+// execute runs (or continues) the day loop into w and commits the run.
+func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter, ckpt *store.Checkpoint, now func() time.Time) (*Result, error) {
+	sc := spec.Scenario
+	ledger, _ := scenario.ParseLedger(spec.Ledger)
+	prog, err := sc.Compile()
+	if err != nil {
+		return nil, err
+	}
+	t0 := now()
 	pop := population.Generate(sc, spec.Agents, spec.Seed)
-	eng := sim.New(sc, prog, pop, spec.Days, spec.Seed, sim.Options{Workers: spec.Workers, Ledger: ledger, Progress: spec.Progress,
-		NoRegime: spec.NoRegime, Disabled: spec.Disabled})
-	t1 := now()
+	var eng *sim.Engine
+	checkpoint := func(day int) error {
+		return w.Checkpoint(day, ss.ScenarioSHA256, eng.Snapshot)
+	}
+	opts := sim.Options{Workers: spec.Workers, Ledger: ledger, Progress: spec.Progress,
+		NoRegime: spec.NoRegime, Disabled: spec.Disabled}
+	if k := spec.CheckpointEvery; k > 0 {
+		opts.AfterDay = func(day int) error {
+			if day%k == 0 || day == spec.Days {
+				return checkpoint(day)
+			}
+			return nil
+		}
+	}
+	eng = sim.New(sc, prog, pop, spec.Days, spec.Seed, opts)
 	tw := &tee{Sink: w}
+	if ckpt != nil {
+		if err := eng.Restore(bytes.NewReader(ckpt.Engine)); err != nil {
+			return nil, fmt.Errorf("%s: %w", ckpt.Path, err)
+		}
+		w.RestoreOutputs(ckpt)
+		for _, d := range w.CollectedDays() {
+			tw.count(d)
+		}
+	}
+	t1 := now()
 	if err := eng.Run(ctx, tw); err != nil {
+		if ctx.Err() != nil && spec.CheckpointEvery > 0 {
+			if cerr := checkpoint(eng.Day()); cerr != nil {
+				return nil, fmt.Errorf("interrupted, and the final checkpoint failed: %w", cerr)
+			}
+			w.Keep()
+			return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: ctx.Err()}
+		}
 		return nil, err
 	}
 	t2 := now()
@@ -171,13 +277,13 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	m := &store.Manifest{
 		Version: Version,
 		Scenario: store.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File,
-			SHA256: scenario.Hash(sc.Source, spec.Sets), Sets: spec.Sets, Text: string(sc.Source)},
+			SHA256: ss.ScenarioSHA256, Sets: spec.Sets, Text: string(sc.Source)},
 		Seed: spec.Seed, Agents: spec.Agents, Days: spec.Days, Ledger: spec.Ledger,
 		Graph: store.GraphInfo{Model: sc.Network.Model, Edges: pop.Graph.Edges(), MeanDegree: pop.Graph.MeanDegree(),
 			Clustering: pop.Graph.Clustering(clusteringSample), ClusteringSample: min(clusteringSample, spec.Agents),
 			Partnered0: partnered},
 		Names:   store.NamesOf(sc, eng.ContribNames()),
-		Created: t0.UTC().Format(time.RFC3339),
+		Created: ss.Created,
 		Timings: store.Timings{Setup: t1.Sub(t0).Seconds(), Simulate: t2.Sub(t1).Seconds()},
 		Host: store.Host{Workers: eng.Workers(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
@@ -189,6 +295,3 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	}
 	return &Result{Dir: dir, Manifest: m, Final: eng.Final(), Last: tw.last, Totals: tw.totals}, nil
 }
-
-// ErrInterrupted wraps context cancellation for callers that print it.
-var ErrInterrupted = errors.New("interrupted")

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,3 +121,87 @@ func asMem(err error, me **MemoryError) bool {
 	*me = m
 	return ok
 }
+
+// A run interrupted with checkpointing on resumes to byte-identical tables,
+// falling back past a damaged newest checkpoint.
+func TestInterruptResumeWithDamagedCheckpoint(t *testing.T) {
+	sc, err := scenario.Resolve("benchmark", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := func(out string) Spec {
+		return Spec{Scenario: sc, Agents: 8000, Days: 40, Seed: 4, Ledger: "sample:0.05", OutDir: out, CheckpointEvery: 5}
+	}
+	ref, err := Execute(context.Background(), spec(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := spec(out)
+	s.Progress = func(day, _ int) {
+		if day == 23 {
+			cancel()
+		}
+	}
+	_, err = Execute(ctx, s)
+	var ie *InterruptedError
+	if !errorsAs(err, &ie) || ie.Day != 23 {
+		t.Fatalf("got %v, want an InterruptedError at day 23", err)
+	}
+	// Damage the newest checkpoint (day 23): flip a byte in the middle.
+	list, _ := filepath.Glob(filepath.Join(ie.Dir, "checkpoints", "ckpt-*.bin"))
+	if len(list) != 2 {
+		t.Fatalf("want the last two checkpoints kept, got %v", list)
+	}
+	newest := list[len(list)-1]
+	b, _ := os.ReadFile(newest)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(newest, b, 0o644)
+	var warnings []string
+	res, err := Resume(context.Background(), ie.Dir, 2, nil, func(err error) { warnings = append(warnings, err.Error()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "checksum mismatch") {
+		t.Errorf("warnings %q, want one checksum mismatch", warnings)
+	}
+	for _, f := range []string{store.DailyFile, store.AgentsFile, store.LedgerFile} {
+		x, _ := os.ReadFile(filepath.Join(ref.Dir, f))
+		y, _ := os.ReadFile(filepath.Join(res.Dir, f))
+		if !bytes.Equal(x, y) || len(x) == 0 {
+			t.Errorf("%s differs after resume", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(res.Dir, "checkpoints")); err == nil {
+		t.Error("checkpoints left in the finished run directory")
+	}
+}
+
+func TestCheckpointOfAnotherScenarioIsRejected(t *testing.T) {
+	sc, _ := scenario.Resolve("benchmark", nil)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Execute(ctx, Spec{Scenario: sc, Agents: 3000, Days: 20, Seed: 1, Ledger: "none", OutDir: out, CheckpointEvery: 2,
+		Progress: func(day, _ int) {
+			if day == 5 {
+				cancel()
+			}
+		}})
+	var ie *InterruptedError
+	if !errorsAs(err, &ie) {
+		t.Fatal(err)
+	}
+	list, _ := filepath.Glob(filepath.Join(ie.Dir, "checkpoints", "ckpt-*.bin"))
+	if _, err := store.ReadCheckpoint(list[0], "0000"); err == nil || !strings.Contains(err.Error(), "another scenario") {
+		t.Errorf("got %v, want a scenario mismatch", err)
+	}
+	trunc := list[0] + ".trunc"
+	b, _ := os.ReadFile(list[0])
+	os.WriteFile(trunc, b[:len(b)/3], 0o644)
+	if _, err := store.ReadCheckpoint(trunc, ""); err == nil {
+		t.Error("a truncated checkpoint was accepted")
+	}
+}
+
+func errorsAs(err error, target **InterruptedError) bool { return errors.As(err, target) }

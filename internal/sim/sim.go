@@ -52,6 +52,8 @@ type Options struct {
 	// Trace names agents whose every event, score change and daily state is
 	// recorded (see Trace).
 	Trace []int32
+	// AfterDay runs after each simulated day (1-based) has reached the sink.
+	AfterDay func(day int) error
 }
 
 // RuntimeError is an arithmetic problem during a run (NaN, overflow),
@@ -459,13 +461,17 @@ func (e *Engine) parallel(fn func(w, lo, hi int) error) error {
 	return nil
 }
 
-// Run simulates every day, sending each day's aggregates (and day 0's
-// starting state) to the sink. It stops between days when ctx is done.
+// Run simulates every remaining day, sending each day's aggregates (and, on
+// a fresh engine, day 0's starting state) to the sink. It stops between days
+// when ctx is done. Options.AfterDay, when set, runs after each day has been
+// sent (checkpointing hooks in there).
 func (e *Engine) Run(ctx context.Context, sink Sink) error {
-	if err := sink.Day(e.aggregateStart()); err != nil {
-		return err
+	if e.day == 0 {
+		if err := sink.Day(e.aggregateStart()); err != nil {
+			return err
+		}
 	}
-	for d := 0; d < e.days; d++ {
+	for e.day < e.days {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -482,7 +488,12 @@ func (e *Engine) Run(ctx context.Context, sink Sink) error {
 			}
 		}
 		if e.opt.Progress != nil {
-			e.opt.Progress(d+1, e.days)
+			e.opt.Progress(e.day, e.days)
+		}
+		if e.opt.AfterDay != nil {
+			if err := e.opt.AfterDay(e.day); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -181,6 +181,7 @@ type RunWriter struct {
 	days          []*metrics.Day
 	ledger        []metrics.LedgerEntry
 	committed     bool
+	keep          bool
 }
 
 var _ sim.Sink = (*RunWriter)(nil)
@@ -225,7 +226,7 @@ func (w *RunWriter) Ledger(entries []metrics.LedgerEntry) error {
 
 // Abort removes the temporary directory. It is safe after Commit.
 func (w *RunWriter) Abort() {
-	if !w.committed {
+	if !w.committed && !w.keep {
 		os.RemoveAll(w.tmp)
 	}
 }
@@ -258,6 +259,9 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 	}); err != nil {
 		return "", err
 	}
+	// An unfinished run's resume files are not part of the finished run.
+	os.RemoveAll(filepath.Join(w.tmp, CheckpointsDir))
+	os.Remove(filepath.Join(w.tmp, SpecFile))
 	if err := os.Chmod(w.tmp, 0o755); err != nil {
 		return "", err
 	}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
+	"github.com/spf13/cobra"
+)
+
+type resumeOptions struct {
+	workers int
+	quiet   bool
+}
+
+func newResumeCmd() *cobra.Command {
+	var o resumeOptions
+	cmd := &cobra.Command{
+		Use:   "resume DIR",
+		Short: "Finish an interrupted or killed run from its newest valid checkpoint",
+		Long: `Continue an unfinished run directory (DIR/.tmp-<run-id>-*, left by a run
+that was interrupted or killed) from its newest valid checkpoint, and
+write the run directory as if the run had never stopped: the tables are
+byte-identical to an uninterrupted run. A damaged or truncated checkpoint
+is reported and the previous one used. DIR may also be the output
+directory when it holds exactly one unfinished run.`,
+		Example: `  nosedive run benchmark --agents 10000000 --checkpoint-every 30
+  # ... killed, or Ctrl-C ...
+  nosedive resume runs/.tmp-benchmark-s1-20261128-101500-123456
+  nosedive resume runs`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runResume(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads (default: all cores)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	return cmd
+}
+
+// unfinished finds the unfinished run in dir: dir itself, or its only
+// .tmp-* child with a spec.
+func unfinished(dir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, store.SpecFile)); err == nil {
+		return dir, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", badInput("%s: %v", dir, err)
+	}
+	var found []string
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), store.SpecFile)); err == nil {
+				found = append(found, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", badInput("%s: no unfinished run here", dir)
+	case 1:
+		return found[0], nil
+	}
+	return "", badInput("%s holds %d unfinished runs; name one:\n  %s", dir, len(found), strings.Join(found, "\n  "))
+}
+
+func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr io.Writer) error {
+	d, err := unfinished(dir)
+	if err != nil {
+		return err
+	}
+	ss, err := store.ReadSpec(d)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	var prog func(int, int)
+	if !o.quiet {
+		prog = progress(stderr, ss.Days)
+	}
+	fmt.Fprintf(stderr, "nosedive: resuming %s\n", ss.ID)
+	res, err := runner.Resume(ctx, d, o.workers, prog, func(err error) {
+		fmt.Fprintf(stderr, "nosedive: skipping checkpoint: %v\n", err)
+	})
+	if err != nil {
+		return err
+	}
+	sc, err := scenario.Load(ss.ScenarioFile, []byte(ss.ScenarioText), ss.Sets)
+	if err != nil {
+		return err
+	}
+	return printSummary(stdout, sc, res)
+}
