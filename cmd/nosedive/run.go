@@ -111,6 +111,10 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 	if !o.quiet {
 		spec.Progress = progress(stderr, spec.Days)
 	}
+	if n, b := runner.LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger); b > 1<<30 {
+		fmt.Fprintf(stderr, "nosedive: warning: --ledger %s will record about %d score changes (%.1f GiB in memory, several GiB on disk); consider sample:0.01\n",
+			spec.Ledger, n, float64(b)/(1<<30))
+	}
 	fmt.Fprintf(stderr, "nosedive: running %s: %d agents x %d days, seed %d, %d workers\n",
 		sc.Name, spec.Agents, spec.Days, spec.Seed, workersOf(o.workers))
 	res, err := runner.Execute(ctx, spec)

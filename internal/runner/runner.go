@@ -94,11 +94,16 @@ func (t *tee) count(d *metrics.Day) {
 type MemoryError struct {
 	Need, Have uint64
 	Agents     int
+	Ledger     uint64 // bytes of it for the ledger
 }
 
 func (e *MemoryError) Error() string {
-	return fmt.Sprintf("a run of %d agents needs about %s of memory, but only %s is available; use fewer --agents",
-		e.Agents, human(e.Need), human(e.Have))
+	hint := "use fewer --agents"
+	if e.Ledger > e.Need/2 {
+		hint = fmt.Sprintf("%s of it is the --ledger; record a smaller sample (e.g. --ledger sample:0.01)", human(e.Ledger))
+	}
+	return fmt.Sprintf("a run of %d agents needs about %s of memory, but only %s is available; %s",
+		e.Agents, human(e.Need), human(e.Have), hint)
 }
 
 func human(b uint64) string {
@@ -160,14 +165,51 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	return execute(ctx, spec, ss, w, nil, now)
 }
 
+// LedgerEstimate returns the expected number of ledger entries of a run and
+// their size in bytes in memory (the ledger is held until the run ends):
+// people x days x fraction x (expected rule firings per person-day).
+func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (entries, bytes uint64) {
+	l, err := scenario.ParseLedger(ledger)
+	if err != nil || l.Fraction == 0 {
+		return 0, 0
+	}
+	prog, err := sc.Compile()
+	if err != nil {
+		return 0, 0
+	}
+	perDay := 0.0
+	for b := range sc.Behaviours {
+		rate := 0.1 // expressions: assume a typical rate
+		if prog.Rate[b].Const {
+			rate = min(max(prog.Rate[b].Value, 0), 1)
+		}
+		for _, r := range sc.Scoring.Rules {
+			if r.On == sc.Behaviours[b].Name {
+				perDay += rate
+			}
+		}
+	}
+	for _, r := range sc.Scoring.Rules {
+		if r.Every > 0 {
+			perDay += 1 / float64(r.Every)
+		}
+	}
+	if sc.Scoring.Recovery != nil {
+		perDay++
+	}
+	entries = uint64(float64(agents) * float64(days) * l.Fraction * perDay)
+	return entries, entries * 12
+}
+
 func checkMemory(sc *scenario.Scenario, spec Spec) error {
-	need := EstimateMemory(sc, spec.Agents)
+	_, ledgerBytes := LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger)
+	need := EstimateMemory(sc, spec.Agents) + ledgerBytes
 	have := availableMemory()
 	if spec.MaxMemory > 0 && (have == 0 || spec.MaxMemory < have) {
 		have = spec.MaxMemory
 	}
 	if have > 0 && need > have {
-		return &MemoryError{Need: need, Have: have, Agents: spec.Agents}
+		return &MemoryError{Need: need, Have: have, Agents: spec.Agents, Ledger: ledgerBytes}
 	}
 	return nil
 }
