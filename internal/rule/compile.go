@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -477,7 +478,13 @@ func (c *compiler) call(n *ast.CallNode, w who) (val, error) {
 	return val{}, c.errAt(loc, "unknown function acq.%s%s", prop.Value, Suggest(prop.Value, acqFuncs))
 }
 
+var functions = []string{"min", "max", "abs", "clamp", "floor", "ceil", "round"}
+
 func (c *compiler) builtin(name string, args []ast.Node, loc file.Location, w who) (val, error) {
+	if !slices.Contains(functions, name) {
+		return val{}, c.errAt(loc, "unknown function %q%s; rules can call min, max, abs, clamp, floor, ceil, round", name,
+			Suggest(name, functions))
+	}
 	vals := make([]val, len(args))
 	for k, a := range args {
 		v, err := c.node(a, w)
@@ -779,22 +786,28 @@ func Suggest(name string, candidates []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
+// distance is the optimal-string-alignment distance: edits, with a swap of
+// two neighbouring letters counted as one (so "mxa" is next to "max").
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

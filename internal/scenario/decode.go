@@ -19,11 +19,17 @@ var (
 // so that every problem is reported at once.
 type decoder struct {
 	d *diags
+	// pos records where each decoded path (e.g. "behaviours[2].rate") was
+	// given; presence in it also tells a value set to zero from an absent one.
+	pos map[string]Pos
 }
 
 func (dc *decoder) decode(n *Node, v reflect.Value, path string) {
 	if n == nil {
 		return
+	}
+	if path != "" && dc.pos != nil {
+		dc.pos[path] = n.Pos
 	}
 	t := v.Type()
 	switch {
@@ -114,6 +120,12 @@ func (dc *decoder) number(n *Node, path string) (float64, bool) {
 	if _, ok := dc.scalar(n, path, "a number"); !ok {
 		return 0, false
 	}
+	if n.Type == TypeString && !n.Quoted {
+		// YAML 1.2's core schema reads 1e-3 as a string; accept it.
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
+		}
+	}
 	if n.Type != TypeInt && n.Type != TypeFloat {
 		dc.d.add(n.Pos, "%s: expected a number, got %s", path, describe(n))
 		return 0, false
@@ -191,7 +203,7 @@ func (dc *decoder) decodeExpr(n *Node, v reflect.Value, path string) {
 		dc.d.add(n.Pos, "%s: empty expression", path)
 		return
 	}
-	v.Set(reflect.ValueOf(Expr{Src: n.Value, Pos: n.Pos, Quoted: n.Quoted}))
+	v.Set(reflect.ValueOf(Expr{Src: n.Value, Pos: n.Pos, Quoted: n.Quoted, Block: n.Block, Set: n.Set}))
 }
 
 func (dc *decoder) decodeShares(n *Node, v reflect.Value, path string) {
@@ -215,9 +227,10 @@ func (dc *decoder) decodeShares(n *Node, v reflect.Value, path string) {
 
 // fieldInfo maps YAML keys of a struct type to field indices.
 type fieldInfo struct {
-	keys  []string
-	index map[string]int
-	pos   int // index of the Pos field, or -1
+	keys     []string
+	index    map[string]int
+	pos      int // index of the Pos field, or -1
+	required []string
 }
 
 func structFields(t reflect.Type) fieldInfo {
@@ -234,6 +247,9 @@ func structFields(t reflect.Type) fieldInfo {
 		}
 		fi.keys = append(fi.keys, tag)
 		fi.index[tag] = i
+		if strings.Contains(f.Tag.Get("jsonschema"), "required") {
+			fi.required = append(fi.required, tag)
+		}
 	}
 	return fi
 }
@@ -250,13 +266,26 @@ func (dc *decoder) decodeStruct(n *Node, v reflect.Value, path string) {
 		dc.d.add(n.Pos, "%s: expected a mapping, got %s", orRoot(path), describe(n))
 		return
 	}
+	suggested := map[string]bool{}
 	for i, k := range n.Keys {
 		idx, ok := fi.index[k.Value]
 		if !ok {
-			dc.d.add(k.Pos, "%s: unknown key %q%s", orRoot(path), k.Value, rule.Suggest(k.Value, fi.keys))
+			if near := rule.Suggest(k.Value, fi.keys); near != "" {
+				suggested[strings.Trim(strings.TrimSuffix(strings.TrimPrefix(near, " (did you mean "), "?)"), `"`)] = true
+			}
+			where := orRoot(path)
+			if k.Set != "" {
+				where = "--set " + k.Set + ": " + where
+			}
+			dc.d.add(k.Pos, "%s: unknown key %q%s", where, k.Value, rule.Suggest(k.Value, fi.keys))
 			continue
 		}
 		dc.decode(n.Vals[i], v.Field(idx), join(path, k.Value))
+	}
+	for _, req := range fi.required {
+		if indexKey(n, req) < 0 && !suggested[req] {
+			dc.d.add(n.Pos, "%s: missing key %q", orRoot(path), req)
+		}
 	}
 }
 

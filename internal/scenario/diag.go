@@ -46,6 +46,7 @@ func (e Errors) Error() string {
 // diags collects diagnostics for one file.
 type diags struct {
 	file string
+	src  []byte // the file's text, to place expression errors
 	list []Diag
 }
 

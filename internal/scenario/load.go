@@ -105,7 +105,7 @@ func Resolve(nameOrPath string, sets []string) (*Scenario, error) {
 			_, nf := BuiltinSource(nameOrPath)
 			return nil, nf
 		}
-		return nil, &Errors{{File: nameOrPath, Msg: "cannot read: " + unwrapPathErr(err)}}
+		return nil, Errors{{File: nameOrPath, Msg: "cannot read: " + unwrapPathErr(err)}}
 	}
 	if st.IsDir() {
 		return nil, Errors{{File: nameOrPath, Msg: "is a directory, not a scenario file"}}
@@ -130,7 +130,7 @@ func unwrapPathErr(err error) string {
 // Load decodes and validates a scenario from YAML source. All problems are
 // returned together as Errors.
 func Load(file string, src []byte, sets []string) (*Scenario, error) {
-	d := &diags{file: file}
+	d := &diags{file: file, src: src}
 	if len(src) > MaxFileSize {
 		d.add(Pos{}, "file is %d bytes; scenario files are limited to %d", len(src), MaxFileSize)
 		return nil, d.err()
@@ -145,8 +145,8 @@ func Load(file string, src []byte, sets []string) (*Scenario, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	sc := &Scenario{}
-	(&decoder{d: d}).decode(tree, reflect.ValueOf(sc).Elem(), "")
+	sc := &Scenario{pos: map[string]Pos{}}
+	(&decoder{d: d, pos: sc.pos}).decode(tree, reflect.ValueOf(sc).Elem(), "")
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -171,17 +171,20 @@ func Hash(src []byte, sets []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// applyDefaults fills in what the file leaves out. A value given
+// explicitly, even 0, is kept (and validated).
 func (s *Scenario) applyDefaults() {
-	if s.Run.Agents == 0 {
+	given := func(path string) bool { _, ok := s.pos[path]; return ok }
+	if !given("run.agents") {
 		s.Run.Agents = DefaultAgents
 	}
-	if s.Run.Days == 0 {
+	if !given("run.days") {
 		s.Run.Days = DefaultDays
 	}
-	if s.Run.Seed == 0 {
+	if !given("run.seed") {
 		s.Run.Seed = DefaultSeed
 	}
-	if s.Run.Ledger == "" {
+	if !given("run.ledger") {
 		s.Run.Ledger = DefaultLedger
 	}
 	if len(s.Population.Ages) == 0 {
@@ -189,15 +192,17 @@ func (s *Scenario) applyDefaults() {
 	}
 	if s.Network.Model == "" {
 		s.Network.Model = "watts-strogatz"
-		if s.Network.Degree == 0 {
+	}
+	if s.Network.Model != "none" {
+		if !given("network.degree") {
 			s.Network.Degree = 10
 		}
-		if s.Network.Rewire == 0 {
+		if !given("network.rewire") && s.Network.Model == "watts-strogatz" {
 			s.Network.Rewire = 0.1
 		}
 	}
 	for i := range s.Behaviours {
-		if s.Behaviours[i].Chill.Memory == 0 {
+		if !given(fmt.Sprintf("behaviours[%d].chill.memory", i)) {
 			s.Behaviours[i].Chill.Memory = 30
 		}
 	}
@@ -227,6 +232,7 @@ func applySet(tree *Node, set string, d *diags) {
 		d.add(Pos{}, "--set %s: the value must be a single number, word or quoted string", key)
 		return
 	}
+	vnode.Set = set
 	cur := tree
 	for k, seg := range segs {
 		last := k == len(segs)-1
@@ -236,20 +242,24 @@ func applySet(tree *Node, set string, d *diags) {
 			if i < 0 {
 				if last {
 					vnode.Pos = Pos{}
-					cur.Keys = append(cur.Keys, &Node{Kind: KindScalar, Value: seg})
+					cur.Keys = append(cur.Keys, &Node{Kind: KindScalar, Value: seg, Set: set})
 					cur.Vals = append(cur.Vals, vnode)
 					return
 				}
+				if _, err := strconv.Atoi(segs[k+1]); err == nil {
+					d.add(Pos{}, "--set %s: %s has no item %s", key, strings.Join(segs[:k+1], "."), segs[k+1])
+					return
+				}
 				// Create intermediate mappings for settings the file leaves out.
-				m := &Node{Kind: KindMap}
-				cur.Keys = append(cur.Keys, &Node{Kind: KindScalar, Value: seg})
+				m := &Node{Kind: KindMap, Set: set}
+				cur.Keys = append(cur.Keys, &Node{Kind: KindScalar, Value: seg, Set: set})
 				cur.Vals = append(cur.Vals, m)
 				cur = m
 				continue
 			}
 			if last {
 				if cur.Vals[i] != nil && (cur.Vals[i].Kind == KindMap || cur.Vals[i].Kind == KindSeq) {
-					d.add(Pos{}, "--set %s: only single values can be set; %s is a %s", key, seg, describe(cur.Vals[i]))
+					d.add(Pos{}, "--set %s: only single values can be set; %s is %s", key, seg, describe(cur.Vals[i]))
 					return
 				}
 				vnode.Pos = cur.Keys[i].Pos
@@ -280,7 +290,12 @@ func applySet(tree *Node, set string, d *diags) {
 				}
 			}
 			if last {
-				d.add(Pos{}, "--set %s: only single values can be set, not whole list items", key)
+				if it := cur.Items[idx]; it != nil && (it.Kind == KindMap || it.Kind == KindSeq) {
+					d.add(Pos{}, "--set %s: only single values can be set, not whole list items", key)
+					return
+				}
+				vnode.Pos = cur.Items[idx].Pos
+				cur.Items[idx] = vnode
 				return
 			}
 			cur = cur.Items[idx]

@@ -43,6 +43,8 @@ type Node struct {
 	Keys   []*Node    // map keys (scalars), parallel to Vals
 	Vals   []*Node
 	Items  []*Node // sequence items
+	Block  bool    // a | or > block scalar
+	Set    string  // the --set override that created this node
 }
 
 // Get returns the value for key in a map node, or nil.
@@ -158,7 +160,7 @@ func (c *converter) conv(n ast.Node, depth int) *Node {
 		if v.Value != nil {
 			p = tokPos(v.Value)
 		}
-		return &Node{Kind: KindScalar, Pos: p, Type: TypeString, Value: val, Quoted: true}
+		return &Node{Kind: KindScalar, Pos: p, Type: TypeString, Value: val, Quoted: true, Block: true}
 	case *ast.IntegerNode:
 		return &Node{Kind: KindScalar, Pos: p, Type: TypeInt, Value: v.Token.Value}
 	case *ast.FloatNode:
@@ -170,7 +172,15 @@ func (c *converter) conv(n ast.Node, depth int) *Node {
 	case *ast.BoolNode:
 		return &Node{Kind: KindScalar, Pos: p, Type: TypeBool, Value: fmt.Sprint(v.Value)}
 	case *ast.TagNode:
-		return c.conv(v.Value, depth+1)
+		tag := ""
+		if v.Start != nil {
+			tag = v.Start.Value
+		}
+		switch tag {
+		case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq":
+			return c.conv(v.Value, depth+1)
+		}
+		return c.fail(p, "YAML tag %s is not supported; an expression starting with ! must be quoted, e.g. '%s'", tag, tag)
 	case *ast.AnchorNode:
 		name := ""
 		if v.Name != nil {
@@ -193,14 +203,19 @@ func (c *converter) conv(n ast.Node, depth int) *Node {
 		}
 		return out
 	case *ast.MappingNode:
+		// A block mapping is positioned at its first key, not its colon.
+		if len(v.Values) > 0 && !v.IsFlowStyle {
+			p = tokPos(v.Values[0].Key)
+		}
 		m := &Node{Kind: KindMap, Pos: p}
+		merged := map[string]bool{}
 		for _, mv := range v.Values {
-			c.addPair(m, mv, depth)
+			c.addPair(m, mv, depth, merged)
 		}
 		return m
 	case *ast.MappingValueNode:
-		m := &Node{Kind: KindMap, Pos: p}
-		c.addPair(m, v, depth)
+		m := &Node{Kind: KindMap, Pos: tokPos(v.Key)}
+		c.addPair(m, v, depth, map[string]bool{})
 		return m
 	case *ast.SequenceNode:
 		s := &Node{Kind: KindSeq, Pos: p}
@@ -226,7 +241,7 @@ func relocate(n *Node, p Pos) *Node {
 	return &cp
 }
 
-func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int) {
+func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int, merged map[string]bool) {
 	if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
 		src := c.conv(mv.Value, depth+1)
 		if src == nil {
@@ -238,6 +253,9 @@ func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int) {
 			srcs = []*Node{src}
 		case KindSeq:
 			srcs = src.Items
+		default:
+			c.fail(tokPos(mv.Value), "merge key << needs a mapping or a list of mappings")
+			return
 		}
 		for _, s := range srcs {
 			if s == nil || s.Kind != KindMap {
@@ -245,9 +263,10 @@ func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int) {
 				return
 			}
 			for i, k := range s.Keys {
-				if m.Get(k.Value) == nil {
+				if indexKey(m, k.Value) < 0 {
 					m.Keys = append(m.Keys, k)
 					m.Vals = append(m.Vals, s.Vals[i])
+					merged[k.Value] = true
 				}
 			}
 		}
@@ -261,12 +280,17 @@ func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int) {
 		c.fail(k.Pos, "mapping keys must be plain names")
 		return
 	}
+	v := c.conv(mv.Value, depth+1)
 	if i := indexKey(m, k.Value); i >= 0 {
 		// Explicit keys override merged ones; a real duplicate is an error.
+		if merged[k.Value] {
+			delete(merged, k.Value)
+			m.Keys[i], m.Vals[i] = k, v
+			return
+		}
 		c.d.add(k.Pos, "duplicate key %q (first at line %d)", k.Value, m.Keys[i].Pos.Line)
 		return
 	}
-	v := c.conv(mv.Value, depth+1)
 	if v != nil && v.Kind == KindNull && v.Pos.Line == 0 {
 		v.Pos = k.Pos
 	}

@@ -25,8 +25,16 @@ type Scenario struct {
 	Phases        []Phase       `yaml:"phases"`
 
 	// Set by the loader, not by YAML.
-	File   string `yaml:"-" json:"-"`
-	Source []byte `yaml:"-" json:"-"`
+	File   string         `yaml:"-" json:"-"`
+	Source []byte         `yaml:"-" json:"-"`
+	pos    map[string]Pos // where each key path was given
+}
+
+// At returns where a key path (e.g. "run.days", "behaviours[1].rate") was
+// given in the file, and whether it was given at all.
+func (s *Scenario) At(path string) (Pos, bool) {
+	p, ok := s.pos[path]
+	return p, ok
 }
 
 // RunSettings are the defaults for `nosedive run`; flags override them.
@@ -277,8 +285,10 @@ type Expr struct {
 	Src string
 	Pos Pos
 	// Quoted tells whether the YAML scalar was quoted (its text starts one
-	// column after Pos).
-	Quoted bool
+	// column after Pos); Block that it was a | or > block scalar.
+	Quoted, Block bool
+	// Set is the --set override it came from, if any.
+	Set string
 }
 
 // IsSet reports whether the expression was given.

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ type Program struct {
 
 // Compile compiles every expression of a validated scenario.
 func (s *Scenario) Compile() (*Program, error) {
-	d := &diags{file: s.File}
+	d := &diags{file: s.File, src: s.Source}
 	p := s.compile(d)
 	return p, d.err()
 }
@@ -91,6 +92,9 @@ func (s *Scenario) compile(d *diags) *Program {
 	sc := s.Schema()
 	p := &Program{}
 	num := func(e Expr, what string) rule.Num {
+		if !e.IsSet() {
+			return rule.Num{Fn: func(*rule.View, int32) float64 { return 0 }, Const: true}
+		}
 		n, err := rule.CompileNum(e.Src, sc)
 		if err != nil {
 			exprErr(d, e, what, err)
@@ -108,7 +112,11 @@ func (s *Scenario) compile(d *diags) *Program {
 		return b
 	}
 	for _, b := range s.Behaviours {
-		p.Rate = append(p.Rate, num(b.Rate, "behaviours."+b.Name+".rate"))
+		r := num(b.Rate, "behaviours."+b.Name+".rate")
+		if r.Const && (r.Value < 0 || r.Value > 1) && b.Rate.IsSet() {
+			d.add(locate(d.src, b.Rate, 0), "behaviours.%s.rate: a daily probability must be in [0, 1], got %g", b.Name, r.Value)
+		}
+		p.Rate = append(p.Rate, r)
 		p.Eligible = append(p.Eligible, cond(b.Eligible, "behaviours."+b.Name+".eligible"))
 	}
 	if s.Chilling.Visible.IsSet() {
@@ -131,17 +139,116 @@ func exprErr(d *diags, e Expr, what string, err error) {
 		d.add(e.Pos, "%s: %v", what, err)
 		return
 	}
-	p := e.Pos
-	if re.Line > 1 {
-		p.Line += re.Line - 1
-		p.Col = re.Col + 1
-	} else {
-		p.Col += re.Col
-		if e.Quoted {
-			p.Col++
+	if e.Set != "" {
+		d.add(Pos{}, "--set %s: %s: %s", e.Set, what, re.Msg)
+		return
+	}
+	// Rune offset of the error within the expression text.
+	off, line := 0, 1
+	for _, r := range e.Src {
+		if line == re.Line {
+			break
+		}
+		off++
+		if r == '\n' {
+			line++
 		}
 	}
-	d.add(p, "%s: %s", what, re.Msg)
+	off += re.Col
+	d.add(locate(d.src, e, off), "%s: %s", what, re.Msg)
+}
+
+// locate finds the file position of rune offset off of an expression by
+// walking the scalar's source text alongside the decoded text: this follows
+// folded lines, block-scalar indentation and quote escapes.
+func locate(src []byte, e Expr, off int) Pos {
+	lines := strings.Split(string(src), "\n")
+	if e.Pos.Line < 1 || e.Pos.Line > len(lines) {
+		return e.Pos
+	}
+	l, c := e.Pos.Line-1, e.Pos.Col-1 // 0-based line, rune column
+	if c < 0 {
+		// Block scalars may come without a column: start at the text.
+		c = len(lines[l]) - len(strings.TrimLeft(lines[l], " \t"))
+	}
+	runeAt := func() (rune, bool) {
+		if l >= len(lines) {
+			return 0, false
+		}
+		rs := []rune(lines[l])
+		if c >= len(rs) {
+			return '\n', true
+		}
+		return rs[c], true
+	}
+	advance := func() {
+		if r, ok := runeAt(); ok && r == '\n' {
+			l, c = l+1, 0
+		} else {
+			c++
+		}
+	}
+	base := c // a block scalar's indentation
+	quote := rune(0)
+	if e.Quoted && !e.Block {
+		if r, _ := runeAt(); r == '\'' || r == '"' {
+			quote = r
+			advance()
+		}
+	}
+	text := []rune(e.Src)
+	for k := 0; k < off && k < len(text); k++ {
+		t := text[k]
+		r, ok := runeAt()
+		if !ok {
+			break
+		}
+		switch {
+		case t == '\n' && e.Block:
+			// A kept line break: skip to the block's indentation.
+			for r, ok := runeAt(); ok && r != '\n'; r, ok = runeAt() {
+				advance()
+			}
+			advance()
+			for k := 0; k < base; k++ {
+				if r, ok := runeAt(); ok && r == ' ' {
+					advance()
+				}
+			}
+		case t == r && !(quote == '\'' && r == '\''):
+			advance()
+		case t == ' ' || t == '\n':
+			// Folded or wrapped whitespace: skip the source's run of it.
+			for r, ok := runeAt(); ok && (r == ' ' || r == '\t' || r == '\n'); r, ok = runeAt() {
+				advance()
+			}
+		case quote == '\'' && r == '\'':
+			advance() // '' stands for '
+			advance()
+		case quote == '"' && r == '\\':
+			advance()
+			advance()
+		default:
+			// Leading indentation of a block scalar's later lines.
+			for r, ok := runeAt(); ok && (r == ' ' || r == '\n') && r != t; r, ok = runeAt() {
+				advance()
+			}
+			advance()
+		}
+	}
+	// Land on the first non-blank at a line start (block indentation).
+	if r, ok := runeAt(); ok && r == '\n' {
+		l, c = l+1, 0
+	}
+	if l < len(lines) {
+		rs := []rune(lines[l])
+		for c < len(rs) && c == 0 && (rs[c] == ' ' || rs[c] == '\t') {
+			for c < len(rs) && (rs[c] == ' ' || rs[c] == '\t') {
+				c++
+			}
+		}
+	}
+	return Pos{Line: l + 1, Col: c + 1}
 }
 
 func validate(s *Scenario, d *diags) {
@@ -171,15 +278,30 @@ func (v *validator) prob(p Pos, what string, x float64) {
 	}
 }
 
+// labels are compared as strings in expressions (tier == "x-y") and may
+// hold '-'; every other name is an identifier.
+var labels = map[string]bool{"region": true, "group": true, "age band": true, "tier": true,
+	"population.ages": true}
+
+// reserved words of the expression language, which cannot name a trait,
+// flag or sanction.
+var reserved = map[string]bool{"and": true, "or": true, "not": true, "in": true, "true": true, "false": true,
+	"nil": true, "let": true, "if": true, "else": true, "matches": true, "contains": true, "startsWith": true, "endsWith": true}
+
 func (v *validator) unique(kind string, names []string, poss []Pos) {
 	seen := map[string]int{}
+	isLabel := labels[kind] || strings.HasSuffix(kind, ": groups")
 	for i, n := range names {
 		if n == "" {
-			v.d.add(poss[i], "%s needs a name", kind)
-			continue
+			continue // the decoder reports the missing name
 		}
-		if !validName(n) {
+		switch {
+		case isLabel && !validLabel(n):
+			v.d.add(poss[i], "%s name %q: use letters, digits, - and _ only, starting with a letter", kind, n)
+		case !isLabel && !validName(n):
 			v.d.add(poss[i], "%s name %q: use letters, digits and _ only, starting with a letter", kind, n)
+		case !isLabel && reserved[n]:
+			v.d.add(poss[i], "%s name %q is a word of the expression language; choose another", kind, n)
 		}
 		if j, ok := seen[n]; ok {
 			v.d.add(poss[i], "duplicate %s name %q (first at line %d)", kind, n, poss[j].Line)
@@ -189,6 +311,16 @@ func (v *validator) unique(kind string, names []string, poss []Pos) {
 }
 
 func validName(s string) bool {
+	for i, r := range s {
+		ok := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func validLabel(s string) bool {
 	for i, r := range s {
 		ok := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && (r >= '0' && r <= '9' || r == '-'))
 		if !ok {
@@ -211,20 +343,37 @@ func (v *validator) known(p Pos, kind, name string, names []string) bool {
 	return false
 }
 
+// at returns where path was given, or fallback.
+func (v *validator) at(fallback Pos, format string, args ...any) Pos {
+	if p, ok := v.s.pos[fmt.Sprintf(format, args...)]; ok {
+		return p
+	}
+	return fallback
+}
+
 func (v *validator) run() {
 	r := v.s.Run
-	if v.s.Name == "" {
-		v.d.add(Pos{1, 1}, "scenario needs a name")
+	if v.s.Name != "" && !fileSafe(v.s.Name) {
+		v.d.add(v.at(Pos{1, 1}, "name"), "name %q: use letters, digits, - and _ only (it names run directories)", v.s.Name)
 	}
 	if r.Agents < 2 || r.Agents > MaxAgents {
-		v.d.add(r.Pos, "run.agents must be between 2 and %d, got %d", MaxAgents, r.Agents)
+		v.d.add(v.at(r.Pos, "run.agents"), "run.agents must be between 2 and %d, got %d", MaxAgents, r.Agents)
 	}
 	if r.Days < 1 || r.Days > MaxDays {
-		v.d.add(r.Pos, "run.days must be between 1 and %d, got %d", MaxDays, r.Days)
+		v.d.add(v.at(r.Pos, "run.days"), "run.days must be between 1 and %d, got %d", MaxDays, r.Days)
 	}
 	if _, err := ParseLedger(r.Ledger); err != nil {
-		v.d.add(r.Pos, "run.ledger: %v", err)
+		v.d.add(v.at(r.Pos, "run.ledger"), "run.ledger: %v", err)
 	}
+}
+
+func fileSafe(s string) bool {
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != "" && len(s) <= 100
 }
 
 func (v *validator) shares(p Pos, what string, sh Shares) {
@@ -243,7 +392,7 @@ func (v *validator) shares(p Pos, what string, sh Shares) {
 	if len(sh) == 0 {
 		v.d.add(p, "%s: needs at least one entry", what)
 	} else if math.Abs(sum-1) > 1e-6 {
-		v.d.add(p, "%s: shares sum to %g, not 1", what, sum)
+		v.d.add(p, "%s: shares sum to %.6g, not 1", what, sum)
 	}
 	if len(sh) > maxCategories {
 		v.d.add(p, "%s: at most %d entries", what, maxCategories)
@@ -261,36 +410,36 @@ func (v *validator) population() {
 	var names []string
 	var poss []Pos
 	sum := 0.0
-	for _, r := range pop.Regions {
+	for k, r := range pop.Regions {
 		names = append(names, r.Name)
 		poss = append(poss, r.Pos)
 		if r.Share <= 0 || r.Share > 1 {
-			v.d.add(r.Pos, "region %s: share must be in (0, 1], got %g", r.Name, r.Share)
+			v.d.add(v.at(r.Pos, "population.regions[%d].share", k), "region %s: share must be in (0, 1], got %g", r.Name, r.Share)
 		}
 		sum += r.Share
-		v.shares(r.Pos, "region "+r.Name+": groups", r.Groups)
+		v.shares(v.at(r.Pos, "population.regions[%d].groups", k), "region "+r.Name+": groups", r.Groups)
 		if r.CamerasPer1000 < 0 || r.CamerasPer1000 > 1000 {
-			v.d.add(r.Pos, "region %s: cameras_per_1000 must be in [0, 1000], got %g", r.Name, r.CamerasPer1000)
+			v.d.add(v.at(r.Pos, "population.regions[%d].cameras_per_1000", k), "region %s: cameras_per_1000 must be in [0, 1000], got %g", r.Name, r.CamerasPer1000)
 		}
 	}
 	v.unique("region", names, poss)
 	if len(pop.Regions) > 0 && math.Abs(sum-1) > 1e-6 {
-		v.d.add(pop.Pos, "population.regions: shares sum to %g, not 1", sum)
+		v.d.add(pop.Pos, "population.regions: shares sum to %.6g, not 1", sum)
 	}
 	if len(v.s.GroupNames()) > maxCategories {
 		v.d.add(pop.Pos, "at most %d groups", maxCategories)
 	}
-	v.shares(pop.Pos, "population.ages", pop.Ages)
+	v.shares(v.at(pop.Pos, "population.ages"), "population.ages", pop.Ages)
 	if len(pop.Traits) > maxTraits {
-		v.d.add(pop.Pos, "population.traits: at most %d traits", maxTraits)
+		v.d.add(v.at(pop.Pos, "population.traits"), "population.traits: at most %d traits", maxTraits)
 	}
 	names, poss = nil, nil
-	reserved := map[string]bool{"score": true, "tier": true, "group": true, "region": true, "age": true, "children": true,
+	builtin := map[string]bool{"score": true, "tier": true, "group": true, "region": true, "age": true, "children": true,
 		"has_partner": true, "detained": true, "flags": true, "sanctions": true, "partner": true, "acq": true, "day": true}
 	for _, t := range pop.Traits {
 		names = append(names, t.Name)
 		poss = append(poss, t.Pos)
-		if reserved[t.Name] {
+		if builtin[t.Name] {
 			v.d.add(t.Pos, "trait name %q is reserved for a built-in field", t.Name)
 		}
 		v.prob(t.Pos, "trait "+t.Name+": p", t.P)
@@ -325,20 +474,20 @@ func (v *validator) network() {
 	switch n.Model {
 	case "watts-strogatz", "homophilous":
 		if n.Degree < 0 || n.Degree%2 != 0 || n.Degree > 1000 {
-			v.d.add(n.Pos, "network.degree must be an even number in [0, 1000], got %d", n.Degree)
+			v.d.add(v.at(n.Pos, "network.degree"), "network.degree must be an even number in [0, 1000], got %d", n.Degree)
 		} else if v.s.Run.Agents > 0 && n.Degree >= v.s.Run.Agents {
-			v.d.add(n.Pos, "network.degree %d needs more than %d agents", n.Degree, v.s.Run.Agents)
+			v.d.add(v.at(n.Pos, "network.degree"), "network.degree %d needs more than %d agents", n.Degree, v.s.Run.Agents)
 		}
-		v.prob(n.Pos, "network.rewire", n.Rewire)
-		v.prob(n.Pos, "network.homophily", n.Homophily)
+		v.prob(v.at(n.Pos, "network.rewire"), "network.rewire", n.Rewire)
+		v.prob(v.at(n.Pos, "network.homophily"), "network.homophily", n.Homophily)
 	case "none":
 	default:
-		v.d.add(n.Pos, "network.model %q: use watts-strogatz, homophilous or none%s", n.Model,
+		v.d.add(v.at(n.Pos, "network.model"), "network.model %q: use watts-strogatz, homophilous or none%s", n.Model,
 			rule.Suggest(n.Model, []string{"watts-strogatz", "homophilous", "none"}))
 	}
 	r := v.s.Relationships
-	v.prob(r.Pos, "relationships.form_rate", r.FormRate)
-	v.prob(r.Pos, "relationships.break_rate", r.BreakRate)
+	v.prob(v.at(r.Pos, "relationships.form_rate"), "relationships.form_rate", r.FormRate)
+	v.prob(v.at(r.Pos, "relationships.break_rate"), "relationships.break_rate", r.BreakRate)
 	if r.Selectivity < 0 || r.Selectivity > 100 {
 		v.d.add(r.Pos, "relationships.selectivity must be in [0, 100], got %g", r.Selectivity)
 	}
@@ -384,21 +533,13 @@ func (v *validator) behaviourNames() []string {
 
 func (v *validator) behaviours() {
 	var poss []Pos
-	for _, b := range v.s.Behaviours {
+	for k, b := range v.s.Behaviours {
 		poss = append(poss, b.Pos)
-		if b.Channel == "" {
-			v.d.add(b.Pos, "behaviour %s: needs a channel", b.Name)
-		} else {
-			v.known(b.Pos, "channel", b.Channel, v.channelNames())
-		}
-		if b.Context == "" {
-			v.d.add(b.Pos, "behaviour %s: needs a context (where its data comes from, e.g. commerce)", b.Name)
-		}
-		if !b.Rate.IsSet() {
-			v.d.add(b.Pos, "behaviour %s: needs a rate", b.Name)
+		if b.Channel != "" {
+			v.known(v.at(b.Pos, "behaviours[%d].channel", k), "channel", b.Channel, v.channelNames())
 		}
 		if b.Gravity < 0 || b.Gravity > 10 {
-			v.d.add(b.Pos, "behaviour %s: gravity must be in [0, 10], got %g", b.Name, b.Gravity)
+			v.d.add(v.at(b.Pos, "behaviours[%d].gravity", k), "behaviour %s: gravity must be in [0, 10], got %g", b.Name, b.Gravity)
 		}
 		v.prob(b.Chill.Pos, "behaviour "+b.Name+": chill.peers", b.Chill.Peers)
 		v.prob(b.Chill.Pos, "behaviour "+b.Name+": chill.self", b.Chill.Self)
@@ -411,10 +552,12 @@ func (v *validator) behaviours() {
 
 func (v *validator) scoring() {
 	sc := v.s.Scoring
-	if len(sc.Range) != 2 || sc.Range[0] >= sc.Range[1] {
-		v.d.add(sc.Pos, "scoring.range must be [min, max] with min < max")
+	rangeOK := len(sc.Range) == 2 && sc.Range[0] < sc.Range[1]
+	if !rangeOK {
+		v.d.add(v.at(sc.Pos, "scoring.range"), "scoring.range must be [min, max] with min < max")
 	} else if math.Abs(sc.Range[0]) > 2e6 || math.Abs(sc.Range[1]) > 2e6 {
-		v.d.add(sc.Pos, "scoring.range must stay within ±2,000,000 points")
+		rangeOK = false
+		v.d.add(v.at(sc.Pos, "scoring.range"), "scoring.range must stay within ±2,000,000 points")
 	}
 	if len(sc.Initial) == 0 {
 		v.d.add(sc.Pos, "scoring.initial: needs at least one starting score")
@@ -422,7 +565,7 @@ func (v *validator) scoring() {
 	schema := v.s.Schema()
 	for _, b := range sc.Initial {
 		v.where(b.Pos, b.Region, b.Group, "")
-		if len(sc.Range) == 2 && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
+		if rangeOK && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
 			v.d.add(b.Pos, "initial score %g is outside scoring.range", b.Score)
 		}
 	}
@@ -540,9 +683,6 @@ func (v *validator) sanctions() {
 	for _, x := range v.s.Sanctions {
 		names = append(names, x.Name)
 		poss = append(poss, x.Pos)
-		if !x.When.IsSet() {
-			v.d.add(x.Pos, "sanction %s: needs a when condition", x.Name)
-		}
 		switch x.Target {
 		case "self":
 			if x.School {
@@ -554,9 +694,6 @@ func (v *validator) sanctions() {
 			}
 		default:
 			v.d.add(x.Pos, "sanction %s: target must be self or children, got %q", x.Name, x.Target)
-		}
-		if x.Context == "" {
-			v.d.add(x.Pos, "sanction %s: needs a context (the social context it acts in, e.g. travel)", x.Name)
 		}
 		if x.Severity < 0 || x.Severity > 10 {
 			v.d.add(x.Pos, "sanction %s: severity must be in [0, 10], got %g", x.Name, x.Severity)
@@ -575,6 +712,15 @@ func (v *validator) sanctions() {
 		}
 	}
 	v.unique("sanction", names, poss)
+	detains := 0
+	for _, x := range v.s.Sanctions {
+		if x.Detain != nil {
+			detains++
+			if detains == 2 {
+				v.d.add(x.Pos, "sanction %s: only one sanction may detain people", x.Name)
+			}
+		}
+	}
 }
 
 func (v *validator) phases() {
