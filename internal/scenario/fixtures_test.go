@@ -333,3 +333,25 @@ func TestMergeOverride(t *testing.T) {
 		t.Errorf("regions after merge: %+v", r)
 	}
 }
+
+// A 100 MB scenario file (made here, never committed) is refused by size
+// before it is read.
+func TestHugeFileRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.yaml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := []byte("# padding padding padding padding padding padding padding padding padding\n")
+	for written := 0; written < 100<<20; written += len(line) {
+		if _, err := f.Write(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	_, err = Resolve(path, nil)
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 || !strings.Contains(es[0].Msg, "scenario files are limited to") || es[0].File != path {
+		t.Fatalf("got %v, want one size diagnostic naming %s", err, path)
+	}
+}
