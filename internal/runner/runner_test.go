@@ -53,7 +53,8 @@ func stable(t *testing.T, dir string) map[string]any {
 // TestDeterministicAcrossWorkers is the determinism guarantee: the same
 // scenario and seed give byte-identical tables for 1 and 4 workers.
 func TestDeterministicAcrossWorkers(t *testing.T) {
-	for _, name := range []string{"benchmark"} {
+	for _, bi := range scenario.Builtins() {
+		name := bi.Name
 		t.Run(name, func(t *testing.T) {
 			a := runOnce(t, name, 1)
 			b := runOnce(t, name, 4)

@@ -63,6 +63,8 @@ type Region struct {
 	Share          float64 `yaml:"share" jsonschema:"required" jsonschema_description:"Share of all agents living here; shares sum to 1."`
 	Groups         Shares  `yaml:"groups" jsonschema:"required" jsonschema_description:"Group labels and their shares in this region; they sum to 1."`
 	CamerasPer1000 float64 `yaml:"cameras_per_1000" jsonschema_description:"Surveillance cameras per 1,000 people, used by camera channels."`
+	Source         string  `yaml:"source"`
+	Description    string  `yaml:"description"`
 	Pos            Pos     `yaml:"-" json:"-"`
 }
 
@@ -87,10 +89,12 @@ type TraitWhere struct {
 
 // Households pairs agents into partnerships at day 0 and gives them children.
 type Households struct {
-	Partnered float64      `yaml:"partnered" jsonschema_description:"Share of agents in a partnership at day 0 (random pairs)."`
-	Children  float64      `yaml:"children" jsonschema_description:"Mean number of school-age children per agent (Poisson)."`
-	Where     []ChildWhere `yaml:"where" jsonschema_description:"Overrides of the mean number of children by region/group/age."`
-	Pos       Pos          `yaml:"-" json:"-"`
+	Partnered   float64      `yaml:"partnered" jsonschema_description:"Share of agents in a partnership at day 0 (random pairs)."`
+	Children    float64      `yaml:"children" jsonschema_description:"Mean number of school-age children per agent (Poisson)."`
+	Where       []ChildWhere `yaml:"where" jsonschema_description:"Overrides of the mean number of children by region/group/age."`
+	Source      string       `yaml:"source"`
+	Description string       `yaml:"description"`
+	Pos         Pos          `yaml:"-" json:"-"`
 }
 
 // ChildWhere overrides the mean number of children for matching agents.
@@ -104,11 +108,13 @@ type ChildWhere struct {
 
 // Network is the acquaintance graph.
 type Network struct {
-	Model     string  `yaml:"model" jsonschema:"enum=watts-strogatz,enum=homophilous,enum=none" jsonschema_description:"watts-strogatz (default), homophilous or none."`
-	Degree    int     `yaml:"degree" jsonschema_description:"Mean number of acquaintances (even; default 10)."`
-	Rewire    float64 `yaml:"rewire" jsonschema_description:"Watts-Strogatz rewiring probability (default 0.1)."`
-	Homophily float64 `yaml:"homophily" jsonschema_description:"Homophilous model: probability a tie stays within the same group and region."`
-	Pos       Pos     `yaml:"-" json:"-"`
+	Model       string  `yaml:"model" jsonschema:"enum=watts-strogatz,enum=homophilous,enum=none" jsonschema_description:"watts-strogatz (default), homophilous or none."`
+	Degree      int     `yaml:"degree" jsonschema_description:"Mean number of acquaintances (even; default 10)."`
+	Rewire      float64 `yaml:"rewire" jsonschema_description:"Watts-Strogatz rewiring probability (default 0.1)."`
+	Homophily   float64 `yaml:"homophily" jsonschema_description:"Homophilous model: probability a tie stays within the same group and region."`
+	Source      string  `yaml:"source"`
+	Description string  `yaml:"description"`
+	Pos         Pos     `yaml:"-" json:"-"`
 }
 
 // Relationships governs partnerships after day 0.
@@ -116,6 +122,8 @@ type Relationships struct {
 	FormRate    float64 `yaml:"form_rate" jsonschema_description:"Daily probability a single agent proposes to a single acquaintance."`
 	BreakRate   float64 `yaml:"break_rate" jsonschema_description:"Daily probability a partnership ends."`
 	Selectivity float64 `yaml:"selectivity" jsonschema_description:"How strongly people refuse partners who score lower than themselves: a match forms with probability exp(-selectivity x |score gap| / 100), the higher scorer deciding. 0 = scores do not matter (the Nosedive effect grows with it)."`
+	Source      string  `yaml:"source"`
+	Description string  `yaml:"description"`
 	Pos         Pos     `yaml:"-" json:"-"`
 }
 
@@ -227,9 +235,11 @@ type Tiers struct {
 
 // Tier is one band: score >= Min.
 type Tier struct {
-	Name string   `yaml:"name" jsonschema:"required"`
-	Min  *float64 `yaml:"min" jsonschema_description:"Lowest score in the band (omit on the last level)."`
-	Pos  Pos      `yaml:"-" json:"-"`
+	Name        string   `yaml:"name" jsonschema:"required"`
+	Min         *float64 `yaml:"min" jsonschema_description:"Lowest score in the band (omit on the last level)."`
+	Source      string   `yaml:"source"`
+	Description string   `yaml:"description"`
+	Pos         Pos      `yaml:"-" json:"-"`
 }
 
 // TierCap limits the tiers some agents can reach.
