@@ -198,7 +198,7 @@ func printAudit(w io.Writer, rep *audit.Report) {
 	for _, t := range rep.Groups[0].Tiers {
 		hdr += t.Name + "\t"
 	}
-	hdr += "ever sanctioned\tratio\tno own violation\tassociation loss\tchildren blocked\tgini\t"
+	hdr += "ever sanctioned\tratio\tno own violation\tbroke no law\tassociation loss\tchildren blocked\tgini\t"
 	fmt.Fprintln(tw, hdr)
 	rows := append(append([]audit.Row{}, rep.Groups...), rep.Intersections...)
 	rows = append(rows, rep.Overall)
@@ -220,12 +220,12 @@ func printAudit(w io.Writer, rep *audit.Report) {
 		if r.SmallGroup {
 			small = " (small)"
 		}
-		line += fmt.Sprintf("%s\t%s\t%s\t%.0f%%\t%d\t%.3f\t%s", fpct(r.Ever), ratio, fpct(r.FalseDiscoveryRate),
+		line += fmt.Sprintf("%s\t%s\t%s\t%s\t%.0f%%\t%d\t%.3f\t%s", fpct(r.Ever), ratio, fpct(r.FalseDiscoveryRate), fpct(r.LawAbiding),
 			100*r.Loss.AssociationShare, r.ChildrenBlocked, r.Gini, small)
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n(no own violation: share of the sanctioned who did nothing penalised; association loss: share of\npoints lost through partner and acquaintance rules; small: fewer than %d people)\n", rep.MinGroup)
+	fmt.Fprintf(w, "\n(no own violation: share of the sanctioned who did nothing penalised; broke no law: share of the\nsanctioned who never did anything the scenario declares unlawful; association loss: share of\npoints lost through partner and acquaintance rules; small: fewer than %d people)\n", rep.MinGroup)
 
 	if len(rep.Conditional) > 0 {
 		fmt.Fprintln(w, "\nAt equal own behaviour (gap in the share ever sanctioned vs the reference, weighted over strata):")

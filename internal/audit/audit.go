@@ -85,6 +85,9 @@ type Row struct {
 	FalseDiscoveryRate  Figure      `json:"false_discovery_rate"` // sanctioned & not violator / sanctioned
 	MissedViolatorRate  Figure      `json:"missed_violator_rate"` // not sanctioned & violator / violator
 	NoOwnViolation      int64       `json:"sanctioned_without_own_violation"`
+	// LawAbiding: of those ever sanctioned, the share who never did a
+	// behaviour the scenario declares unlawful (lawful: false).
+	LawAbiding Figure `json:"sanctioned_law_abiding"`
 	ChildrenBlocked     int64       `json:"children_blocked"`
 	ChildrenBlockedRate Figure      `json:"children_blocked_rate"` // blocked children / school-age children
 	Loss                Loss        `json:"loss"`
@@ -173,6 +176,7 @@ type agentFacts struct {
 	anyEnd, ever    []bool
 	detained        []bool
 	violator        []bool
+	lawbreaker      []bool
 	kids            []int64
 	schoolBlocked   []bool
 	loss            []Loss // per agent
@@ -201,6 +205,17 @@ func (r *Run) facts() *agentFacts {
 	pen := r.ints("penalised_attempts")
 	f.ever = make([]bool, n)
 	f.violator = make([]bool, n)
+	f.lawbreaker = make([]bool, n)
+	for _, b := range m.Behaviours {
+		if b.Lawful {
+			continue
+		}
+		for i, x := range r.ints("attempted_" + colSafe(b.Name)) {
+			if x > 0 {
+				f.lawbreaker[i] = true
+			}
+		}
+	}
 	for i := 0; i < n; i++ {
 		f.ever[i] = first[i] >= 0
 		f.violator[i] = pen[i] > 0
@@ -251,7 +266,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 	row := Row{Attribute: attrName, Value: value}
 	tierN := make([]int64, len(m.Names.Tiers))
 	sancN := make([]int64, len(m.Names.Sanctions))
-	var anyN, everN, det, viol, nonViol, falseS, missed, kids, kidsBlocked int64
+	var anyN, everN, det, viol, nonViol, falseS, missed, kids, kidsBlocked, lawAbiding int64
 	var sum float64
 	var scores []float64
 	tierIdx := map[string]int{}
@@ -276,6 +291,9 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 		}
 		if f.ever[i] {
 			everN++
+			if !f.lawbreaker[i] {
+				lawAbiding++
+			}
 		}
 		if f.detained[i] {
 			det++
@@ -321,6 +339,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 	row.FalseDiscoveryRate = rate(falseS, everN)
 	row.MissedViolatorRate = rate(missed, viol)
 	row.NoOwnViolation = falseS
+	row.LawAbiding = rate(lawAbiding, everN)
 	row.ChildrenBlocked = kidsBlocked
 	row.ChildrenBlockedRate = rate(kidsBlocked, kids)
 	if row.Loss.Total > 0 {

@@ -207,3 +207,49 @@ func TestExplanationsAreExact(t *testing.T) {
 		}
 	}
 }
+
+const lawfulAndNot = `name: lawful
+population:
+  regions: [{name: r, share: 1, groups: {x: 1}}]
+network: {model: none}
+surveillance: {channels: [{name: c, detect: 1}]}
+behaviours:
+  - {name: pray, channel: c, context: religion, rate: 0.5, penalised: true, lawful: true}
+  - {name: steal, channel: c, context: commerce, rate: 0.05, penalised: true, lawful: false, gravity: 5}
+scoring:
+  range: [0, 2000]
+  initial: [{score: 1000}]
+  rules: [{name: r_pray, on: pray, amount: -100}, {name: r_steal, on: steal, amount: -100}]
+tiers:
+  levels: [{name: high, min: 950}, {name: low}]
+sanctions: [{name: ban, when: tier == "low", context: travel, severity: 4}]
+`
+
+// Everyone prays and is sanctioned for it; only those who also stole broke
+// a law. The law-abiding share of the sanctioned is known from the attempt
+// counts.
+func TestSanctionedLawAbiding(t *testing.T) {
+	r := makeRun(t, lawfulAndNot, 2000, 5)
+	rep, err := Compute(r, Options{By: []string{"group"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steal, first := r.ints("attempted_steal"), r.ints("first_sanction_day")
+	var sanctioned, lawAbiding int64
+	for i := range steal {
+		if first[i] >= 0 {
+			sanctioned++
+			if steal[i] == 0 {
+				lawAbiding++
+			}
+		}
+	}
+	got := rep.Overall.LawAbiding
+	if got.Numerator != lawAbiding || got.Denominator != sanctioned || lawAbiding == 0 || lawAbiding == sanctioned {
+		t.Errorf("law-abiding sanctioned %d/%d, want %d/%d (strictly between 0 and all)", got.Numerator, got.Denominator, lawAbiding, sanctioned)
+	}
+	// Nobody sanctioned here is without an own penalised behaviour.
+	if rep.Overall.NoOwnViolation != 0 {
+		t.Errorf("sanctioned without own violation %d, want 0", rep.Overall.NoOwnViolation)
+	}
+}

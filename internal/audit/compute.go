@@ -485,6 +485,9 @@ func headline(rep *Report, rows []Row, r *Run) []string {
 		out = append(out, fmt.Sprintf("%s of the %d people sanctioned at some point (%s) had done nothing the regime penalises.",
 			pct(o.FalseDiscoveryRate.Value), o.Ever.Numerator, pct(o.Ever.Value)+" of everyone"))
 	}
+	if o.Ever.Numerator > 0 {
+		out = append(out, fmt.Sprintf("%s of them broke no law: everything they were scored for is lawful.", pct(o.LawAbiding.Value)))
+	}
 	if o.Loss.Total > 0 && o.Loss.AssociationShare > 0.005 {
 		out = append(out, fmt.Sprintf("%s of all points lost came from partners and acquaintances rather than one's own behaviour.", pct(o.Loss.AssociationShare)))
 	}
