@@ -81,13 +81,13 @@ type Row struct {
 	Ever       Figure  `json:"ever_sanctioned"`
 	Detention  Figure  `json:"detained"`
 	// Ground truth: violators did at least one penalised behaviour.
-	FalseSanctionRate   Figure      `json:"false_sanction_rate"`  // sanctioned & not violator / not violator
-	FalseDiscoveryRate  Figure      `json:"false_discovery_rate"` // sanctioned & not violator / sanctioned
-	MissedViolatorRate  Figure      `json:"missed_violator_rate"` // not sanctioned & violator / violator
-	NoOwnViolation      int64       `json:"sanctioned_without_own_violation"`
+	FalseSanctionRate  Figure `json:"false_sanction_rate"`  // sanctioned & not violator / not violator
+	FalseDiscoveryRate Figure `json:"false_discovery_rate"` // sanctioned & not violator / sanctioned
+	MissedViolatorRate Figure `json:"missed_violator_rate"` // not sanctioned & violator / violator
+	NoOwnViolation     int64  `json:"sanctioned_without_own_violation"`
 	// LawAbiding: of those ever sanctioned, the share who never did a
 	// behaviour the scenario declares unlawful (lawful: false).
-	LawAbiding Figure `json:"sanctioned_law_abiding"`
+	LawAbiding          Figure      `json:"sanctioned_law_abiding"`
 	ChildrenBlocked     int64       `json:"children_blocked"`
 	ChildrenBlockedRate Figure      `json:"children_blocked_rate"` // blocked children / school-age children
 	Loss                Loss        `json:"loss"`
