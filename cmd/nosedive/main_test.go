@@ -218,3 +218,24 @@ func TestAuditExplainReportAttribute(t *testing.T) {
 		t.Errorf("report lacks attribution or chilling (%v)", err)
 	}
 }
+
+// An output directory that cannot be created is a failure (exit 1) with a
+// clear message, and nothing is written anywhere.
+func TestUnwritableOutputExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "not-a-directory")
+	if err := os.WriteFile(blocker, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, "run", "benchmark", "--agents", "1000", "--days", "2", "--quiet", "--out", filepath.Join(blocker, "runs"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "create output directory") || !strings.Contains(stderr, "not a directory") {
+		t.Errorf("stderr does not explain the failure:\n%s", stderr)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+}

@@ -270,8 +270,13 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	t0 := now()
 	pop := population.Generate(sc, spec.Agents, spec.Seed)
 	var eng *sim.Engine
+	checkpointed := ckpt != nil
 	checkpoint := func(day int) error {
-		return w.Checkpoint(day, ss.ScenarioSHA256, eng.Snapshot)
+		if err := w.Checkpoint(day, ss.ScenarioSHA256, eng.Snapshot); err != nil {
+			return err
+		}
+		checkpointed = true
+		return nil
 	}
 	opts := sim.Options{Workers: spec.Workers, Ledger: ledger, Progress: spec.Progress,
 		NoRegime: spec.NoRegime, Disabled: spec.Disabled}
@@ -302,6 +307,12 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 			}
 			w.Keep()
 			return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: ctx.Err()}
+		}
+		if checkpointed {
+			// A failure (a full disk, say) must not cost the work already
+			// checkpointed: keep the unfinished run for `nosedive resume`.
+			w.Keep()
+			return nil, fmt.Errorf("%w (the run's last checkpoint is kept in %s: free the cause, then nosedive resume %s)", err, w.Dir(), w.Dir())
 		}
 		return nil, err
 	}

@@ -7,7 +7,6 @@ package store
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -204,7 +203,9 @@ func NewID(root, scenarioName string, seed uint64, now time.Time) string {
 	base := fmt.Sprintf("%s-s%d-%s", scenarioName, seed, now.UTC().Format("20060102-150405"))
 	id := base
 	for k := 2; ; k++ {
-		if _, err := os.Stat(filepath.Join(root, id)); errors.Is(err, os.ErrNotExist) {
+		// Only an existing entry takes the name; any other error (the root
+		// cannot exist, say) is left for Create to report.
+		if _, err := os.Lstat(filepath.Join(root, id)); err != nil {
 			return id
 		}
 		id = fmt.Sprintf("%s-%d", base, k)
@@ -279,8 +280,12 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 	return final, nil
 }
 
+// createFile creates an output file; tests replace it to inject faults
+// such as a full disk.
+var createFile = os.Create
+
 func (w *RunWriter) writeFile(name string, fill func(*os.File) error) error {
-	fh, err := os.Create(filepath.Join(w.tmp, name))
+	fh, err := createFile(filepath.Join(w.tmp, name))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
