@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,5 +252,52 @@ func TestSanctionedLawAbiding(t *testing.T) {
 	// Nobody sanctioned here is without an own penalised behaviour.
 	if rep.Overall.NoOwnViolation != 0 {
 		t.Errorf("sanctioned without own violation %d, want 0", rep.Overall.NoOwnViolation)
+	}
+}
+
+// Scores that jump leave nobody just above the threshold; principal
+// reasons then compare with everyone in the better tier (here everyone
+// not listed stays at exactly 100, far above 50 + 5% of the range).
+func TestReferenceFallsBackToTheBetterTier(t *testing.T) {
+	r := makeRun(t, `name: jump
+population:
+  regions: [{name: r, share: 1, groups: {x: 1}}]
+network: {model: none}
+surveillance: {channels: [{name: c, detect: 1}]}
+behaviours: [{name: default, channel: c, context: courts, rate: 0.01, penalised: true, lawful: false}]
+scoring:
+  range: [0, 100]
+  initial: [{score: 100}]
+  rules: [{name: listing, on: default, amount: -100}]
+tiers:
+  levels: [{name: high, min: 50}, {name: low}]
+sanctions: [{name: ban, when: tier == "low", context: travel, severity: 4}]
+`, 3000, 5)
+	first := r.ints("first_sanction_day")
+	agent := int32(-1)
+	for i, d := range first {
+		if d >= 0 {
+			agent = int32(i)
+			break
+		}
+	}
+	if agent < 0 {
+		t.Fatal("nobody sanctioned")
+	}
+	final, traces, err := runner.Replay(context.Background(), r.Manifest, []int32{agent}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Explain(r, agent, final, traces[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(x.Reference, "people in the high tier") {
+		t.Errorf("reference %q, want everyone in the high tier", x.Reference)
+	}
+	for _, c := range x.Contributions {
+		if c.Points < 0 && c.VsReference >= 0 {
+			t.Errorf("%s: %+v points, %+v vs reference; the reference lost less", c.Rule, c.Points, c.VsReference)
+		}
 	}
 }

@@ -278,8 +278,19 @@ func (r *Run) reference(tier uint8) (map[string]float64, string) {
 			members = append(members, i)
 		}
 	}
+	what := fmt.Sprintf("the %d people just above the %s threshold (%.0f to %.0f points)", len(members), better, lo, hi)
 	if len(members) == 0 {
-		return out, fmt.Sprintf("none: nobody is just above the %s threshold", better)
+		// Scores that jump (a listing, say) leave nobody near the
+		// threshold: compare with everyone in the better tier instead.
+		for i := range score {
+			if tiers[i] == better {
+				members = append(members, i)
+			}
+		}
+		if len(members) == 0 {
+			return out, fmt.Sprintf("none: nobody is in the %s tier", better)
+		}
+		what = fmt.Sprintf("the %d people in the %s tier (nobody is within 5%% of the range above its threshold)", len(members), better)
 	}
 	for _, name := range m.Names.Contributions {
 		col := r.floats("delta_" + colSafe(name))
@@ -289,7 +300,7 @@ func (r *Run) reference(tier uint8) (map[string]float64, string) {
 		}
 		out[name] = s / float64(len(members))
 	}
-	return out, fmt.Sprintf("the %d people just above the %s threshold (%.0f to %.0f points)", len(members), better, lo, hi)
+	return out, what
 }
 
 func principalReasons(x *Explanation, maxBase float64) []string {
