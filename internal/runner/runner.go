@@ -46,6 +46,8 @@ type Spec struct {
 	// NoRegime and Disabled make a counterfactual twin (see sim.Options).
 	NoRegime bool
 	Disabled []string
+	// Sweep, when set, is recorded in run.json: the run belongs to a sweep.
+	Sweep *store.SweepInfo
 }
 
 // Result is a finished run.
@@ -336,6 +338,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 			Clustering: pop.Graph.Clustering(clusteringSample), ClusteringSample: min(clusteringSample, spec.Agents),
 			Partnered0: partnered},
 		Names:   store.NamesOf(sc, eng.ContribNames()),
+		Sweep:   spec.Sweep,
 		Created: ss.Created,
 		Timings: store.Timings{Setup: t1.Sub(t0).Seconds(), Simulate: t2.Sub(t1).Seconds()},
 		Host: store.Host{Workers: eng.Workers(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),

@@ -46,10 +46,28 @@ type Manifest struct {
 	Sanctions     []SanctionInfo  `json:"sanctions"`
 	Behaviours    []BehaviourInfo `json:"behaviours"`
 	Files         []string        `json:"files"`
+	// Sweep is set when the run belongs to a sweep (nosedive sweep).
+	Sweep *SweepInfo `json:"sweep,omitempty"`
 	// Volatile fields: they differ between identical runs.
 	Created string  `json:"created"`
 	Timings Timings `json:"timings"`
 	Host    Host    `json:"host"`
+}
+
+// SweepInfo places a run in a sweep: the sweep's name, the design point,
+// the replicate and the parameter values (dotted path = value, in the
+// sweep file's order) that were applied with --set.
+type SweepInfo struct {
+	ID        string       `json:"id"`
+	Point     int          `json:"point"`
+	Replicate int          `json:"replicate"`
+	Params    []SweepParam `json:"params"`
+}
+
+// SweepParam is one varied parameter's value at a sweep point.
+type SweepParam struct {
+	Path  string `json:"path"`
+	Value string `json:"value"`
 }
 
 // ScenarioInfo identifies the scenario a run used.
