@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/duckdb"
+	"github.com/spf13/cobra"
+)
+
+// defaultStore is where `nosedive run --out` writes by default.
+const defaultStore = "runs"
+
+type sqlOptions struct {
+	store  string
+	format string
+	schema bool
+}
+
+func newSQLCmd() *cobra.Command {
+	var o sqlOptions
+	cmd := &cobra.Command{
+		Use:   "sql \"SELECT ...\"",
+		Short: "Query every stored run and sweep with SQL (embedded DuckDB, read-only)",
+		Long: `Run one SQL query (DuckDB's dialect) over every run directory and sweep
+directory under the store root, without exporting anything. The files are
+read where they lie; nothing is written into the store.
+
+Views:
+  runs         one row per run (run.json): run_id, dir, scenario, seed, agents,
+               days, created, sweep_id / sweep_point / sweep_replicate /
+               sweep_params for runs of a sweep, the whole manifest as JSON
+  daily        every daily.parquet (day x region x group), run_id first
+  agents       every agents.parquet (one row per synthetic person), run_id first
+  audit        one row per run with audit.json (from nosedive audit RUN):
+               headline figures flattened, the whole file in the json column
+  sweeps       one row per sweep directory (sweep.json)      } only when the
+  sweep_daily  the sweeps' tidy results/daily*.parquet        } store holds
+  sweep_audit  the sweeps' tidy results/audit*.parquet        } sweeps
+
+When no file of a kind exists yet (no audit.json anywhere, say), runs,
+daily, agents and audit are empty views with their core columns; the sweep
+views are left out. --schema lists every view with its columns and says
+which are empty or left out. Columns that exist in some runs only (a tier
+of one scenario) are NULL in the others. Join daily or agents to runs on
+run_id, audit to runs on dir. docs/sql.md has worked examples.
+
+Only queries run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN), one
+per call.`,
+		Example: `  nosedive sql "SELECT run_id, scenario, seed, agents, days FROM runs"
+  nosedive sql --schema
+  nosedive sql "SELECT run_id, day, sum(tier_untrustworthy) / sum(agents) AS share
+                FROM daily GROUP BY ALL ORDER BY ALL" --format csv > shares.csv
+  nosedive sql --store /data/runs "SELECT * FROM audit" --format json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case o.schema && len(args) == 0:
+				return nil
+			case o.schema:
+				return badInput("%s --schema takes no query", cmd.CommandPath())
+			}
+			return exactArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := ""
+			if len(args) == 1 {
+				q = args[0]
+			}
+			return runSQL(cmd.Context(), o, q, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.store, "store", defaultStore, "store root: the directory `nosedive run --out` and `nosedive sweep --out` wrote to")
+	f.StringVar(&o.format, "format", "table", "output format: "+strings.Join(duckdb.Formats, ", "))
+	f.BoolVar(&o.schema, "schema", false, "list the views and their columns instead of running a query")
+	return cmd
+}
+
+// openStore opens the store for SQL, reporting a missing store as bad input.
+func openStore(ctx context.Context, root string) (*duckdb.DB, error) {
+	db, err := duckdb.Open(ctx, root)
+	if nf := (*duckdb.NotFoundError)(nil); errors.As(err, &nf) {
+		return nil, badInput("%v", err)
+	}
+	return db, err
+}
+
+func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.Writer) (err error) {
+	if !slices.Contains(duckdb.Formats, o.format) {
+		return badInput("--format: unknown format %q; use one of %s", o.format, strings.Join(duckdb.Formats, ", "))
+	}
+	db, err := openStore(ctx, o.store)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, db.Close()) }()
+	if o.schema {
+		return printSchema(ctx, db, stdout)
+	}
+	w, err := duckdb.NewWriter(o.format, stdout)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	qerr := db.Query(ctx, query, w.Header, w.Row)
+	if qe := (*duckdb.QueryError)(nil); errors.As(qerr, &qe) {
+		if len(db.Catalog.Runs) == 0 {
+			return badInput("%v\n(the store %s holds no run directory yet: write one with `nosedive run SCENARIO --out %s`)", qe, o.store, o.store)
+		}
+		return badInput("%v", qe)
+	}
+	if qerr != nil {
+		return qerr
+	}
+	n, err := w.Close()
+	if err != nil {
+		return err
+	}
+	if n == 0 && len(db.Catalog.Runs) == 0 {
+		fmt.Fprintf(stderr, "nosedive: the store %s holds no run directory yet; write one with `nosedive run SCENARIO --out %s`\n", o.store, o.store)
+	}
+	return nil
+}
+
+func printSchema(ctx context.Context, db *duckdb.DB, w io.Writer) error {
+	vs, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	c := db.Catalog
+	fmt.Fprintf(w, "store %s: %d runs, %d sweeps\n", c.Root, len(c.Runs), len(c.Sweeps))
+	for _, v := range vs {
+		fmt.Fprintf(w, "\n%s: %s\n", v.Name, v.Doc)
+		if v.Note != "" {
+			fmt.Fprintf(w, "  (%s)\n", v.Note)
+		}
+		width := 0
+		for _, col := range v.Columns {
+			width = max(width, len(col.Name))
+		}
+		for _, col := range v.Columns {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, col.Name, col.Type)
+		}
+	}
+	return nil
+}
