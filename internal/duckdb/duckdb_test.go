@@ -98,11 +98,11 @@ func manifest(id, scenario string, seed, agents, days int, created string, sweep
 		"format_version": 1, "id": id, "version": "test",
 		"scenario": map[string]any{"name": scenario, "file": scenario + ".yaml", "sha256": "abc", "sets": []string{"a.b=1"}},
 		"seed":     seed, "agents": agents, "days": days, "ledger": "none",
-		"names":    map[string]any{"regions": []string{"r"}, "groups": []string{"g1", "g2"}, "tiers": []string{"ok", "low"}},
-		"files":    []string{"run.json", "daily.parquet"},
-		"created":  created,
-		"timings":  map[string]any{"total_s": 0.5},
-		"host":     map[string]any{"workers": 2},
+		"names":   map[string]any{"regions": []string{"r"}, "groups": []string{"g1", "g2"}, "tiers": []string{"ok", "low"}},
+		"files":   []string{"run.json", "daily.parquet"},
+		"created": created,
+		"timings": map[string]any{"total_s": 0.5},
+		"host":    map[string]any{"workers": 2},
 	}
 	if sweep != nil {
 		m["sweep"] = sweep
@@ -118,10 +118,10 @@ var alphaAudit = map[string]any{
 	"reference_group": "g1",
 	"overall": map[string]any{
 		"mean_score": 71.5, "gini": 0.125,
-		"tiers":           []any{map[string]any{"name": "ok", "value": 0.75}, map[string]any{"name": "low", "value": 0.25}},
-		"ever_sanctioned": map[string]any{"value": 0.5, "numerator": 2, "denominator": 4},
-		"detained":        map[string]any{"value": 0},
-		"loss":            map[string]any{"association_share": 0.2},
+		"tiers":            []any{map[string]any{"name": "ok", "value": 0.75}, map[string]any{"name": "low", "value": 0.25}},
+		"ever_sanctioned":  map[string]any{"value": 0.5, "numerator": 2, "denominator": 4},
+		"detained":         map[string]any{"value": 0},
+		"loss":             map[string]any{"association_share": 0.2},
 		"children_blocked": 3,
 	},
 	"groups": []any{
