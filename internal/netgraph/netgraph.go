@@ -7,6 +7,7 @@ package netgraph
 import (
 	"slices"
 
+	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 )
 
@@ -42,48 +43,66 @@ func Empty(n int) *CSR {
 	return &CSR{Start: make([]int64, n+1)}
 }
 
-// FromEdges builds a simple undirected CSR from a list of ties given as
-// (src[k], dst[k]); self-loops and duplicates are dropped.
+// FromEdges builds a simple undirected graph from an edge list: self loops
+// are dropped, duplicate ties merged, and each neighbour list is sorted.
+// Lists are sorted on all cores; the result does not depend on how many.
 func FromEdges(n int, src, dst []int32) *CSR {
-	deg := make([]int64, n+1)
+	// start holds degrees, then offsets, then (after the scatter) each
+	// list's end, shifted back below.
+	start := make([]int64, n+1)
 	for k := range src {
 		if src[k] != dst[k] {
-			deg[src[k]+1]++
-			deg[dst[k]+1]++
+			start[src[k]+1]++
+			start[dst[k]+1]++
 		}
 	}
 	for v := 1; v <= n; v++ {
-		deg[v] += deg[v-1]
+		start[v] += start[v-1]
 	}
-	adj := make([]int32, deg[n])
-	fill := make([]int64, n)
-	copy(fill, deg[:n])
+	adj := make([]int32, start[n])
 	for k := range src {
 		a, b := src[k], dst[k]
 		if a == b {
 			continue
 		}
-		adj[fill[a]] = b
-		fill[a]++
-		adj[fill[b]] = a
-		fill[b]++
+		adj[start[a]] = b
+		start[a]++
+		adj[start[b]] = a
+		start[b]++
 	}
-	fill = nil
-	// Sort each list and squeeze out duplicates in place.
-	start := make([]int64, n+1)
+	copy(start[1:], start[:n])
+	start[0] = 0
+	deg := make([]int32, n)
+	for v := range deg {
+		deg[v] = int32(start[v+1] - start[v])
+	}
+	return sortAndMerge(n, start, adj, deg)
+}
+
+// sortAndMerge sorts each vertex's list adj[start[v]:start[v]+count[v]]
+// (slots run to start[v+1]), merges duplicates, and packs the lists to the
+// left, updating start. count is reused as scratch.
+func sortAndMerge(n int, start []int64, adj []int32, count []int32) *CSR {
+	par.For(n, 1<<14, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			list := adj[start[v] : start[v]+int64(count[v])]
+			slices.Sort(list)
+			w := 0
+			for k, x := range list {
+				if k == 0 || x != list[w-1] {
+					list[w] = x
+					w++
+				}
+			}
+			count[v] = int32(w)
+		}
+	})
 	w := int64(0)
 	for v := 0; v < n; v++ {
-		list := adj[deg[v]:deg[v+1]]
-		slices.Sort(list)
+		s := start[v]
 		start[v] = w
-		var last int32 = -1
-		for _, x := range list {
-			if x != last {
-				adj[w] = x
-				w++
-				last = x
-			}
-		}
+		copy(adj[w:], adj[s:s+int64(count[v])])
+		w += int64(count[v])
 	}
 	start[n] = w
 	return &CSR{Start: start, Adj: slices.Clip(adj[:w])}
@@ -94,32 +113,139 @@ func FromEdges(n int, src, dst []int32) *CSR {
 // lattice tie with probability p to a uniformly random other vertex.
 // Rewired ties that duplicate an existing tie are dropped, so the mean degree
 // can fall a hair below k (by about p x k^2/N).
+//
+// It is built directly rather than through FromEdges: the lattice ties of a
+// vertex are known from its index, so only the rewired ties (a fraction p)
+// are scattered; the rest is filled, sorted and merged on all cores. The
+// graph is the same as FromEdges would make of the same ties (tested).
 func WattsStrogatz(n, k int, p float64, seed uint64) *CSR {
 	half := k / 2
 	if n < 2 || half == 0 {
 		return Empty(n)
 	}
-	m := n * half
-	src := make([]int32, m)
-	dst := make([]int32, m)
-	coin := rng.Key(seed, "netgraph/ws/rewire")
-	pick := rng.Key(seed, "netgraph/ws/target")
-	for i := 0; i < n; i++ {
-		for j := 1; j <= half; j++ {
-			e := uint64(i*half + j - 1)
-			t := int32((i + j) % n)
-			if p > 0 && rng.Float(coin, e) < p {
-				for r := uint64(0); ; r++ {
-					t = int32(rng.Below(pick, e*16+r, uint64(n)))
-					if t != int32(i) || r == 15 {
-						break
-					}
+	ws := wsTies{n: n, half: half, p: p, coin: rng.Key(seed, "netgraph/ws/rewire"), pick: rng.Key(seed, "netgraph/ws/target")}
+	const chunk = 1 << 14
+	chunks := (n + chunk - 1) / chunk
+	// Which ties are rewired: one draw per tie, kept as a bit set indexed
+	// by tie (v*half + j-1). A chunk's ties fill whole words (chunk is a
+	// multiple of 64), so chunks write disjoint words.
+	ws.rewired = make([]uint64, (n*half+63)/64)
+	if p > 0 {
+		par.For(n, chunk, func(lo, hi int) {
+			for e := lo * half; e < hi*half; e++ {
+				if rng.Float(ws.coin, uint64(e)) < p {
+					ws.rewired[e/64] |= 1 << uint(e%64)
 				}
 			}
-			src[e], dst[e] = int32(i), t
+		})
+	}
+	// Degrees without the rewired ties' far ends, and those ties by chunk.
+	start := make([]int64, n+1)
+	rewired := make([][]int32, chunks) // pairs (from, to)
+	par.For(n, chunk, func(lo, hi int) {
+		var far []int32
+		for v := lo; v < hi; v++ {
+			d := int64(0)
+			for j := 1; j <= half; j++ {
+				t, rw := ws.target(v, j)
+				if t != int32(v) {
+					d++
+					if rw {
+						far = append(far, int32(v), t)
+					}
+				}
+				if ws.from(v, j) >= 0 {
+					d++
+				}
+			}
+			start[v+1] = d
+		}
+		rewired[lo/chunk] = far
+	})
+	for _, far := range rewired {
+		for k := 1; k < len(far); k += 2 {
+			start[far[k]+1]++
 		}
 	}
-	return FromEdges(n, src, dst)
+	for v := 1; v <= n; v++ {
+		start[v] += start[v-1]
+	}
+	adj := make([]int32, start[n])
+	fill := make([]int32, n) // entries written so far per vertex
+	par.For(n, chunk, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			// Nearly sorted already (v-half, ..., v-1, v+1, ..., v+half),
+			// which the insertion sort below finishes in one sweep.
+			w := start[v]
+			for j := half; j >= 1; j-- {
+				if u := ws.from(v, j); u >= 0 {
+					adj[w] = u
+					w++
+				}
+			}
+			for j := 1; j <= half; j++ {
+				if t, _ := ws.target(v, j); t != int32(v) {
+					adj[w] = t
+					w++
+				}
+			}
+			fill[v] = int32(w - start[v])
+		}
+	})
+	for _, far := range rewired {
+		for k := 0; k+1 < len(far); k += 2 {
+			from, to := far[k], far[k+1]
+			adj[start[to]+int64(fill[to])] = from
+			fill[to]++
+		}
+	}
+	rewired, ws.rewired = nil, nil
+	return sortAndMerge(n, start, adj, fill)
+}
+
+// wsTies computes the ties of a Watts-Strogatz graph from counter-based
+// draws: tie (v, j) joins v to v+j unless it is rewired.
+type wsTies struct {
+	n, half    int
+	p          float64
+	coin, pick uint64
+	rewired    []uint64 // bit set over ties v*half + j-1
+}
+
+func (ws *wsTies) isRewired(v, j int) bool {
+	e := uint(v*ws.half + j - 1)
+	return ws.rewired[e>>6]>>(e&63)&1 != 0
+}
+
+// target is the far end of tie (v, j), and whether it was rewired.
+func (ws *wsTies) target(v, j int) (int32, bool) {
+	if ws.isRewired(v, j) {
+		e := uint64(v*ws.half + j - 1)
+		var t int32
+		for r := uint64(0); ; r++ {
+			t = int32(rng.Below(ws.pick, e*16+r, uint64(ws.n)))
+			if t != int32(v) || r == 15 {
+				return t, true
+			}
+		}
+	}
+	t := v + j
+	for t >= ws.n {
+		t -= ws.n
+	}
+	return int32(t), false
+}
+
+// from is the vertex u whose lattice tie (u, j) reaches v unrewired, or -1.
+func (ws *wsTies) from(v, j int) int32 {
+	u := v - j
+	for u < 0 {
+		u += ws.n
+	}
+	if u == v || ws.isRewired(u, j) {
+		return -1
+	}
+	return int32(u)
 }
 
 // Homophilous ties each vertex to k/2 others; with probability h the other
@@ -153,23 +279,25 @@ func Homophilous(n, k int, h float64, bucket []uint16, seed uint64) *CSR {
 	dst := make([]int32, m)
 	coin := rng.Key(seed, "netgraph/homophily/coin")
 	pick := rng.Key(seed, "netgraph/homophily/target")
-	for i := 0; i < n; i++ {
-		b := bucket[i]
-		same := members[start[b]:start[b+1]]
-		for j := 0; j < half; j++ {
-			e := uint64(i*half + j)
-			t := int32(i)
-			inBucket := len(same) > 1 && rng.Float(coin, e) < h
-			for r := uint64(0); r < 16 && t == int32(i); r++ {
-				if inBucket {
-					t = same[rng.Below(pick, e*16+r, uint64(len(same)))]
-				} else {
-					t = int32(rng.Below(pick, e*16+r, uint64(n)))
+	par.For(n, 1<<14, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			b := bucket[i]
+			same := members[start[b]:start[b+1]]
+			for j := 0; j < half; j++ {
+				e := uint64(i*half + j)
+				t := int32(i)
+				inBucket := len(same) > 1 && rng.Float(coin, e) < h
+				for r := uint64(0); r < 16 && t == int32(i); r++ {
+					if inBucket {
+						t = same[rng.Below(pick, e*16+r, uint64(len(same)))]
+					} else {
+						t = int32(rng.Below(pick, e*16+r, uint64(n)))
+					}
 				}
+				src[e], dst[e] = int32(i), t
 			}
-			src[e], dst[e] = int32(i), t
 		}
-	}
+	})
 	return FromEdges(n, src, dst)
 }
 

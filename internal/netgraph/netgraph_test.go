@@ -3,6 +3,8 @@ package netgraph
 import (
 	"slices"
 	"testing"
+
+	"github.com/nosedive-lab/nosedive/internal/rng"
 )
 
 func checkSimple(t *testing.T, g *CSR) {
@@ -80,11 +82,41 @@ func TestFromEdgesDropsLoopsAndDuplicates(t *testing.T) {
 	}
 }
 
-func BenchmarkWattsStrogatz(b *testing.B) {
-	const n = 1_000_000
-	b.ReportAllocs()
-	for b.Loop() {
-		WattsStrogatz(n, 10, 0.1, 1)
+// wsEdgeList is the Watts-Strogatz tie list as first written: every
+// lattice tie (i, i+j), its far end rewired with probability p.
+func wsEdgeList(n, k int, p float64, seed uint64) (src, dst []int32) {
+	half := k / 2
+	coin := rng.Key(seed, "netgraph/ws/rewire")
+	pick := rng.Key(seed, "netgraph/ws/target")
+	for i := 0; i < n; i++ {
+		for j := 1; j <= half; j++ {
+			e := uint64(i*half + j - 1)
+			t := int32((i + j) % n)
+			if p > 0 && rng.Float(coin, e) < p {
+				for r := uint64(0); ; r++ {
+					t = int32(rng.Below(pick, e*16+r, uint64(n)))
+					if t != int32(i) || r == 15 {
+						break
+					}
+				}
+			}
+			src, dst = append(src, int32(i)), append(dst, t)
+		}
 	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
+	return src, dst
+}
+
+func TestWattsStrogatzEqualsItsTieList(t *testing.T) {
+	for _, c := range []struct {
+		n, k int
+		p    float64
+	}{{2, 2, 0}, {3, 4, 0.5}, {5, 10, 0.3}, {11, 4, 0}, {100, 6, 1}, {1000, 10, 0.1}, {70000, 10, 0.1}, {3000, 200, 0.2}, {20000, 2, 0.5}} {
+		src, dst := wsEdgeList(c.n, c.k, c.p, 9)
+		want := FromEdges(c.n, src, dst)
+		got := WattsStrogatz(c.n, c.k, c.p, 9)
+		if !slices.Equal(got.Start, want.Start) || !slices.Equal(got.Adj, want.Adj) {
+			t.Errorf("n=%d k=%d p=%v: direct build differs from FromEdges of the same ties", c.n, c.k, c.p)
+		}
+		checkSimple(t, got)
+	}
 }

@@ -10,6 +10,7 @@ package population
 
 import (
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
+	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -75,35 +76,39 @@ func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {
 		traitKeys[t] = rng.Key(seed, "population/trait/"+tr.Name)
 	}
 	regionName := func(i int) string { return schema.Regions[p.Region[i]] }
-	for i := 0; i < n; i++ {
-		r := p.Region[i]
-		p.Group[i] = regionGroupIdx[r][pickCum(regionGroups[r], rng.Float(kGroup, uint64(i)))]
-		p.Age[i] = uint8(pickCum(ages, rng.Float(kAge, uint64(i))))
-		g, a := schema.Groups[p.Group[i]], schema.Ages[p.Age[i]]
-		var bits uint64
-		for t, tr := range sc.Population.Traits {
-			prob := tr.P
-			for _, w := range tr.Where {
+	// Attributes are drawn per agent from counter-based streams, so chunks
+	// are independent and the result does not depend on the cores.
+	par.For(n, 1<<14, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := p.Region[i]
+			p.Group[i] = regionGroupIdx[r][pickCum(regionGroups[r], rng.Float(kGroup, uint64(i)))]
+			p.Age[i] = uint8(pickCum(ages, rng.Float(kAge, uint64(i))))
+			g, a := schema.Groups[p.Group[i]], schema.Ages[p.Age[i]]
+			var bits uint64
+			for t, tr := range sc.Population.Traits {
+				prob := tr.P
+				for _, w := range tr.Where {
+					if matches(w.Region, w.Group, w.Age, regionName(i), g, a) {
+						prob = w.P
+						break
+					}
+				}
+				if rng.Float(traitKeys[t], uint64(i)) < prob {
+					bits |= 1 << uint(t)
+				}
+			}
+			p.Traits[i] = bits
+			h := sc.Population.Households
+			mean := h.Children
+			for _, w := range h.Where {
 				if matches(w.Region, w.Group, w.Age, regionName(i), g, a) {
-					prob = w.P
+					mean = w.Children
 					break
 				}
 			}
-			if rng.Float(traitKeys[t], uint64(i)) < prob {
-				bits |= 1 << uint(t)
-			}
+			p.Kids[i] = uint8(min(rng.Poisson(kKids, uint64(i), mean), 255))
 		}
-		p.Traits[i] = bits
-		h := sc.Population.Households
-		mean := h.Children
-		for _, w := range h.Where {
-			if matches(w.Region, w.Group, w.Age, regionName(i), g, a) {
-				mean = w.Children
-				break
-			}
-		}
-		p.Kids[i] = uint8(min(rng.Poisson(kKids, uint64(i), mean), 255))
-	}
+	})
 	p.pairPartners(sc.Population.Households.Partnered, seed)
 	switch sc.Network.Model {
 	case "watts-strogatz":

@@ -37,7 +37,8 @@ type Refs struct {
 // Num is a compiled numeric expression.
 type Num struct {
 	Fn    NumFn
-	Const bool // Fn always returns Value
+	Batch NumBatch // the same, for many agents at once
+	Const bool     // Fn always returns Value
 	Value float64
 	Refs  Refs
 }
@@ -45,6 +46,7 @@ type Num struct {
 // Bool is a compiled condition.
 type Bool struct {
 	Fn    BoolFn
+	Batch BoolBatch // the same, for many agents at once
 	Const bool
 	Value bool
 	Refs  Refs
@@ -60,7 +62,7 @@ func CompileNum(src string, s *Schema) (Num, error) {
 	if v.t != tNum {
 		return Num{}, c.errAt(v.loc, "expected a number, got %s", v.t.describe(s))
 	}
-	out := Num{Fn: v.num, Const: v.isConst, Refs: c.refs}
+	out := Num{Fn: v.num, Batch: v.numBatch(), Const: v.isConst, Refs: c.refs}
 	if v.isConst {
 		out.Value = v.num(nil, 0)
 		if math.IsNaN(out.Value) || math.IsInf(out.Value, 0) {
@@ -80,7 +82,7 @@ func CompileBool(src string, s *Schema) (Bool, error) {
 	if v.t != tBool {
 		return Bool{}, c.errAt(v.loc, "expected a condition (true/false), got %s", v.t.describe(s))
 	}
-	out := Bool{Fn: v.bool, Const: v.isConst, Refs: c.refs}
+	out := Bool{Fn: v.bool, Batch: v.boolBatch(), Const: v.isConst, Refs: c.refs}
 	if v.isConst {
 		out.Value = v.bool(nil, 0)
 	}
@@ -139,6 +141,9 @@ type val struct {
 	num     NumFn
 	bool    BoolFn
 	enum    func(v *View, i int32) uint8
+	numB    NumBatch
+	boolB   BoolBatch
+	enumB   enumBatch
 	str     string
 	list    []string
 	isConst bool
@@ -165,7 +170,7 @@ func (c *compiler) top(src string) (val, error) {
 		}
 		return val{}, &Error{Line: 1, Msg: "syntax error: " + err.Error()}
 	}
-	return c.node(tree.Node, selfAgent)
+	return c.node(tree.Node)
 }
 
 func (c *compiler) errAt(loc file.Location, format string, args ...any) error {
@@ -188,11 +193,6 @@ func (c *compiler) errAt(loc file.Location, format string, args ...any) error {
 	return &Error{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
-// who selects whose attributes an identifier reads.
-type who func(v *View, i int32) int32
-
-func selfAgent(_ *View, i int32) int32 { return i }
-
 // noCategory is what partner.tier (group, ...) reads for an agent without
 // a partner: it equals no name.
 const noCategory = 255
@@ -206,42 +206,55 @@ func viaPartner(x val, err error) (val, error) {
 	}
 	switch x.t {
 	case tNum:
-		f := x.num
+		f, fb := x.num, x.numBatch()
 		x.num = func(v *View, i int32) float64 {
 			if p := v.Partner[i]; p >= 0 {
 				return f(v, p)
 			}
 			return 0
 		}
+		x.numB = partnerBatch(fb, 0, (*Arena).floats)
 	case tBool:
-		f := x.bool
+		f, fb := x.bool, x.boolBatch()
 		x.bool = func(v *View, i int32) bool {
 			if p := v.Partner[i]; p >= 0 {
 				return f(v, p)
 			}
 			return false
 		}
+		x.boolB = partnerBatch(fb, false, (*Arena).bools)
 	default:
-		f := x.enum
+		f, fb := x.enum, x.enumBatch()
 		x.enum = func(v *View, i int32) uint8 {
 			if p := v.Partner[i]; p >= 0 {
 				return f(v, p)
 			}
 			return noCategory
 		}
+		x.enumB = partnerBatch(fb, noCategory, (*Arena).enums)
 	}
 	return x, nil
 }
 
 func constNum(x float64, loc file.Location) val {
-	return val{t: tNum, loc: loc, isConst: true, num: func(*View, int32) float64 { return x }}
+	return val{t: tNum, loc: loc, isConst: true, num: func(*View, int32) float64 { return x },
+		numB: func(_ *View, idx []int32, out []float64, _ *Arena) {
+			for k := range idx {
+				out[k] = x
+			}
+		}}
 }
 
 func constBool(b bool, loc file.Location) val {
-	return val{t: tBool, loc: loc, isConst: true, bool: func(*View, int32) bool { return b }}
+	return val{t: tBool, loc: loc, isConst: true, bool: func(*View, int32) bool { return b },
+		boolB: func(_ *View, idx []int32, out []bool, _ *Arena) {
+			for k := range idx {
+				out[k] = b
+			}
+		}}
 }
 
-func (c *compiler) node(n ast.Node, w who) (val, error) {
+func (c *compiler) node(n ast.Node) (val, error) {
 	loc := n.Location()
 	switch n := n.(type) {
 	case *ast.IntegerNode:
@@ -263,21 +276,21 @@ func (c *compiler) node(n ast.Node, w who) (val, error) {
 		}
 		return val{t: tList, loc: loc, list: list, isConst: true}, nil
 	case *ast.IdentifierNode:
-		return c.ident(n.Value, loc, w, nil)
+		return c.ident(n.Value, loc)
 	case *ast.MemberNode:
-		return c.member(n, w)
+		return c.member(n)
 	case *ast.UnaryNode:
-		return c.unary(n, w)
+		return c.unary(n)
 	case *ast.BinaryNode:
-		return c.binary(n, w)
+		return c.binary(n)
 	case *ast.ConditionalNode:
-		return c.conditional(n, w)
+		return c.conditional(n)
 	case *ast.BuiltinNode:
-		return c.builtin(n.Name, n.Arguments, loc, w)
+		return c.builtin(n.Name, n.Arguments, loc)
 	case *ast.CallNode:
-		return c.call(n, w)
+		return c.call(n)
 	case *ast.ChainNode:
-		return c.node(n.Node, w)
+		return c.node(n.Node)
 	case *ast.NilNode:
 		return val{}, c.errAt(loc, "nil is not a value in rules")
 	}
@@ -296,29 +309,39 @@ func (c *compiler) fieldNames() []string {
 	return out
 }
 
-func (c *compiler) ident(name string, loc file.Location, w who, _ *ast.MemberNode) (val, error) {
+func (c *compiler) ident(name string, loc file.Location) (val, error) {
 	switch name {
 	case "score":
-		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Score[w(v, i)]) / Scale }}, nil
+		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Score[i]) / Scale },
+			numB: func(v *View, idx []int32, out []float64, _ *Arena) {
+				for k, i := range idx {
+					out[k] = float64(v.Score[i]) / Scale
+				}
+			}}, nil
 	case "children":
-		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Kids[w(v, i)]) }}, nil
+		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Kids[i]) }}, nil
 	case "day":
 		if c.inAcq {
 			break
 		}
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Day) }}, nil
 	case "has_partner":
-		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Partner[w(v, i)] >= 0 }}, nil
+		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Partner[i] >= 0 },
+			boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
+				for k, i := range idx {
+					out[k] = v.Partner[i] >= 0
+				}
+			}}, nil
 	case "detained":
-		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Detained[w(v, i)] }}, nil
+		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Detained[i] }}, nil
 	case "tier":
-		return val{t: tTier, loc: loc, enum: func(v *View, i int32) uint8 { return v.Tier[w(v, i)] }}, nil
+		return val{t: tTier, loc: loc, enum: func(v *View, i int32) uint8 { return v.Tier[i] }, enumB: gather(func(v *View) []uint8 { return v.Tier })}, nil
 	case "group":
-		return val{t: tGroup, loc: loc, enum: func(v *View, i int32) uint8 { return v.Group[w(v, i)] }}, nil
+		return val{t: tGroup, loc: loc, enum: func(v *View, i int32) uint8 { return v.Group[i] }, enumB: gather(func(v *View) []uint8 { return v.Group })}, nil
 	case "region":
-		return val{t: tRegion, loc: loc, enum: func(v *View, i int32) uint8 { return v.Region[w(v, i)] }}, nil
+		return val{t: tRegion, loc: loc, enum: func(v *View, i int32) uint8 { return v.Region[i] }, enumB: gather(func(v *View) []uint8 { return v.Region })}, nil
 	case "age":
-		return val{t: tAge, loc: loc, enum: func(v *View, i int32) uint8 { return v.Age[w(v, i)] }}, nil
+		return val{t: tAge, loc: loc, enum: func(v *View, i int32) uint8 { return v.Age[i] }, enumB: gather(func(v *View) []uint8 { return v.Age })}, nil
 	case "partner", "acq", "flags", "sanctions":
 		return val{}, c.errAt(loc, "%s needs a field, e.g. %s", name, map[string]string{
 			"partner": "partner.score", "acq": "acq.share(tier == \"untrustworthy\")",
@@ -327,13 +350,18 @@ func (c *compiler) ident(name string, loc file.Location, w who, _ *ast.MemberNod
 	for t, tn := range c.s.Traits {
 		if tn == name {
 			bit := uint64(1) << uint(t)
-			return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Traits[w(v, i)]&bit != 0 }}, nil
+			return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Traits[i]&bit != 0 },
+				boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
+					for k, i := range idx {
+						out[k] = v.Traits[i]&bit != 0
+					}
+				}}, nil
 		}
 	}
 	return val{}, c.errAt(loc, "unknown name %q%s", name, Suggest(name, c.fieldNames()))
 }
 
-func (c *compiler) member(n *ast.MemberNode, w who) (val, error) {
+func (c *compiler) member(n *ast.MemberNode) (val, error) {
 	base, ok := n.Node.(*ast.IdentifierNode)
 	prop, ok2 := n.Property.(*ast.StringNode)
 	if !ok || !ok2 {
@@ -349,12 +377,17 @@ func (c *compiler) member(n *ast.MemberNode, w who) (val, error) {
 			return val{}, c.errAt(loc, "partner.%s is not available", prop.Value)
 		}
 		c.refs.Partner = true
-		return viaPartner(c.ident(prop.Value, loc, selfAgent, n))
+		return viaPartner(c.ident(prop.Value, loc))
 	case "flags":
 		for f, fn := range c.s.Flags {
 			if fn == prop.Value {
 				bit := uint32(1) << uint(f)
-				return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Flags[w(v, i)]&bit != 0 }}, nil
+				return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Flags[i]&bit != 0 },
+					boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
+						for k, i := range idx {
+							out[k] = v.Flags[i]&bit != 0
+						}
+					}}, nil
 			}
 		}
 		return val{}, c.errAt(loc, "unknown flag %q%s (flags are declared by a rule's set_flags)", prop.Value, Suggest(prop.Value, c.s.Flags))
@@ -362,7 +395,12 @@ func (c *compiler) member(n *ast.MemberNode, w who) (val, error) {
 		for s, sn := range c.s.Sanctions {
 			if sn == prop.Value {
 				bit := uint64(1) << uint(s)
-				return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Sanctions[w(v, i)]&bit != 0 }}, nil
+				return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Sanctions[i]&bit != 0 },
+					boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
+						for k, i := range idx {
+							out[k] = v.Sanctions[i]&bit != 0
+						}
+					}}, nil
 			}
 		}
 		return val{}, c.errAt(loc, "unknown sanction %q%s", prop.Value, Suggest(prop.Value, c.s.Sanctions))
@@ -373,9 +411,9 @@ func (c *compiler) member(n *ast.MemberNode, w who) (val, error) {
 			}
 			c.refs.Acq = true
 			return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
-				j := w(v, i)
+
 				k := 0
-				for _, a := range v.Adj[v.AdjStart[j]:v.AdjStart[j+1]] {
+				for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
 					if !v.Detained[a] {
 						k++
 					}
@@ -390,12 +428,12 @@ func (c *compiler) member(n *ast.MemberNode, w who) (val, error) {
 
 var acqFuncs = []string{"share", "count", "mean", "min", "max"}
 
-func (c *compiler) call(n *ast.CallNode, w who) (val, error) {
+func (c *compiler) call(n *ast.CallNode) (val, error) {
 	loc := n.Location()
 	m, ok := n.Callee.(*ast.MemberNode)
 	if !ok {
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
-			return c.builtin(id.Value, n.Arguments, loc, w)
+			return c.builtin(id.Value, n.Arguments, loc)
 		}
 		return val{}, c.errAt(loc, "unsupported call")
 	}
@@ -412,7 +450,7 @@ func (c *compiler) call(n *ast.CallNode, w who) (val, error) {
 	}
 	c.refs.Acq = true
 	c.inAcq = true
-	arg, err := c.node(n.Arguments[0], selfAgent)
+	arg, err := c.node(n.Arguments[0])
 	c.inAcq = false
 	if err != nil {
 		return val{}, err
@@ -424,9 +462,9 @@ func (c *compiler) call(n *ast.CallNode, w who) (val, error) {
 		}
 		f, share := arg.bool, prop.Value == "share"
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
-			j := w(v, i)
+
 			k, m := 0, 0
-			for _, a := range v.Adj[v.AdjStart[j]:v.AdjStart[j+1]] {
+			for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
 				if v.Detained[a] {
 					continue
 				}
@@ -449,10 +487,10 @@ func (c *compiler) call(n *ast.CallNode, w who) (val, error) {
 		}
 		f, op := arg.num, prop.Value
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
-			j := w(v, i)
+
 			m := 0
 			acc := 0.0
-			for _, a := range v.Adj[v.AdjStart[j]:v.AdjStart[j+1]] {
+			for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
 				if v.Detained[a] {
 					continue
 				}
@@ -480,14 +518,14 @@ func (c *compiler) call(n *ast.CallNode, w who) (val, error) {
 
 var functions = []string{"min", "max", "abs", "clamp", "floor", "ceil", "round"}
 
-func (c *compiler) builtin(name string, args []ast.Node, loc file.Location, w who) (val, error) {
+func (c *compiler) builtin(name string, args []ast.Node, loc file.Location) (val, error) {
 	if !slices.Contains(functions, name) {
 		return val{}, c.errAt(loc, "unknown function %q%s; rules can call min, max, abs, clamp, floor, ceil, round", name,
 			Suggest(name, functions))
 	}
 	vals := make([]val, len(args))
 	for k, a := range args {
-		v, err := c.node(a, w)
+		v, err := c.node(a)
 		if err != nil {
 			return val{}, err
 		}
@@ -564,8 +602,8 @@ func fold(v val, allConst bool) val {
 	return v
 }
 
-func (c *compiler) unary(n *ast.UnaryNode, w who) (val, error) {
-	x, err := c.node(n.Node, w)
+func (c *compiler) unary(n *ast.UnaryNode) (val, error) {
+	x, err := c.node(n.Node)
 	if err != nil {
 		return val{}, err
 	}
@@ -576,7 +614,14 @@ func (c *compiler) unary(n *ast.UnaryNode, w who) (val, error) {
 			return val{}, c.errAt(loc, "%s needs a condition, got %s", n.Operator, x.t.describe(c.s))
 		}
 		f := x.bool
-		return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return !f(v, i) }}, x.isConst), nil
+		fb := x.boolBatch()
+		return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return !f(v, i) },
+			boolB: func(v *View, idx []int32, out []bool, a *Arena) {
+				fb(v, idx, out, a)
+				for k := range idx {
+					out[k] = !out[k]
+				}
+			}}, x.isConst), nil
 	case "-", "+":
 		if x.t != tNum {
 			return val{}, c.errAt(loc, "%s needs a number, got %s", n.Operator, x.t.describe(c.s))
@@ -585,24 +630,31 @@ func (c *compiler) unary(n *ast.UnaryNode, w who) (val, error) {
 			return x, nil
 		}
 		f := x.num
-		return fold(val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return -f(v, i) }}, x.isConst), nil
+		fb := x.numBatch()
+		return fold(val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return -f(v, i) },
+			numB: func(v *View, idx []int32, out []float64, a *Arena) {
+				fb(v, idx, out, a)
+				for k := range idx {
+					out[k] = -out[k]
+				}
+			}}, x.isConst), nil
 	}
 	return val{}, c.errAt(loc, "operator %s is not supported in rules", n.Operator)
 }
 
-func (c *compiler) conditional(n *ast.ConditionalNode, w who) (val, error) {
-	cond, err := c.node(n.Cond, w)
+func (c *compiler) conditional(n *ast.ConditionalNode) (val, error) {
+	cond, err := c.node(n.Cond)
 	if err != nil {
 		return val{}, err
 	}
 	if cond.t != tBool {
 		return val{}, c.errAt(cond.loc, "the condition of ?: must be true/false, got %s", cond.t.describe(c.s))
 	}
-	a, err := c.node(n.Exp1, w)
+	a, err := c.node(n.Exp1)
 	if err != nil {
 		return val{}, err
 	}
-	b, err := c.node(n.Exp2, w)
+	b, err := c.node(n.Exp2)
 	if err != nil {
 		return val{}, err
 	}
@@ -629,12 +681,12 @@ func (c *compiler) conditional(n *ast.ConditionalNode, w who) (val, error) {
 	}}, allConst), nil
 }
 
-func (c *compiler) binary(n *ast.BinaryNode, w who) (val, error) {
-	l, err := c.node(n.Left, w)
+func (c *compiler) binary(n *ast.BinaryNode) (val, error) {
+	l, err := c.node(n.Left)
 	if err != nil {
 		return val{}, err
 	}
-	r, err := c.node(n.Right, w)
+	r, err := c.node(n.Right)
 	if err != nil {
 		return val{}, err
 	}
@@ -648,27 +700,32 @@ func (c *compiler) binary(n *ast.BinaryNode, w who) (val, error) {
 		}
 		a, b := l.bool, r.bool
 		if op == "and" || op == "&&" {
-			return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) && b(v, i) }}, allConst), nil
+			return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) && b(v, i) }, boolB: logic(&l, &r, true)}, allConst), nil
 		}
-		return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) || b(v, i) }}, allConst), nil
+		return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) || b(v, i) }, boolB: logic(&l, &r, false)}, allConst), nil
 	case "+", "-", "*", "/", "%", "**", "^":
 		if l.t != tNum || r.t != tNum {
 			return val{}, c.errAt(loc, "%s needs numbers on both sides, got %s and %s", op, l.t.describe(c.s), r.t.describe(c.s))
 		}
 		a, b := l.num, r.num
 		var f NumFn
+		var fb NumBatch
 		switch op {
 		case "+":
 			f = func(v *View, i int32) float64 { return a(v, i) + b(v, i) }
+			fb = binNum(&l, &r, opAdd)
 		case "-":
 			f = func(v *View, i int32) float64 { return a(v, i) - b(v, i) }
+			fb = binNum(&l, &r, opSub)
 		case "*":
 			f = func(v *View, i int32) float64 { return a(v, i) * b(v, i) }
+			fb = binNum(&l, &r, opMul)
 		case "/":
 			if r.isConst && r.num(nil, 0) == 0 {
 				return val{}, c.errAt(loc, "division by zero")
 			}
 			f = func(v *View, i int32) float64 { return a(v, i) / b(v, i) }
+			fb = binNum(&l, &r, opDiv)
 		case "%":
 			if r.isConst && r.num(nil, 0) == 0 {
 				return val{}, c.errAt(loc, "modulo by zero")
@@ -677,24 +734,29 @@ func (c *compiler) binary(n *ast.BinaryNode, w who) (val, error) {
 		default:
 			f = func(v *View, i int32) float64 { return math.Pow(a(v, i), b(v, i)) }
 		}
-		return fold(val{t: tNum, loc: loc, num: f}, allConst), nil
+		return fold(val{t: tNum, loc: loc, num: f, numB: fb}, allConst), nil
 	case "<", "<=", ">", ">=":
 		if l.t != tNum || r.t != tNum {
 			return val{}, c.errAt(loc, "%s compares numbers, got %s and %s", op, l.t.describe(c.s), r.t.describe(c.s))
 		}
 		a, b := l.num, r.num
 		var f BoolFn
+		var fb BoolBatch
 		switch op {
 		case "<":
 			f = func(v *View, i int32) bool { return a(v, i) < b(v, i) }
+			fb = cmpNum(&l, &r, opLT)
 		case "<=":
 			f = func(v *View, i int32) bool { return a(v, i) <= b(v, i) }
+			fb = cmpNum(&l, &r, opLE)
 		case ">":
 			f = func(v *View, i int32) bool { return a(v, i) > b(v, i) }
+			fb = cmpNum(&l, &r, opGT)
 		default:
 			f = func(v *View, i int32) bool { return a(v, i) >= b(v, i) }
+			fb = cmpNum(&l, &r, opGE)
 		}
-		return fold(val{t: tBool, loc: loc, bool: f}, allConst), nil
+		return fold(val{t: tBool, loc: loc, bool: f, boolB: fb}, allConst), nil
 	case "==", "!=":
 		return c.equality(l, r, op == "!=", loc)
 	case "in", "not in":
@@ -721,6 +783,7 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 		l, r = r, l
 	}
 	var f BoolFn
+	var fb BoolBatch // only where a kernel exists; it already includes neg
 	switch {
 	case l.t == tNum && r.t == tNum:
 		a, b := l.num, r.num
@@ -735,6 +798,7 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 		}
 		a := l.enum
 		f = func(v *View, i int32) bool { return a(v, i) == k }
+		fb = enumIs(&l, func(x uint8) bool { return (x == k) != neg })
 	case c.isEnum(l.t) && l.t == r.t:
 		a, b := l.enum, r.enum
 		f = func(v *View, i int32) bool { return a(v, i) == b(v, i) }
@@ -745,7 +809,7 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 		g := f
 		f = func(v *View, i int32) bool { return !g(v, i) }
 	}
-	return fold(val{t: tBool, loc: loc, bool: f}, l.isConst && r.isConst), nil
+	return fold(val{t: tBool, loc: loc, bool: f, boolB: fb}, l.isConst && r.isConst), nil
 }
 
 func (c *compiler) in(l, r val, neg bool, loc file.Location) (val, error) {
@@ -764,7 +828,8 @@ func (c *compiler) in(l, r val, neg bool, loc file.Location) (val, error) {
 		set |= 1 << k
 	}
 	a := l.enum
-	return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return (set>>a(v, i))&1 == 1 != neg }}, nil
+	return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return (set>>a(v, i))&1 == 1 != neg },
+		boolB: enumIs(&l, func(x uint8) bool { return (set>>x)&1 == 1 != neg })}, nil
 }
 
 // Suggest returns " (did you mean X?)" when a candidate is close to name,

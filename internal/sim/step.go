@@ -15,6 +15,16 @@ type scratch struct {
 	att, det, blk []int64 // [cell*behaviours + b]
 	cells         []metrics.Cell
 	hist          []uint32 // [cell*histBins + bin]
+
+	// Periodic rules, evaluated for a whole chunk before its agent loop:
+	// fired[r*ChunkSize+k] says whether periodic rule r applies to agent
+	// lo+k today, amt holds its raw amount.
+	arena *rule.Arena
+	idx   []int32
+	ok    []bool
+	vals  []float64
+	fired []bool
+	amt   []float64
 }
 
 func (e *Engine) newScratch() *scratch {
@@ -22,6 +32,8 @@ func (e *Engine) newScratch() *scratch {
 	s := &scratch{
 		att: make([]int64, e.nCells*nb), det: make([]int64, e.nCells*nb), blk: make([]int64, e.nCells*nb),
 		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
+		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
+		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
 	}
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
@@ -146,6 +158,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		}
 	}
 	rel := sc.Relationships
+	e.periodicBatch(v, s, lo, hi)
 	for ii := lo; ii < hi; ii++ {
 		i := int32(ii)
 		cur := e.score[i]
@@ -177,18 +190,23 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		frac, fracDone := 0.0, !e.anyPeerChill
 		for b := 0; b < nb; b++ {
 			bh := &e.beh[b]
-			if bh.eligible != nil && !bh.eligible(v, i) {
-				continue
-			}
 			base := bh.rate
 			if bh.rateFn != nil {
+				if bh.eligible != nil && !bh.eligible(v, i) {
+					continue
+				}
 				base = bh.rateFn(v, i)
 			}
 			if !(base > 0) {
 				continue
 			}
+			// The draw comes before the eligibility test: it is cheaper,
+			// consumes nothing, and most agents draw no event.
 			u := rng.Float(k.event[b], uint64(i))
 			if u >= base {
+				continue
+			}
+			if bh.rateFn == nil && bh.eligible != nil && !bh.eligible(v, i) {
 				continue
 			}
 			if !fracDone {
@@ -224,7 +242,8 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				}
 				continue
 			}
-			detected := rng.Float(k.detect[b], uint64(i)) < e.detect[b][reg]
+			p := e.detect[b][reg]
+			detected := p >= 1 || (p > 0 && rng.Float(k.detect[b], uint64(i)) < p)
 			if e.traceSlot != nil {
 				e.traceEvent(i, b, false, detected)
 			}
@@ -257,20 +276,12 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			}
 		}
 		if st.active {
-			for _, r := range e.periodicRules {
-				ru := &sc.Scoring.Rules[r]
-				if st.rules>>uint(r)&1 == 0 || d%ru.Every != 0 {
+			for pr, r := range e.periodicRules {
+				k := pr*ChunkSize + ii - lo
+				if !s.fired[k] {
 					continue
 				}
-				if prog.RuleAmount[r].Refs.Partner || prog.RuleWhen[r].Refs.Partner {
-					if p := e.partner[i]; p < 0 || e.detained[p] {
-						continue
-					}
-				}
-				if w := prog.RuleWhen[r]; w.Fn != nil && !w.Fn(v, i) {
-					continue
-				}
-				x, err := e.amount(r, v, i)
+				x, err := e.checkAmount(r, i, s.amt[k])
 				if err != nil {
 					return err
 				}
@@ -320,6 +331,62 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	return nil
 }
 
+// periodicBatch decides, for every agent of the chunk [lo, hi), which
+// periodic rules apply today and with what raw amount, one kernel call per
+// rule and chunk (rule.NumBatch) instead of closure calls per agent. The
+// agent loop then adds them in the usual order, so results are unchanged.
+func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
+	prog, d := e.prog, e.day
+	for pr, r := range e.periodicRules {
+		fired := s.fired[pr*ChunkSize : pr*ChunkSize+hi-lo]
+		amt := s.amt[pr*ChunkSize : pr*ChunkSize+hi-lo]
+		clear(fired)
+		if d%e.sc.Scoring.Rules[r].Every != 0 {
+			continue
+		}
+		when, amount := prog.RuleWhen[r], prog.RuleAmount[r]
+		needPartner := amount.Refs.Partner || when.Refs.Partner
+		idx := s.idx[:0]
+		for i := lo; i < hi; i++ {
+			if e.detained[i] {
+				continue
+			}
+			if st := &e.active[e.pop.Region[i]]; !st.active || st.rules>>uint(r)&1 == 0 {
+				continue
+			}
+			if needPartner {
+				if p := e.partner[i]; p < 0 || e.detained[p] {
+					continue
+				}
+			}
+			idx = append(idx, int32(i))
+		}
+		if when.Fn != nil && len(idx) > 0 {
+			ok := s.ok[:len(idx)]
+			when.Batch(v, idx, ok, s.arena)
+			n := 0
+			for k, i := range idx {
+				if ok[k] {
+					idx[n] = i
+					n++
+				}
+			}
+			idx = idx[:n]
+		}
+		if amount.Const {
+			for _, i := range idx {
+				fired[int(i)-lo], amt[int(i)-lo] = true, amount.Value
+			}
+			continue
+		}
+		vals := s.vals[:len(idx)]
+		amount.Batch(v, idx, vals, s.arena)
+		for k, i := range idx {
+			fired[int(i)-lo], amt[int(i)-lo] = true, vals[k]
+		}
+	}
+}
+
 // amount evaluates rule r's amount for agent i in fixed point.
 func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
 	a := e.prog.RuleAmount[r]
@@ -327,6 +394,12 @@ func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
 	if !a.Const {
 		x = a.Fn(v, i)
 	}
+	return e.checkAmount(r, i, x)
+}
+
+// checkAmount turns a raw amount into fixed point, refusing NaN, infinities
+// and absurd sizes.
+func (e *Engine) checkAmount(r int, i int32, x float64) (int64, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e9 {
 		return 0, &RuntimeError{Day: e.day, Agent: i, Rule: e.sc.Scoring.Rules[r].Name,
 			Msg: "amount is " + formatFloat(x) + " (division by zero or overflow in the expression?)"}
