@@ -1,0 +1,531 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/sweep"
+	"github.com/spf13/cobra"
+)
+
+type sweepOptions struct {
+	out         string
+	jobs        int
+	resume      bool
+	shard       string
+	emit        string
+	emitShards  int
+	cpusPerTask int
+	binary      string
+	image       string
+	pvc         string
+	mount       string
+	quiet       bool
+}
+
+func newSweepCmd() *cobra.Command {
+	var o sweepOptions
+	cmd := &cobra.Command{
+		Use:   "sweep SWEEP.yaml",
+		Short: "Run a scenario over a design of parameter values x replicates (see docs/experiments.md)",
+		Long: `Run every point of a sweep file's design (grid, list, lhs, morris or sobol)
+x its replicates, in parallel, and write OUT/<sweep-name>/: sweep.json, one
+ordinary run directory per run under runs/, tidy result tables under
+results/ (daily-*.parquet: run x day x group; audit-*.parquet: one row per
+run) and failures.jsonl. Seeds depend on (seed, replicate) only, so every
+point sees the same random numbers per replicate (common random numbers).
+
+An interrupted sweep continues with --resume (also after kill -9). --shard
+I/N runs the I-th (0-based) of N deterministic slices; --shard auto/N
+takes I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX. Shards share the
+sweep directory and their results merge by reading results/ together.
+--emit slurm|k8s prints a job-array script or an Indexed Job manifest
+(docs/cluster.md) instead of running.`,
+		Example: `  nosedive sweep examples/xinjiang-sweep.yaml
+  nosedive sweep examples/xinjiang-sweep.yaml --resume
+  nosedive sweep my-sweep.yaml --jobs 8 --out /scratch/runs
+  nosedive sweep my-sweep.yaml --shard 2/4
+  nosedive sweep my-sweep.yaml --emit slurm --emit-shards 16 > sweep.sbatch
+  nosedive sweep summarize runs/xinjiang-sweep --csv`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSweep(cmd.Context(), o, args[0], os.Getenv, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "runs", "store root that receives the sweep directory OUT/<sweep-name>")
+	f.IntVar(&o.jobs, "jobs", 0, "runs at once (default: all cores); each run then uses cores/jobs workers")
+	f.BoolVar(&o.resume, "resume", false, "continue the sweep in OUT/<sweep-name> (runs already done are kept)")
+	f.StringVar(&o.shard, "shard", "", "run only slice I of N (0 <= I < N), as I/N, or auto/N to read I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
+	f.StringVar(&o.emit, "emit", "", "print a cluster job instead of running: slurm (sbatch job array) or k8s (Indexed Job)")
+	f.IntVar(&o.emitShards, "emit-shards", 4, "with --emit: number of array tasks / job indexes")
+	f.IntVar(&o.cpusPerTask, "cpus-per-task", 2, "with --emit: cores per task (the task runs that many runs at once)")
+	f.StringVar(&o.binary, "nosedive", "", "with --emit slurm: path of the nosedive binary on the cluster (default: this binary)")
+	f.StringVar(&o.image, "image", "nosedive:latest", "with --emit k8s: container image holding the nosedive binary")
+	f.StringVar(&o.pvc, "pvc", "nosedive-data", "with --emit k8s: PersistentVolumeClaim shared by all indexes")
+	f.StringVar(&o.mount, "mount", "/data", "with --emit k8s: where the claim is mounted; the sweep file must be there")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	cmd.AddCommand(newSweepSummarizeCmd())
+	return cmd
+}
+
+// parseShard reads I/N or auto/N.
+func parseShard(s string, getenv func(string) string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	is, ns, ok := strings.Cut(s, "/")
+	n, err := strconv.Atoi(ns)
+	if !ok || err != nil || n < 1 || n > 100000 {
+		return 0, 0, badInput("--shard %q: expected I/N with 1 <= N <= 100000 (e.g. 0/4), or auto/N", s)
+	}
+	if is == "auto" {
+		for _, v := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"} {
+			if e := getenv(v); e != "" {
+				i, err := strconv.Atoi(e)
+				if err != nil || i < 0 || i >= n {
+					return 0, 0, badInput("--shard %s: %s=%q is not a shard index between 0 and %d", s, v, e, n-1)
+				}
+				return i, n, nil
+			}
+		}
+		return 0, 0, badInput("--shard %s: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set", s)
+	}
+	i, err := strconv.Atoi(is)
+	if err != nil || i < 0 || i >= n {
+		return 0, 0, badInput("--shard %q: I must be a number from 0 to %d (shards are numbered from 0)", s, n-1)
+	}
+	return i, n, nil
+}
+
+// loadSweep reads a sweep file, or the sweep stored in a sweep directory.
+func loadSweep(arg string) (*sweep.Sweep, string, error) {
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		m, err := sweep.ReadManifest(arg)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, "", badInput("%s is a directory without %s: give a sweep file or a sweep directory", arg, sweep.ManifestFile)
+			}
+			return nil, "", err
+		}
+		return m.Sweep, arg, nil
+	}
+	s, err := sweep.ReadFile(arg)
+	return s, "", err
+}
+
+func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(string) string, stdout, stderr io.Writer) error {
+	shard, shards, err := parseShard(o.shard, getenv)
+	if err != nil {
+		return err
+	}
+	if o.jobs < 0 || o.jobs > 1024 {
+		return badInput("--jobs must be between 0 (all cores) and 1024, got %d", o.jobs)
+	}
+	s, dir, err := loadSweep(arg)
+	if err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = filepath.Join(o.out, s.Name)
+	}
+	switch o.emit {
+	case "":
+	case "slurm", "k8s":
+		if o.emitShards < 1 || o.emitShards > 100000 || o.cpusPerTask < 1 || o.cpusPerTask > 1024 {
+			return badInput("--emit-shards must be 1..100000 and --cpus-per-task 1..1024")
+		}
+		if o.emit == "slurm" {
+			return emitSlurm(o, s, arg, dir, stdout)
+		}
+		return emitK8s(o, s, arg, stdout)
+	default:
+		return badInput("--emit: choose slurm or k8s, got %q", o.emit)
+	}
+	jobs := o.jobs
+	if jobs == 0 {
+		jobs = runtime.NumCPU()
+	}
+	workers := max(1, runtime.NumCPU()/jobs)
+	sc, err := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), s.PointSets(0))
+	if err != nil {
+		return err
+	}
+	perRun := runner.EstimateMemory(sc, s.Agents)
+	where := ""
+	if shards > 1 {
+		where = fmt.Sprintf(", shard %d/%d", shard, shards)
+	}
+	fmt.Fprintf(stderr, "nosedive: sweep %s: %d points x %d replicates = %d runs (%s design%s), %d agents x %d days each, %d at once (about %s of memory each)\n",
+		s.Name, len(s.Points), s.Replicates, s.Runs(), s.Design.Type, where, s.Agents, s.Days, jobs, humanBytes(perRun))
+	opt := sweep.Options{Dir: dir, Jobs: jobs, Workers: workers, Shard: shard, Shards: shards, Resume: o.resume}
+	if !o.quiet {
+		opt.Progress = sweepProgress(stderr)
+	}
+	out, err := sweep.Execute(ctx, s, opt)
+	var ce *sweep.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		return badInput("%v", ce)
+	case err != nil && errors.Is(err, context.Canceled):
+		done := 0
+		if out != nil {
+			done = out.Skipped + out.Done
+		}
+		fmt.Fprintf(stderr, "\nnosedive: sweep %s stopped: %d runs done; unfinished runs left nothing behind. Continue with: nosedive sweep %s --resume --out %s\n",
+			s.Name, done, arg, o.out)
+		return err
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep %s: %d runs here (%d already done, %d run now, %d failed) in %s\n", s.Name, out.Runs, out.Skipped,
+		out.Done, out.Failed, out.Elapsed.Round(time.Millisecond))
+	if out.Failed > 0 {
+		fmt.Fprintf(stdout, "failed runs are listed in %s; --resume runs them again\n", filepath.Join(dir, sweep.FailuresFile))
+	}
+	fmt.Fprintf(stdout, "sweep directory: %s\n", dir)
+	return nil
+}
+
+// sweepProgress prints a line per finished run, at most one a second
+// (failures and the last run always).
+func sweepProgress(w io.Writer) func(sweep.Progress) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(p sweep.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		finished := p.Done + p.Failed
+		if p.Err == nil && finished < p.Total && time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		line := fmt.Sprintf("nosedive: %d/%d runs done, %d failed, elapsed %s, eta %s", finished, p.Total, p.Failed,
+			p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
+		if p.Skipped > 0 {
+			line += fmt.Sprintf(" (%d done before)", p.Skipped)
+		}
+		if p.Err != nil {
+			line += fmt.Sprintf("\nnosedive: run %s failed: %v", p.Last.ID, p.Err)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func humanBytes(b uint64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%d KiB", b>>10)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// taskMemoryMiB is a memory request for a task running jobs runs at once.
+func taskMemoryMiB(s *sweep.Sweep, jobs int) (uint64, error) {
+	sc, err := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), s.PointSets(0))
+	if err != nil {
+		return 0, err
+	}
+	return (runner.EstimateMemory(sc, s.Agents)*uint64(jobs)*3/2)>>20 + 256, nil
+}
+
+func emitSlurm(o sweepOptions, s *sweep.Sweep, arg, dir string, w io.Writer) error {
+	bin := o.binary
+	if bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		bin = exe
+	}
+	file, err := filepath.Abs(arg)
+	if err != nil {
+		return err
+	}
+	out, err := filepath.Abs(o.out)
+	if err != nil {
+		return err
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	logs := filepath.Join(absDir, "logs")
+	// sbatch needs the log directory to exist when the tasks start.
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", logs, err)
+	}
+	mem, err := taskMemoryMiB(s, o.cpusPerTask)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, `#!/bin/bash
+# nosedive sweep %[1]s: %[2]d runs in %[3]d shards, as a Slurm job array.
+# Submit with: sbatch THIS_FILE. Every task writes disjoint files into
+# %[4]s; a task that is requeued or resubmitted skips the runs it finished.
+# Then: nosedive sweep summarize %[4]s
+#SBATCH --job-name=nosedive-%[1]s
+#SBATCH --array=0-%[5]d
+#SBATCH --cpus-per-task=%[6]d
+#SBATCH --mem=%[7]dM
+#SBATCH --output=%[8]s/slurm-%%A_%%a.out
+set -euo pipefail
+exec %[9]s sweep %[10]s --out %[11]s --shard auto/%[3]d --jobs "${SLURM_CPUS_PER_TASK:-%[6]d}" --quiet
+`, s.Name, s.Runs(), o.emitShards, absDir, o.emitShards-1, o.cpusPerTask, mem, logs,
+		shellQuote(bin), shellQuote(file), shellQuote(out))
+	return nil
+}
+
+func emitK8s(o sweepOptions, s *sweep.Sweep, arg string, w io.Writer) error {
+	mem, err := taskMemoryMiB(s, o.cpusPerTask)
+	if err != nil {
+		return err
+	}
+	name := strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace("nosedive-" + s.Name))
+	if len(name) > 52 {
+		name = strings.TrimRight(name[:52], "-")
+	}
+	file := o.mount + "/" + filepath.Base(arg)
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	fmt.Fprintf(w, `# nosedive sweep %[1]s: %[2]d runs in %[3]d shards, as a Kubernetes Indexed Job.
+# Put %[4]s (and any scenario file it names) on the volume claim %[5]s,
+# then: kubectl apply -f THIS_FILE. Each index i runs shard i (from
+# JOB_COMPLETION_INDEX); a retried index skips the runs it finished.
+# Results: %[6]s/runs/%[1]s/results/ on the volume.
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: %[7]s
+spec:
+  completionMode: Indexed
+  completions: %[3]d
+  parallelism: %[3]d
+  backoffLimit: %[8]d
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+        - name: sweep
+          image: %[9]s
+          command: [nosedive, sweep, %[10]s, --out, %[11]s, --shard, auto/%[3]d, --jobs, "%[12]d", --quiet]
+          resources:
+            requests: {cpu: "%[12]d", memory: %[13]dMi}
+            limits: {memory: %[13]dMi}
+          volumeMounts:
+            - {name: data, mountPath: %[14]s}
+      volumes:
+        - name: data
+          persistentVolumeClaim: {claimName: %[15]s}
+`, s.Name, s.Runs(), o.emitShards, filepath.Base(arg), o.pvc, o.mount, name, 3*o.emitShards,
+		q(o.image), q(file), q(o.mount+"/runs"), o.cpusPerTask, mem, q(o.mount), q(o.pvc))
+	return nil
+}
+
+type summarizeOptions struct {
+	metrics []string
+	asJSON  bool
+	asCSV   bool
+}
+
+func newSweepSummarizeCmd() *cobra.Command {
+	var o summarizeOptions
+	cmd := &cobra.Command{
+		Use:   "summarize SWEEP_DIR",
+		Short: "Means with 95% confidence intervals over replicates, per point",
+		Long: `Read a sweep directory's audit table (results/audit*.parquet, from all
+shards) and print, per design point, the mean of each metric over the
+replicates with a 95% confidence interval (Student's t). The metrics are
+the audit table's columns (docs/experiments.md); by default a few headline
+ones. --csv and --json give every metric in a long format.`,
+		Example: `  nosedive sweep summarize runs/xinjiang-sweep
+  nosedive sweep summarize runs/xinjiang-sweep --metric ever_sanctioned_uyghur --metric gap_worst_tier
+  nosedive sweep summarize runs/xinjiang-sweep --csv > summary.csv`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSweepSummarize(o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.metrics, "metric", nil, "metric column to show (repeatable; default: a few headline ones in a table, all with --csv/--json)")
+	f.BoolVar(&o.asJSON, "json", false, "print JSON")
+	f.BoolVar(&o.asCSV, "csv", false, "print CSV (one row per point x metric)")
+	return cmd
+}
+
+var defaultSummaryMetrics = []string{"ever_sanctioned", "worst_tier_share", "gap_worst_tier", "detained", "sanctioned_without_own_violation"}
+
+// pointSummary is one point x metric of `sweep summarize --json`.
+type pointSummary struct {
+	Point  int               `json:"point"`
+	Params map[string]string `json:"params"`
+	Metric string            `json:"metric"`
+	N      int               `json:"n"`
+	Mean   jsonNum           `json:"mean"`
+	SD     jsonNum           `json:"sd"`
+	Lo     jsonNum           `json:"ci95_low"`
+	Hi     jsonNum           `json:"ci95_high"`
+}
+
+// jsonNum writes NaN as null.
+type jsonNum float64
+
+func (n jsonNum) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, float64(n), 'g', -1, 64), nil
+}
+
+func readSweepResults(dir string) (*sweep.Results, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, badInput("%s is not a sweep directory", dir)
+	}
+	if _, err := sweep.ReadManifest(dir); errors.Is(err, os.ErrNotExist) {
+		return nil, badInput("%s is not a sweep directory (no %s)", dir, sweep.ManifestFile)
+	}
+	return sweep.ReadResults(dir)
+}
+
+func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer) error {
+	if o.asJSON && o.asCSV {
+		return badInput("choose one of --json and --csv")
+	}
+	res, err := readSweepResults(dir)
+	if err != nil {
+		return err
+	}
+	m := res.Manifest
+	if st, err := sweep.RefreshStatus(dir, time.Now()); err == nil {
+		m.Status = st.Status
+	}
+	status := fmt.Sprintf("sweep %s: %d of %d runs done, %d failed (%s design, %d points x %d replicates)",
+		m.Name, len(res.Runs), len(m.Runs), m.Status.Failed, m.Design.Type, len(m.Points), m.Replicates)
+	metrics := o.metrics
+	if len(metrics) == 0 {
+		if o.asCSV || o.asJSON {
+			metrics = res.Metrics
+		} else {
+			for _, name := range defaultSummaryMetrics {
+				if slices.Contains(res.Metrics, name) {
+					metrics = append(metrics, name)
+				}
+			}
+			if len(metrics) == 0 {
+				metrics = res.Metrics[:min(len(res.Metrics), 4)]
+			}
+		}
+	}
+	idx := make([]int, len(metrics))
+	stats := make([][]sweep.Stat, len(metrics))
+	for k, name := range metrics {
+		i, err := res.MetricIndex(name)
+		if err != nil {
+			return badInput("--metric: %v", err)
+		}
+		idx[k] = i
+		stats[k] = res.PointStats(i)
+	}
+	switch {
+	case o.asCSV:
+		fmt.Fprintln(stderr, "nosedive:", status)
+		cw := csv.NewWriter(stdout)
+		head := []string{"point"}
+		for _, p := range m.Params {
+			head = append(head, p.Path)
+		}
+		cw.Write(append(head, "metric", "n", "mean", "sd", "ci95_low", "ci95_high"))
+		for p := range m.Points {
+			for k, name := range metrics {
+				st := stats[k][p]
+				row := append([]string{strconv.Itoa(p)}, m.Points[p].Values...)
+				row = append(row, name, strconv.Itoa(st.N), csvNum(st.Mean), csvNum(st.SD), csvNum(st.Lo), csvNum(st.Hi))
+				cw.Write(row)
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	case o.asJSON:
+		fmt.Fprintln(stderr, "nosedive:", status)
+		var out []pointSummary
+		for p := range m.Points {
+			params := map[string]string{}
+			for j, par := range m.Params {
+				params[par.Path] = m.Points[p].Values[j]
+			}
+			for k, name := range metrics {
+				st := stats[k][p]
+				out = append(out, pointSummary{Point: p, Params: params, Metric: name, N: st.N,
+					Mean: jsonNum(st.Mean), SD: jsonNum(st.SD), Lo: jsonNum(st.Lo), Hi: jsonNum(st.Hi)})
+			}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintln(stdout, status)
+	fmt.Fprintln(stdout, "mean over replicates [95% confidence interval]")
+	fmt.Fprintln(stdout)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	head := "point\t"
+	for _, p := range m.Params {
+		head += p.Path + "\t"
+	}
+	head += "n\t" + strings.Join(metrics, "\t") + "\t"
+	fmt.Fprintln(tw, head)
+	for p := range m.Points {
+		line := strconv.Itoa(p) + "\t" + strings.Join(m.Points[p].Values, "\t") + "\t"
+		n := 0
+		for k := range metrics {
+			n = max(n, stats[k][p].N)
+		}
+		line += strconv.Itoa(n) + "\t"
+		for k := range metrics {
+			st := stats[k][p]
+			switch {
+			case st.N == 0:
+				line += "-\t"
+			case st.N == 1:
+				line += fmtFig(st.Mean) + "\t"
+			default:
+				line += fmt.Sprintf("%s [%s, %s]\t", fmtFig(st.Mean), fmtFig(st.Lo), fmtFig(st.Hi))
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+func csvNum(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', 10, 64)
+}
+
+// fmtFig prints a figure with four significant digits.
+func fmtFig(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
+}

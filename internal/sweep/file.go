@@ -1,0 +1,576 @@
+// Package sweep runs experiments: many runs of one scenario over a design
+// of parameter values (grid, list, Latin hypercube, Morris trajectories,
+// Sobol/Saltelli samples) times replicates, each run an ordinary run
+// directory, with tidy Parquet result tables written one fragment per run.
+//
+// Goals: a sweep is a pure function of its file (same file -> byte-identical
+// tables whatever the parallelism or sharding); memory stays bounded (one
+// run per job, nothing accumulated); an interrupted or killed sweep resumes
+// where it stopped; a failed run is recorded and the sweep goes on; the same
+// sweep spreads over a cluster as deterministic shards that share storage.
+// Non-goals: scheduling (Slurm and Kubernetes do that) and analysis beyond
+// per-point means (see internal/sensitivity and `nosedive sql`).
+//
+// docs/experiments.md describes the sweep file and the directory layout.
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+)
+
+// MaxFileSize bounds a sweep file.
+const MaxFileSize = 1 << 20
+
+// MaxRuns bounds points x replicates, to catch a typo before it starts a
+// year of computing.
+const MaxRuns = 1_000_000
+
+// Design types.
+const (
+	Grid   = "grid"
+	List   = "list"
+	LHS    = "lhs"
+	Morris = "morris"
+	Sobol  = "sobol"
+)
+
+// Keepable run files beyond daily.parquet, run.json and audit.json.
+const (
+	KeepAgents = "agents"
+	KeepLedger = "ledger"
+)
+
+// file is the sweep file as written; see docs/experiments.md.
+type file struct {
+	Name        string      `yaml:"name"`
+	Description string      `yaml:"description"`
+	Scenario    string      `yaml:"scenario"`
+	Agents      int         `yaml:"agents"`
+	Days        int         `yaml:"days"`
+	Seed        *uint64     `yaml:"seed"`
+	Replicates  int         `yaml:"replicates"`
+	CRN         *bool       `yaml:"common_random_numbers"`
+	Set         []string    `yaml:"set"`
+	Parameters  []parameter `yaml:"parameters"`
+	Design      design      `yaml:"design"`
+	Keep        []string    `yaml:"keep"`
+	Metrics     []string    `yaml:"metrics"`
+}
+
+type parameter struct {
+	Path    string   `yaml:"path"`
+	Also    []string `yaml:"also"`
+	Values  []any    `yaml:"values"`
+	Min     *float64 `yaml:"min"`
+	Max     *float64 `yaml:"max"`
+	Integer bool     `yaml:"integer"`
+}
+
+type design struct {
+	Type         string           `yaml:"type"`
+	Samples      int              `yaml:"samples"`
+	Trajectories int              `yaml:"trajectories"`
+	Levels       int              `yaml:"levels"`
+	Seed         uint64           `yaml:"seed"`
+	Points       []map[string]any `yaml:"points"`
+}
+
+// Param is one varied parameter of a sweep.
+type Param struct {
+	Path string   `json:"path"`
+	Also []string `json:"also,omitempty"` // further paths that receive the same value
+	// Values are the levels of a categorical parameter (or of a grid or
+	// list); Min and Max bound a continuous one (lhs, morris, sobol).
+	Values  []string `json:"values,omitempty"`
+	Min     float64  `json:"min,omitempty"`
+	Max     float64  `json:"max,omitempty"`
+	Integer bool     `json:"integer,omitempty"`
+	// Numeric says the tidy tables hold the parameter as a double.
+	Numeric bool `json:"numeric"`
+}
+
+// Continuous reports whether values come from [Min, Max].
+func (p *Param) Continuous() bool { return len(p.Values) == 0 }
+
+// Design says how points are chosen.
+type Design struct {
+	Type         string `json:"type"`
+	Samples      int    `json:"samples,omitempty"`      // lhs N, sobol N
+	Trajectories int    `json:"trajectories,omitempty"` // morris r
+	Levels       int    `json:"levels,omitempty"`       // morris p
+	Seed         uint64 `json:"seed"`
+}
+
+// Sweep is a validated sweep file with its scenario.
+type Sweep struct {
+	File         string   `json:"file"`
+	Text         string   `json:"text"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description,omitempty"`
+	Scenario     string   `json:"scenario"`
+	ScenarioFile string   `json:"scenario_file"`
+	ScenarioText string   `json:"scenario_text"`
+	Agents       int      `json:"agents"`
+	Days         int      `json:"days"`
+	Seed         uint64   `json:"seed"`
+	Replicates   int      `json:"replicates"`
+	CRN          bool     `json:"common_random_numbers"`
+	Sets         []string `json:"set,omitempty"`
+	Params       []Param  `json:"parameters"`
+	Design       Design   `json:"design"`
+	Keep         []string `json:"keep,omitempty"`
+	Metrics      []string `json:"metrics,omitempty"`
+	Points       []Point  `json:"points"`
+}
+
+// Point is one design point: a value per parameter (in the order of
+// Params) and, for lhs, morris and sobol designs, its unit-cube coordinates.
+type Point struct {
+	Index  int       `json:"point"`
+	Values []string  `json:"values"`
+	Unit   []float64 `json:"unit,omitempty"`
+}
+
+// Runs is the number of runs: points x replicates.
+func (s *Sweep) Runs() int { return len(s.Points) * s.Replicates }
+
+// Sets returns the --set overrides of a point: the sweep's fixed sets, then
+// each parameter's value on its path and its also-paths.
+func (s *Sweep) PointSets(p int) []string {
+	sets := slices.Clone(s.Sets)
+	for k, par := range s.Params {
+		v := s.Points[p].Values[k]
+		sets = append(sets, par.Path+"="+v)
+		for _, a := range par.Also {
+			sets = append(sets, a+"="+v)
+		}
+	}
+	return sets
+}
+
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// loader collects positioned diagnostics for one sweep file.
+type loader struct {
+	file string
+	ast  *ast.File
+	errs scenario.Errors
+}
+
+func (l *loader) pos(path string) scenario.Pos {
+	if l.ast == nil {
+		return scenario.Pos{}
+	}
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return scenario.Pos{}
+	}
+	n, err := p.FilterFile(l.ast)
+	if err != nil || n == nil || n.GetToken() == nil || n.GetToken().Position == nil {
+		return scenario.Pos{}
+	}
+	tp := n.GetToken().Position
+	return scenario.Pos{Line: tp.Line, Col: tp.Column}
+}
+
+func (l *loader) add(path, format string, args ...any) {
+	l.errs = append(l.errs, scenario.Diag{File: l.file, Pos: l.pos(path), Msg: fmt.Sprintf(format, args...)})
+}
+
+// ReadFile reads and loads a sweep file.
+func ReadFile(path string) (*Sweep, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, scenario.Errors{{File: path, Msg: "cannot read: " + pathErr(err)}}
+	}
+	if st.IsDir() {
+		return nil, scenario.Errors{{File: path, Msg: "is a directory, not a sweep file"}}
+	}
+	if st.Size() > MaxFileSize {
+		return nil, scenario.Errors{{File: path, Msg: fmt.Sprintf("file is %d bytes; sweep files are limited to %d", st.Size(), MaxFileSize)}}
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, scenario.Errors{{File: path, Msg: "cannot read: " + pathErr(err)}}
+	}
+	return Load(path, src, filepath.Dir(path))
+}
+
+func pathErr(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Load decodes and validates a sweep file: the scenario it names (a
+// built-in or a path relative to baseDir), every parameter path (by
+// loading the scenario with each point's overrides, as `run --set` would)
+// and the design. Problems come back together as scenario.Errors with
+// positions in the sweep file.
+func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
+	l := &loader{file: fileName}
+	if len(strings.TrimSpace(string(src))) == 0 {
+		return nil, scenario.Errors{{File: fileName, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: "empty sweep file"}}
+	}
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return nil, yamlErr(fileName, err)
+	}
+	l.ast = f
+	var raw file
+	if err := yaml.UnmarshalWithOptions(src, &raw, yaml.Strict()); err != nil {
+		return nil, yamlErr(fileName, err)
+	}
+	s := &Sweep{File: fileName, Text: string(src), Name: raw.Name, Description: raw.Description,
+		Scenario: raw.Scenario, Replicates: raw.Replicates, CRN: raw.CRN == nil || *raw.CRN, Sets: raw.Set}
+	switch {
+	case raw.Name == "":
+		l.add("$", "name is required (it names the sweep directory)")
+	case !nameRe.MatchString(raw.Name) || len(raw.Name) > 100:
+		l.add("$.name", "name %q must be letters, digits, '_', '-' or '.', starting with a letter or digit", raw.Name)
+	}
+	if raw.Replicates == 0 {
+		s.Replicates = 1
+	} else if raw.Replicates < 0 || raw.Replicates > 10000 {
+		l.add("$.replicates", "replicates must be between 1 and 10000, got %d", raw.Replicates)
+	}
+	// The scenario.
+	var sc *scenario.Scenario
+	if raw.Scenario == "" {
+		l.add("$", "scenario is required: a built-in name or a scenario file")
+	} else {
+		file, text, err := readScenario(raw.Scenario, baseDir)
+		if err != nil {
+			l.add("$.scenario", "%v", err)
+		} else {
+			s.ScenarioFile, s.ScenarioText = file, string(text)
+			sc, err = scenario.Load(file, text, raw.Set)
+			if err != nil {
+				l.add("$.set", "the scenario with the sweep's fixed set overrides does not validate:\n%v", err)
+				sc = nil
+			}
+		}
+	}
+	if sc != nil {
+		s.Agents, s.Days, s.Seed = sc.Run.Agents, sc.Run.Days, sc.Run.Seed
+		if raw.Agents != 0 {
+			if raw.Agents < 2 || raw.Agents > scenario.MaxAgents {
+				l.add("$.agents", "agents must be between 2 and %d, got %d", scenario.MaxAgents, raw.Agents)
+			} else if d := sc.Network.Degree; sc.Network.Model != "none" && raw.Agents <= d {
+				l.add("$.agents", "agents %d is too few for network.degree %d", raw.Agents, d)
+			}
+			s.Agents = raw.Agents
+		}
+		if raw.Days != 0 {
+			if raw.Days < 1 || raw.Days > scenario.MaxDays {
+				l.add("$.days", "days must be between 1 and %d, got %d", scenario.MaxDays, raw.Days)
+			}
+			s.Days = raw.Days
+		}
+	}
+	if raw.Seed != nil {
+		s.Seed = *raw.Seed
+	}
+	for i, k := range raw.Keep {
+		if k != KeepAgents && k != KeepLedger {
+			l.add(fmt.Sprintf("$.keep[%d]", i), "keep: %q is not a run file a sweep can keep; choose from agents, ledger (daily.parquet and audit.json are always kept)%s", k, rule.Suggest(k, []string{KeepAgents, KeepLedger}))
+		}
+	}
+	s.Keep = raw.Keep
+	for i, m := range raw.Metrics {
+		if !slices.Contains(AuditMetrics, m) {
+			l.add(fmt.Sprintf("$.metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, AuditMetrics))
+		}
+	}
+	s.Metrics = raw.Metrics
+	l.params(s, &raw)
+	l.design(s, &raw)
+	if len(l.errs) == 0 {
+		l.points(s, &raw)
+	}
+	if len(l.errs) == 0 && s.Runs() > MaxRuns {
+		l.add("$.design", "the sweep has %d points x %d replicates = %d runs; the limit is %d", len(s.Points), s.Replicates, s.Runs(), MaxRuns)
+	}
+	if len(l.errs) == 0 && sc != nil {
+		l.validatePoints(s, &raw)
+	}
+	if len(l.errs) > 0 {
+		slices.SortStableFunc(l.errs, func(a, b scenario.Diag) int {
+			if a.Line != b.Line {
+				return a.Line - b.Line
+			}
+			return a.Col - b.Col
+		})
+		return nil, l.errs
+	}
+	return s, nil
+}
+
+func yamlErr(file string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil && ye.GetToken().Position != nil {
+		p := ye.GetToken().Position
+		return scenario.Errors{{File: file, Pos: scenario.Pos{Line: p.Line, Col: p.Column}, Msg: ye.GetMessage()}}
+	}
+	return scenario.Errors{{File: file, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: err.Error()}}
+}
+
+// readScenario resolves a built-in name or a file relative to baseDir.
+func readScenario(name, baseDir string) (string, []byte, error) {
+	if src, err := scenario.BuiltinSource(name); err == nil {
+		return name + ".yaml", src, nil
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(baseDir, path)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if !strings.ContainsAny(name, "/.") {
+			_, nf := scenario.BuiltinSource(name)
+			return "", nil, nf
+		}
+		return "", nil, fmt.Errorf("scenario %q: cannot read %s: %s", name, path, pathErr(err))
+	}
+	if len(src) > scenario.MaxFileSize {
+		return "", nil, fmt.Errorf("scenario %q is %d bytes; scenario files are limited to %d", name, len(src), scenario.MaxFileSize)
+	}
+	return path, src, nil
+}
+
+func formatValue(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	}
+	return "", false
+}
+
+func isNumber(s string) bool {
+	f, err := strconv.ParseFloat(s, 64)
+	return err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+func (l *loader) params(s *Sweep, raw *file) {
+	if len(raw.Parameters) == 0 {
+		l.add("$", "parameters is required: at least one dotted path to vary")
+		return
+	}
+	seen := map[string]bool{}
+	for i, p := range raw.Parameters {
+		at := fmt.Sprintf("$.parameters[%d]", i)
+		par := Param{Path: p.Path, Also: p.Also, Integer: p.Integer}
+		if p.Path == "" {
+			l.add(at, "a parameter needs a path (the dotted path `run --set` takes)")
+		}
+		for j, path := range append([]string{p.Path}, p.Also...) {
+			if path != "" && seen[path] {
+				where := at + ".path"
+				if j > 0 {
+					where = fmt.Sprintf("%s.also[%d]", at, j-1)
+				}
+				l.add(where, "path %s is varied twice", path)
+			}
+			seen[path] = true
+		}
+		for j, v := range p.Values {
+			str, ok := formatValue(v)
+			if !ok || str == "" || strings.ContainsAny(str, "\n=") {
+				l.add(fmt.Sprintf("%s.values[%d]", at, j), "a value must be a single number, word or string")
+				continue
+			}
+			if slices.Contains(par.Values, str) {
+				l.add(fmt.Sprintf("%s.values[%d]", at, j), "value %s is listed twice", str)
+			}
+			par.Values = append(par.Values, str)
+		}
+		continuous := p.Min != nil || p.Max != nil
+		switch {
+		case continuous && len(p.Values) > 0:
+			l.add(at, "give either values or min and max, not both")
+		case continuous && (p.Min == nil || p.Max == nil):
+			l.add(at, "a continuous parameter needs both min and max")
+		case continuous && !(*p.Min < *p.Max):
+			l.add(at+".max", "max must be greater than min")
+		case continuous:
+			par.Min, par.Max, par.Numeric = *p.Min, *p.Max, true
+		}
+		if p.Integer && !continuous {
+			l.add(at+".integer", "integer applies to min/max parameters only")
+		}
+		if !continuous {
+			par.Numeric = len(par.Values) > 0
+			for _, v := range par.Values {
+				par.Numeric = par.Numeric && isNumber(v)
+			}
+		}
+		s.Params = append(s.Params, par)
+	}
+}
+
+func (l *loader) design(s *Sweep, raw *file) {
+	d := raw.Design
+	s.Design = Design{Type: d.Type, Seed: d.Seed}
+	if d.Type == "" {
+		s.Design.Type = Grid
+		if len(d.Points) > 0 {
+			s.Design.Type = List
+		}
+	}
+	known := []string{Grid, List, LHS, Morris, Sobol}
+	if !slices.Contains(known, s.Design.Type) {
+		l.add("$.design.type", "design type %q is not one of %s%s", d.Type, strings.Join(known, ", "), rule.Suggest(d.Type, known))
+		return
+	}
+	if d.Samples != 0 && s.Design.Type != LHS && s.Design.Type != Sobol {
+		l.add("$.design.samples", "samples applies to lhs and sobol designs")
+	}
+	if (d.Trajectories != 0 || d.Levels != 0) && s.Design.Type != Morris {
+		l.add("$.design", "trajectories and levels apply to morris designs")
+	}
+	if len(d.Points) > 0 && s.Design.Type != List {
+		l.add("$.design.points", "points apply to list designs")
+	}
+	switch s.Design.Type {
+	case Grid, List:
+		for i, p := range s.Params {
+			if p.Continuous() && s.Design.Type == Grid {
+				l.add(fmt.Sprintf("$.parameters[%d]", i), "a grid design needs values for %s (min and max are for lhs, morris and sobol)", p.Path)
+			}
+			if p.Continuous() && s.Design.Type == List && (raw.Parameters[i].Min != nil || raw.Parameters[i].Max != nil) {
+				l.add(fmt.Sprintf("$.parameters[%d]", i), "a list design takes its values from design.points, not min and max")
+			}
+		}
+		if s.Design.Type == List && len(d.Points) == 0 {
+			l.add("$.design", "a list design needs points: one mapping of path: value per point")
+		}
+	case LHS:
+		s.Design.Samples = d.Samples
+		if d.Samples < 2 || d.Samples > MaxRuns {
+			l.add("$.design.samples", "an lhs design needs samples between 2 and %d", MaxRuns)
+		}
+	case Sobol:
+		s.Design.Samples = d.Samples
+		if d.Samples < 2 || d.Samples > 1<<20 || d.Samples&(d.Samples-1) != 0 {
+			l.add("$.design.samples", "a sobol design needs samples N, a power of two between 2 and 1048576 (got %d); it runs N x (parameters + 2) points", d.Samples)
+		}
+		if 2*len(s.Params) > SobolMaxDim {
+			l.add("$.parameters", "a sobol design handles at most %d parameters", SobolMaxDim/2)
+		}
+	case Morris:
+		s.Design.Trajectories, s.Design.Levels = d.Trajectories, d.Levels
+		if d.Levels == 0 {
+			s.Design.Levels = 4
+		}
+		if d.Trajectories < 2 || d.Trajectories > 10000 {
+			l.add("$.design.trajectories", "a morris design needs trajectories between 2 and 10000")
+		}
+		if s.Design.Levels < 2 || s.Design.Levels%2 != 0 || s.Design.Levels > 100 {
+			l.add("$.design.levels", "morris levels must be an even number between 2 and 100, got %d", s.Design.Levels)
+		}
+	}
+}
+
+// validatePoints loads the scenario with every point's overrides, so that an
+// unknown path or a value out of range is reported before any run starts,
+// at the parameter (or list point) that causes it.
+func (l *loader) validatePoints(s *Sweep, raw *file) {
+	reported := map[int]bool{}
+	for p := range s.Points {
+		if _, err := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), s.PointSets(p)); err != nil {
+			// Blame the first parameter whose value alone fails.
+			blamed := false
+			for k, par := range s.Params {
+				if reported[k] {
+					blamed = true
+					continue
+				}
+				one := slices.Clone(s.Sets)
+				v := s.Points[p].Values[k]
+				for _, path := range append([]string{par.Path}, par.Also...) {
+					one = append(one, path+"="+v)
+				}
+				if _, err1 := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), one); err1 != nil {
+					// A --set problem has no position in the scenario: the
+					// path is wrong. Otherwise the value is.
+					at := fmt.Sprintf("$.parameters[%d].path", k)
+					if j := slices.Index(par.Values, v); !pathProblem(err1) && j >= 0 && len(raw.Parameters[k].Values) > j {
+						at = fmt.Sprintf("$.parameters[%d].values[%d]", k, j)
+					} else if !pathProblem(err1) && s.Design.Type == List {
+						at = fmt.Sprintf("$.design.points[%d]", p)
+					}
+					for a, path := range par.Also {
+						if strings.Contains(err1.Error(), "--set "+path+":") {
+							at = fmt.Sprintf("$.parameters[%d].also[%d]", k, a)
+						}
+					}
+					l.add(at, "%s=%s does not apply to scenario %s: %s", par.Path, v, s.Scenario, oneLine(err1))
+					reported[k], blamed = true, true
+					break
+				}
+			}
+			if !blamed {
+				l.add(fmt.Sprintf("$.design"), "point %d (%s) does not validate: %s", p, strings.Join(s.PointSets(p), " "), oneLine(err))
+				return
+			}
+			if len(l.errs) >= 10 {
+				return
+			}
+		}
+	}
+}
+
+// pathProblem reports whether a scenario error comes from the --set path
+// itself (such errors carry no position in the scenario file).
+func pathProblem(err error) bool {
+	var se scenario.Errors
+	if errors.As(err, &se) {
+		for _, d := range se {
+			if d.Line == 0 || strings.HasPrefix(d.Msg, "--set") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func oneLine(err error) string {
+	var se scenario.Errors
+	if errors.As(err, &se) {
+		msgs := make([]string, len(se))
+		for i, d := range se {
+			msgs[i] = d.Msg
+			if d.Line > 0 {
+				msgs[i] = fmt.Sprintf("%s (scenario line %d)", d.Msg, d.Line)
+			}
+		}
+		return strings.Join(msgs, "; ")
+	}
+	return err.Error()
+}

@@ -1,0 +1,223 @@
+package sweep
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/store"
+)
+
+// AuditMetrics are the headline audit figures written to the audit table,
+// one column each (docs/metrics.md defines them). Those marked per group
+// in docs/experiments.md also get a column per group, named METRIC_GROUP.
+var AuditMetrics = []string{
+	"mean_score", "gini", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained",
+	"false_sanction_rate", "false_discovery_rate", "missed_violator_rate",
+	"sanctioned_without_own_violation", "sanctioned_law_abiding",
+	"children_blocked", "children_blocked_rate", "association_share",
+	"cascaded", "cross_context_detriment_rate", "disproportionate_share",
+	"gap_worst_tier", "gap_ever_sanctioned",
+}
+
+// perGroup are the metrics that also get one column per group.
+var perGroup = []string{"mean_score", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained"}
+
+type metricValue struct {
+	name  string
+	value float64
+}
+
+// auditMetrics flattens an audit report into named values, in a fixed
+// order: the overall figures, then the per-group ones.
+func auditMetrics(rep *audit.Report, m *store.Manifest, keep []string) []metricValue {
+	share := func(r audit.Row, tier string) float64 {
+		for _, t := range r.Tiers {
+			if t.Name == tier {
+				return float64(t.Value)
+			}
+		}
+		return math.NaN()
+	}
+	best, worst := m.Names.Tiers[0], m.Names.Tiers[len(m.Names.Tiers)-1]
+	bestShare := func(r audit.Row) float64 { return share(r, best) }
+	tierShare := func(r audit.Row) float64 { return share(r, worst) }
+	var groups []audit.Row
+	for _, g := range rep.Groups {
+		if g.Attribute == "group" {
+			groups = append(groups, g)
+		}
+	}
+	gap := func(f func(audit.Row) float64) float64 {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, g := range groups {
+			if g.SmallGroup {
+				continue
+			}
+			v := f(g)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi >= lo {
+			return hi - lo
+		}
+		return 0
+	}
+	ever := func(r audit.Row) float64 { return float64(r.Ever.Value) }
+	o := rep.Overall
+	all := map[string]float64{
+		"mean_score":                       o.MeanScore,
+		"gini":                             o.Gini,
+		"best_tier_share":                  bestShare(o),
+		"worst_tier_share":                 tierShare(o),
+		"ever_sanctioned":                  ever(o),
+		"detained":                         float64(o.Detention.Value),
+		"false_sanction_rate":              float64(o.FalseSanctionRate.Value),
+		"false_discovery_rate":             float64(o.FalseDiscoveryRate.Value),
+		"missed_violator_rate":             float64(o.MissedViolatorRate.Value),
+		"sanctioned_without_own_violation": float64(o.NoOwnViolation),
+		"sanctioned_law_abiding":           float64(o.LawAbiding.Value),
+		"children_blocked":                 float64(o.ChildrenBlocked),
+		"children_blocked_rate":            float64(o.ChildrenBlockedRate.Value),
+		"association_share":                o.Loss.AssociationShare,
+		"cascaded":                         float64(rep.Cascade.Cascaded),
+		"cross_context_detriment_rate":     float64(rep.Art5.CrossContext.Value),
+		"disproportionate_share":           float64(rep.Art5.Proportionality.Disproportionate.Value),
+		"gap_worst_tier":                   gap(tierShare),
+		"gap_ever_sanctioned":              gap(ever),
+	}
+	kept := func(name string) bool { return len(keep) == 0 || slices.Contains(keep, name) }
+	var out []metricValue
+	for _, name := range AuditMetrics {
+		if kept(name) {
+			out = append(out, metricValue{name, all[name]})
+		}
+	}
+	for _, name := range perGroup {
+		if !kept(name) {
+			continue
+		}
+		for _, g := range groups {
+			var v float64
+			switch name {
+			case "mean_score":
+				v = g.MeanScore
+			case "best_tier_share":
+				v = bestShare(g)
+			case "worst_tier_share":
+				v = tierShare(g)
+			case "ever_sanctioned":
+				v = ever(g)
+			case "detained":
+				v = float64(g.Detention.Value)
+			}
+			out = append(out, metricValue{name + "_" + colSafe(g.Value), v})
+		}
+	}
+	return out
+}
+
+func colSafe(s string) string { return strings.ReplaceAll(s, "-", "_") }
+
+// keyCols are the leading columns of both result tables: sweep, point,
+// replicate, seed, then one column per parameter named by its path,
+// repeated for n rows.
+func (s *Sweep) keyCols(r Run, n int) []*col {
+	rep := func(v string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	cols := []*col{
+		{name: "sweep", str: rep(s.Name)},
+		{name: "point", i32: slices.Repeat([]int32{int32(r.Point)}, n)},
+		{name: "replicate", i32: slices.Repeat([]int32{int32(r.Replicate)}, n)},
+		{name: "seed", i64: slices.Repeat([]int64{int64(r.Seed)}, n)},
+	}
+	for k, p := range s.Params {
+		v := s.Points[r.Point].Values[k]
+		if p.Numeric {
+			f, _ := strconv.ParseFloat(v, 64)
+			cols = append(cols, &col{name: p.Path, f64: slices.Repeat([]float64{f}, n)})
+		} else {
+			cols = append(cols, &col{name: p.Path, str: rep(v)})
+		}
+	}
+	return cols
+}
+
+// writeAuditFragment writes the one-row audit table of a run.
+func (s *Sweep) writeAuditFragment(w io.Writer, r Run, ms []metricValue) error {
+	cols := s.keyCols(r, 1)
+	for _, m := range ms {
+		cols = append(cols, &col{name: m.name, f64: []float64{m.value}})
+	}
+	return writeParquet(w, "audit", cols, 1)
+}
+
+// writeDailyFragment writes a run's daily table summed over regions: one
+// row per day x group, counts summed and score_mean weighted by agents
+// (score quantiles do not add up over regions and are left out).
+func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.Manifest) error {
+	t, err := store.ReadTable(filepath.Join(runDir, store.DailyFile))
+	if err != nil {
+		return err
+	}
+	days, groups := t.Cols["day"].Int, t.Cols["group"].Str
+	if days == nil || groups == nil {
+		return fmt.Errorf("%s: daily table without day and group columns", runDir)
+	}
+	gi := map[string]int{}
+	for i, g := range m.Names.Groups {
+		gi[g] = i
+	}
+	ng := len(m.Names.Groups)
+	dayList := slices.Compact(slices.Sorted(slices.Values(days)))
+	di := make(map[int64]int, len(dayList))
+	for i, d := range dayList {
+		di[d] = i
+	}
+	row := func(i int) int { return di[days[i]]*ng + gi[groups[i]] }
+	n := len(dayList) * ng
+	dayCol := make([]int32, n)
+	groupCol := make([]string, n)
+	for i := range n {
+		dayCol[i] = int32(dayList[i/ng])
+		groupCol[i] = m.Names.Groups[i%ng]
+	}
+	agents := make([]int64, n)
+	for i, a := range t.Cols["agents"].Int {
+		agents[row(i)] += a
+	}
+	cols := append(s.keyCols(r, n), &col{name: "day", i32: dayCol}, &col{name: "group", str: groupCol})
+	for _, name := range t.Names {
+		switch {
+		case name == "day" || name == "region" || name == "group" || name == "regime_active":
+		case strings.HasPrefix(name, "score_p"):
+		case name == "score_mean":
+			sum := make([]float64, n)
+			for i, v := range t.Cols[name].Float {
+				sum[row(i)] += v * float64(t.Cols["agents"].Int[i])
+			}
+			for j := range sum {
+				if agents[j] > 0 {
+					sum[j] /= float64(agents[j])
+				}
+			}
+			cols = append(cols, &col{name: name, f64: sum})
+		case t.Cols[name].Int != nil || t.Rows == 0:
+			sum := make([]int64, n)
+			for i, v := range t.Cols[name].Int {
+				sum[row(i)] += v
+			}
+			cols = append(cols, &col{name: name, i64: sum})
+		}
+	}
+	return writeParquet(w, "daily", cols, n)
+}

@@ -1,0 +1,116 @@
+package sweep
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// col is a column of a result fragment: its values are held in one slice
+// of the matching type (fragments are small: days x groups rows).
+type col struct {
+	name string
+	i32  []int32
+	i64  []int64
+	f64  []float64
+	str  []string
+}
+
+func (c *col) kind() reflect.Type {
+	switch {
+	case c.i32 != nil:
+		return reflect.TypeOf(int32(0))
+	case c.i64 != nil:
+		return reflect.TypeOf(int64(0))
+	case c.str != nil:
+		return reflect.TypeOf("")
+	}
+	return reflect.TypeOf(float64(0))
+}
+
+// writeParquet writes the columns (all of length n) as one Parquet file,
+// keeping their order. The output depends only on the values, so equal
+// inputs give byte-identical files.
+func writeParquet(w io.Writer, name string, cols []*col, n int) error {
+	fields := make([]reflect.StructField, len(cols))
+	for k, c := range cols {
+		tag := c.name
+		if c.str != nil {
+			tag += ",dict"
+		}
+		fields[k] = reflect.StructField{Name: fmt.Sprintf("F%d", k), Type: c.kind(), Tag: reflect.StructTag(`parquet:"` + tag + `"`)}
+	}
+	model := reflect.New(reflect.StructOf(fields)).Elem().Interface()
+	pw := parquet.NewWriter(w, parquet.NewSchema(name, parquet.SchemaOf(model)),
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}), parquet.CreatedBy("nosedive", "", ""))
+	buf := make([]parquet.Value, n)
+	for k, c := range cols {
+		for r := range n {
+			var v parquet.Value
+			switch {
+			case c.i32 != nil:
+				v = parquet.Int32Value(c.i32[r])
+			case c.i64 != nil:
+				v = parquet.Int64Value(c.i64[r])
+			case c.str != nil:
+				v = parquet.ByteArrayValue([]byte(c.str[r]))
+			default:
+				v = parquet.DoubleValue(c.f64[r])
+			}
+			buf[r] = v.Level(0, 0, k)
+		}
+		if _, err := pw.ColumnWriters()[k].WriteRowValues(buf); err != nil {
+			return fmt.Errorf("write %s column %s: %w", name, c.name, err)
+		}
+	}
+	if err := pw.Flush(); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+// writeAtomic writes path through a synced temporary file in the same
+// directory and renames it into place, so a reader (or a resumed sweep)
+// sees either the whole file or none.
+func writeAtomic(path string, fill func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if err := fill(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	d.Sync() // best effort: some file systems refuse to sync directories
+	return nil
+}
