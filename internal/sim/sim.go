@@ -127,6 +127,7 @@ type Engine struct {
 	disabled      uint64 // rules switched off by Options.Disabled
 	traceSlot     map[int32]int
 	traces        []*Trace
+	scratch       []*scratch // per worker, reused every day
 }
 
 type regionState struct {
@@ -147,12 +148,24 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.tier, e.tierNext = make([]uint8, n), make([]uint8, n)
 	e.flags, e.flagsNext = make([]uint32, n), make([]uint32, n)
 	e.sanc, e.sancNext = make([]uint64, n), make([]uint64, n)
-	e.partner = slices.Clone(pop.Partner)
-	e.partnerNext = slices.Clone(pop.Partner)
+	if rel := sc.Relationships; rel.FormRate == 0 && rel.BreakRate == 0 {
+		// Partnerships never change: one array serves as the population's,
+		// today's and tomorrow's (writes store the same values).
+		e.partner, e.partnerNext = pop.Partner, pop.Partner
+	} else {
+		e.partner = slices.Clone(pop.Partner)
+		e.partnerNext = slices.Clone(pop.Partner)
+	}
 	e.detained, e.detainedNext = make([]bool, n), make([]bool, n)
 	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
-	e.releaseDay = make([]int32, n)
-	e.lastPenalised = make([]int32, n)
+	// Columns only some scenarios need are left empty otherwise (and then
+	// take no room in snapshots either).
+	if slices.ContainsFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil }) {
+		e.releaseDay = make([]int32, n)
+	}
+	if slices.ContainsFunc(sc.Behaviours, func(b scenario.Behaviour) bool { return b.Chill.Self > 0 }) {
+		e.lastPenalised = make([]int32, n)
+	}
 	e.baseline = make([]int32, n)
 	e.penalisedAttempts = make([]uint32, n)
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
@@ -178,9 +191,13 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		}
 		e.score[i] = e.baseline[i]
 		e.tier[i] = e.tierOf(i, e.score[i])
-		e.releaseDay[i] = -1
-		e.lastPenalised[i] = -1
 		e.firstSanction[i] = -1
+	}
+	for i := range e.releaseDay {
+		e.releaseDay[i] = -1
+	}
+	for i := range e.lastPenalised {
+		e.lastPenalised[i] = -1
 	}
 	if opt.Ledger.Fraction > 0 || len(opt.Trace) > 0 {
 		e.ledgerSet = make([]bool, n)

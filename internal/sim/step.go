@@ -45,6 +45,22 @@ func (e *Engine) newScratch() *scratch {
 	return s
 }
 
+// reset zeroes the day's accumulators (the buffers are reused every day).
+func (s *scratch) reset() {
+	clear(s.att)
+	clear(s.det)
+	clear(s.blk)
+	clear(s.hist)
+	for c := range s.cells {
+		cell := &s.cells[c]
+		tier, sanc, flag := cell.Tier, cell.Sanction, cell.Flag
+		clear(tier)
+		clear(sanc)
+		clear(flag)
+		*cell = metrics.Cell{Region: cell.Region, Group: cell.Group, Tier: tier, Sanction: sanc, Flag: flag}
+	}
+}
+
 // dayKeys are the random stream keys of one day.
 type dayKeys struct {
 	event, detect      []uint64
@@ -70,9 +86,15 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	d := e.day
 	e.setPhase(d)
 	keys := e.keys(d)
-	workers := make([]*scratch, e.opt.Workers)
-	for w := range workers {
-		workers[w] = e.newScratch()
+	if len(e.scratch) != e.opt.Workers {
+		e.scratch = make([]*scratch, e.opt.Workers)
+		for w := range e.scratch {
+			e.scratch[w] = e.newScratch()
+		}
+	}
+	workers := e.scratch
+	for _, s := range workers {
+		s.reset()
 	}
 	chunks := (e.n + ChunkSize - 1) / ChunkSize
 	ledger := make([][]metrics.LedgerEntry, chunks)
@@ -270,7 +292,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				for _, bit := range flagBits[r] {
 					fl |= bit
 				}
-				if x < 0 && bh.penalised {
+				if x < 0 && bh.penalised && e.lastPenalised != nil {
 					e.lastPenalised[i] = int32(d)
 				}
 			}
@@ -585,20 +607,37 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 			acc.hist[k] += x
 		}
 	}
+	// The result is a copy: the scratch buffers are reused tomorrow, while
+	// sinks may keep days. All of a day's counters share one array.
 	nb := len(e.sc.Behaviours)
+	nt, ns, nf := len(e.sc.Tiers.Levels), len(e.sc.Sanctions), len(e.sc.FlagNames())
+	per := nt + ns + nf + 3*nb
+	ints := make([]int64, len(acc.cells)*per)
+	out := &metrics.Day{Cells: make([]metrics.Cell, len(acc.cells))}
 	width := float64(int64(e.hi-e.lo)+1) / histBins / rule.Scale
 	for c := range acc.cells {
-		cell := &acc.cells[c]
+		cell := &out.Cells[c]
+		*cell = acc.cells[c]
 		cell.RegimeActive = e.active[cell.Region].active
-		cell.Attempted = acc.att[c*nb : (c+1)*nb]
-		cell.Detected = acc.det[c*nb : (c+1)*nb]
-		cell.Blocked = acc.blk[c*nb : (c+1)*nb]
+		row := ints[c*per : (c+1)*per : (c+1)*per]
+		take := func(src []int64) []int64 {
+			dst := row[:len(src):len(src)]
+			copy(dst, src)
+			row = row[len(src):]
+			return dst
+		}
+		cell.Tier = take(acc.cells[c].Tier)
+		cell.Sanction = take(acc.cells[c].Sanction)
+		cell.Flag = take(acc.cells[c].Flag)
+		cell.Attempted = take(acc.att[c*nb : (c+1)*nb])
+		cell.Detected = take(acc.det[c*nb : (c+1)*nb])
+		cell.Blocked = take(acc.blk[c*nb : (c+1)*nb])
 		h := acc.hist[c*histBins : (c+1)*histBins]
 		for q, frac := range metrics.Quantiles {
 			cell.ScoreQ[q] = quantile(h, cell.Agents, frac, float64(e.lo)/rule.Scale, width)
 		}
 	}
-	return &metrics.Day{Cells: acc.cells}
+	return out
 }
 
 // quantile reads a quantile off a histogram, interpolating inside the bin.
