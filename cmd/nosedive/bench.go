@@ -81,6 +81,7 @@ func runBench(ctx context.Context, o benchOptions, name string, changed func(str
 	fmt.Fprintf(w, "size              %d agents x %d days\n", r.Agents, r.Days)
 	fmt.Fprintf(w, "throughput        %.1fM agent-days/s (including setup)\n", r.AgentDaysPerSec/1e6)
 	fmt.Fprintf(w, "day loop          %.1fM agent-days/s (%.2fs)\n", r.StepAgentDays/1e6, r.SimulateSeconds)
+	fmt.Fprintf(w, "day loop CPU      %.0f ns per agent-day (all workers; steadier than wall time on a busy machine)\n", r.CPUNanosPerAgentDay)
 	fmt.Fprintf(w, "setup             %.2fs (population and network)\n", r.SetupSeconds)
 	fmt.Fprintf(w, "peak memory       %.1f MiB, %.0f bytes per agent\n", float64(r.PeakRSS)/(1<<20), r.BytesPerAgent)
 	fmt.Fprintf(w, "machine           %d cores (%d workers), %s, %s\n", r.Cores, r.Workers, r.CPU, r.GoVersion)

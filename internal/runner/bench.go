@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/population"
@@ -25,9 +26,12 @@ type BenchResult struct {
 	StepAgentDays   float64 `json:"step_agent_days_per_s"` // agents x days / simulate
 	PeakRSS         uint64  `json:"peak_rss_bytes"`
 	BytesPerAgent   float64 `json:"peak_bytes_per_agent"`
-	Cores           int     `json:"cores"`
-	GoVersion       string  `json:"go_version"`
-	CPU             string  `json:"cpu"`
+	// CPU time of the day loop per agent-day (all workers together): on a
+	// shared machine it varies far less than wall-clock throughput.
+	CPUNanosPerAgentDay float64 `json:"cpu_ns_per_agent_day"`
+	Cores               int     `json:"cores"`
+	GoVersion           string  `json:"go_version"`
+	CPU                 string  `json:"cpu"`
 }
 
 // Bench runs a scenario in memory and measures it. Peak memory is the
@@ -40,10 +44,11 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 	if need, have := EstimateMemory(sc, agents), availableMemory(); have > 0 && need > have {
 		return nil, &MemoryError{Need: need, Have: have, Agents: agents}
 	}
+	softMemoryLimit()
 	t0 := time.Now()
 	pop := population.Generate(sc, agents, seed)
 	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
-	t1 := time.Now()
+	t1, c1 := time.Now(), cpuTime()
 	for d := 0; d < days; d++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -52,17 +57,27 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 			return nil, err
 		}
 	}
-	t2 := time.Now()
+	t2, c2 := time.Now(), cpuTime()
 	r := &BenchResult{Scenario: sc.Name, Agents: agents, Days: days, Workers: eng.Workers(),
 		SetupSeconds: t1.Sub(t0).Seconds(), SimulateSeconds: t2.Sub(t1).Seconds(),
 		Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: cpuModel()}
 	ad := float64(agents) * float64(days)
 	r.AgentDaysPerSec = ad / t2.Sub(t0).Seconds()
 	r.StepAgentDays = ad / r.SimulateSeconds
+	r.CPUNanosPerAgentDay = float64(c2-c1) / ad
 	r.PeakRSS = peakRSS()
 	r.BytesPerAgent = float64(r.PeakRSS) / float64(agents)
 	runtime.KeepAlive(eng)
 	return r, nil
+}
+
+// cpuTime is the process's user plus system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS reads VmHWM from /proc/self/status (0 where unavailable).

@@ -3,6 +3,7 @@ package runner
 import (
 	"bufio"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -29,4 +30,18 @@ func availableMemory() uint64 {
 		}
 	}
 	return 0
+}
+
+// softMemoryLimit tells the garbage collector how much memory the machine
+// has left (95% of MemAvailable), unless GOMEMLIMIT says otherwise. Without
+// it a run near the machine's size could be killed holding garbage the
+// collector would happily have freed (setup leaves several bytes per agent
+// of it).
+func softMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if have := availableMemory(); have > 0 {
+		debug.SetMemoryLimit(int64(have / 20 * 19))
+	}
 }

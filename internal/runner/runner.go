@@ -146,6 +146,7 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	if err := checkMemory(sc, spec); err != nil {
 		return nil, err
 	}
+	softMemoryLimit()
 	t0 := now()
 	id := spec.ID
 	if id == "" {
@@ -233,6 +234,7 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 // killed run) from its newest valid checkpoint, or from the start when it
 // has none, and commits it. warn receives skipped checkpoints.
 func Resume(ctx context.Context, dir string, workers int, progress func(int, int), warn func(error)) (*Result, error) {
+	softMemoryLimit()
 	ss, err := store.ReadSpec(dir)
 	if err != nil {
 		return nil, err
