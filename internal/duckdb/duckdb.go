@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
@@ -32,10 +33,14 @@ type DB struct {
 	db      *sql.DB
 	conn    *sql.Conn
 	views   []view
+	defined map[string]bool
 	tmp     string
 }
 
-// Open discovers the runs and sweeps under root and defines the views.
+// Open discovers the runs and sweeps under root and prepares the views.
+// A view is created when a query first names it: creating a view binds
+// it, which reads the footer of every Parquet file it covers (1.5 s for
+// 3,000 runs here), so a query pays only for the views it uses.
 // It fails with *NotFoundError when root is not a directory.
 func Open(ctx context.Context, root string) (*DB, error) {
 	c, err := Discover(root)
@@ -48,7 +53,7 @@ func Open(ctx context.Context, root string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{Catalog: c, tmp: tmp, views: views(c)}
+	d := &DB{Catalog: c, tmp: tmp, views: views(c), defined: map[string]bool{}}
 	if err := d.open(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -65,30 +70,42 @@ func (d *DB) open(ctx context.Context) error {
 	if d.conn, err = d.db.Conn(ctx); err != nil {
 		return fmt.Errorf("start duckdb: %w", err)
 	}
-	setup := []string{
+	for _, s := range []string{
 		"SET autoinstall_known_extensions = false", // no downloads, nothing written to ~/.duckdb
 		"SET temp_directory = " + sqlString(d.tmp),
 		"SET TimeZone = 'UTC'",
-	}
-	for _, v := range d.views {
-		if v.sql != "" {
-			setup = append(setup, createView(v))
-		}
-	}
-	setup = append(setup, "SET lock_configuration = true")
-	for _, s := range setup {
+		"SET lock_configuration = true", // the user's query cannot undo the above
+	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("duckdb setup: %s: %w", firstLine(s), err)
+			return fmt.Errorf("duckdb setup: %s: %w", s, err)
 		}
 	}
 	return nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\n("); i >= 0 {
-		return s[:i]
+// catalogQuery matches queries that list the catalog rather than name a
+// view (SHOW TABLES, DESCRIBE, information_schema, duckdb_views(), ...);
+// they get every view.
+var catalogQuery = regexp.MustCompile(`(?i)\b(show|describe|information_schema|pg_catalog|sqlite_master|duckdb_\w+)\b`)
+
+// define creates the views query may use: those whose name occurs in it
+// as a word (a false match costs only time), or all for catalog queries;
+// an empty query means all.
+func (d *DB) define(ctx context.Context, query string) error {
+	all := query == "" || catalogQuery.MatchString(query)
+	for _, v := range d.views {
+		if v.sql == "" || d.defined[v.name] {
+			continue
+		}
+		if !all && !regexp.MustCompile(`(?i)\b`+v.name+`\b`).MatchString(query) {
+			continue
+		}
+		if _, err := d.conn.ExecContext(ctx, createView(v)); err != nil {
+			return fmt.Errorf("define view %s: %w", v.name, err)
+		}
+		d.defined[v.name] = true
 	}
-	return s
+	return nil
 }
 
 // Close releases the database and removes its temporary directory.
@@ -168,6 +185,9 @@ func (d *DB) Query(ctx context.Context, query string, header func([]Column) erro
 	if strings.TrimSpace(strings.TrimRight(strings.TrimSpace(query), ";")) == "" {
 		return &QueryError{Err: errors.New("empty query")}
 	}
+	if err := d.define(ctx, query); err != nil {
+		return err
+	}
 	return d.conn.Raw(func(dc any) error {
 		c, ok := dc.(*ddb.Conn)
 		if !ok {
@@ -242,6 +262,9 @@ type ViewInfo struct {
 
 // Schema lists the views, in a fixed order, with their columns.
 func (d *DB) Schema(ctx context.Context) ([]ViewInfo, error) {
+	if err := d.define(ctx, ""); err != nil {
+		return nil, err
+	}
 	var out []ViewInfo
 	for _, v := range d.views {
 		vi := ViewInfo{Name: v.name, Doc: v.doc, Note: v.note}

@@ -487,3 +487,24 @@ func TestTableFloat(t *testing.T) {
 		}
 	}
 }
+
+func TestViewsAreDefinedWhenNamed(t *testing.T) {
+	root := fixture(t)
+	// A damaged daily.parquet breaks the daily view only.
+	if err := os.WriteFile(filepath.Join(root, "beta-s2", "daily.parquet"), []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, root)
+	if _, got := rows(t, db, "SELECT count(*) FROM runs JOIN audit USING (dir)"); got[0][0] != "1" {
+		t.Errorf("runs x audit: %v", got)
+	}
+	err := db.Query(context.Background(), "SELECT count(*) FROM daily", func([]Column) error { return nil }, func([]any) error { return nil })
+	var qe *QueryError
+	if err == nil || errors.As(err, &qe) || !strings.Contains(err.Error(), "define view daily") {
+		t.Errorf("daily over a damaged file: want a plain error from defining the view, got %v", err)
+	}
+	// Catalog queries see every view.
+	if _, got := rows(t, open(t, fixture(t)), "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND view_name IN ('runs', 'daily', 'audit', 'agents', 'sweeps', 'sweep_daily', 'sweep_audit')"); got[0][0] != "7" {
+		t.Errorf("views after a catalog query: %v", got)
+	}
+}
