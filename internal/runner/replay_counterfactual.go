@@ -1,0 +1,38 @@
+package runner
+
+import (
+	"context"
+
+	"github.com/nosedive-lab/nosedive/internal/population"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+	"github.com/nosedive-lab/nosedive/internal/store"
+)
+
+// ReplayCounterfactual is Replay under a counterfactual regime: with
+// noRegime no scoring runs at all, otherwise the disabled rules are
+// switched off (sim.Options.NoRegime and Disabled). Replaying a run's
+// manifest this way reproduces its twin (Twin with NoRegime or
+// "ablate-RULE") exactly, so the traces can be explained against the
+// twin's stored tables. The web lab uses it for a citizen's year under a
+// regime without a chosen rule.
+func ReplayCounterfactual(ctx context.Context, m *store.Manifest, agents []int32, workers int, noRegime bool, disabled []string) (*sim.Final, []*sim.Trace, error) {
+	sc, err := ScenarioOf(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	prog, err := sc.Compile()
+	if err != nil {
+		return nil, nil, err
+	}
+	pop := population.Generate(sc, m.Agents, m.Seed)
+	eng := sim.New(sc, prog, pop, m.Days, m.Seed, sim.Options{Workers: workers, Trace: agents, NoRegime: noRegime, Disabled: disabled})
+	for d := 0; d < m.Days; d++ {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if _, _, err := eng.Step(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return eng.Final(), eng.Traces(), nil
+}

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// chromium finds a Chromium or Chrome binary: $NOSEDIVE_CHROMIUM, then the
+// usual names on PATH. Browser tests skip when there is none.
+func chromium() string {
+	if p := os.Getenv("NOSEDIVE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browser starts a headless Chromium with flags that keep it off the
+// network (on a closed network it must not try to reach Google) and a fresh
+// profile, and returns a chromedp context whose browser is running.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium()
+	if path == "" {
+		t.Skip("no chromium found (install Debian's chromium, or set NOSEDIVE_CHROMIUM); skipping the browser tests")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("start chromium %s: %v", path, err)
+	}
+	return ctx
+}
+
+// screenshot saves the viewport as a PNG: into $NOSEDIVE_SCREENSHOTS when
+// set (docs/img for the documentation), else into the test's temp dir.
+func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.CaptureScreenshot()(ctx, tg)
+		if err != nil {
+			return err
+		}
+		dir := os.Getenv("NOSEDIVE_SCREENSHOTS")
+		if dir == "" {
+			dir = t.TempDir()
+		}
+		path := filepath.Join(dir, "web-"+name+".png")
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
+			return err
+		}
+		t.Logf("screenshot %s (%d KiB)", path, len(buf)>>10)
+		return nil
+	})
+}
+
+// liveServer serves a fresh store on a real loopback port.
+func liveServer(t *testing.T) (string, *Server) {
+	t.Helper()
+	s, err := New(Config{Store: t.TempDir(), Loopback: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: s}
+	go hs.Serve(ln)
+	t.Cleanup(func() { s.Close(); hs.Close() })
+	return "http://" + ln.Addr().String(), s
+}
+
+// setValue sets a form control's value and fires the event a person's
+// typing would.
+func setValue(sel, value, event string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+quote(sel)+`); e.value = `+quote(value)+`; e.dispatchEvent(new Event(`+quote(event)+`, {bubbles: true})); return true; })()`)(ctx, tg)
+		return err
+	})
+}
+
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "$", `\$`)
+	return "`" + r.Replace(s) + "`"
+}
+
+// TestBrowserDoneWhen walks the issue's "done when" path in a real browser:
+// load xinjiang-pilot, flag an error at its line, switch off the group tier
+// cap in the form, run the original and the changed regime, watch both
+// finish, compare them (the disparity changes), open the dashboard, and
+// read one citizen's year with its explanation, counterfactual and
+// network.
+// TestBrowserDoneWhen walks the issue's "done when" path in a real browser:
+// load xinjiang-pilot, flag an error at its line, switch off the group tier
+// cap in the form, run the original and the changed regime, watch both
+// finish, compare them (the disparity changes), open the dashboard (hover
+// values by keyboard, toggle a group), and read one citizen's year with its
+// explanation, a counterfactual year and the network around them.
+func TestBrowserDoneWhen(t *testing.T) {
+	ctx := browser(t)
+	base, _ := liveServer(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		// Bound each step, not the browser's context (that would stop it).
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			chromedp.Do(ctx, screenshot(t, "failed"))
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	get := func(a chromedp.Action[string]) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	text := func(sel string) string { t.Helper(); return get(chromedp.Text(chromedp.CSS(sel))) }
+	value := func(sel string) string { t.Helper(); return get(chromedp.Value(chromedp.CSS(sel))) }
+	wait := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	scroll := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.ScrollIntoView(chromedp.CSS(sel)) }
+
+	do("load the page", chromedp.Navigate(base+"/"), wait(`body[data-ready="true"]`), wait(`#valid.ok`))
+	if got := value(`#pick`); got != "xinjiang-pilot" {
+		t.Fatalf("picker shows %q, want xinjiang-pilot", got)
+	}
+	do("screenshot", screenshot(t, "editor"))
+
+	// An error in the YAML is flagged at its line, in the gutter and the list.
+	yaml := value(`#yaml`)
+	line := 1 + strings.Count(yaml[:strings.Index(yaml, "degree: 10")], "\n")
+	bad := strings.Replace(yaml, "degree: 10", "degre: 10", 1)
+	do("introduce an error", setValue(`#yaml`, bad, "input"), wait(`.gutter .ln.bad`))
+	if got, want := strings.TrimSpace(text(`.gutter .ln.bad`)), "▶ "+strconv.Itoa(line); got != want {
+		t.Errorf("gutter flags %q, want %q", got, want)
+	}
+	if got := text(`#diags`); !strings.Contains(got, "Line "+strconv.Itoa(line)) || !strings.Contains(got, `did you mean "degree"`) {
+		t.Errorf("diagnostics %q: want line %d and a suggestion", got, line)
+	}
+	do("jump to the line", click(`#diags button[data-line]`), screenshot(t, "diagnostics"))
+	do("fix the error", setValue(`#yaml`, yaml, "input"), wait(`#valid.ok`))
+
+	// The form: a small population, and the cap switched off.
+	do("form",
+		setValue(`[data-path="run.agents"]`, "5000", "change"),
+		setValue(`[data-path="run.days"]`, "60", "change"),
+		click(`input[data-cap="0"]`),
+		wait(`#sets code`),
+		chromedp.Sleep(500*time.Millisecond), // the live validation's debounce
+		wait(`#valid.ok`),
+	)
+	sets := text(`#sets`)
+	for _, want := range []string{"run.agents=5000", "run.days=60", "tiers.caps.0.best=trustworthy"} {
+		if !strings.Contains(sets, want) {
+			t.Errorf("overrides %q lack %s", sets, want)
+		}
+	}
+	do("screenshot form", scroll(`input[data-cap="0"]`), screenshot(t, "form"))
+
+	// Run both; see them finish.
+	do("run both", click(`#run-both`), wait(`#view-runs`), wait(`#compare-pair`), screenshot(t, "runs"))
+	do("compare", click(`#compare-pair`), wait(`#cmp-summary`))
+	if got := text(`#cmp-summary`); !strings.Contains(got, "uyghur") || !strings.Contains(got, "in tier") {
+		t.Errorf("comparison summary %q: want the change in a tier share of uyghur", got)
+	}
+	if got := text(`#cmp-table`); !strings.Contains(got, "in tier trustworthy") {
+		t.Errorf("comparison table lacks the tier rows: %q", got)
+	}
+	do("screenshot compare", screenshot(t, "compare"))
+
+	// The changed run's dashboard: values by keyboard, a group toggled.
+	var runs []RunInfo
+	getJSON(t, base+"/api/runs", &runs)
+	if len(runs) != 2 {
+		t.Fatalf("store has %d runs, want 2", len(runs))
+	}
+	changed := runs[0].ID
+	if len(runs[0].Sets) < len(runs[1].Sets) {
+		changed = runs[1].ID
+	}
+	do("dashboard", chromedp.Navigate(base+"/#/run/"+changed), wait(`#audit-groups`),
+		chromedp.Focus(chromedp.CSS(`#chart-score svg.plot`)), chromedp.KeyEvent(kb.ArrowLeft), wait(`#chart-score .tip`))
+	if got := text(`#chart-score .tip`); !strings.Contains(got, "day 59") || !strings.Contains(got, "uyghur") {
+		t.Errorf("chart tooltip %q: want day 59 and the groups", got)
+	}
+	do("toggle a group", click(`#chart-score .legend-item`))
+	if a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#chart-score .legend-item`), "aria-pressed")); err != nil || a.Value != "false" {
+		t.Errorf("legend button aria-pressed=%q (%v) after a click, want false", a.Value, err)
+	}
+	do("untoggle", click(`#chart-score .legend-item`), screenshot(t, "dashboard"))
+
+	// Someone like me, then their year with the explanation.
+	do("someone like me", scroll(`#like-go`),
+		chromedp.SetValue(chromedp.CSS(`#like-group`), "uyghur"),
+		chromedp.SetValue(chromedp.CSS(`#like-trait`), "prays_daily"),
+		click(`#like-go`), wait(`.like-result a`), click(`.like-result a`), wait(`#cit-reasons`))
+	if got := text(`#cit-summary`); !strings.Contains(got, "group uyghur") || !strings.Contains(got, "prays daily") {
+		t.Errorf("citizen summary %q: want a uyghur who prays daily", got)
+	}
+	if strings.TrimSpace(text(`#cit-reasons`)) == "" {
+		t.Error("no reasons shown")
+	}
+	do("screenshot citizen", screenshot(t, "citizen"))
+	do("counterfactual", chromedp.SetValue(chromedp.CSS(`#cf-rule`), "mosque"), click(`#cf-go`), wait(`#cf-summary`))
+	if got := text(`#cf-summary`); !strings.Contains(got, "Without the rule mosque") {
+		t.Errorf("counterfactual summary %q", got)
+	}
+	do("screenshot counterfactual", scroll(`#chart-citizen`), screenshot(t, "counterfactual"))
+	do("network", wait(`svg.net`), scroll(`svg.net`), screenshot(t, "network"))
+	nodes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.net .node').length`))
+	if err != nil || nodes < 2 || nodes > MaxNetworkNodes {
+		t.Errorf("network shows %d people (%v), want 2 to %d", nodes, err, MaxNetworkNodes)
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}

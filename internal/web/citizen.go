@@ -1,0 +1,408 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+	"github.com/nosedive-lab/nosedive/internal/store"
+)
+
+// Year is a citizen's year: the explanation of `nosedive explain`, a
+// timeline of what happened, and optionally the same person's year under a
+// counterfactual regime (without one rule, or without any regime).
+type Year struct {
+	Explanation    *audit.Explanation `json:"explanation"`
+	Timeline       []Moment           `json:"timeline"`
+	Without        string             `json:"without,omitempty"`
+	Counterfactual *audit.Explanation `json:"counterfactual,omitempty"`
+	CFTimeline     []Moment           `json:"counterfactual_timeline,omitempty"`
+	Tiers          []ModelTier        `json:"tiers"`
+}
+
+// Moment is one thing that happened to the citizen on a day.
+type Moment struct {
+	Day  int    `json:"day"`
+	Kind string `json:"kind"` // score, tier, sanction, blocked, detained, released
+	Text string `json:"text"`
+}
+
+const maxMoments = 400
+
+// timeline turns a replay trace into moments: score changes by rule
+// (summed per day), tier changes, sanctions imposed and lifted, events a
+// sanction blocked, detention.
+func timeline(m *store.Manifest, contrib []string, tr *sim.Trace) []Moment {
+	var out []Moment
+	add := func(day int, kind, format string, args ...any) {
+		if len(out) < maxMoments {
+			out = append(out, Moment{Day: day, Kind: kind, Text: fmt.Sprintf(format, args...)})
+		}
+	}
+	changes := map[int]map[int]int64{}
+	for _, ch := range tr.Changes {
+		d := int(ch.Day)
+		if changes[d] == nil {
+			changes[d] = map[int]int64{}
+		}
+		changes[d][int(ch.Rule)] += int64(ch.Delta)
+	}
+	nm := m.Names
+	for k, day := range tr.Days {
+		if k == 0 {
+			continue
+		}
+		prev := tr.Days[k-1]
+		for ri, v := range changes[day.Day] {
+			if v == 0 || ri >= len(contrib) || contrib[ri] == sim.ContribRecovery {
+				continue
+			}
+			add(day.Day, "score", "%s: %+.1f points", contrib[ri], float64(v)/rule.Scale)
+		}
+		blocked := map[string]int{}
+		for _, e := range day.Events {
+			if e.Blocked {
+				blocked[nm.Behaviours[e.Behaviour]]++
+			}
+		}
+		for b, n := range blocked {
+			if n == 1 {
+				add(day.Day, "blocked", "stopped from %s by a sanction", b)
+			} else {
+				add(day.Day, "blocked", "stopped from %s %d times by a sanction", b, n)
+			}
+		}
+		if day.Tier != prev.Tier {
+			add(day.Day, "tier", "moved from %s to %s", nm.Tiers[prev.Tier], nm.Tiers[day.Tier])
+		}
+		for si, name := range nm.Sanctions {
+			was, is := prev.Sanctions&(1<<uint(si)) != 0, day.Sanctions&(1<<uint(si)) != 0
+			switch {
+			case is && !was:
+				add(day.Day, "sanction", "sanction %s imposed (%s)", name, m.Sanctions[si].Context)
+			case was && !is:
+				add(day.Day, "sanction", "sanction %s lifted", name)
+			}
+		}
+		if day.Detained && !prev.Detained {
+			add(day.Day, "detained", "detained")
+		}
+		if !day.Detained && prev.Detained {
+			add(day.Day, "released", "released from detention")
+		}
+	}
+	// Same-day moments in a fixed order (map iteration is random).
+	slices.SortStableFunc(out, func(a, b Moment) int {
+		if a.Day != b.Day {
+			return a.Day - b.Day
+		}
+		if a.Kind != b.Kind {
+			return cmpStr(a.Kind, b.Kind)
+		}
+		return cmpStr(a.Text, b.Text)
+	})
+	return out
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// years caches citizens' years (small JSON) by run, agent and
+// counterfactual; a replay re-simulates the whole run.
+var years = struct {
+	sync.Mutex
+	m     map[string][]byte
+	order []string
+}{m: map[string][]byte{}}
+
+func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
+	m, dir, ok := s.runDir(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	a, err := strconv.Atoi(q.Get("agent"))
+	if err != nil || a < 0 || a >= m.Agents {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("citizen: pick an id from 0 to %d", m.Agents-1))
+		return
+	}
+	without := q.Get("without")
+	if without != "" && without != runner.NoRegime && !slices.ContainsFunc(m.Rules, func(ri store.RuleInfo) bool { return ri.Name == without }) {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("no rule %q in this run; pick one of its rules or %s", without, runner.NoRegime))
+		return
+	}
+	key := m.ID + "\x00" + strconv.Itoa(a) + "\x00" + without
+	years.Lock()
+	b := years.m[key]
+	years.Unlock()
+	if b != nil {
+		writeJSONBytes(w, b)
+		return
+	}
+	// Replays re-simulate the run: one at a time, and abandoned when the
+	// browser goes away.
+	select {
+	case s.heavy <- struct{}{}:
+		defer func() { <-s.heavy }()
+	case <-r.Context().Done():
+		return
+	}
+	y, err := s.year(r.Context(), m, dir, int32(a), without)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return
+		}
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	b, err = json.Marshal(y)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	years.Lock()
+	years.m[key] = b
+	years.order = append(years.order, key)
+	if len(years.order) > 256 {
+		delete(years.m, years.order[0])
+		years.order = years.order[1:]
+	}
+	years.Unlock()
+	writeJSONBytes(w, b)
+}
+
+func (s *Server) year(ctx context.Context, m *store.Manifest, dir string, a int32, without string) (*Year, error) {
+	lr, err := s.cache.run(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	final, traces, err := runner.Replay(ctx, m, []int32{a}, s.cfg.Workers)
+	if err != nil {
+		return nil, err
+	}
+	lr.mu.Lock()
+	x, err := audit.Explain(lr.run, a, final, traces[0])
+	lr.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if !x.MatchesStored || !x.Exact {
+		return nil, fmt.Errorf("the replay of run %s does not reproduce citizen %d (was it written by another nosedive version?)", m.ID, a)
+	}
+	y := &Year{Explanation: x, Timeline: timeline(m, final.ContribNames, traces[0]), Without: without}
+	for _, t := range lr.run.Scenario.Tiers.Levels {
+		y.Tiers = append(y.Tiers, ModelTier{Name: t.Name, Min: t.Min})
+	}
+	if without == "" {
+		return y, nil
+	}
+	twin := runner.NoRegime
+	var disabled []string
+	if without != runner.NoRegime {
+		twin, disabled = "ablate-"+without, []string{without}
+	}
+	twinDir, err := runner.Twin(ctx, dir, twin, s.cfg.Workers)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := s.cache.load(m.ID+"/"+twin, twinDir)
+	if err != nil {
+		return nil, err
+	}
+	tm := tl.run.Manifest
+	cf, ctr, err := runner.ReplayCounterfactual(ctx, tm, []int32{a}, s.cfg.Workers, without == runner.NoRegime, disabled)
+	if err != nil {
+		return nil, err
+	}
+	tl.mu.Lock()
+	cx, err := audit.Explain(tl.run, a, cf, ctr[0])
+	tl.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	y.Counterfactual, y.CFTimeline = cx, timeline(tm, cf.ContribNames, ctr[0])
+	return y, nil
+}
+
+// Likeness is the answer to "someone like me".
+type Likeness struct {
+	Matches int     `json:"matches"`
+	Agents  []int32 `json:"agents"` // up to 12, spread over the matches
+}
+
+// someoneLike finds synthetic people with the given region, group, trait,
+// partnership and children, from the run's agents table.
+func (s *Server) someoneLike(w http.ResponseWriter, r *http.Request) {
+	m, _, ok := s.runDir(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	region, group, trait, partner, children := q.Get("region"), q.Get("group"), q.Get("trait"), q.Get("partner"), q.Get("children")
+	check := func(what, v string, names []string) bool {
+		if v != "" && !slices.Contains(names, v) {
+			httpError(w, http.StatusBadRequest, fmt.Sprintf("no %s %q in this run", what, v))
+			return false
+		}
+		return true
+	}
+	if !check("region", region, m.Names.Regions) || !check("group", group, m.Names.Groups) || !check("trait", trait, m.Names.Traits) ||
+		!check("partner choice", partner, []string{"yes", "no"}) || !check("children choice", children, []string{"none", "some"}) {
+		return
+	}
+	lr, err := s.cache.run(m.ID)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	t := lr.run.Agents
+	reg, grp, par, kids := t.Cols["region"].Str, t.Cols["group"].Str, t.Cols["partner"].Int, t.Cols["children"].Int
+	var tr []bool
+	if trait != "" {
+		tr = t.Cols[trait].Bool
+	}
+	var match []int32
+	for i := range reg {
+		if (region == "" || reg[i] == region) && (group == "" || grp[i] == group) && (tr == nil || tr[i]) &&
+			(partner == "" || (partner == "yes") == (par[i] >= 0)) && (children == "" || (children == "some") == (kids[i] > 0)) {
+			match = append(match, int32(i))
+		}
+	}
+	out := Likeness{Matches: len(match), Agents: []int32{}}
+	const pick = 12
+	for k := 0; k < min(pick, len(match)); k++ {
+		// Evenly spread, offset so the first pick is not always the
+		// lowest id (agents are stored region by region).
+		out.Agents = append(out.Agents, match[(k*len(match)+len(match)/(2*pick))/min(pick, len(match))])
+	}
+	writeJSON(w, out)
+}
+
+// Network is a bounded neighbourhood of the acquaintance graph.
+type Network struct {
+	Centre    int32    `json:"centre"`
+	Nodes     []Node   `json:"nodes"`
+	Edges     [][2]int `json:"edges"`   // indices into Nodes
+	Partner   [2]int   `json:"partner"` // the centre's partnership edge, or [-1,-1]
+	Truncated bool     `json:"truncated"`
+	Total     int      `json:"total_within_two_steps"`
+}
+
+// Node is one person in the network view.
+type Node struct {
+	ID            int32  `json:"id"`
+	Depth         int    `json:"depth"`
+	Group         string `json:"group"`
+	Tier          string `json:"tier"`
+	TierIndex     int    `json:"tier_index"`
+	Sanctioned    bool   `json:"sanctioned"`
+	FirstSanction int    `json:"first_sanction_day"` // -1 never
+	Detained      bool   `json:"detained"`
+}
+
+// MaxNetworkNodes bounds the network view, whatever the population.
+const MaxNetworkNodes = 200
+
+func (s *Server) network(w http.ResponseWriter, r *http.Request) {
+	m, _, ok := s.runDir(w, r)
+	if !ok {
+		return
+	}
+	a, err := strconv.Atoi(r.URL.Query().Get("agent"))
+	if err != nil || a < 0 || a >= m.Agents {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("network: pick an id from 0 to %d", m.Agents-1))
+		return
+	}
+	limit := MaxNetworkNodes
+	if v, err := strconv.Atoi(r.URL.Query().Get("max")); err == nil && v >= 2 && v < limit {
+		limit = v
+	}
+	lr, err := s.cache.run(m.ID)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	lr.mu.Lock()
+	g := lr.run.Population().Graph
+	lr.mu.Unlock()
+	t := lr.run.Agents
+	tierIdx := map[string]int{}
+	for k, n := range m.Names.Tiers {
+		tierIdx[n] = k
+	}
+	index := map[int32]int{}
+	net := Network{Centre: int32(a), Partner: [2]int{-1, -1}}
+	visit := func(v int32, depth int) bool {
+		if _, ok := index[v]; ok {
+			return true
+		}
+		if len(net.Nodes) >= limit {
+			net.Truncated = true
+			return false
+		}
+		sanctioned := false
+		for _, x := range m.Names.Sanctions {
+			if c := t.Cols["sanction_"+colSafe(x)]; c != nil && c.Bool[v] {
+				sanctioned = true
+			}
+		}
+		tier := t.Cols["tier"].Str[v]
+		index[v] = len(net.Nodes)
+		net.Nodes = append(net.Nodes, Node{ID: v, Depth: depth, Group: t.Cols["group"].Str[v], Tier: tier, TierIndex: tierIdx[tier],
+			Sanctioned: sanctioned, FirstSanction: int(t.Cols["first_sanction_day"].Int[v]), Detained: t.Cols["detained"].Bool[v]})
+		return true
+	}
+	visit(int32(a), 0)
+	ring := g.Neighbours(int32(a))
+	seen := map[int32]bool{int32(a): true}
+	for _, v := range ring {
+		seen[v] = true
+		visit(v, 1)
+	}
+	p := int32(t.Cols["partner"].Int[a])
+	if p >= 0 {
+		seen[p] = true
+		visit(p, 1)
+	}
+	for _, u := range append(slices.Clone(ring), p) {
+		if u < 0 {
+			continue
+		}
+		for _, v := range g.Neighbours(u) {
+			if !seen[v] {
+				seen[v] = true
+				visit(v, 2)
+			}
+		}
+	}
+	net.Total = len(seen)
+	for i, n := range net.Nodes {
+		for _, v := range g.Neighbours(n.ID) {
+			if j, ok := index[v]; ok && i < j {
+				net.Edges = append(net.Edges, [2]int{i, j})
+			}
+		}
+	}
+	if j, ok := index[p]; ok && p >= 0 {
+		net.Partner = [2]int{0, j}
+	}
+	if net.Edges == nil {
+		net.Edges = [][2]int{}
+	}
+	writeJSON(w, net)
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/report"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+)
+
+// download serves one of a run's files by name from a fixed list; no other
+// path can be asked for. The HTML report is made on first request (and
+// kept as RUN/report.html, as `nosedive report` would); it is shown in the
+// browser with a policy that allows its inline styles and nothing else
+// (it has no scripts), or downloaded with ?download=1.
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	m, dir, ok := s.runDir(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("file")
+	if !slices.Contains(downloadable, name) {
+		httpError(w, http.StatusNotFound, "runs offer "+joinNames(downloadable))
+		return
+	}
+	path := filepath.Join(dir, name)
+	if name == "report.html" {
+		if _, err := os.Stat(path); err != nil {
+			if err := s.writeReport(m.ID, dir, path); err != nil {
+				httpError(w, http.StatusInternalServerError, "report: "+err.Error())
+				return
+			}
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		httpError(w, http.StatusNotFound, "this run has no "+name)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		httpError(w, http.StatusNotFound, "this run has no "+name)
+		return
+	}
+	h := w.Header()
+	switch filepath.Ext(name) {
+	case ".parquet":
+		h.Set("Content-Type", "application/vnd.apache.parquet")
+	case ".json":
+		h.Set("Content-Type", "application/json")
+	case ".html":
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	}
+	if name != "report.html" || r.URL.Query().Get("download") == "1" {
+		h.Set("Content-Disposition", `attachment; filename="`+m.ID+"-"+name+`"`)
+	}
+	http.ServeContent(w, r, name, fi.ModTime(), f)
+}
+
+func joinNames(names []string) string {
+	var b bytes.Buffer
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+func (s *Server) writeReport(id, dir, path string) error {
+	rep, err := s.auditOf(id, dir)
+	if err != nil {
+		return err
+	}
+	lr, err := s.cache.run(id)
+	if err != nil {
+		return err
+	}
+	in := report.Input{Run: lr.run, Audit: rep, Version: s.cfg.Version}
+	twin := filepath.Join(dir, runner.TwinsDir, runner.NoRegime)
+	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
+		in.TwinDir = twin
+	}
+	var buf bytes.Buffer
+	lr.mu.Lock()
+	_, err = report.Render(&buf, in)
+	lr.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-report-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	os.Chtimes(tmp.Name(), time.Now(), time.Now())
+	return os.Rename(tmp.Name(), path)
+}

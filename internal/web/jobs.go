@@ -1,0 +1,368 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
+)
+
+// Job states.
+const (
+	StateQueued    = "queued"
+	StateRunning   = "running"
+	StateAuditing  = "auditing"
+	StateDone      = "done"
+	StateFailed    = "failed"
+	StateCancelled = "cancelled"
+)
+
+// JobStatus is a run request's state as the browser sees it.
+type JobStatus struct {
+	ID       string   `json:"id"`
+	Label    string   `json:"label"`
+	Scenario string   `json:"scenario"`
+	Sets     []string `json:"sets"`
+	Agents   int      `json:"agents"`
+	Days     int      `json:"days"`
+	State    string   `json:"state"`
+	Day      int      `json:"day"`
+	Elapsed  float64  `json:"elapsed_s"`
+	Error    string   `json:"error,omitempty"`
+	Run      string   `json:"run,omitempty"` // run id once done
+	Position int      `json:"queue_position,omitempty"`
+}
+
+func terminal(state string) bool {
+	return state == StateDone || state == StateFailed || state == StateCancelled
+}
+
+type job struct {
+	mu      sync.Mutex
+	st      JobStatus
+	started time.Time
+	changed chan struct{} // closed on every change, then replaced
+	cancel  context.CancelFunc
+	sc      *scenario.Scenario
+	sets    []string
+	seq     int
+}
+
+func (j *job) status() (JobStatus, chan struct{}) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	st := j.st
+	if !j.started.IsZero() && !terminal(st.State) {
+		st.Elapsed = time.Since(j.started).Seconds()
+	}
+	return st, j.changed
+}
+
+func (j *job) update(f func(*JobStatus)) {
+	j.mu.Lock()
+	f(&j.st)
+	close(j.changed)
+	j.changed = make(chan struct{})
+	j.mu.Unlock()
+}
+
+// queue runs jobs, at most `slots` at once and at most `limit` queued or
+// running; finished jobs are remembered (the last 200).
+type queue struct {
+	s     *Server
+	slots chan struct{}
+	limit int
+	ctx   context.Context
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+
+	mu    sync.Mutex
+	jobs  map[string]*job
+	order []string
+	seq   int
+}
+
+func newQueue(s *Server, slots, limit int) *queue {
+	ctx, stop := context.WithCancel(context.Background())
+	return &queue{s: s, slots: make(chan struct{}, slots), limit: limit, ctx: ctx, stop: stop, jobs: map[string]*job{}}
+}
+
+func (q *queue) close() {
+	q.stop()
+	q.wg.Wait()
+}
+
+// ErrQueueFull says the run queue is at its limit.
+var ErrQueueFull = errors.New("queue full")
+
+func (q *queue) add(label string, sc *scenario.Scenario, sets []string) (*job, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	active := 0
+	for _, j := range q.jobs {
+		if st, _ := j.status(); !terminal(st.State) {
+			active++
+		}
+	}
+	if active >= q.limit {
+		return nil, ErrQueueFull
+	}
+	q.seq++
+	ctx, cancel := context.WithCancel(q.ctx)
+	j := &job{st: JobStatus{ID: "j" + strconv.Itoa(q.seq), Label: label, Scenario: sc.Name, Sets: nonNil(sets),
+		Agents: sc.Run.Agents, Days: sc.Run.Days, State: StateQueued}, changed: make(chan struct{}), cancel: cancel, sc: sc, sets: sets, seq: q.seq}
+	q.jobs[j.st.ID] = j
+	q.order = append(q.order, j.st.ID)
+	for len(q.order) > 200 {
+		old := q.jobs[q.order[0]]
+		if st, _ := old.status(); !terminal(st.State) {
+			break
+		}
+		delete(q.jobs, q.order[0])
+		q.order = q.order[1:]
+	}
+	q.wg.Add(1)
+	go q.run(ctx, j)
+	return j, nil
+}
+
+func (q *queue) get(id string) *job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.jobs[id]
+}
+
+func (q *queue) list() []JobStatus {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := []JobStatus{}
+	waiting := 0
+	for k := len(q.order) - 1; k >= 0; k-- {
+		st, _ := q.jobs[q.order[k]].status()
+		out = append(out, st)
+	}
+	// Queue positions, oldest waiting first.
+	for k := len(out) - 1; k >= 0; k-- {
+		if out[k].State == StateQueued {
+			waiting++
+			out[k].Position = waiting
+		}
+	}
+	return out
+}
+
+func (q *queue) run(ctx context.Context, j *job) {
+	defer q.wg.Done()
+	defer j.cancel()
+	select {
+	case q.slots <- struct{}{}:
+		defer func() { <-q.slots }()
+	case <-ctx.Done():
+		j.update(func(st *JobStatus) { st.State = StateCancelled })
+		return
+	}
+	if ctx.Err() != nil {
+		j.update(func(st *JobStatus) { st.State = StateCancelled })
+		return
+	}
+	j.mu.Lock()
+	j.started = time.Now()
+	j.mu.Unlock()
+	j.update(func(st *JobStatus) { st.State = StateRunning })
+	s := q.s
+	spec := runner.Spec{Scenario: j.sc, Sets: j.sets, Agents: j.sc.Run.Agents, Days: j.sc.Run.Days, Seed: j.sc.Run.Seed,
+		Workers: s.cfg.Workers, Ledger: j.sc.Run.Ledger, OutDir: s.cache.st.root, ID: s.newRunID(j.sc),
+		Progress: func(day, _ int) {
+			j.update(func(st *JobStatus) { st.Day = day })
+		}}
+	res, err := runner.Execute(ctx, spec)
+	if err != nil {
+		j.update(func(st *JobStatus) {
+			if ctx.Err() != nil {
+				st.State = StateCancelled
+			} else {
+				st.State, st.Error = StateFailed, err.Error()
+			}
+		})
+		return
+	}
+	id := filepath.Base(res.Dir)
+	j.update(func(st *JobStatus) { st.State, st.Run = StateAuditing, id })
+	// Audit now, so that the dashboard opens at once.
+	if _, err := s.auditOf(id, res.Dir); err != nil {
+		j.update(func(st *JobStatus) { st.State, st.Error = StateFailed, "audit: "+err.Error() })
+		return
+	}
+	j.update(func(st *JobStatus) { st.State = StateDone })
+}
+
+// newRunID allocates a run directory name that neither an existing run
+// nor a run still executing (whose directory is not there yet) has.
+func (s *Server) newRunID(sc *scenario.Scenario) string {
+	s.ids.Lock()
+	defer s.ids.Unlock()
+	base := store.NewID(s.cache.st.root, sc.Name, sc.Run.Seed, time.Now())
+	id := base
+	for k := 2; s.reserved[id]; k++ {
+		id = fmt.Sprintf("%s-%d", base, k)
+		if _, err := os.Lstat(filepath.Join(s.cache.st.root, id)); err == nil {
+			s.reserved[id] = true
+		}
+	}
+	s.reserved[id] = true
+	return id
+}
+
+// StartRequest is the body of POST /api/jobs.
+type StartRequest struct {
+	Draft
+	Label string `json:"label"`
+}
+
+// StartResponse answers POST /api/jobs.
+type StartResponse struct {
+	Job         *JobStatus   `json:"job,omitempty"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+	Error       string       `json:"error,omitempty"`
+}
+
+func (s *Server) startJob(w http.ResponseWriter, r *http.Request) {
+	var req StartRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	sc, diags, err := load(req.Draft)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if sc == nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(StartResponse{Diagnostics: diags, Error: "the scenario has problems; fix them first"})
+		return
+	}
+	if msg := s.bounds(sc.Run.Agents, sc.Run.Days); msg != "" {
+		httpError(w, http.StatusBadRequest, msg)
+		return
+	}
+	label := req.Label
+	if len(label) > 80 {
+		label = label[:80]
+	}
+	j, err := s.jobs.add(label, sc, req.Sets)
+	if errors.Is(err, ErrQueueFull) {
+		httpError(w, http.StatusServiceUnavailable, fmt.Sprintf("the run queue is full (%d runs waiting or running); try again when one finishes", s.cfg.MaxQueue))
+		return
+	}
+	st, _ := j.status()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(StartResponse{Job: &st})
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.jobs.list()) }
+
+func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
+	j := s.jobs.get(r.PathValue("id"))
+	if j == nil {
+		httpError(w, http.StatusNotFound, "no such run request")
+		return
+	}
+	j.cancel()
+	st, _ := j.status()
+	writeJSON(w, st)
+}
+
+// jobEvents streams a job's status as server-sent events until it ends.
+// Updates are sent at most every 100 ms.
+func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
+	j := s.jobs.get(r.PathValue("id"))
+	if j == nil {
+		httpError(w, http.StatusNotFound, "no such run request")
+		return
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		httpError(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	tick := time.NewTicker(time.Second) // elapsed time moves even without progress
+	defer tick.Stop()
+	for {
+		st, changed := j.status()
+		b, _ := json.Marshal(st)
+		if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", b); err != nil {
+			return
+		}
+		fl.Flush()
+		if terminal(st.State) {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-changed:
+		case <-tick.C:
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// auditOf returns the run's audit: RUN/audit.json when present (written by
+// `nosedive audit` or earlier by the web lab), else computed and written.
+func (s *Server) auditOf(id, dir string) (*audit.Report, error) {
+	path := filepath.Join(dir, "audit.json")
+	if b, err := os.ReadFile(path); err == nil {
+		var rep audit.Report
+		if err := json.Unmarshal(b, &rep); err == nil {
+			return &rep, nil
+		}
+	}
+	lr, err := s.cache.run(id)
+	if err != nil {
+		return nil, err
+	}
+	lr.mu.Lock()
+	rep, err := audit.Compute(lr.run, audit.Options{})
+	lr.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-audit-")
+	if err != nil {
+		return rep, nil // a read-only store still gets its dashboard
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return rep, nil
+	}
+	if err := tmp.Close(); err == nil {
+		os.Chmod(tmp.Name(), 0o644)
+		os.Rename(tmp.Name(), path)
+	}
+	return rep, nil
+}

@@ -1,0 +1,271 @@
+// Package web is `nosedive serve`: the web lab for people who will never
+// open a terminal. It serves one page (HTML, CSS and plain JavaScript,
+// embedded with go:embed: no CDN, no network, no front-end build) and a
+// small JSON API over the run store: validate a scenario with the CLI's
+// positioned diagnostics, queue runs and follow them with server-sent
+// events, browse stored runs, dashboards built from aggregates
+// (daily.parquet and the audit, never raw agents), a citizen's year with
+// its explanation and a counterfactual year, a bounded network view and
+// downloads.
+//
+// Goals: safe by default (loopback unless a token is set, every request
+// checked for it, bounded bodies and run sizes, run ids resolved only
+// inside the store, CSP and other security headers), fast (aggregates are
+// computed once per run and cached; heavy work — runs, replays — is
+// bounded by queues), stateless about edits: a scenario being edited lives
+// in the browser and travels with each request, so concurrent users never
+// see each other's unsaved edits.
+//
+// Non-goals: user accounts, persistence of drafts on the server, anything
+// that touches real people's records.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed assets
+var assetsFS embed.FS
+
+// Limits on what a request may ask for.
+const (
+	// MaxBody bounds a request body (a scenario text with its overrides).
+	MaxBody = 1 << 20
+	// DefaultMaxAgents and DefaultMaxDays bound one run.
+	DefaultMaxAgents = 2_000_000
+	DefaultMaxDays   = 3650
+	// TokenCookie carries the access token after the first visit.
+	TokenCookie = "nosedive_token"
+)
+
+// Config configures a Server.
+type Config struct {
+	Store    string // run store directory (created if missing)
+	Token    string // when set, every request must carry it
+	MaxRuns  int    // runs executing at once (default 1)
+	MaxQueue int    // runs queued or executing (default 8)
+	// Workers per run or replay (default: all cores but one, at least 1,
+	// so that pages stay responsive while a run executes).
+	Workers   int
+	MaxAgents int // default DefaultMaxAgents
+	MaxDays   int // default DefaultMaxDays
+	Version   string
+	// Loopback says the server listens on a loopback address only; then
+	// the Host header must name a loopback host (a guard against DNS
+	// rebinding) unless a token is set.
+	Loopback bool
+}
+
+// Server is the web lab. Create it with New; it is an http.Handler.
+type Server struct {
+	cfg      Config
+	mux      *http.ServeMux
+	jobs     *queue
+	cache    *cache
+	heavy    chan struct{} // replays and twin runs, one at a time
+	static   http.Handler
+	ids      sync.Mutex // allocating run ids
+	reserved map[string]bool
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns a server over cfg.Store.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == "" {
+		return nil, fmt.Errorf("web: no store directory")
+	}
+	if cfg.MaxRuns <= 0 {
+		cfg.MaxRuns = 1
+	}
+	if cfg.MaxQueue < cfg.MaxRuns {
+		cfg.MaxQueue = max(8, cfg.MaxRuns)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = max(1, runtime.NumCPU()-1)
+	}
+	if cfg.MaxAgents <= 0 {
+		cfg.MaxAgents = DefaultMaxAgents
+	}
+	if cfg.MaxDays <= 0 {
+		cfg.MaxDays = DefaultMaxDays
+	}
+	st, err := openStore(cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	sub, _ := fs.Sub(assetsFS, "assets")
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: newCache(st), heavy: make(chan struct{}, 1),
+		static: http.FileServerFS(sub), reserved: map[string]bool{}}
+	s.jobs = newQueue(s, cfg.MaxRuns, cfg.MaxQueue)
+	s.routes()
+	return s, nil
+}
+
+// Close cancels queued and running runs and waits for them to stop (an
+// interrupted run leaves nothing in the store).
+func (s *Server) Close() { s.jobs.close() }
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /{$}", s.index)
+	m.Handle("GET /assets/", http.StripPrefix("/assets/", s.static))
+	m.HandleFunc("GET /api/scenarios", s.listScenarios)
+	m.HandleFunc("GET /api/scenarios/{name}", s.getScenario)
+	m.HandleFunc("POST /api/validate", s.validate)
+	m.HandleFunc("POST /api/jobs", s.startJob)
+	m.HandleFunc("GET /api/jobs", s.listJobs)
+	m.HandleFunc("GET /api/jobs/{id}/events", s.jobEvents)
+	m.HandleFunc("POST /api/jobs/{id}/cancel", s.cancelJob)
+	m.HandleFunc("GET /api/runs", s.listRuns)
+	m.HandleFunc("GET /api/runs/{id}", s.dashboard)
+	m.HandleFunc("GET /api/runs/{id}/citizen", s.citizen)
+	m.HandleFunc("GET /api/runs/{id}/like", s.someoneLike)
+	m.HandleFunc("GET /api/runs/{id}/network", s.network)
+	m.HandleFunc("GET /api/runs/{id}/files/{file}", s.download)
+}
+
+// ServeHTTP applies the security headers, the token and the host check,
+// then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.cfg.Token == "" && s.cfg.Loopback && !loopbackHost(r.Host) {
+		httpError(w, http.StatusMisdirectedRequest, "this server answers only to localhost, 127.0.0.1 or [::1]")
+		return
+	}
+	if s.cfg.Token != "" && !s.authorised(w, r) {
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// A cross-site page can post forms but cannot send JSON without
+		// the browser asking first; the Origin, when sent, must be ours.
+		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+			httpError(w, http.StatusForbidden, "cross-origin request refused")
+			return
+		}
+		if ct := r.Header.Get("Content-Type"); r.ContentLength != 0 && !strings.HasPrefix(ct, "application/json") {
+			httpError(w, http.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// authorised checks the token from the Authorization header, the cookie
+// or, on a first visit, the token query parameter (which then becomes a
+// cookie and is removed from the address).
+func (s *Server) authorised(w http.ResponseWriter, r *http.Request) bool {
+	ok := func(t string) bool { return subtle.ConstantTimeCompare([]byte(t), []byte(s.cfg.Token)) == 1 }
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") && ok(strings.TrimPrefix(a, "Bearer ")) {
+		return true
+	}
+	if c, err := r.Cookie(TokenCookie); err == nil && ok(c.Value) {
+		return true
+	}
+	if q := r.URL.Query().Get("token"); q != "" && ok(q) && r.Method == http.MethodGet {
+		http.SetCookie(w, &http.Cookie{Name: TokenCookie, Value: s.cfg.Token, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		u := *r.URL
+		v := u.Query()
+		v.Del("token")
+		u.RawQuery = v.Encode()
+		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		return false
+	}
+	httpError(w, http.StatusUnauthorized, "a token is required: open the address printed by `nosedive serve` (it ends in ?token=...)")
+	return false
+}
+
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func sameOrigin(origin, host string) bool {
+	for _, p := range []string{"http://", "https://"} {
+		if strings.HasPrefix(origin, p) {
+			return strings.EqualFold(strings.TrimPrefix(origin, p), host)
+		}
+	}
+	return false
+}
+
+// AddrError says an address may not be bound without a token.
+type AddrError struct {
+	Addr string
+	Why  string
+}
+
+func (e *AddrError) Error() string {
+	return fmt.Sprintf("--addr %s: %s; binding it needs --token SECRET (every request must then carry it), or bind 127.0.0.1", e.Addr, e.Why)
+}
+
+// CheckAddr resolves the host of addr and says whether it is loopback only.
+// A non-loopback address without a token is an *AddrError.
+func CheckAddr(ctx context.Context, addr, token string) (loopback bool, err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, &AddrError{Addr: addr, Why: "not host:port"}
+	}
+	var ips []net.IP
+	switch {
+	case host == "":
+		ips = []net.IP{net.IPv4zero}
+	case net.ParseIP(strings.Trim(host, "[]")) != nil:
+		ips = []net.IP{net.ParseIP(strings.Trim(host, "[]"))}
+	default:
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+		if err != nil || len(addrs) == 0 {
+			return false, &AddrError{Addr: addr, Why: fmt.Sprintf("cannot resolve %q", host)}
+		}
+		for _, a := range addrs {
+			ips = append(ips, a.IP)
+		}
+	}
+	loopback = true
+	for _, ip := range ips {
+		loopback = loopback && ip.IsLoopback()
+	}
+	if !loopback && token == "" {
+		return false, &AddrError{Addr: addr, Why: "not a loopback address (other machines could reach it)"}
+	}
+	return loopback, nil
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	b, err := assetsFS.ReadFile("assets/index.html")
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(b)
+}
