@@ -342,6 +342,7 @@ spec:
 }
 
 type summarizeOptions struct {
+	point   int
 	metrics []string
 	asJSON  bool
 	asCSV   bool
@@ -359,6 +360,7 @@ the audit table's columns (docs/experiments.md); by default a few headline
 ones. --csv and --json give every metric in a long format.`,
 		Example: `  nosedive sweep summarize runs/xinjiang-sweep
   nosedive sweep summarize runs/xinjiang-sweep --metric ever_sanctioned_uyghur --metric gap_worst_tier
+  nosedive sweep summarize runs/xinjiang-sweep --point 2
   nosedive sweep summarize runs/xinjiang-sweep --csv > summary.csv`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -366,6 +368,7 @@ ones. --csv and --json give every metric in a long format.`,
 		},
 	}
 	f := cmd.Flags()
+	f.IntVar(&o.point, "point", -1, "show every metric of this point (its replicates' audit figures with 95% CIs), one per line")
 	f.StringArrayVar(&o.metrics, "metric", nil, "metric column to show (repeatable; default: a few headline ones in a table, all with --csv/--json)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	f.BoolVar(&o.asCSV, "csv", false, "print CSV (one row per point x metric)")
@@ -420,9 +423,12 @@ func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer)
 	}
 	status := fmt.Sprintf("sweep %s: %d of %d runs done, %d failed (%s design, %d points x %d replicates)",
 		m.Name, len(res.Runs), len(m.Runs), m.Status.Failed, m.Design.Type, len(m.Points), m.Replicates)
+	if o.point >= len(m.Points) || o.point < -1 {
+		return badInput("--point %d: the sweep has points 0 to %d", o.point, len(m.Points)-1)
+	}
 	metrics := o.metrics
 	if len(metrics) == 0 {
-		if o.asCSV || o.asJSON {
+		if o.asCSV || o.asJSON || o.point >= 0 {
 			metrics = res.Metrics
 		} else {
 			for _, name := range defaultSummaryMetrics {
@@ -483,6 +489,9 @@ func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer)
 		return enc.Encode(out)
 	}
 	fmt.Fprintln(stdout, status)
+	if o.point >= 0 {
+		return printPoint(stdout, m, o.point, metrics, stats)
+	}
 	fmt.Fprintln(stdout, "mean over replicates [95% confidence interval]")
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -511,6 +520,23 @@ func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer)
 			}
 		}
 		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+// printPoint prints every metric of one point, a line each.
+func printPoint(w io.Writer, m *sweep.Manifest, p int, metrics []string, stats [][]sweep.Stat) error {
+	fmt.Fprintf(w, "point %d:", p)
+	for j, par := range m.Params {
+		fmt.Fprintf(w, " %s=%s", par.Path, m.Points[p].Values[j])
+	}
+	fmt.Fprint(w, "\n\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "metric\tn\tmean\t95% CI\tsd\tmin\tmax\t")
+	for k, name := range metrics {
+		st := stats[k][p]
+		fmt.Fprintf(tw, "%s\t%d\t%s\t[%s, %s]\t%s\t%s\t%s\t\n", name, st.N, fmtFig(st.Mean), fmtFig(st.Lo), fmtFig(st.Hi),
+			fmtFig(st.SD), fmtFig(st.Min), fmtFig(st.Max))
 	}
 	return tw.Flush()
 }

@@ -536,7 +536,7 @@ func (l *loader) validatePoints(s *Sweep, raw *file) {
 				}
 			}
 			if !blamed {
-				l.add(fmt.Sprintf("$.design"), "point %d (%s) does not validate: %s", p, strings.Join(s.PointSets(p), " "), oneLine(err))
+				l.add("$.design", "point %d (%s) does not validate: %s", p, strings.Join(s.PointSets(p), " "), oneLine(err))
 				return
 			}
 			if len(l.errs) >= 10 {

@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -86,23 +88,9 @@ func TestDirectionNumbers(t *testing.T) {
 }
 
 func fmtUints(xs ...uint32) string {
-	s := ""
+	s := make([]string, len(xs))
 	for i, x := range xs {
-		if i > 0 {
-			s += " "
-		}
-		s += itoa(x)
+		s[i] = strconv.FormatUint(uint64(x), 10)
 	}
-	return s
-}
-
-func itoa(x uint32) string {
-	if x == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; x > 0; x /= 10 {
-		b = append([]byte{byte('0' + x%10)}, b...)
-	}
-	return string(b)
+	return strings.Join(s, " ")
 }
