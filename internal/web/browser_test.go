@@ -242,7 +242,7 @@ func TestBrowserDoneWhen(t *testing.T) {
 	if got := text(`#cf-summary`); !strings.Contains(got, "Without the rule mosque") {
 		t.Errorf("counterfactual summary %q", got)
 	}
-	do("screenshot counterfactual", scroll(`#chart-citizen`), screenshot(t, "counterfactual"))
+	do("screenshot counterfactual", scroll(`#cf-summary`), screenshot(t, "counterfactual"))
 	do("network", wait(`svg.net`), scroll(`svg.net`), screenshot(t, "network"))
 	nodes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.net .node').length`))
 	if err != nil || nodes < 2 || nodes > MaxNetworkNodes {
