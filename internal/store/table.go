@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
@@ -66,7 +67,10 @@ func schemaOf(name string, cols []column) *parquet.Schema {
 // rowGroupRows is the number of rows per Parquet row group.
 const rowGroupRows = 1 << 20
 
-// writeTable writes rows [0, n) of the columns as one Parquet file.
+// writeTable writes rows [0, n) of the columns as one Parquet file. The
+// columns of a row group are encoded on all cores (each column writer
+// buffers its own pages; the row group is then written in column order), so
+// the file's bytes do not depend on the number of cores.
 func writeTable(w io.Writer, name string, cols []column, n int, meta map[string]string) error {
 	opts := []parquet.WriterOption{
 		schemaOf(name, cols),
@@ -77,33 +81,18 @@ func writeTable(w io.Writer, name string, cols []column, n int, meta map[string]
 		opts = append(opts, parquet.KeyValueMetadata(k, v))
 	}
 	pw := parquet.NewWriter(w, opts...)
-	buf := make([]parquet.Value, 0, min(n, 64<<10))
+	writers := pw.ColumnWriters()
+	errs := make([]error, len(cols))
 	for lo := 0; lo < n; lo += rowGroupRows {
 		hi := min(lo+rowGroupRows, n)
-		for k, c := range cols {
-			cw := pw.ColumnWriters()[k]
-			for blo := lo; blo < hi; blo += cap(buf) {
-				bhi := min(blo+cap(buf), hi)
-				buf = buf[:0]
-				for r := blo; r < bhi; r++ {
-					var v parquet.Value
-					switch c.typ {
-					case tInt32:
-						v = parquet.Int32Value(c.i32(r))
-					case tInt64:
-						v = parquet.Int64Value(c.i64(r))
-					case tDouble:
-						v = parquet.DoubleValue(c.f64(r))
-					case tBool:
-						v = parquet.BooleanValue(c.b(r))
-					case tString:
-						v = parquet.ByteArrayValue(c.s(r))
-					}
-					buf = append(buf, v.Level(0, 0, k))
-				}
-				if _, err := cw.WriteRowValues(buf); err != nil {
-					return fmt.Errorf("write %s column %s: %w", name, c.name, err)
-				}
+		par.For(len(cols), 1, func(a, b int) {
+			for k := a; k < b; k++ {
+				errs[k] = writeColumn(writers[k], &cols[k], lo, hi)
+			}
+		})
+		for k, err := range errs {
+			if err != nil {
+				return fmt.Errorf("write %s column %s: %w", name, cols[k].name, err)
 			}
 		}
 		if err := pw.Flush(); err != nil {
@@ -111,6 +100,42 @@ func writeTable(w io.Writer, name string, cols []column, n int, meta map[string]
 		}
 	}
 	return pw.Close()
+}
+
+// writeColumn writes rows [lo, hi) of one column. The values carry no
+// levels: every column is required and flat, so column index and levels
+// are implied by the writer they go to.
+func writeColumn(cw *parquet.ColumnWriter, c *column, lo, hi int) error {
+	buf := make([]parquet.Value, min(hi-lo, 64<<10))
+	for blo := lo; blo < hi; blo += len(buf) {
+		vals := buf[:min(len(buf), hi-blo)]
+		switch c.typ {
+		case tInt32:
+			for k := range vals {
+				vals[k] = parquet.Int32Value(c.i32(blo + k))
+			}
+		case tInt64:
+			for k := range vals {
+				vals[k] = parquet.Int64Value(c.i64(blo + k))
+			}
+		case tDouble:
+			for k := range vals {
+				vals[k] = parquet.DoubleValue(c.f64(blo + k))
+			}
+		case tBool:
+			for k := range vals {
+				vals[k] = parquet.BooleanValue(c.b(blo + k))
+			}
+		case tString:
+			for k := range vals {
+				vals[k] = parquet.ByteArrayValue(c.s(blo + k))
+			}
+		}
+		if _, err := cw.WriteRowValues(vals); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // columnName makes a scenario name safe as a column name suffix.
