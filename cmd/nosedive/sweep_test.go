@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,9 +100,21 @@ func TestSweepDeterministicAcrossJobsAndShards(t *testing.T) {
 	if a != b || !strings.Contains(a, "ever_sanctioned") {
 		t.Errorf("summaries differ:\n%s\n%s", a, b)
 	}
-	// Common random numbers: replicate r has one seed at every point.
 	if !strings.Contains(a, "point,population.regions.south.cameras_per_1000,tiers.caps.0.best,metric,n,mean") {
 		t.Errorf("csv header: %s", strings.SplitN(a, "\n", 2)[0])
+	}
+	code, stdout, _ = cli(t, "sweep", "summarize", filepath.Join(one, "tiny"), "--point", "1")
+	if code != 0 || !strings.Contains(stdout, "point 1: population.regions.south.cameras_per_1000=50 tiers.caps.0.best=trustworthy") ||
+		!strings.Contains(stdout, "best_tier_share_uyghur") {
+		t.Errorf("--point 1: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = cli(t, "sweep", "summarize", filepath.Join(one, "tiny"), "--json", "--metric", "ever_sanctioned")
+	var js []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &js); code != 0 || err != nil || len(js) != 4 || js[0]["ci95_low"] == nil {
+		t.Errorf("--json: exit %d, %v\n%s", code, err, stdout)
+	}
+	if code, _, stderr := cli(t, "sweep", "summarize", filepath.Join(one, "tiny"), "--point", "4"); code != 2 || !strings.Contains(stderr, "points 0 to 3") {
+		t.Errorf("--point 4: exit %d %s", code, stderr)
 	}
 }
 

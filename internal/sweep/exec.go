@@ -408,6 +408,9 @@ func cleanRun(dir, id string) {
 	}
 }
 
+// execute runs one run; tests replace it to inject failures.
+var execute = runner.Execute
+
 // runOne executes one run into the staging area, audits it, trims it to
 // the files the sweep keeps, moves it into runs/ and writes its fragments.
 func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
@@ -433,7 +436,7 @@ func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
 		info.Params = append(info.Params, store.SweepParam{Path: p.Path, Value: s.Points[r.Point].Values[k]})
 	}
 	staging := filepath.Join(opt.Dir, stagingDir)
-	res, err := runner.Execute(ctx, runner.Spec{Scenario: sc, Sets: sets, Agents: s.Agents, Days: s.Days,
+	res, err := execute(ctx, runner.Spec{Scenario: sc, Sets: sets, Agents: s.Agents, Days: s.Days,
 		Seed: r.Seed, Workers: opt.Workers, Ledger: ledger, OutDir: staging, ID: r.ID, Sweep: info})
 	if err != nil {
 		return err
