@@ -30,8 +30,9 @@ func (e *Error) Error() string { return e.Msg }
 // Refs records whose state an expression reads; audits use it to tell a
 // rule about the agent's own conduct from guilt by association.
 type Refs struct {
-	Partner bool // reads partner.*
-	Acq     bool // reads acq.*
+	Partner  bool // reads partner.*
+	Acq      bool // reads acq.*
+	Detained bool // reads detained (own or partner's)
 }
 
 // Num is a compiled numeric expression.
@@ -333,6 +334,7 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 				}
 			}}, nil
 	case "detained":
+		c.refs.Detained = true
 		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Detained[i] }}, nil
 	case "tier":
 		return val{t: tTier, loc: loc, enum: func(v *View, i int32) uint8 { return v.Tier[i] }, enumB: gather(func(v *View) []uint8 { return v.Tier })}, nil

@@ -128,6 +128,7 @@ type Engine struct {
 	traceSlot     map[int32]int
 	traces        []*Trace
 	scratch       []*scratch // per worker, reused every day
+	batchSanc     uint64     // sanctions evaluated per chunk (see sanctionBatch)
 }
 
 type regionState struct {
@@ -272,6 +273,11 @@ func (e *Engine) compileTables() {
 		}
 		if x.Detain != nil && e.detainSanc < 0 {
 			e.detainSanc = s
+		}
+	}
+	for x := range sc.Sanctions {
+		if w := e.prog.SanctionWhen[x]; w.Fn != nil && w.Batch != nil && !w.Refs.Acq && !w.Refs.Detained {
+			e.batchSanc |= 1 << uint(x)
 		}
 	}
 	e.eventRules = make([][]int, len(sc.Behaviours))

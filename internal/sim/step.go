@@ -25,6 +25,9 @@ type scratch struct {
 	vals  []float64
 	fired []bool
 	amt   []float64
+	// Sanctions whose condition cannot change during pass 2 are evaluated
+	// per chunk too: held[x*ChunkSize+k] is sanction x's condition for lo+k.
+	held []bool
 }
 
 func (e *Engine) newScratch() *scratch {
@@ -34,6 +37,7 @@ func (e *Engine) newScratch() *scratch {
 		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
+		held: make([]bool, len(e.sc.Sanctions)*ChunkSize),
 	}
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
@@ -409,6 +413,41 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 	}
 }
 
+// sanctionBatch evaluates, per chunk, the conditions of the sanctions in
+// e.batchSanc: those that read neither detention nor acquaintances, the
+// only state pass 2 changes while it runs. It covers every agent the
+// agent loop might ask about (the loop's own tests, such as "still held",
+// come first there and are unchanged).
+func (e *Engine) sanctionBatch(v *rule.View, s *scratch, lo, hi int) {
+	if e.batchSanc == 0 {
+		return
+	}
+	for x := range e.sc.Sanctions {
+		if e.batchSanc>>uint(x)&1 == 0 {
+			continue
+		}
+		when := e.prog.SanctionWhen[x]
+		needPartner := when.Refs.Partner
+		children := e.sc.Sanctions[x].Target == "children"
+		idx := s.idx[:0]
+		for i := lo; i < hi; i++ {
+			if st := &e.active[e.pop.Region[i]]; !st.active || st.sanc>>uint(x)&1 == 0 {
+				continue
+			}
+			if (needPartner && e.partnerNext[i] < 0) || (children && e.pop.Kids[i] == 0) {
+				continue
+			}
+			idx = append(idx, int32(i))
+		}
+		held := s.held[x*ChunkSize : x*ChunkSize+hi-lo]
+		ok := s.ok[:len(idx)]
+		when.Batch(v, idx, ok, s.arena)
+		for k, i := range idx {
+			held[int(i)-lo] = ok[k]
+		}
+	}
+}
+
 // amount evaluates rule r's amount for agent i in fixed point.
 func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
 	a := e.prog.RuleAmount[r]
@@ -482,6 +521,7 @@ func (e *Engine) relationships(k *dayKeys, breakups [][]int32, proposals [][][2]
 func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bool) {
 	sc, prog := e.sc, e.prog
 	d := e.day
+	e.sanctionBatch(v, s, lo, hi)
 	for ii := lo; ii < hi; ii++ {
 		i := int32(ii)
 		reg := e.pop.Region[i]
@@ -504,7 +544,11 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 				if sc.Sanctions[x].Target == "children" && e.pop.Kids[i] == 0 {
 					continue
 				}
-				if !prog.SanctionWhen[x].Fn(v, i) {
+				if e.batchSanc>>uint(x)&1 != 0 {
+					if !s.held[x*ChunkSize+ii-lo] {
+						continue
+					}
+				} else if !prog.SanctionWhen[x].Fn(v, i) {
 					continue
 				}
 				bits |= 1 << uint(x)
