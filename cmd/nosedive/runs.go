@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/duckdb"
@@ -22,7 +23,7 @@ func newRunsCmd() *cobra.Command {
 		Use:   "runs",
 		Short: "List the stored runs, newest first, with headline figures from their audits",
 		Long: `List every run directory under the store root (runs of sweeps included),
-newest first: id, scenario, seed, agents, days, when it ran, and, for runs
+newest first: its path under the store, scenario, seed, agents, days, when it ran, and, for runs
 audited with nosedive audit, the share of people in the lowest tier at the
 end, the largest disparity ratio against the reference group (how many
 times worse off than the reference; ratios against a reference rate of 0
@@ -43,7 +44,8 @@ over the views of nosedive sql: see nosedive sql --help.`,
 
 // runsTable is the human listing: percentages and dates rounded.
 const runsTable = `
-SELECT r.run_id AS run, r.scenario, r.seed, r.agents, r.days,
+SELECT CASE WHEN starts_with(r.dir, /*prefix*/) THEN substr(r.dir, length(/*prefix*/) + 1) ELSE r.dir END AS run,
+	r.scenario, r.seed, r.agents, r.days,
 	strftime(r.created, '%Y-%m-%d %H:%M') AS created,
 	coalesce(a.lowest_tier, '') AS lowest_tier,
 	coalesce(printf('%.2f%%', 100 * a.lowest_tier_share), '') AS "share",
@@ -72,10 +74,17 @@ func runRuns(ctx context.Context, o runsOptions, stdout, stderr io.Writer) (err 
 		fmt.Fprintf(stderr, "no runs under %s yet; write one with `nosedive run SCENARIO --out %s`\n", o.store, o.store)
 		return nil
 	}
-	format, query := "table", runsTable
+	// Runs are named by their place under the store: a sweep's run ids
+	// (p0000-r00, ...) repeat from one sweep to the next.
+	prefix := filepath.ToSlash(filepath.Clean(o.store)) + "/"
+	if prefix == "./" {
+		prefix = ""
+	}
+	format := "table"
+	query := strings.ReplaceAll(runsTable, "/*prefix*/", "'"+strings.ReplaceAll(prefix, "'", "''")+"'")
 	if len(db.Catalog.Sweeps) > 0 {
-		query = strings.Replace(runsTable, "/*sweep*/", `,
-	r.sweep_id || ' p' || r.sweep_point || ' r' || r.sweep_replicate AS sweep`, 1)
+		query = strings.Replace(query, "/*sweep*/", `,
+	coalesce(r.sweep_id || ' p' || r.sweep_point || ' r' || r.sweep_replicate, '') AS sweep`, 1)
 	}
 	if o.asJSON {
 		format, query = "json", runsJSON

@@ -50,7 +50,8 @@ of one scenario) are NULL in the others. Join daily or agents to runs on
 run_id, audit to runs on dir. docs/sql.md has worked examples.
 
 Only queries run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN), one
-per call.`,
+per call. csv and json stream rows as DuckDB produces them; table holds
+the result in memory to align it, so use csv or json for large results.`,
 		Example: `  nosedive sql "SELECT run_id, scenario, seed, agents, days FROM runs"
   nosedive sql --schema
   nosedive sql "SELECT run_id, day, sum(tier_untrustworthy) / sum(agents) AS share

@@ -191,6 +191,29 @@ func TestRunsList(t *testing.T) {
 		t.Errorf("runs:\n%s", out)
 	}
 
+	// A run of a sweep is listed by its path under the store.
+	sweep := filepath.Join(root, "sw")
+	m["created"] = "2019-01-01T00:00:00Z"
+	m["sweep"] = map[string]any{"id": "sw", "point": 3, "replicate": 1, "params": map[string]any{"a.b": 1}}
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(sweep, "runs", "p0003-r01"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sweep, "runs", "p0003-r01", store.ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sweep, "sweep.json"), []byte(`{"name": "sw"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = cli(t, "runs", "--store", root)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 6 || !strings.HasSuffix(lines[0], "sweep") || !strings.HasPrefix(lines[4], "sw/runs/p0003-r01 ") ||
+		!strings.HasSuffix(lines[4], "sw p3 r1") || strings.HasSuffix(lines[2], "NULL") {
+		t.Errorf("runs with a sweep: exit %d\n%s%s", code, out, stderr)
+	}
+
 	code, out, _ = cli(t, "runs", "--store", root, "--json")
 	var got []struct {
 		RunID   string   `json:"run_id"`
@@ -201,8 +224,8 @@ func TestRunsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 		t.Fatalf("--json: exit %d, %v\n%s", code, err, out)
 	}
-	if len(got) != 2 || got[0].RunID != ids[1] || got[0].Audited || got[0].Share != nil ||
-		got[1].RunID != ids[0] || !got[1].Audited || got[1].Share == nil {
+	if len(got) != 3 || got[0].RunID != ids[1] || got[0].Audited || got[0].Share != nil ||
+		got[1].RunID != ids[0] || !got[1].Audited || got[1].Share == nil || got[2].RunID != "p0003-r01" {
 		t.Errorf("--json: %+v", got)
 	}
 }

@@ -240,6 +240,9 @@ func (d *DB) Query(ctx context.Context, query string, header func([]Column) erro
 				return nil
 			}
 			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				return classify(err, false)
 			}
 			for i, v := range vals {
