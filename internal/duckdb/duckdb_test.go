@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
@@ -506,5 +507,23 @@ func TestViewsAreDefinedWhenNamed(t *testing.T) {
 	// Catalog queries see every view.
 	if _, got := rows(t, open(t, fixture(t)), "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND view_name IN ('runs', 'daily', 'audit', 'agents', 'sweeps', 'sweep_daily', 'sweep_audit')"); got[0][0] != "7" {
 		t.Errorf("views after a catalog query: %v", got)
+	}
+}
+
+func TestQueryCancel(t *testing.T) {
+	db := open(t, fixture(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	err := db.Query(ctx, "SELECT count(*) FROM range(1000000000000) a", func([]Column) error { return nil }, func([]any) error { return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("want context.Canceled, got %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("cancel took %v", d)
+	}
+	// The database is usable afterwards.
+	if _, got := rows(t, db, "SELECT count(*) FROM runs"); got[0][0] != "4" {
+		t.Errorf("after cancel: %v", got)
 	}
 }
