@@ -66,11 +66,16 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// screenshot saves the viewport as a PNG: into $NOSEDIVE_SCREENSHOTS when
-// set (docs/img for the documentation), else into the test's temp dir.
-func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
+// screenshot saves the viewport (or, given a selector, one element) as a
+// PNG: into $NOSEDIVE_SCREENSHOTS when set (docs/img for the
+// documentation), else into the test's temp dir.
+func screenshot(t *testing.T, name string, element ...string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		buf, err := chromedp.CaptureScreenshot()(ctx, tg)
+		shot := chromedp.CaptureScreenshot()
+		if len(element) > 0 {
+			shot = chromedp.Screenshot(chromedp.CSS(element[0]))
+		}
+		buf, err := shot(ctx, tg)
 		if err != nil {
 			return err
 		}
@@ -243,7 +248,7 @@ func TestBrowserDoneWhen(t *testing.T) {
 		t.Errorf("counterfactual summary %q", got)
 	}
 	do("screenshot counterfactual", scroll(`#cf-summary`), screenshot(t, "counterfactual"))
-	do("network", wait(`svg.net`), scroll(`svg.net`), screenshot(t, "network"))
+	do("network", wait(`svg.net`), scroll(`svg.net`), screenshot(t, "network", `#network figure`))
 	nodes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.net .node').length`))
 	if err != nil || nodes < 2 || nodes > MaxNetworkNodes {
 		t.Errorf("network shows %d people (%v), want 2 to %d", nodes, err, MaxNetworkNodes)

@@ -73,25 +73,30 @@ func TestLoad(t *testing.T) {
 	defer call(t, s, "POST", "/api/jobs/"+job.ID+"/cancel", "")
 	time.Sleep(500 * time.Millisecond) // let it reach the day loop
 
-	pages := []func(rng *rand.Rand) string{
-		func(*rand.Rand) string { return "/" },
-		func(*rand.Rand) string { return "/assets/app.js" },
-		func(*rand.Rand) string { return "/assets/charts.js" },
-		func(*rand.Rand) string { return "/api/runs" },
-		func(*rand.Rand) string { return "/api/jobs" },
-		func(rng *rand.Rand) string { return "/api/runs/" + ids[rng.IntN(len(ids))] },
-		func(rng *rand.Rand) string { return "/api/runs/" + ids[rng.IntN(len(ids))] },
-		func(rng *rand.Rand) string {
+	type page struct {
+		kind string
+		url  func(rng *rand.Rand) string
+	}
+	pages := []page{
+		{"page", func(*rand.Rand) string { return "/" }},
+		{"assets", func(*rand.Rand) string { return "/assets/app.js" }},
+		{"assets", func(*rand.Rand) string { return "/assets/charts.js" }},
+		{"run list", func(*rand.Rand) string { return "/api/runs" }},
+		{"queue", func(*rand.Rand) string { return "/api/jobs" }},
+		{"dashboard", func(rng *rand.Rand) string { return "/api/runs/" + ids[rng.IntN(len(ids))] }},
+		{"dashboard", func(rng *rand.Rand) string { return "/api/runs/" + ids[rng.IntN(len(ids))] }},
+		{"someone like me", func(rng *rand.Rand) string {
 			g := []string{"han", "uyghur", "other"}[rng.IntN(3)]
 			return "/api/runs/" + ids[0] + "/like?group=" + g + "&partner=yes"
-		},
-		func(rng *rand.Rand) string {
+		}},
+		{"network", func(rng *rand.Rand) string {
 			return fmt.Sprintf("/api/runs/%s/network?agent=%d", ids[0], rng.IntN(20000))
-		},
+		}},
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *loadClients}}
 	var mu sync.Mutex
 	var lat []time.Duration
+	byKind := map[string][]time.Duration{}
 	var failures int
 	end := time.Now().Add(*loadFor)
 	var wg sync.WaitGroup
@@ -101,9 +106,11 @@ func TestLoad(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(c), 7))
 			var mine []time.Duration
+			kinds := map[string][]time.Duration{}
 			bad := 0
 			for time.Now().Before(end) {
-				url := hs.URL + pages[rng.IntN(len(pages))](rng)
+				pg := pages[rng.IntN(len(pages))]
+				url := hs.URL + pg.url(rng)
 				t0 := time.Now()
 				res, err := client.Get(url)
 				if err == nil {
@@ -111,12 +118,16 @@ func TestLoad(t *testing.T) {
 					res.Body.Close()
 				}
 				mine = append(mine, time.Since(t0))
+				kinds[pg.kind] = append(kinds[pg.kind], mine[len(mine)-1])
 				if err != nil || res.StatusCode != 200 {
 					bad++
 				}
 			}
 			mu.Lock()
 			lat = append(lat, mine...)
+			for k, v := range kinds {
+				byKind[k] = append(byKind[k], v...)
+			}
 			failures += bad
 			mu.Unlock()
 		}()
@@ -129,6 +140,13 @@ func TestLoad(t *testing.T) {
 		*loadClients, *loadFor, st.Day, len(lat), float64(len(lat))/loadFor.Seconds(), failures)
 	t.Logf("latency p50 %v, p90 %v, p99 %v, max %v", q(0.50).Round(10*time.Microsecond), q(0.90).Round(10*time.Microsecond),
 		q(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+	for _, k := range []string{"page", "assets", "run list", "queue", "dashboard", "someone like me", "network"} {
+		l := byKind[k]
+		slices.Sort(l)
+		if len(l) > 0 {
+			t.Logf("  %-16s %6d requests, p50 %v, p99 %v", k, len(l), l[len(l)/2].Round(10*time.Microsecond), l[min(len(l)-1, len(l)*99/100)].Round(10*time.Microsecond))
+		}
+	}
 	if st.State != StateRunning {
 		t.Errorf("the background run was %s, not running, at the end", st.State)
 	}

@@ -251,15 +251,7 @@ function initEditor(scenarios) {
   const ta = $('#yaml');
   ta.addEventListener('input', () => { draft.yaml = ta.value; renderGutter(lastValidation && lastValidation.diagnostics); scheduleValidate(); });
   ta.addEventListener('scroll', syncScroll);
-  ta.addEventListener('keydown', ev => {
-    if (ev.key === 'Tab' && !ev.shiftKey && !ev.ctrlKey && ev.altKey) return;
-    if (ev.key === 'Tab' && ev.ctrlKey) return; // let Ctrl+Tab through
-    if (ev.key === 'Tab' && !ev.shiftKey && ta.dataset.tabs === 'on') {
-      ev.preventDefault();
-      ta.setRangeText('  ', ta.selectionStart, ta.selectionEnd, 'end');
-      ta.dispatchEvent(new Event('input'));
-    }
-  });
+  // Tab leaves the editor (keyboard users must be able to get out); YAML is indented with spaces.
   $('#upload').addEventListener('change', ev => {
     const file = ev.target.files[0];
     if (!file) return;
@@ -444,7 +436,7 @@ function disparityTable(rep) {
 async function showRun(id) {
   const box = $('#dash');
   box.textContent = '';
-  box.appendChild(h('p', { class: 'muted' }, 'Loading the dashboard…'));
+  box.appendChild(h('p', { class: 'muted' }, 'Loading the dashboard… (a run made outside the lab is audited the first time it is opened: a few seconds per million people)'));
   const t0 = performance.now();
   const d = await getDash(id);
   const rep = d.audit;
@@ -453,7 +445,7 @@ async function showRun(id) {
   box.appendChild(h('p', {}, `${d.run.scenario}: ${big(d.run.agents)} synthetic people, ${d.run.days} days, seed ${d.run.seed}. `,
     d.run.sets.length ? h('span', {}, 'Overrides: ', h('code', {}, d.run.sets.join(' '))) : (d.run.edited ? 'Scenario text edited.' : 'Built-in scenario as written.')));
   box.appendChild(h('div', { class: 'toolbar' }, h('a', { href: '#/compare/' + encodeURIComponent(id), class: 'button' }, 'Compare with another run'),
-    h('a', { href: '#citizen-pick', class: 'button' }, 'Follow a citizen')));
+    h('button', { type: 'button', onclick: () => { const e = $('#citizen-pick'); e.scrollIntoView(); e.focus(); } }, 'Follow a citizen')));
   box.appendChild(h('h3', {}, 'Findings'));
   box.appendChild(h('ul', { class: 'headline' }, (rep.headline || []).map(t => h('li', {}, t))));
   const groups = d.names.groups;
@@ -642,7 +634,7 @@ async function showCitizen(id, agent, without) {
     h('label', { for: 'cf-rule' }, 'The same year without'), rsel, h('button', { type: 'submit', id: 'cf-go' }, 'Show the counterfactual year')));
   if (y.counterfactual) {
     const c = y.counterfactual;
-    box.appendChild(h('p', { class: 'callout', id: 'cf-summary' }, `Without ${y.without === 'no-regime' ? 'any regime' : 'the rule ' + y.without}: score ${num(c.score)} instead of ${num(x.score)}, tier ${c.tier} instead of ${x.tier}; ${c.sanctions.length ? c.sanctions.length + ' sanction period(s)' : 'no sanctions'} instead of ${x.sanctions.length ? x.sanctions.length + ' sanction period(s)' : 'none'}.`));
+    box.appendChild(h('p', { class: 'callout', id: 'cf-summary' }, `Without ${y.without === 'no-regime' ? 'any regime' : 'the rule ' + y.without}: score ${num(c.score)} instead of ${num(x.score)}, tier ${c.tier} instead of ${x.tier}; ${periods(c.sanctions.length, x.sanctions.length)}.`));
   }
   // Timeline and tables.
   const tl = h('div', { class: 'cols' });
@@ -666,6 +658,10 @@ async function showCitizen(id, agent, without) {
   box.appendChild(h('p', {}, h('a', { href: '#/run/' + encodeURIComponent(id) }, '← back to the run')));
   drawNetwork(net, id, agent, d).catch(e => { net.textContent = e.message; });
   $('#main').focus();
+}
+function periods(cf, actual) {
+  const n = k => k === 0 ? 'no sanction' : k === 1 ? 'one period under a sanction' : `${k} periods under sanctions`;
+  return cf === actual && cf === 0 ? 'no sanction in either year' : `${n(cf)} instead of ${n(actual).replace(/^no sanction$/, 'none')}`;
 }
 function timelineList(items, id) {
   if (!items || !items.length) return h('p', { class: 'muted' }, 'Nothing happened to this person’s score, tier or sanctions.');
@@ -744,6 +740,7 @@ function route() {
   return { view: parts[0] || 'editor', args: parts.slice(1) };
 }
 async function onRoute() {
+  if (location.hash && !location.hash.startsWith('#/')) return; // an in-page anchor, not a route
   const r = route();
   const view = { editor: 'editor', runs: 'runs', run: 'run', compare: 'compare', citizen: 'citizen' }[r.view] || 'editor';
   for (const s of document.querySelectorAll('[data-view]')) s.hidden = s.dataset.view !== view;
@@ -760,6 +757,7 @@ async function onRoute() {
 }
 async function main() {
   window.addEventListener('hashchange', onRoute);
+  $('.skip').addEventListener('click', ev => { ev.preventDefault(); $('#main').focus(); });
   $('#compare-selected').addEventListener('click', () => { const [a, b] = [...picked]; location.hash = `#/compare/${encodeURIComponent(a)}/${encodeURIComponent(b)}`; });
   $('#cmp-go').addEventListener('click', () => { location.hash = `#/compare/${encodeURIComponent($('#cmp-a').value)}/${encodeURIComponent($('#cmp-b').value)}`; });
   try { initEditor(await api('/api/scenarios')); } catch (e) { status(e.message, true); }
