@@ -29,43 +29,22 @@ type Arena struct {
 	iTop int
 }
 
-func (a *Arena) floats(n int) []float64 {
-	if a.fTop+n > len(a.f) {
-		// Vectors handed out earlier keep the old array alive; only new
-		// ones come from the new array.
-		a.f, a.fTop = make([]float64, max(4*n, 4096)), 0
+// take hands out n elements from the top of one of the arena's stacks. When
+// the stack is full a new array replaces it: vectors handed out earlier
+// keep the old one alive, only new vectors come from the new array.
+func take[T any](stack *[]T, top *int, n int) []T {
+	if *top+n > len(*stack) {
+		*stack, *top = make([]T, max(4*n, 4096)), 0
 	}
-	s := a.f[a.fTop : a.fTop+n : a.fTop+n]
-	a.fTop += n
+	s := (*stack)[*top : *top+n : *top+n]
+	*top += n
 	return s
 }
 
-func (a *Arena) bools(n int) []bool {
-	if a.bTop+n > len(a.b) {
-		a.b, a.bTop = make([]bool, max(4*n, 4096)), 0
-	}
-	s := a.b[a.bTop : a.bTop+n : a.bTop+n]
-	a.bTop += n
-	return s
-}
-
-func (a *Arena) enums(n int) []uint8 {
-	if a.eTop+n > len(a.e) {
-		a.e, a.eTop = make([]uint8, max(4*n, 4096)), 0
-	}
-	s := a.e[a.eTop : a.eTop+n : a.eTop+n]
-	a.eTop += n
-	return s
-}
-
-func (a *Arena) ints(n int) []int32 {
-	if a.iTop+n > len(a.i) {
-		a.i, a.iTop = make([]int32, max(4*n, 4096)), 0
-	}
-	s := a.i[a.iTop : a.iTop+n : a.iTop+n]
-	a.iTop += n
-	return s
-}
+func (a *Arena) floats(n int) []float64 { return take(&a.f, &a.fTop, n) }
+func (a *Arena) bools(n int) []bool     { return take(&a.b, &a.bTop, n) }
+func (a *Arena) enums(n int) []uint8    { return take(&a.e, &a.eTop, n) }
+func (a *Arena) ints(n int) []int32     { return take(&a.i, &a.iTop, n) }
 
 type arenaMark struct{ f, b, e, i int }
 
