@@ -122,13 +122,37 @@ func cmpStr(a, b string) int {
 	return 0
 }
 
-// years caches citizens' years (small JSON) by run, agent and
+// yearCache keeps citizens' years (small JSON) by run, agent and
 // counterfactual; a replay re-simulates the whole run.
-var years = struct {
+type yearCache struct {
 	sync.Mutex
 	m     map[string][]byte
 	order []string
-}{m: map[string][]byte{}}
+}
+
+const maxYears = 256
+
+func (c *yearCache) get(key string) []byte {
+	c.Lock()
+	defer c.Unlock()
+	return c.m[key]
+}
+
+func (c *yearCache) put(key string, b []byte) {
+	c.Lock()
+	defer c.Unlock()
+	if c.m == nil {
+		c.m = map[string][]byte{}
+	}
+	if _, ok := c.m[key]; !ok {
+		c.order = append(c.order, key)
+	}
+	c.m[key] = b
+	for len(c.order) > maxYears {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
 
 func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 	m, dir, ok := s.runDir(w, r)
@@ -147,10 +171,7 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := m.ID + "\x00" + strconv.Itoa(a) + "\x00" + without
-	years.Lock()
-	b := years.m[key]
-	years.Unlock()
-	if b != nil {
+	if b := s.years.get(key); b != nil {
 		writeJSONBytes(w, b)
 		return
 	}
@@ -170,19 +191,12 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	b, err = json.Marshal(y)
+	b, err := json.Marshal(y)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	years.Lock()
-	years.m[key] = b
-	years.order = append(years.order, key)
-	if len(years.order) > 256 {
-		delete(years.m, years.order[0])
-		years.order = years.order[1:]
-	}
-	years.Unlock()
+	s.years.put(key, b)
 	writeJSONBytes(w, b)
 }
 

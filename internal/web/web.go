@@ -73,6 +73,7 @@ type Server struct {
 	jobs     *queue
 	cache    *cache
 	heavy    chan struct{} // replays and twin runs, one at a time
+	years    yearCache
 	static   http.Handler
 	ids      sync.Mutex // allocating run ids
 	reserved map[string]bool

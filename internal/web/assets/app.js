@@ -316,7 +316,8 @@ function jobRow(j) {
   if (j.sets.length) li.appendChild(h('div', { class: 'muted' }, j.sets.map(s => '--set ' + s).join(' ')));
   const state = { queued: `waiting (position ${j.queue_position || 1})`, running: `day ${j.day} of ${j.days}`, auditing: 'auditing…', done: 'finished', failed: 'failed: ' + (j.error || ''), cancelled: 'cancelled' }[j.state];
   li.appendChild(h('progress', { max: 100, value: j.state === 'done' || j.state === 'auditing' ? 100 : pctDone, 'aria-label': `Progress of ${j.label || j.scenario}` }));
-  li.appendChild(h('span', { class: 'jobstate' }, state + (j.elapsed_s ? ` · ${j.elapsed_s.toFixed(1)} s` : '')));
+  const eta = j.state === 'running' && j.day > 0 ? ` · about ${Math.ceil(j.elapsed_s / j.day * (j.days - j.day))} s to go` : '';
+  li.appendChild(h('span', { class: 'jobstate' }, state + (j.elapsed_s ? ` · ${j.elapsed_s.toFixed(1)} s` : '') + eta));
   if (j.state === 'queued' || j.state === 'running') {
     li.appendChild(h('button', { type: 'button', class: 'small', onclick: () => api(`/api/jobs/${j.id}/cancel`, {}).then(refreshJobs).catch(e => status(e.message, true)) }, 'Cancel'));
   }
