@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // chromium finds a Chromium or Chrome binary: $NOSEDIVE_CHROMIUM, then the
@@ -225,11 +226,12 @@ func TestBrowserDoneWhen(t *testing.T) {
 	if got := text(`#chart-score .tip`); !strings.Contains(got, "day 59") || !strings.Contains(got, "uyghur") {
 		t.Errorf("chart tooltip %q: want day 59 and the groups", got)
 	}
+	do("screenshot dashboard", screenshot(t, "dashboard"))
 	do("toggle a group", click(`#chart-score .legend-item`))
 	if a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#chart-score .legend-item`), "aria-pressed")); err != nil || a.Value != "false" {
 		t.Errorf("legend button aria-pressed=%q (%v) after a click, want false", a.Value, err)
 	}
-	do("untoggle", click(`#chart-score .legend-item`), screenshot(t, "dashboard"))
+	do("untoggle", click(`#chart-score .legend-item`))
 
 	// Someone like me, then their year with the explanation.
 	do("someone like me", scroll(`#like-go`),
@@ -267,5 +269,62 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestBrowserUploadAndCancel: a scenario file uploaded from disk is
+// validated by the server (its problem shown at the line); a run started
+// from it can be cancelled from the queue, and leaves no run behind.
+func TestBrowserUploadAndCancel(t *testing.T) {
+	ctx := browser(t)
+	base, s := liveServer(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			chromedp.Do(ctx, screenshot(t, "failed-upload"))
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	src, err := scenario.BuiltinSource("chongqing-pilot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "my regime.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(string(src), "name: chongqing-pilot", "name: chongqing-pilot\nsurveilance: {}", 1)), 0o644)
+	good := filepath.Join(dir, "mine.yaml")
+	os.WriteFile(good, src, 0o644)
+	do("load", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#valid.ok`)))
+	do("upload a bad file", chromedp.SetUploadFiles(chromedp.CSS(`#upload`), []string{bad}), chromedp.WaitVisible(chromedp.CSS(`.gutter .ln.bad`)))
+	if got := text(`#diags`); !strings.Contains(got, "surveilance") || !strings.Contains(got, `did you mean "surveillance"`) {
+		t.Errorf("diagnostics of the uploaded file: %q", got)
+	}
+	do("upload a good file", chromedp.SetUploadFiles(chromedp.CSS(`#upload`), []string{good}), chromedp.WaitVisible(chromedp.CSS(`#valid.ok`)),
+		setValue(`[data-path="run.agents"]`, "1500000", "change"),
+		setValue(`[data-path="run.days"]`, "3000", "change"),
+		chromedp.Sleep(500*time.Millisecond),
+		chromedp.WaitVisible(chromedp.CSS(`#valid.ok`)),
+		chromedp.Click(chromedp.CSS(`#run`)),
+		chromedp.WaitVisible(chromedp.CSS(`li.job.running button`)),
+		chromedp.Click(chromedp.CSS(`li.job.running button`)),
+		chromedp.WaitVisible(chromedp.CSS(`li.job.cancelled`)),
+		screenshot(t, "cancelled"),
+	)
+	if got := text(`li.job.cancelled`); !strings.Contains(got, "cancelled") || !strings.Contains(got, "mine.yaml") && !strings.Contains(got, "chongqing-pilot") {
+		t.Errorf("cancelled job reads %q", got)
+	}
+	ents, _ := os.ReadDir(s.cache.st.root)
+	if len(ents) != 0 {
+		t.Errorf("the cancelled run left %d entries in the store", len(ents))
 	}
 }
