@@ -129,6 +129,7 @@ type Engine struct {
 	traces        []*Trace
 	scratch       []*scratch // per worker, reused every day
 	batchSanc     uint64     // sanctions evaluated per chunk (see sanctionBatch)
+	regionEnd     []int      // agents are stored region by region: region r ends before regionEnd[r]
 }
 
 type regionState struct {
@@ -208,6 +209,12 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		}
 		for _, a := range opt.Trace {
 			e.ledgerSet[a] = true
+		}
+	}
+	if slices.IsSorted(pop.Region) { // as population.Generate lays agents out
+		e.regionEnd = make([]int, len(sc.Population.Regions))
+		for i, r := range pop.Region {
+			e.regionEnd[r] = i + 1
 		}
 	}
 	e.active = make([]regionState, len(sc.Population.Regions))

@@ -373,19 +373,25 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 		when, amount := prog.RuleWhen[r], prog.RuleAmount[r]
 		needPartner := amount.Refs.Partner || when.Refs.Partner
 		idx := s.idx[:0]
-		for i := lo; i < hi; i++ {
-			if e.detained[i] {
-				continue
-			}
-			if st := &e.active[e.pop.Region[i]]; !st.active || st.rules>>uint(r)&1 == 0 {
-				continue
-			}
-			if needPartner {
-				if p := e.partner[i]; p < 0 || e.detained[p] {
-					continue
+		// Agents are stored region by region: decide per stretch of one
+		// region, then test only what varies by agent.
+		for a := lo; a < hi; {
+			reg := e.pop.Region[a]
+			b := e.stretchEnd(a, hi)
+			if st := &e.active[reg]; st.active && st.rules>>uint(r)&1 != 0 {
+				for i := a; i < b; i++ {
+					if e.detained[i] {
+						continue
+					}
+					if needPartner {
+						if p := e.partner[i]; p < 0 || e.detained[p] {
+							continue
+						}
+					}
+					idx = append(idx, int32(i))
 				}
 			}
-			idx = append(idx, int32(i))
+			a = b
 		}
 		if when.Fn != nil && len(idx) > 0 {
 			ok := s.ok[:len(idx)]
@@ -413,6 +419,15 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 	}
 }
 
+// stretchEnd returns where the stretch of agents of agent a's region that
+// starts at a ends, at most hi.
+func (e *Engine) stretchEnd(a, hi int) int {
+	if e.regionEnd == nil {
+		return a + 1
+	}
+	return min(e.regionEnd[e.pop.Region[a]], hi)
+}
+
 // sanctionBatch evaluates, per chunk, the conditions of the sanctions in
 // e.batchSanc: those that read neither detention nor acquaintances, the
 // only state pass 2 changes while it runs. It covers every agent the
@@ -430,14 +445,18 @@ func (e *Engine) sanctionBatch(v *rule.View, s *scratch, lo, hi int) {
 		needPartner := when.Refs.Partner
 		children := e.sc.Sanctions[x].Target == "children"
 		idx := s.idx[:0]
-		for i := lo; i < hi; i++ {
-			if st := &e.active[e.pop.Region[i]]; !st.active || st.sanc>>uint(x)&1 == 0 {
-				continue
+		for a := lo; a < hi; {
+			reg := e.pop.Region[a]
+			b := e.stretchEnd(a, hi)
+			if st := &e.active[reg]; st.active && st.sanc>>uint(x)&1 != 0 {
+				for i := a; i < b; i++ {
+					if (needPartner && e.partnerNext[i] < 0) || (children && e.pop.Kids[i] == 0) {
+						continue
+					}
+					idx = append(idx, int32(i))
+				}
 			}
-			if (needPartner && e.partnerNext[i] < 0) || (children && e.pop.Kids[i] == 0) {
-				continue
-			}
-			idx = append(idx, int32(i))
+			a = b
 		}
 		held := s.held[x*ChunkSize : x*ChunkSize+hi-lo]
 		ok := s.ok[:len(idx)]
