@@ -226,6 +226,9 @@ func TestBrowserDoneWhen(t *testing.T) {
 	if got := text(`#chart-score .tip`); !strings.Contains(got, "day 59") || !strings.Contains(got, "uyghur") {
 		t.Errorf("chart tooltip %q: want day 59 and the groups", got)
 	}
+	if got := text(`#audit-regions`); !strings.Contains(got, "north") || !strings.Contains(got, "south") {
+		t.Errorf("audit by region %q", got)
+	}
 	do("screenshot dashboard", screenshot(t, "dashboard"))
 	do("toggle a group", click(`#chart-score .legend-item`))
 	if a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#chart-score .legend-item`), "aria-pressed")); err != nil || a.Value != "false" {
@@ -251,6 +254,12 @@ func TestBrowserDoneWhen(t *testing.T) {
 	}
 	do("screenshot counterfactual", scroll(`#cf-summary`), screenshot(t, "counterfactual"))
 	do("network", wait(`svg.net`), scroll(`svg.net`), screenshot(t, "network", `#network figure`))
+	if bad, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#status').classList.contains('bad')`)); err != nil || bad {
+		t.Errorf("the page reports an error: %q (%v)", text(`#status`), err)
+	}
+	if got := text(`#network`); !strings.Contains(got, "Acquaintances of citizen") {
+		t.Errorf("network caption %q", got)
+	}
 	nodes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.net .node').length`))
 	if err != nil || nodes < 2 || nodes > MaxNetworkNodes {
 		t.Errorf("network shows %d people (%v), want 2 to %d", nodes, err, MaxNetworkNodes)

@@ -60,10 +60,17 @@ const draft = {
 // ---------- editor ----------
 let validateSeq = 0, validateTimer = null, lastValidation = null;
 function lineHeight() { return parseFloat(getComputedStyle($('#yaml')).lineHeight) || 18; }
+let gutterKey = '';
 function renderGutter(diags) {
-  const lines = draft.yaml.split('\n').length;
+  let lines = 1;
+  for (let i = draft.yaml.indexOf('\n'); i >= 0; i = draft.yaml.indexOf('\n', i + 1)) lines++;
   const bad = new Map();
   for (const d of diags || []) if (d.line > 0) bad.set(d.line, (bad.get(d.line) || []).concat(d.msg));
+  // Rebuild only when the line count or the flagged lines change (typing
+  // within a line must stay cheap, even in a long file).
+  const key = lines + '|' + JSON.stringify([...bad]);
+  if (key === gutterKey) { syncScroll(); return; }
+  gutterKey = key;
   const g = $('#gutter');
   g.textContent = '';
   for (let i = 1; i <= lines; i++) {
@@ -408,19 +415,22 @@ function share(d, key, g) {
   return c.map((v, i) => n[i] > 0 ? 100 * v / n[i] : null);
 }
 function days(d) { return Array.from({ length: d.days + 1 }, (_, i) => i); }
-function groupTable(rep, d) {
-  const rows = rep.groups.filter(r => r.attribute === 'group');
+function groupTable(rep, d, attribute) {
+  attribute = attribute || 'group';
+  const rows = rep.groups.filter(r => r.attribute === attribute);
   const tiers = d.names.tiers;
-  const head = ['group', 'people', 'mean score (points)', ...tiers.map(t => `${t} (%)`), 'ever sanctioned (%)', 'ratio to reference', 'detained (%)', 'sanctioned, broke no law (%)', 'loss from ties (%)'];
+  const head = [attribute, 'people', 'mean score (points)', ...tiers.map(t => `${t} (%)`), 'ever sanctioned (%)', 'ratio to reference', 'detained (%)', 'sanctioned, broke no law (%)', 'loss from ties (%)'];
   const tb = h('tbody');
   for (const r of rows) {
     const ever = (r.disparities || []).find(x => x.metric === 'ever_sanctioned');
-    tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.value + (r.value === rep.reference_group ? ' (reference)' : '')), h('td', { class: 'n' }, big(r.n)), h('td', { class: 'n' }, num(r.mean_score)),
+    tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.value + (attribute === 'group' && r.value === rep.reference_group ? ' (reference)' : '')), h('td', { class: 'n' }, big(r.n)), h('td', { class: 'n' }, num(r.mean_score)),
       ...tiers.map(t => h('td', { class: 'n' }, pct((r.tiers.find(x => x.name === t) || {}).value))),
       h('td', { class: 'n' }, pct(r.ever_sanctioned.value)), h('td', { class: 'n' + (ever && ever.outside_four_fifths ? ' flag' : '') }, ever ? ratio(ever.ratio) + (ever.outside_four_fifths ? ' ⚠' : '') : '—'),
       h('td', { class: 'n' }, pct(r.detained.value)), h('td', { class: 'n' }, pct(r.sanctioned_law_abiding.value)), h('td', { class: 'n' }, pct(r.loss.association_share))));
   }
-  return h('table', { class: 'data', id: 'audit-groups' }, h('caption', {}, `Audit by group at the end of day ${d.days} (⚠: outside the four-fifths band [0.8, 1.25] against the reference group ${rep.reference_group})`),
+  const caption = attribute === 'group' ? `Audit by group at the end of day ${d.days} (⚠: outside the four-fifths band [0.8, 1.25] against the reference group ${rep.reference_group})`
+    : `Audit by ${attribute} at the end of day ${d.days} (ratios against the ${attribute} with the lowest share ever sanctioned)`;
+  return h('table', { class: 'data', id: 'audit-' + attribute + 's' }, h('caption', {}, caption),
     h('thead', {}, h('tr', {}, head.map(t => h('th', { scope: 'col' }, t)))), tb);
 }
 function disparityTable(rep) {
@@ -471,6 +481,7 @@ async function showRun(id) {
   box.appendChild(h('h3', {}, 'Audit'));
   box.appendChild(h('p', { class: 'muted' }, `Reference group: ${rep.reference_group} (${rep.reference_rule}).`));
   box.appendChild(groupTable(rep, d));
+  if (rep.groups.some(r => r.attribute === 'region')) box.appendChild(groupTable(rep, d, 'region'));
   box.appendChild(disparityTable(rep));
   if (rep.eu_ai_act_art5) {
     const a = rep.eu_ai_act_art5;
