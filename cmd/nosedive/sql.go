@@ -34,8 +34,8 @@ Views:
   runs         one row per run (run.json): run_id, dir, scenario, seed, agents,
                days, created, sweep_id / sweep_point / sweep_replicate /
                sweep_params for runs of a sweep, the whole manifest as JSON
-  daily        every daily.parquet (day x region x group), run_id first
-  agents       every agents.parquet (one row per synthetic person), run_id first
+  daily        every daily.parquet (day x region x group), run_id and dir first
+  agents       every agents.parquet (one row per synthetic person), run_id and dir first
   audit        one row per run with audit.json (from nosedive audit RUN):
                headline figures flattened, the whole file in the json column
   sweeps       one row per sweep directory (sweep.json)      } only when the
@@ -46,8 +46,10 @@ When no file of a kind exists yet (no audit.json anywhere, say), runs,
 daily, agents and audit are empty views with their core columns; the sweep
 views are left out. --schema lists every view with its columns and says
 which are empty or left out. Columns that exist in some runs only (a tier
-of one scenario) are NULL in the others. Join daily or agents to runs on
-run_id, audit to runs on dir. docs/sql.md has worked examples.
+of one scenario) are NULL in the others. run_id is the run directory's
+name; dir, its path, is unique even where sweeps repeat run ids
+(p0000-r00), so join on dir when the store holds several sweeps.
+docs/sql.md has worked examples.
 
 Only queries run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN), one
 per call. csv and json stream rows as DuckDB produces them; table holds

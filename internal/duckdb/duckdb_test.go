@@ -275,6 +275,11 @@ func TestDailyAndAgentsViews(t *testing.T) {
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("daily (-got +want):\n%s", diff)
 	}
+	// dir, unlike run_id, tells a sweep's runs from another sweep's.
+	_, got = rows(t, db, `SELECT count(*) FROM daily d JOIN runs r USING (dir) WHERE r.run_id = d.run_id AND r.dir LIKE '%/alpha-s1'`)
+	if got[0][0] != "6" {
+		t.Errorf("daily x runs on dir: %v", got)
+	}
 	_, got = rows(t, db, `SELECT run_id, tier, count(*) FROM agents GROUP BY ALL ORDER BY ALL`)
 	if diff := cmp.Diff(got, [][]string{{"beta-s2", "A", "1"}, {"beta-s2", "D", "2"}}); diff != "" {
 		t.Errorf("agents (-got +want):\n%s", diff)
@@ -339,7 +344,7 @@ func TestEmptyStore(t *testing.T) {
 	}
 	// Queries written for a full store still bind.
 	rows(t, db, `SELECT r.run_id, d.day, d."group", d.agents, a.lowest_tier_share FROM runs r
-		JOIN daily d USING (run_id) LEFT JOIN audit a USING (dir)`)
+		JOIN daily d USING (dir) LEFT JOIN audit a USING (dir)`)
 	vs, err := db.Schema(context.Background())
 	if err != nil {
 		t.Fatal(err)

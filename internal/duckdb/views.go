@@ -136,8 +136,8 @@ const auditShape = `{"scenario": "VARCHAR", "seed": "UBIGINT", "agents": "BIGINT
 // when there is no file to read, so queries written for a full store
 // still bind on an empty one.
 const (
-	emptyDaily  = `SELECT NULL::VARCHAR AS run_id, NULL::INTEGER AS day, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::BIGINT AS agents, NULL::DOUBLE AS score_mean WHERE false`
-	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::INTEGER AS id, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
+	emptyDaily  = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::BIGINT AS agents, NULL::DOUBLE AS score_mean WHERE false`
+	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS id, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
 )
 
 // textDocs reads JSON files as (filename, j) rows.
@@ -148,9 +148,11 @@ func textDocs(paths []string) string {
 // emptyDocs is textDocs of no file.
 const emptyDocs = "SELECT NULL::VARCHAR AS filename, NULL::JSON AS j WHERE false"
 
-// parquetRows reads Parquet files with a run_id column first.
+// parquetRows reads Parquet files with run_id and dir columns first. The
+// run id is the directory name, which sweeps repeat (p0000-r00 in every
+// sweep); dir, the path, is unique.
 func parquetRows(paths []string) string {
-	return "SELECT " + runIDOf + " AS run_id, * EXCLUDE (filename) FROM read_parquet(" + sqlList(paths) +
+	return "SELECT " + runIDOf + " AS run_id, parse_dirpath(filename) AS dir, * EXCLUDE (filename) FROM read_parquet(" + sqlList(paths) +
 		", filename = true, union_by_name = true)"
 }
 
@@ -190,9 +192,9 @@ func views(c *Catalog) []view {
 	vs := []view{
 		{name: "runs", doc: "one row per run directory (run.json), sweep columns when the run belongs to a sweep",
 			sql: "WITH docs AS (" + docs(manifests) + ")" + runsSelect, note: none("run directories", len(manifests))},
-		{name: "daily", doc: "every run's daily.parquet (day x region x group) with run_id",
+		{name: "daily", doc: "every run's daily.parquet (day x region x group) with run_id and dir",
 			sql: emptyDaily, note: none("daily.parquet", len(daily))},
-		{name: "agents", doc: "every run's agents.parquet (one row per synthetic person at the end) with run_id",
+		{name: "agents", doc: "every run's agents.parquet (one row per synthetic person at the end) with run_id and dir",
 			sql: emptyAgents, note: none("agents.parquet", len(agents))},
 		{name: "audit", doc: "one row per run with audit.json (run `nosedive audit RUN`): headline figures flattened, the whole file in json",
 			sql: "WITH docs AS (" + docs(audits) + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},
