@@ -130,6 +130,18 @@ type Engine struct {
 	scratch       []*scratch // per worker, reused every day
 	batchSanc     uint64     // sanctions evaluated per chunk (see sanctionBatch)
 	regionEnd     []int      // agents are stored region by region: region r ends before regionEnd[r]
+
+	recoveryUnless uint32   // flags that stop recovery
+	ruleFlags      []uint32 // per rule: flags it sets
+
+	// Buffers reused every day.
+	dayKeys        dayKeys
+	behKeys        [][2]uint64 // per behaviour: event and detection stream keys
+	views          [3]rule.View
+	chunkLedger    [][]metrics.LedgerEntry
+	chunkProposals [][][2]int32
+	chunkBreakups  [][]int32
+	chunkErrs      []error
 }
 
 type regionState struct {
@@ -287,6 +299,19 @@ func (e *Engine) compileTables() {
 			e.batchSanc |= 1 << uint(x)
 		}
 	}
+	if rec := sc.Scoring.Recovery; rec != nil {
+		for f, name := range sc.FlagNames() {
+			if slices.Contains(rec.UnlessFlags, name) {
+				e.recoveryUnless |= 1 << uint(f)
+			}
+		}
+	}
+	e.ruleFlags = make([]uint32, len(sc.Scoring.Rules))
+	for r, ru := range sc.Scoring.Rules {
+		for _, f := range ru.SetFlags {
+			e.ruleFlags[r] |= 1 << uint(slices.Index(sc.FlagNames(), f))
+		}
+	}
 	e.eventRules = make([][]int, len(sc.Behaviours))
 	for r, ru := range sc.Scoring.Rules {
 		if ru.On != "" {
@@ -396,7 +421,12 @@ func (e *Engine) tierOf(i int, s int32) uint8 {
 // view returns the expression view of the start-of-day (next=false) or
 // end-of-day (next=true) state.
 func (e *Engine) view(next bool) *rule.View {
-	v := &rule.View{
+	return e.viewIn(&rule.View{}, next)
+}
+
+// viewIn fills v with the start-of-day or end-of-day state and returns it.
+func (e *Engine) viewIn(v *rule.View, next bool) *rule.View {
+	*v = rule.View{
 		Day: int32(e.day), Group: e.pop.Group, Region: e.pop.Region, Age: e.pop.Age,
 		Traits: e.pop.Traits, Kids: e.pop.Kids, AdjStart: e.pop.Graph.Start, Adj: e.pop.Graph.Adj,
 		Score: e.score, Tier: e.tier, Flags: e.flags, Sanctions: e.sanc, Partner: e.partner, Detained: e.detained,
@@ -465,7 +495,11 @@ func (e *Engine) Final() *Final {
 // wins, so errors are deterministic too.
 func (e *Engine) parallel(fn func(w, lo, hi int) error) error {
 	chunks := (e.n + ChunkSize - 1) / ChunkSize
-	errs := make([]error, chunks)
+	if len(e.chunkErrs) != chunks {
+		e.chunkErrs = make([]error, chunks)
+	}
+	errs := e.chunkErrs
+	clear(errs)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < e.opt.Workers; w++ {

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"math"
-	"slices"
 
 	"github.com/nosedive-lab/nosedive/internal/metrics"
 	"github.com/nosedive-lab/nosedive/internal/rng"
@@ -73,10 +72,15 @@ type dayKeys struct {
 }
 
 func (e *Engine) keys(d int) *dayKeys {
-	k := &dayKeys{}
-	for _, b := range e.sc.Behaviours {
-		k.event = append(k.event, rng.Sub(rng.Key(e.seed, "event/"+b.Name), uint64(d)))
-		k.detect = append(k.detect, rng.Sub(rng.Key(e.seed, "detect/"+b.Name), uint64(d)))
+	k := &e.dayKeys
+	if k.event == nil {
+		for _, b := range e.sc.Behaviours {
+			e.behKeys = append(e.behKeys, [2]uint64{rng.Key(e.seed, "event/"+b.Name), rng.Key(e.seed, "detect/"+b.Name)})
+		}
+		k.event, k.detect = make([]uint64, len(e.behKeys)), make([]uint64, len(e.behKeys))
+	}
+	for b, bk := range e.behKeys {
+		k.event[b], k.detect[b] = rng.Sub(bk[0], uint64(d)), rng.Sub(bk[1], uint64(d))
 	}
 	k.form = rng.Sub(rng.Key(e.seed, "partners/form"), uint64(d))
 	k.pick = rng.Sub(rng.Key(e.seed, "partners/pick"), uint64(d))
@@ -101,10 +105,16 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 		s.reset()
 	}
 	chunks := (e.n + ChunkSize - 1) / ChunkSize
-	ledger := make([][]metrics.LedgerEntry, chunks)
-	proposals := make([][][2]int32, chunks)
-	breakups := make([][]int32, chunks)
-	cur := e.view(false)
+	if len(e.chunkLedger) != chunks {
+		e.chunkLedger = make([][]metrics.LedgerEntry, chunks)
+		e.chunkProposals = make([][][2]int32, chunks)
+		e.chunkBreakups = make([][]int32, chunks)
+	}
+	ledger, proposals, breakups := e.chunkLedger, e.chunkProposals, e.chunkBreakups
+	for c := range chunks {
+		ledger[c], proposals[c], breakups[c] = ledger[c][:0], proposals[c][:0], breakups[c][:0]
+	}
+	cur := e.viewIn(&e.views[0], false)
 
 	err := e.parallel(func(w, lo, hi int) error {
 		c := lo / ChunkSize
@@ -115,10 +125,10 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	}
 	e.relationships(keys, breakups, proposals)
 
-	next := e.view(true)
+	next := e.viewIn(&e.views[1], true)
 	next.Sanctions, next.Detained = e.sanc, e.detained
 	visibleUsesAcq := e.prog.Visible.Refs.Acq
-	vis := e.view(true)
+	vis := e.viewIn(&e.views[2], true)
 	vis.Sanctions, vis.Detained = e.sancNext, e.detainedNext
 	if err := e.parallel(func(w, lo, hi int) error {
 		e.pass2(next, vis, workers[w], lo, hi, !visibleUsesAcq)
@@ -168,21 +178,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	d := e.day
 	nb := len(sc.Behaviours)
 	nc := e.nRule + 3
-	rec := sc.Scoring.Recovery
-	var unless uint32
-	if rec != nil {
-		for f, name := range sc.FlagNames() {
-			if slices.Contains(rec.UnlessFlags, name) {
-				unless |= 1 << uint(f)
-			}
-		}
-	}
-	flagBits := make([][]uint32, e.nRule)
-	for r, ru := range sc.Scoring.Rules {
-		for _, f := range ru.SetFlags {
-			flagBits[r] = append(flagBits[r], 1<<uint(slices.Index(sc.FlagNames(), f)))
-		}
-	}
+	rec, unless := sc.Scoring.Recovery, e.recoveryUnless
 	rel := sc.Relationships
 	e.periodicBatch(v, s, lo, hi)
 	for ii := lo; ii < hi; ii++ {
@@ -293,9 +289,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				}
 				delta += x
 				e.addContrib(i, nc, r, x, ledger)
-				for _, bit := range flagBits[r] {
-					fl |= bit
-				}
+				fl |= e.ruleFlags[r]
 				if x < 0 && bh.penalised && e.lastPenalised != nil {
 					e.lastPenalised[i] = int32(d)
 				}
@@ -313,9 +307,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				}
 				delta += x
 				e.addContrib(i, nc, r, x, ledger)
-				for _, bit := range flagBits[r] {
-					fl |= bit
-				}
+				fl |= e.ruleFlags[r]
 			}
 			if rec != nil && st.recovery && fl&unless == 0 {
 				target, rate := int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
