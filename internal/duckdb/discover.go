@@ -77,14 +77,25 @@ func Discover(root string) (*Catalog, error) {
 		return nil, &NotFoundError{Root: root, Err: errors.New("not a directory")}
 	}
 	c := &Catalog{Root: root}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	// The root may be a symbolic link (runs -> /data/runs); WalkDir would
+	// not enter it, so walk its target and name paths under root.
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, &NotFoundError{Root: root, Err: err}
+	}
+	err = filepath.WalkDir(real, func(walked string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if !d.IsDir() {
 			return nil
 		}
-		if path != root && strings.HasPrefix(d.Name(), ".") {
+		rel, err := filepath.Rel(real, walked)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(root, rel)
+		if rel != "." && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
 		entries, err := os.ReadDir(path)

@@ -244,6 +244,18 @@ func TestDiscover(t *testing.T) {
 	}
 }
 
+func TestSymlinkedStore(t *testing.T) {
+	root := fixture(t)
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(root, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	_, got := rows(t, open(t, link), "SELECT count(*), min(dir) FROM runs")
+	if want := filepath.ToSlash(filepath.Join(link, "alpha-s1")); got[0][0] != "4" || got[0][1] != want {
+		t.Errorf("store behind a symbolic link: %v, want 4 runs, the first %s", got, want)
+	}
+}
+
 func TestRunsView(t *testing.T) {
 	db := open(t, fixture(t))
 	_, got := rows(t, db, `SELECT run_id, scenario, seed, agents, days, created, sets, sweep_id, sweep_point,
