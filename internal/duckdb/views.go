@@ -6,9 +6,8 @@ import (
 	"strings"
 )
 
-// A view is one SQL view over the store. Views read the files when a
-// query uses them, so a query pays only for the views it names (binding
-// a view reads the Parquet footers of its files).
+// A view is one SQL view over the store. It reads the files when a query
+// uses it; DB creates it only when a query names it (see Open).
 type view struct {
 	name string
 	doc  string
@@ -132,7 +131,7 @@ const auditShape = `{"scenario": "VARCHAR", "seed": "UBIGINT", "agents": "BIGINT
 		"verdict_i": "VARCHAR", "verdict_ii": "VARCHAR"},
 	"headline": ["VARCHAR"]}`
 
-// emptyRuns and the other empty* selects give a view its core columns
+// emptyDaily and emptyAgents give a view its core columns
 // when there is no file to read, so queries written for a full store
 // still bind on an empty one.
 const (
