@@ -283,7 +283,8 @@ func getJSON(t *testing.T, url string, v any) {
 
 // TestBrowserUploadAndCancel: a scenario file uploaded from disk is
 // validated by the server (its problem shown at the line); a run started
-// from it can be cancelled from the queue, and leaves no run behind.
+// from it draws live charts as days pass, can be cancelled from the queue,
+// and leaves no run behind.
 func TestBrowserUploadAndCancel(t *testing.T) {
 	ctx := browser(t)
 	base, s := liveServer(t)
@@ -319,12 +320,14 @@ func TestBrowserUploadAndCancel(t *testing.T) {
 		t.Errorf("diagnostics of the uploaded file: %q", got)
 	}
 	do("upload a good file", chromedp.SetUploadFiles(chromedp.CSS(`#upload`), []string{good}), chromedp.WaitVisible(chromedp.CSS(`#valid.ok`)),
-		setValue(`[data-path="run.agents"]`, "1500000", "change"),
+		setValue(`[data-path="run.agents"]`, "400000", "change"),
 		setValue(`[data-path="run.days"]`, "3000", "change"),
 		chromedp.Sleep(500*time.Millisecond),
 		chromedp.WaitVisible(chromedp.CSS(`#valid.ok`)),
 		chromedp.Click(chromedp.CSS(`#run`)),
-		chromedp.WaitVisible(chromedp.CSS(`li.job.running button`)),
+		chromedp.WaitVisible(chromedp.CSS(`li.job.running .live svg.plot`)), // the live charts draw as days pass
+		chromedp.Sleep(2*time.Second),
+		screenshot(t, "live"),
 		chromedp.Click(chromedp.CSS(`li.job.running button`)),
 		chromedp.WaitVisible(chromedp.CSS(`li.job.cancelled`)),
 		screenshot(t, "cancelled"),

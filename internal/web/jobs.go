@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -48,9 +51,25 @@ func terminal(state string) bool {
 	return state == StateDone || state == StateFailed || state == StateCancelled
 }
 
+// Live is what a running job shows as it goes: per day, each group's mean
+// score and share in the worst tier, from the aggregates the run writes.
+type Live struct {
+	Groups []string    `json:"groups"`
+	Worst  string      `json:"worst_tier"`
+	Points []LivePoint `json:"points"`
+}
+
+// LivePoint is one day of a running job, groups in Live.Groups order.
+type LivePoint struct {
+	Day   int       `json:"day"`
+	Score []float64 `json:"score"` // mean, points
+	Worst []float64 `json:"worst"` // % of the group in the worst tier
+}
+
 type job struct {
 	mu      sync.Mutex
 	st      JobStatus
+	live    Live
 	started time.Time
 	changed chan struct{} // closed on every change, then replaced
 	cancel  context.CancelFunc
@@ -67,6 +86,43 @@ func (j *job) status() (JobStatus, chan struct{}) {
 		st.Elapsed = time.Since(j.started).Seconds()
 	}
 	return st, j.changed
+}
+
+// observe adds a day of the running job to its live series.
+func (j *job) observe(d *metrics.Day) {
+	n := len(j.live.Groups)
+	agents, sum, worst := make([]int64, n), make([]int64, n), make([]int64, n)
+	for _, c := range d.Cells {
+		g := int(c.Group)
+		if g >= n {
+			continue
+		}
+		agents[g] += c.Agents
+		sum[g] += c.ScoreSum
+		if len(c.Tier) > 0 {
+			worst[g] += c.Tier[len(c.Tier)-1]
+		}
+	}
+	p := LivePoint{Day: d.Day, Score: make([]float64, n), Worst: make([]float64, n)}
+	for g := range n {
+		if agents[g] > 0 {
+			p.Score[g] = math.Round(float64(sum[g])/rule.Scale/float64(agents[g])*100) / 100
+			p.Worst[g] = math.Round(float64(worst[g])/float64(agents[g])*10000) / 100
+		}
+	}
+	j.mu.Lock()
+	j.live.Points = append(j.live.Points, p)
+	j.mu.Unlock()
+}
+
+// pointsSince returns the live points from index k on.
+func (j *job) pointsSince(k int) []LivePoint {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if k >= len(j.live.Points) {
+		return nil
+	}
+	return j.live.Points[k:len(j.live.Points):len(j.live.Points)]
 }
 
 func (j *job) update(f func(*JobStatus)) {
@@ -121,7 +177,8 @@ func (q *queue) add(label string, sc *scenario.Scenario, sets []string) (*job, e
 	q.seq++
 	ctx, cancel := context.WithCancel(q.ctx)
 	j := &job{st: JobStatus{ID: "j" + strconv.Itoa(q.seq), Label: label, Scenario: sc.Name, Sets: nonNil(sets),
-		Agents: sc.Run.Agents, Days: sc.Run.Days, State: StateQueued}, changed: make(chan struct{}), cancel: cancel, sc: sc, sets: sets, seq: q.seq}
+		Agents: sc.Run.Agents, Days: sc.Run.Days, State: StateQueued}, changed: make(chan struct{}), cancel: cancel, sc: sc, sets: sets, seq: q.seq,
+		live: Live{Groups: sc.GroupNames(), Worst: sc.Tiers.Levels[len(sc.Tiers.Levels)-1].Name}}
 	q.jobs[j.st.ID] = j
 	q.order = append(q.order, j.st.ID)
 	for len(q.order) > 200 {
@@ -186,7 +243,7 @@ func (q *queue) run(ctx context.Context, j *job) {
 		Progress: func(day, _ int) {
 			j.update(func(st *JobStatus) { st.Day = day })
 		}}
-	res, err := runner.Execute(ctx, spec)
+	res, err := runner.ExecuteObserved(ctx, spec, j.observe)
 	if err != nil {
 		j.update(func(st *JobStatus) {
 			if ctx.Err() != nil {
@@ -303,8 +360,17 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	tick := time.NewTicker(time.Second) // elapsed time moves even without progress
 	defer tick.Stop()
+	sent := 0
 	for {
+		// Status first: every point up to its day is already recorded.
 		st, changed := j.status()
+		if pts := j.pointsSince(sent); len(pts) > 0 {
+			b, _ := json.Marshal(Live{Groups: j.live.Groups, Worst: j.live.Worst, Points: pts})
+			if _, err := fmt.Fprintf(w, "event: points\ndata: %s\n\n", b); err != nil {
+				return
+			}
+			sent += len(pts)
+		}
 		b, _ := json.Marshal(st)
 		if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", b); err != nil {
 			return

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -529,8 +530,9 @@ func startJob(t *testing.T, s http.Handler, sets ...string) (JobStatus, reply) {
 	return *res.Job, r
 }
 
-// events reads a job's server-sent events until the stream ends.
-func events(t *testing.T, url string) []JobStatus {
+// events reads a job's server-sent events until the stream ends: its
+// statuses and its live points.
+func events(t *testing.T, url string) ([]JobStatus, []LivePoint) {
 	t.Helper()
 	res, err := http.Get(url)
 	if err != nil {
@@ -541,17 +543,37 @@ func events(t *testing.T, url string) []JobStatus {
 		t.Fatalf("events: Content-Type %q", ct)
 	}
 	var out []JobStatus
+	var points []LivePoint
 	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(nil, 1<<20)
+	event := ""
 	for sc.Scan() {
+		if e, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			event = e
+		}
 		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			var st JobStatus
-			if err := json.Unmarshal([]byte(data), &st); err != nil {
-				t.Fatal(err)
+			switch event {
+			case "status":
+				var st JobStatus
+				if err := json.Unmarshal([]byte(data), &st); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, st)
+			case "points":
+				var l Live
+				if err := json.Unmarshal([]byte(data), &l); err != nil {
+					t.Fatal(err)
+				}
+				if len(l.Groups) != 3 || l.Worst != "untrustworthy" {
+					t.Errorf("live series of groups %v, worst tier %q", l.Groups, l.Worst)
+				}
+				points = append(points, l.Points...)
+			default:
+				t.Errorf("unknown event %q", event)
 			}
-			out = append(out, st)
 		}
 	}
-	return out
+	return out, points
 }
 
 func TestRunLifecycle(t *testing.T) {
@@ -562,10 +584,26 @@ func TestRunLifecycle(t *testing.T) {
 	if r.code != http.StatusAccepted {
 		t.Fatalf("start: %d %s", r.code, r.body)
 	}
-	evs := events(t, hs.URL+"/api/jobs/"+job.ID+"/events")
+	evs, points := events(t, hs.URL+"/api/jobs/"+job.ID+"/events")
 	last := evs[len(evs)-1]
 	if last.State != StateDone || last.Run == "" || last.Day != 40 {
 		t.Fatalf("last event %+v", last)
+	}
+	// The live series: every day once, in order, agreeing with the stored run.
+	if len(points) != 41 {
+		t.Fatalf("%d live points, want days 0..40", len(points))
+	}
+	for k, p := range points {
+		if p.Day != k || len(p.Score) != 3 || len(p.Worst) != 3 {
+			t.Fatalf("live point %d: %+v", k, p)
+		}
+	}
+	var d Dashboard
+	json.Unmarshal([]byte(call(t, s, "GET", "/api/runs/"+last.Run, "").body), &d)
+	for g := range 3 {
+		if got, want := points[40].Score[g], d.Series["score_mean"][g][40]; math.Abs(got-want) > 0.011 {
+			t.Errorf("group %d: live mean score on day 40 %v, stored %v", g, got, want)
+		}
 	}
 	var runs []RunInfo
 	json.Unmarshal([]byte(call(t, s, "GET", "/api/runs", "").body), &runs)
@@ -593,8 +631,13 @@ func TestCancelAndQueueBound(t *testing.T) {
 		t.Errorf("third run: %d %s, want 503 queue full", r.code, r.body)
 	}
 	var jobs []JobStatus
-	json.Unmarshal([]byte(call(t, s, "GET", "/api/jobs", "").body), &jobs)
-	if len(jobs) != 2 || jobs[0].ID != b.ID || jobs[0].State != StateQueued || jobs[0].Position != 1 {
+	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		json.Unmarshal([]byte(call(t, s, "GET", "/api/jobs", "").body), &jobs)
+		if len(jobs) == 2 && jobs[1].State == StateRunning || time.Now().After(wait) {
+			break
+		}
+	}
+	if len(jobs) != 2 || jobs[1].ID != a.ID || jobs[1].State != StateRunning || jobs[0].ID != b.ID || jobs[0].State != StateQueued || jobs[0].Position != 1 {
 		t.Errorf("jobs %+v", jobs)
 	}
 	for _, j := range []JobStatus{b, a} {

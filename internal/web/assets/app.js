@@ -329,7 +329,28 @@ function jobRow(j) {
     li.appendChild(h('button', { type: 'button', class: 'small', onclick: () => api(`/api/jobs/${j.id}/cancel`, {}).then(refreshJobs).catch(e => status(e.message, true)) }, 'Cancel'));
   }
   if (j.state === 'done') li.appendChild(h('a', { href: '#/run/' + encodeURIComponent(j.run), class: 'open' }, 'Open dashboard'));
+  if (j.state === 'running' && live.has(j.id)) {
+    const box = h('div', { class: 'live', 'data-live': j.id });
+    li.appendChild(box);
+    drawLive(j.id, box);
+  }
   return li;
+}
+// Live charts of running jobs, from the points their event streams send.
+const live = new Map(); // job id -> {groups, worst_tier, days, points: []}
+function drawLive(id, box) {
+  const l = live.get(id);
+  if (!l || !l.points.length) return;
+  // The day axis grows with the run (at least 30 days), so the lines fill the chart as it goes.
+  const lastDay = l.points[l.points.length - 1].day;
+  const x = Array.from({ length: Math.max(lastDay, Math.min(l.days, 30)) + 1 }, (_, i) => i);
+  const at = new Map(l.points.map(p => [p.day, p]));
+  const series = key => l.groups.map((g, k) => ({ name: g, values: x.map(d => at.has(d) ? at.get(d)[key][k] : null) }));
+  const a = h('div'), b = h('div');
+  box.textContent = '';
+  box.appendChild(a); box.appendChild(b);
+  lineChart(a, { id: 'live-score-' + id, title: 'Mean score by group (points), live', xLabel: 'day', yLabel: 'mean score (points)', x, series: series('score') });
+  lineChart(b, { id: 'live-worst-' + id, title: `Share in tier ${l.worst_tier} by group (% of the group), live`, xLabel: 'day', yLabel: '% of the group', x, fmt: v => v.toFixed(1) + '%', series: series('worst') });
 }
 function renderJobs(jobs) {
   const box = $('#jobs');
@@ -361,10 +382,36 @@ async function refreshJobs() {
 function follow(id) {
   const es = new EventSource(`/api/jobs/${id}/events`);
   streams.set(id, es);
+  let drawn = 0, timer = null, lastState = null;
+  es.addEventListener('points', ev => {
+    const p = JSON.parse(ev.data);
+    const l = live.get(id) || { groups: p.groups, worst_tier: p.worst_tier, days: 0, points: [] };
+    l.points.push(...p.points);
+    live.set(id, l);
+  });
   es.addEventListener('status', ev => {
     const j = JSON.parse(ev.data);
+    if (live.has(id)) live.get(id).days = j.days;
     const old = document.querySelector(`li[data-job="${CSS.escape(id)}"]`);
-    if (old) old.replaceWith(jobRow(j));
+    if (old && j.state === lastState && j.state === 'running') {
+      // Update in place; redraw the live charts at most twice a second.
+      old.querySelector('progress').value = j.days ? Math.round(100 * j.day / j.days) : 0;
+      const eta = j.day > 0 ? ` · about ${Math.ceil(j.elapsed_s / j.day * (j.days - j.day))} s to go` : '';
+      old.querySelector('.jobstate').textContent = `day ${j.day} of ${j.days} · ${j.elapsed_s.toFixed(1)} s${eta}`;
+      const l = live.get(id);
+      if (l && l.points.length !== drawn && !timer) {
+        timer = setTimeout(() => {
+          timer = null;
+          const row = document.querySelector(`li[data-job="${CSS.escape(id)}"]`);
+          if (!row) return;
+          let box = row.querySelector('.live');
+          if (!box) { box = h('div', { class: 'live', 'data-live': id }); row.appendChild(box); }
+          drawn = live.get(id).points.length;
+          drawLive(id, box);
+        }, 500);
+      }
+    } else if (old) old.replaceWith(jobRow(j));
+    lastState = j.state;
     if (['done', 'failed', 'cancelled'].includes(j.state)) {
       es.close(); streams.delete(id);
       if (j.state === 'done') status(`Run ${j.label || j.scenario} finished.`);

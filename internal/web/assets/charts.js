@@ -109,13 +109,13 @@ function lineChart(host, opt) {
       paths.push(p);
       let last = s.values.length - 1;
       while (last >= 0 && (s.values[last] == null || !isFinite(s.values[last]))) last--;
-      if (last >= 0) labels.push({ s, y: sy(s.values[last]) });
+      if (last >= 0) labels.push({ s, x: sx(xs[last]), y: sy(s.values[last]) });
     }
     // Direct labels, nudged apart.
     labels.sort((a, b) => a.y - b.y);
     for (let i = 1; i < labels.length; i++) if (labels[i].y - labels[i - 1].y < 13) labels[i].y = labels[i - 1].y + 13;
     for (const lb of labels) {
-      const t = svgEl('text', { x: W - R + 6, y: lb.y + 4, class: 'dlabel', fill: lb.s.colour }, svg);
+      const t = svgEl('text', { x: lb.x + 6, y: lb.y + 4, class: 'dlabel', fill: lb.s.colour }, svg);
       t.textContent = lb.s.name;
     }
     cursor = svgEl('line', { x1: 0, x2: 0, y1: T, y2: H - B, class: 'cursor', visibility: 'hidden' }, svg);
