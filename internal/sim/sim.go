@@ -132,6 +132,8 @@ type Engine struct {
 	regionEnd     []int      // agents are stored region by region: region r ends before regionEnd[r]
 
 	recoveryUnless uint32   // flags that stop recovery
+	recTarget      int64    // recovery target and daily rate, fixed point
+	recRate        int64
 	ruleFlags      []uint32 // per rule: flags it sets
 
 	// Buffers reused every day.
@@ -300,6 +302,7 @@ func (e *Engine) compileTables() {
 		}
 	}
 	if rec := sc.Scoring.Recovery; rec != nil {
+		e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
 		for f, name := range sc.FlagNames() {
 			if slices.Contains(rec.UnlessFlags, name) {
 				e.recoveryUnless |= 1 << uint(f)

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/nosedive-lab/nosedive/internal/metrics"
 	"github.com/nosedive-lab/nosedive/internal/rng"
@@ -24,6 +26,11 @@ type scratch struct {
 	vals  []float64
 	fired []bool
 	amt   []float64
+	// Pass 1's per-agent accumulators for the chunk: score change, flags,
+	// chill fraction (-1 until computed).
+	delta []int64
+	fl    []uint32
+	frac  []float64
 	// Sanctions whose condition cannot change during pass 2 are evaluated
 	// per chunk too: held[x*ChunkSize+k] is sanction x's condition for lo+k.
 	held []bool
@@ -36,7 +43,8 @@ func (e *Engine) newScratch() *scratch {
 		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
-		held: make([]bool, len(e.sc.Sanctions)*ChunkSize),
+		held:  make([]bool, len(e.sc.Sanctions)*ChunkSize),
+		delta: make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
 	}
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
@@ -172,19 +180,77 @@ func (e *Engine) swap() {
 // pass1 draws events, applies rules and recovery, and writes next-day
 // scores, flags and tiers. Writes touch agent i only; reads of other agents
 // see the start-of-day buffers.
+//
+// It works in column passes over the chunk: events behaviour by behaviour
+// (one tight draw loop each; only agents who draw an event do more), then
+// periodic rules, recovery, clamp and tier agent by agent. Per agent this
+// keeps the order of the contributions (events in behaviour order, periodic
+// rules, recovery, clamp), and the ledger is put back in agent order, so the
+// results equal an agent-by-agent loop's.
 func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	ledger *[]metrics.LedgerEntry, proposals *[][2]int32, breakups *[]int32) error {
-	sc, prog := e.sc, e.prog
+	sc := e.sc
 	d := e.day
-	nb := len(sc.Behaviours)
 	nc := e.nRule + 3
 	rec, unless := sc.Scoring.Recovery, e.recoveryUnless
 	rel := sc.Relationships
+	n := hi - lo
+	ledgerStart := len(*ledger)
+	delta, fl, frac := s.delta[:n], s.fl[:n], s.frac[:n]
+	clear(delta)
+	copy(fl, e.flags[lo:hi])
+	if e.anyPeerChill {
+		for k := range frac {
+			frac[k] = -1 // not computed yet
+		}
+	}
+	// The first error in agent order wins, as in an agent-by-agent loop.
+	var firstErr error
+	errAgent := int32(math.MaxInt32)
+	fail := func(i int32, err error) {
+		if i < errAgent {
+			errAgent, firstErr = i, err
+		}
+	}
+
 	e.periodicBatch(v, s, lo, hi)
+	for b := range sc.Behaviours {
+		bh := &e.beh[b]
+		if bh.rateFn == nil && !(bh.rate > 0) {
+			continue
+		}
+		key := k.event[b]
+		for ii := lo; ii < hi; ii++ {
+			i := int32(ii)
+			base := bh.rate
+			if bh.rateFn != nil {
+				if e.detained[i] || (bh.eligible != nil && !bh.eligible(v, i)) {
+					continue
+				}
+				if base = bh.rateFn(v, i); !(base > 0) {
+					continue
+				}
+			}
+			// The draw comes before any other test: it is cheap, consumes
+			// nothing, and most agents draw no event.
+			u := rng.Float(key, uint64(i))
+			if u >= base || e.detained[i] {
+				continue
+			}
+			if bh.rateFn == nil && bh.eligible != nil && !bh.eligible(v, i) {
+				continue
+			}
+			if err := e.event(v, k, s, b, i, ii-lo, u, base, ledger); err != nil {
+				fail(i, err)
+			}
+		}
+	}
+
 	for ii := lo; ii < hi; ii++ {
 		i := int32(ii)
+		kk := ii - lo
 		cur := e.score[i]
-		fl := e.flags[i]
+		f := fl[kk]
 		e.partnerNext[i] = e.partner[i]
 		e.detainedNext[i] = e.detained[i]
 		if e.detained[i] {
@@ -197,140 +263,48 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 					e.addContrib(i, nc, e.nRule+2, int64(ns)-int64(cur), ledger)
 				}
 			}
-			e.scoreNext[i], e.flagsNext[i] = ns, fl
+			e.scoreNext[i], e.flagsNext[i] = ns, f
 			e.tierNext[i] = e.tierOf(ii, ns)
 			continue
 		}
-		reg := e.pop.Region[i]
-		st := e.active[reg]
-		cell := int(reg)*e.nGroups + int(e.pop.Group[i])
-		var delta int64
-		// The chill fraction is computed only for agents who drew an event
-		// at the unchilled rate: chilling only lowers rates, so a draw above
-		// the base rate is above the chilled rate too (same results, far
-		// fewer neighbour scans).
-		frac, fracDone := 0.0, !e.anyPeerChill
-		for b := 0; b < nb; b++ {
-			bh := &e.beh[b]
-			base := bh.rate
-			if bh.rateFn != nil {
-				if bh.eligible != nil && !bh.eligible(v, i) {
-					continue
-				}
-				base = bh.rateFn(v, i)
-			}
-			if !(base > 0) {
-				continue
-			}
-			// The draw comes before the eligibility test: it is cheaper,
-			// consumes nothing, and most agents draw no event.
-			u := rng.Float(k.event[b], uint64(i))
-			if u >= base {
-				continue
-			}
-			if bh.rateFn == nil && bh.eligible != nil && !bh.eligible(v, i) {
-				continue
-			}
-			if !fracDone {
-				fracDone = true
-				if nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]; len(nbrs) > 0 {
-					cnt := 0
-					for _, a := range nbrs {
-						if e.visible[a] {
-							cnt++
-						}
-					}
-					frac = float64(cnt) / float64(len(nbrs))
-				}
-			}
-			mult := 1 - bh.peers*frac
-			if bh.self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= bh.memory {
-				mult *= 1 - bh.self
-			}
-			if p := base * mult; !(p > 0) || u >= p {
-				continue
-			}
-			s.att[cell*nb+b]++
-			if a := &e.attempts[ii*nb+b]; *a < math.MaxUint16 {
-				*a++
-			}
-			if bh.penalised {
-				e.penalisedAttempts[i]++
-			}
-			if e.sanc[i]&e.blockMask[b] != 0 {
-				s.blk[cell*nb+b]++
-				if e.traceSlot != nil {
-					e.traceEvent(i, b, true, false)
-				}
-				continue
-			}
-			p := e.detect[b][reg]
-			detected := p >= 1 || (p > 0 && rng.Float(k.detect[b], uint64(i)) < p)
-			if e.traceSlot != nil {
-				e.traceEvent(i, b, false, detected)
-			}
-			if !detected {
-				continue
-			}
-			s.det[cell*nb+b]++
-			if !st.active {
-				continue
-			}
-			for _, r := range e.eventRules[b] {
-				if st.rules>>uint(r)&1 == 0 {
-					continue
-				}
-				if w := prog.RuleWhen[r]; w.Fn != nil && !w.Fn(v, i) {
-					continue
-				}
-				x, err := e.amount(r, v, i)
-				if err != nil {
-					return err
-				}
-				delta += x
-				e.addContrib(i, nc, r, x, ledger)
-				fl |= e.ruleFlags[r]
-				if x < 0 && bh.penalised && e.lastPenalised != nil {
-					e.lastPenalised[i] = int32(d)
-				}
-			}
-		}
+		st := &e.active[e.pop.Region[i]]
+		dl := delta[kk]
 		if st.active {
 			for pr, r := range e.periodicRules {
-				k := pr*ChunkSize + ii - lo
+				k := pr*ChunkSize + kk
 				if !s.fired[k] {
 					continue
 				}
 				x, err := e.checkAmount(r, i, s.amt[k])
 				if err != nil {
-					return err
+					fail(i, err)
+					continue
 				}
-				delta += x
+				dl += x
 				e.addContrib(i, nc, r, x, ledger)
-				fl |= e.ruleFlags[r]
+				f |= e.ruleFlags[r]
 			}
-			if rec != nil && st.recovery && fl&unless == 0 {
-				target, rate := int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
+			if rec != nil && st.recovery && f&unless == 0 {
 				var x int64
 				switch {
-				case rec.Direction != "down" && int64(cur) < target:
-					x = min(rate, target-int64(cur))
-				case rec.Direction != "up" && int64(cur) > target:
-					x = -min(rate, int64(cur)-target)
+				case rec.Direction != "down" && int64(cur) < e.recTarget:
+					x = min(e.recRate, e.recTarget-int64(cur))
+				case rec.Direction != "up" && int64(cur) > e.recTarget:
+					x = -min(e.recRate, int64(cur)-e.recTarget)
 				}
 				if x != 0 {
-					delta += x
+					dl += x
 					e.addContrib(i, nc, e.nRule, x, ledger)
 				}
 			}
 		}
-		ns := int64(cur) + delta
+		ns := int64(cur) + dl
 		clamped := min(max(ns, int64(e.lo)), int64(e.hi))
 		if clamped != ns {
 			e.addContrib(i, nc, e.nRule+1, clamped-ns, ledger)
 		}
 		e.scoreNext[i] = int32(clamped)
-		e.flagsNext[i] = fl
+		e.flagsNext[i] = f
 		e.tierNext[i] = e.tierOf(ii, int32(clamped))
 
 		// Partnerships: breakups are drawn by the lower id of a pair,
@@ -344,6 +318,92 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				j := nbrs[rng.Below(k.pick, uint64(i), uint64(len(nbrs)))]
 				*proposals = append(*proposals, [2]int32{i, j})
 			}
+		}
+	}
+	if l := (*ledger)[ledgerStart:]; len(l) > 1 {
+		slices.SortStableFunc(l, func(a, b metrics.LedgerEntry) int { return cmp.Compare(a.Agent, b.Agent) })
+	}
+	return firstErr
+}
+
+// event handles agent i (chunk offset kk) having drawn u < base for
+// behaviour b: chilling, blocking, detection and the behaviour's rules.
+func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk int, u, base float64, ledger *[]metrics.LedgerEntry) error {
+	bh := &e.beh[b]
+	d := e.day
+	nb := len(e.beh)
+	// The chill fraction is computed only for agents who drew an event at
+	// the unchilled rate: chilling only lowers rates, so a draw above the
+	// base rate is above the chilled rate too.
+	frac := 0.0
+	if e.anyPeerChill {
+		if frac = s.frac[kk]; frac < 0 {
+			frac = 0
+			if nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]; len(nbrs) > 0 {
+				cnt := 0
+				for _, a := range nbrs {
+					if e.visible[a] {
+						cnt++
+					}
+				}
+				frac = float64(cnt) / float64(len(nbrs))
+			}
+			s.frac[kk] = frac
+		}
+	}
+	mult := 1 - bh.peers*frac
+	if bh.self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= bh.memory {
+		mult *= 1 - bh.self
+	}
+	if p := base * mult; !(p > 0) || u >= p {
+		return nil
+	}
+	reg := e.pop.Region[i]
+	cell := int(reg)*e.nGroups + int(e.pop.Group[i])
+	s.att[cell*nb+b]++
+	if a := &e.attempts[int(i)*nb+b]; *a < math.MaxUint16 {
+		*a++
+	}
+	if bh.penalised {
+		e.penalisedAttempts[i]++
+	}
+	if e.sanc[i]&e.blockMask[b] != 0 {
+		s.blk[cell*nb+b]++
+		if e.traceSlot != nil {
+			e.traceEvent(i, b, true, false)
+		}
+		return nil
+	}
+	p := e.detect[b][reg]
+	detected := p >= 1 || (p > 0 && rng.Float(k.detect[b], uint64(i)) < p)
+	if e.traceSlot != nil {
+		e.traceEvent(i, b, false, detected)
+	}
+	if !detected {
+		return nil
+	}
+	s.det[cell*nb+b]++
+	st := &e.active[reg]
+	if !st.active {
+		return nil
+	}
+	nc := e.nRule + 3
+	for _, r := range e.eventRules[b] {
+		if st.rules>>uint(r)&1 == 0 {
+			continue
+		}
+		if w := e.prog.RuleWhen[r]; w.Fn != nil && !w.Fn(v, i) {
+			continue
+		}
+		x, err := e.amount(r, v, i)
+		if err != nil {
+			return err
+		}
+		s.delta[kk] += x
+		e.addContrib(i, nc, r, x, ledger)
+		s.fl[kk] |= e.ruleFlags[r]
+		if x < 0 && bh.penalised && e.lastPenalised != nil {
+			e.lastPenalised[i] = int32(d)
 		}
 	}
 	return nil
