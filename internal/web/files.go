@@ -30,7 +30,16 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	path := filepath.Join(dir, name)
 	if name == "report.html" {
 		if _, err := os.Stat(path); err != nil {
-			if err := s.writeReport(m.ID, dir, path); err != nil {
+			// Made once, one heavy job at a time (a report of a large run
+			// takes seconds); a request that waited finds it made.
+			select {
+			case s.heavy <- struct{}{}:
+			case <-r.Context().Done():
+				return
+			}
+			err := s.writeReport(m.ID, dir, path)
+			<-s.heavy
+			if err != nil {
 				httpError(w, http.StatusInternalServerError, "report: "+err.Error())
 				return
 			}
@@ -74,7 +83,11 @@ func joinNames(names []string) string {
 	return b.String()
 }
 
+// writeReport writes RUN/report.html unless it is there already.
 func (s *Server) writeReport(id, dir, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
 	rep, err := s.auditOf(id, dir)
 	if err != nil {
 		return err
