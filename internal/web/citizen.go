@@ -288,7 +288,12 @@ func (s *Server) someoneLike(w http.ResponseWriter, r *http.Request) {
 	reg, grp, par, kids := t.Cols["region"].Str, t.Cols["group"].Str, t.Cols["partner"].Int, t.Cols["children"].Int
 	var tr []bool
 	if trait != "" {
-		tr = t.Cols[trait].Bool
+		c := t.Cols[colSafe(trait)]
+		if c == nil || len(c.Bool) != t.Rows {
+			httpError(w, http.StatusInternalServerError, fmt.Sprintf("agents.parquet has no column for trait %q", trait))
+			return
+		}
+		tr = c.Bool
 	}
 	var match []int32
 	for i := range reg {

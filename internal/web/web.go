@@ -120,7 +120,7 @@ func (s *Server) Close() { s.jobs.close() }
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /{$}", s.index)
-	m.Handle("GET /assets/", http.StripPrefix("/assets/", s.static))
+	m.Handle("GET /assets/{file}", http.StripPrefix("/assets/", s.static)) // files only, no listing
 	m.HandleFunc("GET /api/scenarios", s.listScenarios)
 	m.HandleFunc("GET /api/scenarios/{name}", s.getScenario)
 	m.HandleFunc("POST /api/validate", s.validate)

@@ -169,6 +169,7 @@ func TestNoPathTraversal(t *testing.T) {
 		"/api/runs/" + id + "/files/%2Fetc%2Fpasswd",
 		"/api/runs/%2Fetc/files/passwd",
 		"/api/runs/" + id + "%2F..%2F..%2Fsecret.txt/files/run.json",
+		"/assets/",
 		"/assets/../../secret.txt",
 		"/assets/%2e%2e/%2e%2e/secret.txt",
 		"/api/scenarios/..%2F..%2Fsecret",
