@@ -230,6 +230,11 @@ func TestBrowserDoneWhen(t *testing.T) {
 		t.Errorf("audit by region %q", got)
 	}
 	do("screenshot dashboard", screenshot(t, "dashboard"))
+	do("chart of a behaviour", setValue(`#measure`, "attempted_attend_mosque", "change"), wait(`#chart-share svg.plot`))
+	if got := text(`#chart-share figcaption`); !strings.Contains(got, "attend mosque tried") || !strings.Contains(got, "per 1,000 people per day") {
+		t.Errorf("behaviour chart title %q", got)
+	}
+	do("screenshot behaviour", scroll(`#chart-share`), screenshot(t, "behaviour", `#chart-share`))
 	do("toggle a group", click(`#chart-score .legend-item`))
 	if a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#chart-score .legend-item`), "aria-pressed")); err != nil || a.Value != "false" {
 		t.Errorf("legend button aria-pressed=%q (%v) after a click, want false", a.Value, err)

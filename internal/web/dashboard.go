@@ -21,8 +21,9 @@ type Dashboard struct {
 	Rules []RuleInfo  `json:"rules"`
 	Days  int         `json:"days"`
 	// Series maps a measure (agents, score_mean, tier_<t>, sanction_<s>,
-	// detained, children_blocked) to one value per day for each group, in
-	// Names.Groups order. Counts are people; score_mean is points.
+	// detained, children_blocked, attempted_<behaviour>) to one value per
+	// day for each group, in Names.Groups order. Counts are people (events
+	// for attempted_); score_mean is points.
 	Series map[string][][]float64 `json:"series"`
 	Audit  *audit.Report          `json:"audit"`
 	Files  []FileInfo             `json:"files"`
@@ -88,6 +89,9 @@ func (s *Server) buildDashboard(m *store.Manifest, dir string) ([]byte, error) {
 	}
 	for _, x := range m.Names.Sanctions {
 		cols = append(cols, "sanction_"+colSafe(x))
+	}
+	for _, b := range m.Names.Behaviours {
+		cols = append(cols, "attempted_"+colSafe(b))
 	}
 	for _, c := range cols {
 		if daily.Has(c) {

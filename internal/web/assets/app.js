@@ -455,12 +455,20 @@ function measures(d) {
   for (const t of d.names.tiers) out.push({ key: 'tier_' + t.replace(/-/g, '_'), label: `Share in tier ${t}` });
   for (const s of d.names.sanctions) if (d.series['sanction_' + s.replace(/-/g, '_')]) out.push({ key: 'sanction_' + s.replace(/-/g, '_'), label: `Share under sanction ${s}` });
   out.push({ key: 'detained', label: 'Share detained' });
+  for (const b of d.names.behaviours) {
+    const key = 'attempted_' + b.replace(/-/g, '_');
+    if (d.series[key]) out.push({ key, label: `${b.replace(/_/g, ' ')} tried`, perThousand: true });
+  }
   return out;
 }
+// share is a measure per day for group g: % of the group, or events per
+// 1,000 people (day 0 is the starting state: no events).
 function share(d, key, g) {
   const n = d.series.agents[g], c = d.series[key][g];
-  return c.map((v, i) => n[i] > 0 ? 100 * v / n[i] : null);
+  const per = key.startsWith('attempted_') ? 1000 : 100;
+  return c.map((v, i) => n[i] > 0 && !(per === 1000 && i === 0) ? per * v / n[i] : null);
 }
+function unitOf(m) { return m.perThousand ? 'per 1,000 people per day' : '% of the group'; }
 function days(d) { return Array.from({ length: d.days + 1 }, (_, i) => i); }
 function groupTable(rep, d, attribute) {
   attribute = attribute || 'group';
@@ -518,7 +526,7 @@ async function showRun(id) {
   const c2 = h('div', { id: 'chart-share' });
   const draw2 = () => {
     const m = ms.find(x => x.key === sel.value);
-    lineChart(c2, { id: 'share', title: `${m.label} by group (% of the group), day by day`, xLabel: 'day', yLabel: '% of the group', x: days(d), fmt: v => v.toFixed(1) + '%',
+    lineChart(c2, { id: 'share', title: `${m.label} by group (${unitOf(m)}), day by day`, xLabel: 'day', yLabel: unitOf(m), x: days(d), fmt: m.perThousand ? v => v.toFixed(1) : v => v.toFixed(1) + '%',
       series: groups.map((g, k) => ({ name: g, values: share(d, m.key, k) })) });
   };
   sel.addEventListener('change', draw2);
@@ -641,8 +649,9 @@ async function showCompare(a, b) {
     const mk = (d, tag, dash) => d.names.groups.forEach((g, k) => series.push({ name: `${g} ${tag}`, values: key === 'score_mean' ? d.series.score_mean[k] : share(d, key, k), dash: dash[k % dash.length], colour: PALETTE[k % PALETTE.length] }));
     mk(da, '(A)', ['', '', '', '', '']);
     mk(db, '(B)', ['9 4', '2 3', '12 3 2 3', '5 5', '1 3']);
-    const label = key === 'score_mean' ? 'Mean score (points)' : ms.find(m => m.key === key).label + ' (% of the group)';
-    lineChart(chart, { id: 'cmp', title: `${label}: run A solid, run B dashed`, xLabel: 'day', yLabel: key === 'score_mean' ? 'points' : '% of the group', fmt: key === 'score_mean' ? undefined : v => v.toFixed(1) + '%',
+    const m = ms.find(m => m.key === key);
+    const label = key === 'score_mean' ? 'Mean score (points)' : `${m.label} (${unitOf(m)})`;
+    lineChart(chart, { id: 'cmp', title: `${label}: run A solid, run B dashed`, xLabel: 'day', yLabel: key === 'score_mean' ? 'points' : unitOf(m), fmt: key === 'score_mean' ? undefined : m.perThousand ? v => v.toFixed(1) : v => v.toFixed(1) + '%',
       x: days(da.days <= db.days ? da : db), series });
   };
   sel.addEventListener('change', draw);
