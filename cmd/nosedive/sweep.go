@@ -375,7 +375,7 @@ ones. --csv and --json give every metric in a long format.`,
 	return cmd
 }
 
-var defaultSummaryMetrics = []string{"ever_sanctioned", "worst_tier_share", "gap_worst_tier", "detained", "sanctioned_without_own_violation"}
+var defaultSummaryMetrics = []string{"ever_sanctioned", "best_tier_share", "worst_tier_share", "gap_worst_tier", "detained"}
 
 // pointSummary is one point x metric of `sweep summarize --json`.
 type pointSummary struct {

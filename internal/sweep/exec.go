@@ -247,6 +247,7 @@ feed:
 				cleanRun(opt.Dir, r.ID)
 			}
 		}
+		os.Remove(filepath.Join(opt.Dir, stagingDir)) // only when empty
 		return out, err
 	}
 	os.Remove(filepath.Join(opt.Dir, stagingDir)) // only when empty: other shards may be using it
