@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -152,5 +153,26 @@ design: {type: sobol, samples: 8}
 	a, ab1, b := s.Points[0].Unit, s.Points[1].Unit, s.Points[3].Unit
 	if ab1[0] != b[0] || ab1[1] != a[1] {
 		t.Errorf("Saltelli layout: A %v AB1 %v B %v", a, ab1, b)
+	}
+}
+
+// TestLargeDesignValidatesQuickly: a grid of 10^4 points is checked on a
+// sample (every distinct value included), not point by point.
+func TestLargeDesignValidatesQuickly(t *testing.T) {
+	vals := make([]string, 100)
+	for i := range vals {
+		vals[i] = strconv.Itoa(10 + i)
+	}
+	list := "[" + strings.Join(vals, ", ") + "]"
+	s := load(t, head+"parameters:\n  - {path: population.regions.south.cameras_per_1000, values: "+list+"}\n  - {path: population.regions.north.cameras_per_1000, values: "+list+"}\n")
+	if len(s.Points) != 10000 {
+		t.Fatalf("%d points", len(s.Points))
+	}
+	if n := len(pointsToValidate(s)); n > maxValidated {
+		t.Errorf("%d points validated", n)
+	}
+	_, err := Load("test.yaml", []byte(head+"parameters:\n  - {path: population.regions.south.cameras_per_1000, values: "+strings.Replace(list, "109", "-5", 1)+"}\n  - {path: population.regions.north.cameras_per_1000, values: "+list+"}\n"), ".")
+	if err == nil || !strings.Contains(err.Error(), "=-5 does not apply") {
+		t.Errorf("a bad value among 10^4 points: %v", err)
 	}
 }

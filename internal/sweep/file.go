@@ -233,6 +233,22 @@ func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 		return nil, yamlErr(fileName, err)
 	}
 	l.ast = f
+	if len(f.Docs) != 1 {
+		return nil, scenario.Errors{{File: fileName, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: fmt.Sprintf("a sweep file holds one YAML document; found %d", len(f.Docs))}}
+	}
+	// Tags, anchors and aliases have no use in a sweep file; rejecting them
+	// keeps the decoder away from alias bombs and its tag handling.
+	rej := &rejecter{}
+	for _, d := range f.Docs {
+		ast.Walk(rej, d)
+	}
+	if rej.node != nil {
+		p := scenario.Pos{Line: 1, Col: 1}
+		if tk := rej.node.GetToken(); tk != nil && tk.Position != nil {
+			p = scenario.Pos{Line: tk.Position.Line, Col: tk.Position.Column}
+		}
+		return nil, scenario.Errors{{File: fileName, Pos: p, Msg: "YAML tags, anchors and aliases are not supported in sweep files"}}
+	}
 	var raw file
 	if err := yaml.UnmarshalWithOptions(src, &raw, yaml.Strict()); err != nil {
 		return nil, yamlErr(fileName, err)
@@ -320,6 +336,21 @@ func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 		return nil, l.errs
 	}
 	return s, nil
+}
+
+// rejecter finds the first tag, anchor or alias node.
+type rejecter struct{ node ast.Node }
+
+func (r *rejecter) Visit(n ast.Node) ast.Visitor {
+	if r.node != nil || n == nil {
+		return nil
+	}
+	switch n.Type() {
+	case ast.TagType, ast.AnchorType, ast.AliasType:
+		r.node = n
+		return nil
+	}
+	return r
 }
 
 func yamlErr(file string, err error) error {
@@ -502,7 +533,7 @@ func (l *loader) design(s *Sweep, raw *file) {
 // at the parameter (or list point) that causes it.
 func (l *loader) validatePoints(s *Sweep, raw *file) {
 	reported := map[int]bool{}
-	for p := range s.Points {
+	for _, p := range pointsToValidate(s) {
 		if _, err := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), s.PointSets(p)); err != nil {
 			// Blame the first parameter whose value alone fails.
 			blamed := false
@@ -544,6 +575,54 @@ func (l *loader) validatePoints(s *Sweep, raw *file) {
 			}
 		}
 	}
+}
+
+// maxValidated bounds the points loaded up front. Larger designs are
+// checked on a sample that still holds every distinct value and the
+// extremes of each parameter; a point outside it that fails becomes a
+// failed run.
+const maxValidated = 256
+
+func pointsToValidate(s *Sweep) []int {
+	n := len(s.Points)
+	if n <= maxValidated {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	pick := map[int]bool{}
+	for i := range maxValidated / 2 {
+		pick[i] = true
+	}
+	for k := range s.Params {
+		seen := map[string]bool{}
+		lo, hi := 0, 0
+		for i, p := range s.Points {
+			if v := p.Values[k]; !seen[v] && len(seen) < maxValidated/2 {
+				seen[v] = true
+				if !s.Params[k].Continuous() {
+					pick[i] = true
+				}
+			}
+			if p.Unit != nil {
+				if p.Unit[k] < s.Points[lo].Unit[k] {
+					lo = i
+				}
+				if p.Unit[k] > s.Points[hi].Unit[k] {
+					hi = i
+				}
+			}
+		}
+		pick[lo], pick[hi] = true, true
+	}
+	out := make([]int, 0, len(pick))
+	for i := range pick {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // pathProblem reports whether a scenario error comes from the --set path
