@@ -190,6 +190,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"bad value", strings.Replace(smallSweep, "[average, trustworthy]", "[average, excellent]", 1), nil, "FILE:12:23: tiers.caps.0.best=excellent does not apply to scenario xinjiang-pilot: unknown tier"},
 		{"bad also path", strings.Replace(smallSweep, "regions.north.", "regions.west.", 1), nil, "FILE:9:12: "},
 		{"unknown design", smallSweep + "design: {type: factorial}\n", nil, "FILE:13:16: design type \"factorial\""},
+		{"yaml tag", strings.Replace(smallSweep, "name: tiny", "name: !!str tiny", 1), nil, "FILE:1:7: YAML tags, anchors and aliases are not supported"},
 		{"no name", strings.Replace(smallSweep, "name: tiny\n", "", 1), nil, "name is required"},
 		{"unknown scenario", strings.Replace(smallSweep, "xinjiang-pilot", "xinjiang-pliot", 1), nil, "FILE:2:11"},
 		{"unknown metric", smallSweep + "metrics: [ever_sanctoned]\n", nil, "FILE:13:11: metrics: unknown audit metric \"ever_sanctoned\" (did you mean \"ever_sanctioned\"?)"},
