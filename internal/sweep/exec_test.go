@@ -71,3 +71,26 @@ func TestFailedRunIsRecordedAndRetried(t *testing.T) {
 		t.Errorf("status after resume %+v", m.Status)
 	}
 }
+
+// TestKeepAgentsAndLedger: keep: [agents, ledger] keeps those files and
+// the scenario's ledger setting.
+func TestKeepAgentsAndLedger(t *testing.T) {
+	s := load(t, head+"keep: [agents, ledger]\nparameters:\n  - {path: tiers.caps.0.best, values: [average]}\n")
+	dir := filepath.Join(t.TempDir(), s.Name)
+	if _, err := Execute(context.Background(), s, Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, RunsDir, s.Run(0).ID)
+	rm, err := store.ReadManifest(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{store.AgentsFile, store.LedgerFile, AuditFile} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if rm.Ledger != "sample:0.01" || strings.Join(rm.Files, " ") != "run.json daily.parquet agents.parquet ledger.parquet" {
+		t.Errorf("ledger %s, files %v", rm.Ledger, rm.Files)
+	}
+}
