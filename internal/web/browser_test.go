@@ -110,6 +110,16 @@ func liveServer(t *testing.T) (string, *Server) {
 	return "http://" + ln.Addr().String(), s
 }
 
+// jsClick clicks the element the selector finds at that moment, in one
+// step in the page: parts of the page are redrawn as runs progress and
+// validations return, so a node found in one step may be gone in the next.
+func jsClick(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+quote(sel)+`); if (!e) throw new Error("no " + `+quote(sel)+`); e.click(); return true; })()`)(ctx, tg)
+		return err
+	})
+}
+
 // setValue sets a form control's value and fires the event a person's
 // typing would.
 func setValue(sel, value, event string) chromedp.Action[chromedp.Void] {
@@ -160,7 +170,7 @@ func TestBrowserDoneWhen(t *testing.T) {
 	text := func(sel string) string { t.Helper(); return get(chromedp.Text(chromedp.CSS(sel))) }
 	value := func(sel string) string { t.Helper(); return get(chromedp.Value(chromedp.CSS(sel))) }
 	wait := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
-	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Steps(wait(sel), jsClick(sel)) }
 	scroll := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.ScrollIntoView(chromedp.CSS(sel)) }
 
 	do("load the page", chromedp.Navigate(base+"/"), wait(`body[data-ready="true"]`), wait(`#valid.ok`))
@@ -243,8 +253,8 @@ func TestBrowserDoneWhen(t *testing.T) {
 
 	// Someone like me, then their year with the explanation.
 	do("someone like me", scroll(`#like-go`),
-		chromedp.SetValue(chromedp.CSS(`#like-group`), "uyghur"),
-		chromedp.SetValue(chromedp.CSS(`#like-trait`), "prays_daily"),
+		setValue(`#like-group`, "uyghur", "change"),
+		setValue(`#like-trait`, "prays_daily", "change"),
 		click(`#like-go`), wait(`.like-result a`), click(`.like-result a`), wait(`#cit-reasons`))
 	if got := text(`#cit-summary`); !strings.Contains(got, "group uyghur") || !strings.Contains(got, "prays daily") {
 		t.Errorf("citizen summary %q: want a uyghur who prays daily", got)
@@ -253,7 +263,7 @@ func TestBrowserDoneWhen(t *testing.T) {
 		t.Error("no reasons shown")
 	}
 	do("screenshot citizen", screenshot(t, "citizen"))
-	do("counterfactual", chromedp.SetValue(chromedp.CSS(`#cf-rule`), "mosque"), click(`#cf-go`), wait(`#cf-summary`))
+	do("counterfactual", setValue(`#cf-rule`, "mosque", "change"), click(`#cf-go`), wait(`#cf-summary`))
 	if got := text(`#cf-summary`); !strings.Contains(got, "Without the rule mosque") {
 		t.Errorf("counterfactual summary %q", got)
 	}
@@ -329,11 +339,11 @@ func TestBrowserUploadAndCancel(t *testing.T) {
 		setValue(`[data-path="run.days"]`, "3000", "change"),
 		chromedp.Sleep(500*time.Millisecond),
 		chromedp.WaitVisible(chromedp.CSS(`#valid.ok`)),
-		chromedp.Click(chromedp.CSS(`#run`)),
+		jsClick(`#run`),
 		chromedp.WaitVisible(chromedp.CSS(`li.job.running .live svg.plot`)), // the live charts draw as days pass
 		chromedp.Sleep(2*time.Second),
 		screenshot(t, "live"),
-		chromedp.Click(chromedp.CSS(`li.job.running button`)),
+		jsClick(`li.job.running button`), // the row is redrawn as the run's status changes
 		chromedp.WaitVisible(chromedp.CSS(`li.job.cancelled`)),
 		screenshot(t, "cancelled"),
 	)

@@ -45,6 +45,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// Regular files only: a symbolic link planted in a run directory is
+	// not followed out of the store.
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		httpError(w, http.StatusNotFound, "this run has no "+name)
+		return
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		httpError(w, http.StatusNotFound, "this run has no "+name)

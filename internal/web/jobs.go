@@ -76,6 +76,8 @@ type job struct {
 	sc      *scenario.Scenario
 	sets    []string
 	seq     int
+	start   chan struct{} // closed when the job's turn comes
+	granted bool          // its turn came (q.mu)
 }
 
 func (j *job) status() (JobStatus, chan struct{}) {
@@ -133,25 +135,70 @@ func (j *job) update(f func(*JobStatus)) {
 	j.mu.Unlock()
 }
 
-// queue runs jobs, at most `slots` at once and at most `limit` queued or
-// running; finished jobs are remembered (the last 200).
+// queue runs jobs in the order they came, at most `slots` at once and at
+// most `limit` queued or running; finished jobs are remembered (the last
+// 200).
 type queue struct {
 	s     *Server
-	slots chan struct{}
+	slots int
 	limit int
 	ctx   context.Context
 	stop  context.CancelFunc
 	wg    sync.WaitGroup
 
-	mu    sync.Mutex
-	jobs  map[string]*job
-	order []string
-	seq   int
+	mu      sync.Mutex
+	jobs    map[string]*job
+	order   []string
+	seq     int
+	waiting []*job // first come, first served
+	running int
 }
 
 func newQueue(s *Server, slots, limit int) *queue {
 	ctx, stop := context.WithCancel(context.Background())
-	return &queue{s: s, slots: make(chan struct{}, slots), limit: limit, ctx: ctx, stop: stop, jobs: map[string]*job{}}
+	return &queue{s: s, slots: slots, limit: limit, ctx: ctx, stop: stop, jobs: map[string]*job{}}
+}
+
+// dispatch starts the oldest waiting jobs while slots are free (q.mu held).
+func (q *queue) dispatch() {
+	for q.running < q.slots && len(q.waiting) > 0 {
+		j := q.waiting[0]
+		q.waiting = q.waiting[1:]
+		q.running++
+		j.granted = true
+		close(j.start)
+	}
+}
+
+// release frees a job's slot for the next one.
+func (q *queue) release() {
+	q.mu.Lock()
+	q.running--
+	q.dispatch()
+	q.mu.Unlock()
+}
+
+// acquire waits for the job's turn; false if it was cancelled first.
+func (q *queue) acquire(ctx context.Context, j *job) bool {
+	select {
+	case <-j.start:
+		return true
+	case <-ctx.Done():
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if j.granted { // its turn came as it was cancelled
+		q.running--
+		q.dispatch()
+		return false
+	}
+	for i, w := range q.waiting {
+		if w == j {
+			q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
+			break
+		}
+	}
+	return false
 }
 
 func (q *queue) close() {
@@ -178,7 +225,7 @@ func (q *queue) add(label string, sc *scenario.Scenario, sets []string) (*job, e
 	ctx, cancel := context.WithCancel(q.ctx)
 	j := &job{st: JobStatus{ID: "j" + strconv.Itoa(q.seq), Label: label, Scenario: sc.Name, Sets: nonNil(sets),
 		Agents: sc.Run.Agents, Days: sc.Run.Days, State: StateQueued}, changed: make(chan struct{}), cancel: cancel, sc: sc, sets: sets, seq: q.seq,
-		live: Live{Groups: sc.GroupNames(), Worst: sc.Tiers.Levels[len(sc.Tiers.Levels)-1].Name}}
+		live: Live{Groups: sc.GroupNames(), Worst: sc.Tiers.Levels[len(sc.Tiers.Levels)-1].Name}, start: make(chan struct{})}
 	q.jobs[j.st.ID] = j
 	q.order = append(q.order, j.st.ID)
 	for len(q.order) > 200 {
@@ -189,6 +236,8 @@ func (q *queue) add(label string, sc *scenario.Scenario, sets []string) (*job, e
 		delete(q.jobs, q.order[0])
 		q.order = q.order[1:]
 	}
+	q.waiting = append(q.waiting, j)
+	q.dispatch()
 	q.wg.Add(1)
 	go q.run(ctx, j)
 	return j, nil
@@ -222,13 +271,11 @@ func (q *queue) list() []JobStatus {
 func (q *queue) run(ctx context.Context, j *job) {
 	defer q.wg.Done()
 	defer j.cancel()
-	select {
-	case q.slots <- struct{}{}:
-		defer func() { <-q.slots }()
-	case <-ctx.Done():
+	if !q.acquire(ctx, j) {
 		j.update(func(st *JobStatus) { st.State = StateCancelled })
 		return
 	}
+	defer q.release()
 	if ctx.Err() != nil {
 		j.update(func(st *JobStatus) { st.State = StateCancelled })
 		return

@@ -153,6 +153,19 @@ func TestNoPathTraversal(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(store, ".tmp-x", "run.json"), []byte("TOP SECRET"), 0o644)
 	s := newServer(t, Config{Store: store})
+	// Symbolic links in a store, to a directory and to a file outside it.
+	other := t.TempDir()
+	os.Symlink(filepath.Dir(store), filepath.Join(other, "linked-run"))
+	link := filepath.Join(other, "linked-file")
+	os.MkdirAll(link, 0o755)
+	os.WriteFile(filepath.Join(link, "run.json"), []byte(`{"format_version":1,"id":"linked-file"}`), 0o644)
+	os.Symlink(secret, filepath.Join(link, "daily.parquet"))
+	linked := newServer(t, Config{Store: other})
+	for _, path := range []string{"/api/runs/linked-run/files/secret.txt", "/api/runs/linked-run", "/api/runs/linked-file/files/daily.parquet"} {
+		if r := call(t, linked, "GET", path, ""); r.code == 200 || strings.Contains(r.body, "TOP SECRET") {
+			t.Errorf("GET %s through a symbolic link: %d", path, r.code)
+		}
+	}
 	for _, path := range []string{
 		"/api/runs/../secret.txt",
 		"/api/runs/..%2Fsecret.txt",
@@ -632,6 +645,7 @@ func TestCancelAndQueueBound(t *testing.T) {
 		t.Errorf("third run: %d %s, want 503 queue full", r.code, r.body)
 	}
 	var jobs []JobStatus
+	// First come, first served: the first run executes, the second waits.
 	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		json.Unmarshal([]byte(call(t, s, "GET", "/api/jobs", "").body), &jobs)
 		if len(jobs) == 2 && jobs[1].State == StateRunning || time.Now().After(wait) {
