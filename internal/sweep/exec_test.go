@@ -94,3 +94,49 @@ func TestKeepAgentsAndLedger(t *testing.T) {
 		t.Errorf("ledger %s, files %v", rm.Ledger, rm.Files)
 	}
 }
+
+// TestTidyTableShape pins the contract of the result tables: key columns
+// first, one daily row per day x group, one audit row per run.
+func TestTidyTableShape(t *testing.T) {
+	s := load(t, head+"replicates: 2\nparameters:\n  - {path: population.regions.south.cameras_per_1000, values: [100]}\n  - {path: tiers.caps.0.best, values: [trustworthy]}\n")
+	dir := filepath.Join(t.TempDir(), s.Name)
+	if _, err := Execute(context.Background(), s, Options{Dir: dir, Jobs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Run(1)
+	daily, err := store.ReadTable(filepath.Join(dir, ResultsDir, dailyFragment(r.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"sweep", "point", "replicate", "seed", "population.regions.south.cameras_per_1000", "tiers.caps.0.best"}
+	if got := strings.Join(daily.Names[:8], " "); got != strings.Join(append(keys, "day", "group"), " ") {
+		t.Errorf("daily columns start %s", got)
+	}
+	for _, c := range []string{"agents", "score_mean", "tier_trustworthy", "sanction_travel_ban", "attempted_attend_mosque"} {
+		if !daily.Has(c) {
+			t.Errorf("daily lacks %s", c)
+		}
+	}
+	if daily.Rows != (10+1)*3 || daily.Cols["day"].Int[0] != 0 || daily.Cols["group"].Str[1] != "uyghur" ||
+		daily.Cols["seed"].Int[0] != int64(r.Seed) || daily.Cols["population.regions.south.cameras_per_1000"].Float[0] != 100 ||
+		daily.Cols["tiers.caps.0.best"].Str[0] != "trustworthy" || daily.Cols["replicate"].Int[0] != 1 {
+		t.Errorf("daily: %d rows, first day %v, groups %v", daily.Rows, daily.Cols["day"].Int[:3], daily.Cols["group"].Str[:3])
+	}
+	// Agents per day and group add up to the population (day 0 is the start).
+	var n int64
+	for i, d := range daily.Cols["day"].Int {
+		if d == 1 {
+			n += daily.Cols["agents"].Int[i]
+		}
+	}
+	if n != 300 {
+		t.Errorf("day 1 has %d agents, want 300", n)
+	}
+	aud, err := store.ReadTable(filepath.Join(dir, ResultsDir, auditFragment(r.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aud.Rows != 1 || strings.Join(aud.Names[:6], " ") != strings.Join(keys, " ") || !aud.Has("ever_sanctioned_uyghur") || !aud.Has("gap_worst_tier") {
+		t.Errorf("audit: %d rows, columns %v", aud.Rows, aud.Names)
+	}
+}
