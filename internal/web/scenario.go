@@ -191,7 +191,17 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		v.Agents, v.Days = sc.Run.Agents, sc.Run.Days
 		if msg := s.bounds(sc.Run.Agents, sc.Run.Days); msg != "" {
 			v.OK = false
-			v.Diagnostics = append(v.Diagnostics, Diagnostic{Msg: msg, Text: msg})
+			// At the setting's line when the file gives it (an override
+			// is placed at the key it overrides).
+			key := "run.agents"
+			if sc.Run.Agents >= 1 && sc.Run.Agents <= s.cfg.MaxAgents {
+				key = "run.days"
+			}
+			bd := Diagnostic{Msg: msg, Text: draftFile(d) + ": " + msg}
+			if p, ok := sc.At(key); ok && p.Line > 0 {
+				bd.Line, bd.Col, bd.Text = p.Line, p.Col, fmt.Sprintf("%s:%d:%d: %s", draftFile(d), p.Line, p.Col, msg)
+			}
+			v.Diagnostics = append(v.Diagnostics, bd)
 		}
 	}
 	if base, _, _ := load(Draft{File: d.File, YAML: d.YAML}); base != nil {

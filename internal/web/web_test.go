@@ -363,11 +363,13 @@ func TestValidate(t *testing.T) {
 	if v.OK || len(v.Diagnostics) == 0 || v.Diagnostics[0].Line == 0 || !strings.Contains(v.Diagnostics[0].Msg, "sum") {
 		t.Errorf("shares not summing to 1: %+v", v.Diagnostics)
 	}
-	// Bounds, with a clear message.
+	// Bounds, with a clear message at the setting's line.
 	for _, set := range []string{"run.agents=3000000", "run.days=4000"} {
+		key := strings.TrimPrefix(set[:strings.Index(set, "=")], "run.")
+		line := 1 + strings.Count(src[:strings.Index(src, "  "+key+":")], "\n")
 		v = validate(t, s, Draft{YAML: src, Sets: []string{set}})
-		if v.OK || !strings.Contains(v.Diagnostics[len(v.Diagnostics)-1].Msg, "this server runs") {
-			t.Errorf("%s: %+v, want the server's bound", set, v.Diagnostics)
+		if last := v.Diagnostics[len(v.Diagnostics)-1]; v.OK || !strings.Contains(last.Msg, "this server runs") || last.Line != line {
+			t.Errorf("%s: %+v, want the server's bound at line %d", set, v.Diagnostics, line)
 		}
 		r := call(t, s, "POST", "/api/jobs", jsonBody(t, StartRequest{Draft: Draft{YAML: src, Sets: []string{set}}}))
 		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "this server runs") {

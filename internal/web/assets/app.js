@@ -116,7 +116,7 @@ function renderDiags(v) {
     badge.className = 'badge bad';
     const ul = h('ul', { class: 'diag-list', 'aria-label': 'Problems in the scenario' });
     for (const d of v.diagnostics) {
-      const where = d.line > 0 ? `Line ${d.line}, column ${d.col}` : 'Overrides';
+      const where = d.line > 0 ? `Line ${d.line}, column ${d.col}` : 'Settings';
       const li = h('li', { class: 'diag' });
       if (d.line > 0) li.appendChild(h('button', { type: 'button', class: 'linkish', 'data-line': d.line, onclick: () => goToLine(d.line, d.col) }, where));
       else li.appendChild(h('strong', {}, where));
