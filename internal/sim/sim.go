@@ -131,8 +131,8 @@ type Engine struct {
 	batchSanc     uint64     // sanctions evaluated per chunk (see sanctionBatch)
 	regionEnd     []int      // agents are stored region by region: region r ends before regionEnd[r]
 
-	recoveryUnless uint32   // flags that stop recovery
-	recTarget      int64    // recovery target and daily rate, fixed point
+	recoveryUnless uint32 // flags that stop recovery
+	recTarget      int64  // recovery target and daily rate, fixed point
 	recRate        int64
 	ruleFlags      []uint32 // per rule: flags it sets
 
