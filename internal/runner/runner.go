@@ -43,6 +43,12 @@ type Spec struct {
 	// CheckpointEvery > 0 writes a checkpoint every so many days (and at the
 	// end of the day loop, before outputs are written).
 	CheckpointEvery int
+	// OnDay, when set, receives each day's aggregates as the engine makes
+	// them (day 0 first on a fresh run), on the engine's goroutine between
+	// days and before Progress reports the day; the web lab draws live
+	// charts from it. The days are the ones the run directory will hold:
+	// read them, do not change them.
+	OnDay func(*metrics.Day)
 	// NoRegime and Disabled make a counterfactual twin (see sim.Options).
 	NoRegime bool
 	Disabled []string
@@ -70,11 +76,18 @@ type tee struct {
 	sim.Sink
 	last   *metrics.Day
 	totals Totals
+	onDay  func(*metrics.Day)
 }
 
 func (t *tee) Day(d *metrics.Day) error {
 	t.count(d)
-	return t.Sink.Day(d)
+	if err := t.Sink.Day(d); err != nil {
+		return err
+	}
+	if t.onDay != nil {
+		t.onDay(d)
+	}
+	return nil
 }
 
 func (t *tee) count(d *metrics.Day) {
@@ -293,7 +306,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 		}
 	}
 	eng = sim.New(sc, prog, pop, spec.Days, spec.Seed, opts)
-	tw := &tee{Sink: w}
+	tw := &tee{Sink: w, onDay: spec.OnDay}
 	if ckpt != nil {
 		if err := eng.Restore(bytes.NewReader(ckpt.Engine)); err != nil {
 			return nil, fmt.Errorf("%s: %w", ckpt.Path, err)

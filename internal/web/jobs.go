@@ -289,8 +289,9 @@ func (q *queue) run(ctx context.Context, j *job) {
 		Workers: s.cfg.Workers, Ledger: j.sc.Run.Ledger, OutDir: s.cache.st.root, ID: s.newRunID(j.sc),
 		Progress: func(day, _ int) {
 			j.update(func(st *JobStatus) { st.Day = day })
-		}}
-	res, err := runner.ExecuteObserved(ctx, spec, j.observe)
+		},
+		OnDay: j.observe}
+	res, err := runner.Execute(ctx, spec)
 	if err != nil {
 		j.update(func(st *JobStatus) {
 			if ctx.Err() != nil {

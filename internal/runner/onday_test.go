@@ -13,9 +13,9 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
-// TestExecuteObserved: the observer sees every day once, in order, before
-// progress reports it, and the run's tables are byte-identical to Execute's.
-func TestExecuteObserved(t *testing.T) {
+// TestOnDay: Spec.OnDay sees every day once, in order, before progress
+// reports it, and the run's tables are byte-identical to a run without it.
+func TestOnDay(t *testing.T) {
 	sc, err := scenario.Resolve("xinjiang-pilot", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -37,13 +37,14 @@ func TestExecuteObserved(t *testing.T) {
 		}
 		progressed++
 	}
-	obs, err := ExecuteObserved(context.Background(), spec, func(d *metrics.Day) {
+	spec.OnDay = func(d *metrics.Day) {
 		days = append(days, d.Day)
 		agents = 0
 		for _, c := range d.Cells {
 			agents += c.Agents
 		}
-	})
+	}
+	obs, err := Execute(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestExecuteObserved(t *testing.T) {
 		a, _ := os.ReadFile(filepath.Join(plain.Dir, f))
 		b, _ := os.ReadFile(filepath.Join(obs.Dir, f))
 		if len(a) == 0 || !bytes.Equal(a, b) {
-			t.Errorf("%s differs between Execute and ExecuteObserved", f)
+			t.Errorf("%s differs with and without OnDay", f)
 		}
 	}
 }
