@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
@@ -85,23 +84,5 @@ func (e *UnknownRuleError) Error() string {
 // writes nothing. Because runs are deterministic, the replay reproduces the
 // stored run exactly; callers can check that against agents.parquet.
 func Replay(ctx context.Context, m *store.Manifest, agents []int32, workers int) (*sim.Final, []*sim.Trace, error) {
-	sc, err := ScenarioOf(m)
-	if err != nil {
-		return nil, nil, err
-	}
-	prog, err := sc.Compile()
-	if err != nil {
-		return nil, nil, err
-	}
-	pop := population.Generate(sc, m.Agents, m.Seed)
-	eng := sim.New(sc, prog, pop, m.Days, m.Seed, sim.Options{Workers: workers, Trace: agents})
-	for d := 0; d < m.Days; d++ {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		if _, _, err := eng.Step(); err != nil {
-			return nil, nil, err
-		}
-	}
-	return eng.Final(), eng.Traces(), nil
+	return ReplayCounterfactual(ctx, m, agents, workers, false, nil)
 }
