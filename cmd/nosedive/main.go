@@ -74,7 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case code == exitInterrupted && errors.As(err, new(*runner.InterruptedError)):
 		fmt.Fprintln(stderr, "\nnosedive:", err)
 	case code == exitInterrupted:
-		fmt.Fprintln(stderr, "\nnosedive: interrupted; no run directory was written")
+		// Every command stops cleanly: a run leaves no directory, a sweep
+		// keeps its finished runs (--resume continues), sql writes nothing.
+		fmt.Fprintln(stderr, "\nnosedive: interrupted; nothing was left half-written")
 	case errors.As(err, new(scenario.Errors)):
 		// Positioned diagnostics, one per line, as editors expect.
 		fmt.Fprintln(stderr, err)
