@@ -39,6 +39,11 @@ func browser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromium()
 	if path == "" {
+		if os.Getenv("NOSEDIVE_REQUIRE_BROWSER") != "" {
+			// CI installs chromium and sets this: there a skip would hide
+			// that the browser tests never ran.
+			t.Fatal("no chromium found, and NOSEDIVE_REQUIRE_BROWSER is set")
+		}
 		t.Skip("no chromium found (install Debian's chromium, or set NOSEDIVE_CHROMIUM); skipping the browser tests")
 	}
 	opts := []chromedp.ExecAllocatorOption{
