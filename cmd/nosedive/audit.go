@@ -3,16 +3,22 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/store"
+	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
 
@@ -27,12 +33,13 @@ type auditOptions struct {
 	ablate         []string
 	minGroup       int
 	workers        int
+	point          int // -1: not a sweep point
 }
 
 func newAuditCmd() *cobra.Command {
 	var o auditOptions
 	cmd := &cobra.Command{
-		Use:   "audit RUN",
+		Use:   "audit RUN [RUN...] | audit SWEEP_DIR --point P",
 		Short: "Measure the harm a run's regime did, by group; write RUN/audit.json",
 		Long: `Compute the harm metrics of docs/metrics.md for a run directory: tier
 shares, sanction and detention rates and their disparity against a
@@ -41,13 +48,30 @@ association, cascades along ties, children punished for their parents,
 gaps at equal behaviour, inequality, the EU AI Act Art. 5(1)(c) lens and
 the worst-treated subgroups. With --counterfactual no-regime it runs the
 regime-free twin (same people, same random numbers) and measures chilling;
---ablate RULE measures what one rule adds.`,
+--ablate RULE measures what one rule adds.
+
+Given several run directories (replicates of one design: same scenario
+text, --set overrides, population size and days, different seeds) or a
+sweep directory and --point P, it audits each replicate (writing its
+audit.json when the run keeps its agents table, reading it otherwise) and
+prints every figure as "mean [lo, hi]": the mean over the replicates with
+its 95% Student t interval (docs/experiments.md).`,
 		Example: `  nosedive audit runs/xinjiang-pilot-s1-20261128-101500
   nosedive audit RUN --by group,region,age --reference han
   nosedive audit RUN --counterfactual no-regime --ablate partner_lower
-  nosedive audit RUN --json | jq .art5`,
-		Args: exactArgs(1),
+  nosedive audit RUN --json | jq .art5
+  nosedive audit runs/xinjiang-pilot-s1-* runs/xinjiang-pilot-s2-* runs/xinjiang-pilot-s3-*
+  nosedive audit runs/xinjiang-sweep --point 2 --json | jq .headline.ever_sanctioned`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
+				return runAuditReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			return runAudit(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -59,6 +83,7 @@ regime-free twin (same people, same random numbers) and measures chilling;
 	f.StringArrayVar(&o.ablate, "ablate", nil, "run a twin without this rule and report its effect (repeatable)")
 	f.IntVar(&o.minGroup, "min-group", audit.DefaultMinGroup, "groups smaller than this carry a small-group warning")
 	f.IntVar(&o.workers, "workers", 0, "worker threads for twin runs (default: all cores)")
+	f.IntVar(&o.point, "point", -1, "with a sweep directory: audit this design point's replicates")
 	return cmd
 }
 
@@ -258,5 +283,295 @@ func printAudit(w io.Writer, rep *audit.Report) {
 			parts = append(parts, fmt.Sprintf("%s %+.4g", k, ab.Effect[k]))
 		}
 		fmt.Fprintf(w, "\nRule %s adds: %s\n", ab.Rule, strings.Join(parts, ", "))
+	}
+}
+
+// isSweepDir reports whether dir holds a sweep manifest.
+func isSweepDir(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, sweep.ManifestFile))
+	return err == nil
+}
+
+// replicateDirs resolves `RUN RUN...` or `SWEEP_DIR --point P` to the run
+// directories of one design's replicates.
+func replicateDirs(args []string, point int, stderr io.Writer) ([]string, error) {
+	if point < -1 {
+		return nil, badInput("--point %d: points are numbered from 0", point)
+	}
+	if point == -1 && !(len(args) == 1 && isSweepDir(args[0])) {
+		return args, nil
+	}
+	if len(args) != 1 {
+		return nil, badInput("--point takes one sweep directory, got %d arguments", len(args))
+	}
+	dir := args[0]
+	m, err := sweep.ReadManifest(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, badInput("%s is not a sweep directory (no %s); --point needs one", dir, sweep.ManifestFile)
+		}
+		return nil, badInput("%v", err)
+	}
+	last := len(m.Points) - 1
+	if point == -1 {
+		return nil, badInput("%s is a sweep directory: pick a design point with --point P (0 to %d); `nosedive sweep summarize %s` lists them", dir, last, dir)
+	}
+	if point > last {
+		return nil, badInput("--point %d: sweep %s has points 0 to %d", point, m.Name, last)
+	}
+	var dirs []string
+	for _, r := range m.Runs {
+		if r.Point != point {
+			continue
+		}
+		d := filepath.Join(dir, sweep.RunsDir, r.ID)
+		if _, err := os.Stat(filepath.Join(d, "run.json")); err != nil {
+			fmt.Fprintf(stderr, "nosedive: point %d: replicate %d (%s) is not done; left out\n", point, r.Replicate, r.ID)
+			continue
+		}
+		dirs = append(dirs, d)
+	}
+	return dirs, nil
+}
+
+// loadReplicates audits each replicate as single-run audit does (and
+// writes its audit.json) when the run keeps its agents table, and reads
+// its audit.json otherwise (sweep runs keep only aggregates by default).
+// With no --reference, every replicate is compared against the group the
+// first one picks, so that the disparities compare like with like.
+func loadReplicates(o auditOptions, dirs []string, stderr io.Writer) ([]*audit.Report, []*store.Manifest, error) {
+	var ms []*store.Manifest
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return nil, nil, badInput("%s: not a run directory", d)
+		}
+		m, err := store.ReadManifest(d)
+		if err != nil {
+			return nil, nil, badInput("%s: not a run directory: %v", d, err)
+		}
+		ms = append(ms, m)
+	}
+	if err := audit.CheckReplicates(ms); err != nil {
+		return nil, nil, badInput("%v", err)
+	}
+	defaults := o.reference == "" && slices.Equal(o.by, []string{"group", "region"}) && o.minGroup == audit.DefaultMinGroup
+	opts := audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup}
+	var reps []*audit.Report
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, store.AgentsFile)); err != nil {
+			rep, err := readAudit(d)
+			if err != nil {
+				return nil, nil, badInput("%s keeps neither its agents table nor an audit.json, so it cannot be audited", d)
+			}
+			if !defaults {
+				return nil, nil, badInput("%s keeps no agents table (a sweep run without keep: [agents]); its stored audit.json has the default --by, --reference and --min-group, so those flags cannot apply", d)
+			}
+			reps = append(reps, rep)
+			continue
+		}
+		run, err := loadRun(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep, err := audit.Compute(run, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		if old, err := readAudit(d); err == nil && old.Attribution != nil {
+			rep.Attribution = old.Attribution
+		}
+		if err := writeJSONAtomic(filepath.Join(d, AuditFile), rep); err != nil {
+			return nil, nil, err
+		}
+		if opts.Reference == "" {
+			opts.Reference = rep.Reference
+		}
+		reps = append(reps, rep)
+	}
+	return reps, ms, nil
+}
+
+// meanCI is sweep.MeanCI, the t-interval of `sweep summarize`, in the
+// shape audit.Summarize takes.
+func meanCI(xs []float64) (mean, lo, hi float64, n int) {
+	st := sweep.MeanCI(xs)
+	return st.Mean, st.Lo, st.Hi, st.N
+}
+
+// summarizeReplicates resolves, audits and summarises a replicate set.
+func summarizeReplicates(o auditOptions, args []string, stderr io.Writer) (*audit.Replicates, []string, error) {
+	dirs, err := replicateDirs(args, o.point, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(dirs) < 2 {
+		what := fmt.Sprintf("%d run", len(dirs))
+		if o.point >= 0 {
+			what = fmt.Sprintf("point %d has %d finished replicate(s)", o.point, len(dirs))
+		}
+		return nil, nil, badInput("%s: a single run gives no interval; use `nosedive audit RUN` for one run, or give two or more replicates", what)
+	}
+	reps, ms, err := loadReplicates(o, dirs, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := audit.Summarize(reps, ms, meanCI)
+	if nr := (*audit.NotReplicatesError)(nil); errors.As(err, &nr) {
+		return nil, nil, badInput("%v", err)
+	}
+	return s, dirs, err
+}
+
+func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout, stderr io.Writer) error {
+	if o.counterfactual != "" || len(o.ablate) > 0 {
+		return badInput("--counterfactual and --ablate audit one run; run them on each replicate with `nosedive audit RUN`")
+	}
+	if o.minGroup < 1 {
+		return badInput("--min-group must be at least 1")
+	}
+	s, dirs, err := summarizeReplicates(o, args, stderr)
+	if err != nil {
+		return err
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	printReplicates(stdout, s)
+	fmt.Fprintf(stdout, "\nwritten or read: %s in each of the %d run directories\n", AuditFile, len(dirs))
+	return nil
+}
+
+// ivFormat prints an interval as "mean [lo, hi]" with the given scale and
+// precision, "-" with no value, and "(n=K)" when fewer replicates than
+// total had a value.
+func ivFormat(iv audit.Interval, total int, scale float64, prec int, unit string) string {
+	if iv.N == 0 {
+		return "-"
+	}
+	f := func(x audit.Num) string { return strconv.FormatFloat(scale*float64(x), 'f', prec, 64) }
+	s := f(iv.Mean) + unit
+	if iv.N >= 2 {
+		s += " [" + f(iv.Lo) + ", " + f(iv.Hi) + "]"
+	}
+	if iv.N < total {
+		s += fmt.Sprintf(" (n=%d)", iv.N)
+	}
+	return s
+}
+
+func printReplicates(w io.Writer, s *audit.Replicates) {
+	n := len(s.Runs)
+	pct := func(iv audit.Interval) string { return ivFormat(iv, n, 100, 1, "%") }
+	num := func(iv audit.Interval, prec int) string { return ivFormat(iv, n, 1, prec, "") }
+	seeds := make([]string, n)
+	for i, x := range s.Seeds {
+		seeds[i] = strconv.FormatUint(x, 10)
+	}
+	sets := ""
+	if len(s.Sets) > 0 {
+		sets = ", --set " + strings.Join(s.Sets, " ")
+	}
+	fmt.Fprintf(w, "Audit of %d replicates of %s (%d agents x %d days%s; seeds %s)\n", n, s.Scenario, s.Agents, s.Days, sets, strings.Join(seeds, ", "))
+	for _, r := range s.Runs {
+		fmt.Fprintf(w, "  %s\n", r)
+	}
+	fmt.Fprintf(w, "\nEvery figure is the mean over the %d replicates [95%% confidence interval, Student t\nwith %d degrees of freedom]; (n=K) marks a figure only K replicates have (a rate with no\ndenominator, a ratio against a reference rate of zero).\n\n", n, n-1)
+	fmt.Fprintln(w, "Headline figures (named as in `nosedive sweep summarize`):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, h := range s.Headline {
+		var v string
+		switch {
+		case strings.HasSuffix(h.Name, "_score"):
+			v = num(h.Interval, 1)
+		case h.Name == "gini":
+			v = num(h.Interval, 3)
+		case h.Name == "sanctioned_without_own_violation" || h.Name == "children_blocked" || h.Name == "cascaded":
+			v = num(h.Interval, 1)
+		case h.Name == "association_share" || strings.HasPrefix(h.Name, "gap_"):
+			v = ivFormat(h.Interval, n, 100, 1, " pts")
+			if h.Name == "association_share" {
+				v = pct(h.Interval)
+			}
+		default:
+			v = pct(h.Interval)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", h.Name, v)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nReference group: %s. Ratios whose mean lies outside [0.8, 1.25] fail the four-fifths\nscreen (marked !): a screen for disparity, not a proof of it.\n", s.Reference)
+	rows := append(append([]audit.ReplicateRow{}, s.Groups...), s.Intersection...)
+	rows = append(rows, s.Overall)
+	small := func(r audit.ReplicateRow) string {
+		if r.SmallGroup {
+			return " (small)"
+		}
+		return ""
+	}
+	fmt.Fprintln(w, "\nScores and tiers:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	hdr := "attribute\tvalue\tpeople\tmean score\t"
+	for _, t := range s.Tiers {
+		hdr += t + "\t"
+	}
+	fmt.Fprintln(tw, hdr+"gini\t")
+	for _, r := range rows {
+		f := r.Figures
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t", r.Attribute, r.Value, num(f.Get("people"), 0), num(f.Get("mean_score"), 1))
+		for _, t := range s.Tiers {
+			line += pct(f.Get("tier_"+t)) + "\t"
+		}
+		fmt.Fprintln(tw, line+num(f.Get("gini"), 3)+"\t"+small(r))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nSanctions:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "attribute\tvalue\tever sanctioned\tratio\tno own violation\tbroke no law\tassociation loss\tchildren blocked\t")
+	for _, r := range rows {
+		f := r.Figures
+		ratio := "-"
+		if r.Attribute != "all" && !strings.Contains(r.Attribute, "×") {
+			iv := f.Get("ratio_ever_sanctioned")
+			ratio = num(iv, 2)
+			if iv.N > 0 && (iv.Mean < audit.FourFifths[0] || iv.Mean > audit.FourFifths[1]) {
+				ratio += "!"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Attribute, r.Value, pct(f.Get("ever_sanctioned")), ratio,
+			pct(f.Get("false_discovery_rate")), pct(f.Get("sanctioned_law_abiding")), pct(f.Get("association_share")),
+			num(f.Get("children_blocked"), 1), small(r))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n(ratio: share ever sanctioned against the reference group's, whose mean is undefined (-)\nwhen the reference rate is zero in a replicate; no own violation: share of the sanctioned who did\nnothing penalised; broke no law: share of the sanctioned who never did anything unlawful;\nassociation loss: share of points lost through partner and acquaintance rules; small: fewer\nthan %d people in some replicate. --json has every figure of every row.)\n", s.MinGroup)
+	if len(s.Conditional) > 0 {
+		fmt.Fprintln(w, "\nAt equal own behaviour (gap in the share ever sanctioned vs the reference, weighted over strata):")
+		for _, c := range s.Conditional {
+			fmt.Fprintf(w, "  %s: %s points; score gap %s\n", c.Group, ivFormat(c.WeightedGap, n, 100, 1, ""), num(c.ScoreGap, 1))
+		}
+	}
+	c := s.Cascade
+	fmt.Fprintf(w, "\nCascades along ties: %s sanctioned, %s seeds, %s reached through a sanctioned tie\n(%s of them with no own violation); mean depth %s, max %s.\n",
+		num(c.Get("sanctioned"), 1), num(c.Get("seeds"), 1), num(c.Get("cascaded"), 1), num(c.Get("cascaded_without_own_violation"), 1),
+		num(c.Get("mean_depth"), 2), num(c.Get("max_depth"), 1))
+	verdicts := func(v map[string]int) string {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			parts = append(parts, fmt.Sprintf("%s in %d of %d", k, v[k], n))
+		}
+		return strings.Join(parts, ", ")
+	}
+	a := s.Art5
+	fmt.Fprintf(w, "\nEU AI Act Art. 5(1)(c):\n  (i) unrelated contexts: %s; cross-context detriment %s of sanctions.\n  (ii) disproportionate: %s; %s of sanctions disproportionate, %s without own conduct.\n",
+		verdicts(s.VerdictsI), pct(a.Get("cross_context_detriment_rate")), verdicts(s.VerdictsII),
+		pct(a.Get("disproportionate_share")), pct(a.Get("without_own_conduct_share")))
+	if len(s.Worst) > 0 {
+		fmt.Fprintln(w, "\nWorst-treated subgroups (share ever sanctioned, over the replicates that list the subgroup among their worst):")
+		for i, r := range s.Worst {
+			if i == 5 {
+				break
+			}
+			fmt.Fprintf(w, "  %s = %s: %s of %s people; listed in %d of %d\n", r.Attribute, r.Value, pct(r.Ever), num(r.People, 0), r.Listed, n)
+		}
 	}
 }
