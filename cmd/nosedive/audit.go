@@ -337,9 +337,11 @@ func replicateDirs(args []string, point int, stderr io.Writer) ([]string, error)
 // loadReplicates audits each replicate as single-run audit does (and
 // writes its audit.json) when the run keeps its agents table, and reads
 // its audit.json otherwise (sweep runs keep only aggregates by default).
+// With stored set (the report), it reads each audit.json that exists, as
+// single-run report does, and computes (without writing) the others.
 // With no --reference, every replicate is compared against the group the
 // first one picks, so that the disparities compare like with like.
-func loadReplicates(o auditOptions, dirs []string, stderr io.Writer) ([]*audit.Report, []*store.Manifest, error) {
+func loadReplicates(o auditOptions, dirs []string, stored bool) ([]*audit.Report, []*store.Manifest, error) {
 	var ms []*store.Manifest
 	for _, d := range dirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
@@ -358,6 +360,12 @@ func loadReplicates(o auditOptions, dirs []string, stderr io.Writer) ([]*audit.R
 	opts := audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup}
 	var reps []*audit.Report
 	for _, d := range dirs {
+		if stored {
+			if rep, err := readAudit(d); err == nil {
+				reps = append(reps, rep)
+				continue
+			}
+		}
 		if _, err := os.Stat(filepath.Join(d, store.AgentsFile)); err != nil {
 			rep, err := readAudit(d)
 			if err != nil {
@@ -377,11 +385,13 @@ func loadReplicates(o auditOptions, dirs []string, stderr io.Writer) ([]*audit.R
 		if err != nil {
 			return nil, nil, err
 		}
-		if old, err := readAudit(d); err == nil && old.Attribution != nil {
-			rep.Attribution = old.Attribution
-		}
-		if err := writeJSONAtomic(filepath.Join(d, AuditFile), rep); err != nil {
-			return nil, nil, err
+		if !stored {
+			if old, err := readAudit(d); err == nil && old.Attribution != nil {
+				rep.Attribution = old.Attribution
+			}
+			if err := writeJSONAtomic(filepath.Join(d, AuditFile), rep); err != nil {
+				return nil, nil, err
+			}
 		}
 		if opts.Reference == "" {
 			opts.Reference = rep.Reference
@@ -398,28 +408,29 @@ func meanCI(xs []float64) (mean, lo, hi float64, n int) {
 	return st.Mean, st.Lo, st.Hi, st.N
 }
 
-// summarizeReplicates resolves, audits and summarises a replicate set.
-func summarizeReplicates(o auditOptions, args []string, stderr io.Writer) (*audit.Replicates, []string, error) {
+// summarizeReplicates resolves, audits and summarises a replicate set
+// (stored: see loadReplicates).
+func summarizeReplicates(o auditOptions, args []string, stored bool, stderr io.Writer) (*audit.Replicates, []*audit.Report, []string, error) {
 	dirs, err := replicateDirs(args, o.point, stderr)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(dirs) < 2 {
 		what := fmt.Sprintf("%d run", len(dirs))
 		if o.point >= 0 {
 			what = fmt.Sprintf("point %d has %d finished replicate(s)", o.point, len(dirs))
 		}
-		return nil, nil, badInput("%s: a single run gives no interval; use `nosedive audit RUN` for one run, or give two or more replicates", what)
+		return nil, nil, nil, badInput("%s: a single run gives no interval; use `nosedive audit RUN` (or `report RUN`) for one run, or give two or more replicates", what)
 	}
-	reps, ms, err := loadReplicates(o, dirs, stderr)
+	reps, ms, err := loadReplicates(o, dirs, stored)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s, err := audit.Summarize(reps, ms, meanCI)
 	if nr := (*audit.NotReplicatesError)(nil); errors.As(err, &nr) {
-		return nil, nil, badInput("%v", err)
+		return nil, nil, nil, badInput("%v", err)
 	}
-	return s, dirs, err
+	return s, reps, dirs, err
 }
 
 func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout, stderr io.Writer) error {
@@ -429,7 +440,7 @@ func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout
 	if o.minGroup < 1 {
 		return badInput("--min-group must be at least 1")
 	}
-	s, dirs, err := summarizeReplicates(o, args, stderr)
+	s, _, dirs, err := summarizeReplicates(o, args, false, stderr)
 	if err != nil {
 		return err
 	}

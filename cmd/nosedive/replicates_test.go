@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -261,5 +262,80 @@ func TestAuditSweepPoint(t *testing.T) {
 	code, _, stderr = cli(t, "audit", dir, "--point", "2")
 	if code != 2 || !strings.Contains(stderr, "a single run gives no interval; use `nosedive audit RUN`") {
 		t.Errorf("one replicate: exit %d\n%s", code, stderr)
+	}
+}
+
+// external matches anything that would make a browser fetch a resource
+// (the same screen as internal/report's test).
+var external = regexp.MustCompile(`(?i)(<script|<link|<iframe|<img|@import|url\(\s*['"]?(https?:)?//|(src|href)\s*=\s*["']?(https?:)?//)`)
+
+func TestReportReplicates(t *testing.T) {
+	out := t.TempDir()
+	runs := replicateRuns(t, out, 2000, nil, 1, 2, 3)
+	page := filepath.Join(out, "replicates.html")
+	code, stdout, stderr := cli(t, append([]string{"report", "--out", page}, runs...)...)
+	if code != 0 {
+		t.Fatalf("report of 3 replicates: exit %d\n%s", code, stderr)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	// The headline row of the replicate section: the mean share ever
+	// sanctioned as `audit --json` computes it.
+	_, js, _ := cli(t, append([]string{"audit", "--json"}, runs...)...)
+	var a replicatesJSON
+	if err := json.Unmarshal([]byte(js), &a); err != nil {
+		t.Fatal(err)
+	}
+	ever := a.Headline["ever_sanctioned"]
+	row := "<td class=\"l\">ever_sanctioned</td><td>" + formatPct(*ever.Mean) + "%</td><td>[" + formatPct(*ever.Lo) + ", " + formatPct(*ever.Hi) + "]</td><td>3</td>"
+	for _, want := range []string{`<section id="replicates">`, "<h2>Across 3 replicates</h2>", "the first of 3 replicates of one design",
+		"This page shows the first of 3 replicate runs", "Group disparities", "ratio vs " + a.Reference, row, filepath.Base(runs[0])} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if m := external.FindString(html); m != "" {
+		t.Errorf("the report references something outside itself: %q", m)
+	}
+	if !strings.Contains(stdout, page) {
+		t.Errorf("stdout: %s", stdout)
+	}
+	// Not replicates: exit 2.
+	bigger := replicateRuns(t, t.TempDir(), 1500, nil, 4)[0]
+	if code, _, stderr := cli(t, "report", runs[0], bigger); code != 2 || !strings.Contains(stderr, "population size") {
+		t.Errorf("report of non-replicates: exit %d\n%s", code, stderr)
+	}
+	// A single run's report has no replicate section.
+	if code, _, stderr := cli(t, "report", runs[1]); code != 0 {
+		t.Fatalf("single-run report: exit %d\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(runs[1], "report.html")); strings.Contains(string(b), `id="replicates"`) || !strings.Contains(string(b), "Replicates: 1.") {
+		t.Error("a single-run report has a replicate section")
+	}
+}
+
+// A sweep point's runs keep no agents table; the report of the point
+// still renders (without the Lorenz chart) from the stored audits.
+func TestReportSweepPoint(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := cli(t, "sweep", writeSweep(t, smallSweep), "--out", out, "--jobs", "1", "--quiet"); code != 0 {
+		t.Fatalf("sweep: exit %d\n%s", code, stderr)
+	}
+	dir := filepath.Join(out, "tiny")
+	page := filepath.Join(out, "p3.html")
+	if code, _, stderr := cli(t, "report", dir, "--point", "3", "--out", page); code != 0 {
+		t.Fatalf("report --point: exit %d\n%s", code, stderr)
+	}
+	b, _ := os.ReadFile(page)
+	for _, want := range []string{"<h2>Across 2 replicates</h2>", "p0003-r00", "tiers.caps.0.best=trustworthy"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if code, _, stderr := cli(t, "report", dir, "--point", "4"); code != 2 || !strings.Contains(stderr, "points 0 to 3") {
+		t.Errorf("report of a missing point: exit %d\n%s", code, stderr)
 	}
 }

@@ -10,31 +10,49 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/report"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
 type reportOptions struct {
 	out, png string
+	point    int // -1: not a sweep point
 }
 
 func newReportCmd() *cobra.Command {
 	var o reportOptions
 	cmd := &cobra.Command{
-		Use:   "report RUN",
+		Use:   "report RUN [RUN...] | report SWEEP_DIR --point P",
 		Short: "Write a self-contained HTML report of a run and its audit",
 		Long: `Write one HTML file (no network needed to view it: charts are inline SVG,
 no scripts or web fonts) with the findings in plain language, charts, the
 audit tables, the EU AI Act Art. 5 lens, an ODD model description with every
 rule's source, and the methods. It uses RUN/audit.json when present (run
 'nosedive audit' first for chilling and ablations, and 'nosedive attribute'
-for the rule attribution chart), and computes a basic audit otherwise.`,
+for the rule attribution chart), and computes a basic audit otherwise.
+
+Given several run directories (replicates of one design) or a sweep
+directory and --point P, it reports the first replicate as usual (the page
+says so) and adds a section "Across N replicates": the headline figures
+and the group disparities as means with 95% confidence intervals. The
+file goes to the first replicate's directory unless --out says otherwise.`,
 		Example: `  nosedive report runs/xinjiang-pilot-s1-20261128-101500
-  nosedive report RUN --out xinjiang.html --png charts/`,
-		Args: exactArgs(1),
+  nosedive report RUN --out xinjiang.html --png charts/
+  nosedive report runs/xinjiang-sweep --point 2 --out point2.html`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
+				return runReportReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			return runReport(cmd.Context(), o, args[0], cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().IntVar(&o.point, "point", -1, "with a sweep directory: report this design point's replicates")
 	cmd.Flags().StringVar(&o.out, "out", "", "output file (default RUN/report.html)")
 	cmd.Flags().StringVar(&o.png, "png", "", "also write each chart as a PNG into this directory")
 	return cmd
@@ -51,7 +69,33 @@ func runReport(_ context.Context, o reportOptions, dir string, w io.Writer) erro
 			return err
 		}
 	}
-	in := report.Input{Run: run, Audit: rep, Version: runner.Version}
+	return writeReport(o, dir, report.Input{Run: run, Audit: rep, Version: runner.Version}, w)
+}
+
+// runReportReplicates reports the first replicate with the section
+// "Across N replicates".
+func runReportReplicates(_ context.Context, o reportOptions, args []string, w, stderr io.Writer) error {
+	ao := auditOptions{by: []string{"group", "region"}, minGroup: audit.DefaultMinGroup, point: o.point}
+	s, reps, dirs, err := summarizeReplicates(ao, args, true, stderr)
+	if err != nil {
+		return err
+	}
+	dir := dirs[0]
+	var run *audit.Run
+	if _, err := os.Stat(filepath.Join(dir, store.AgentsFile)); err == nil {
+		run, err = loadRun(dir)
+		if err != nil {
+			return err
+		}
+	} else if run, err = audit.LoadAggregates(dir); err != nil {
+		return badInput("%s: %v", dir, err)
+	}
+	return writeReport(o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
+}
+
+// writeReport renders a report of the run in dir (atomically) and its
+// charts as PNGs when asked.
+func writeReport(o reportOptions, dir string, in report.Input, w io.Writer) error {
 	twin := filepath.Join(dir, runner.TwinsDir, runner.NoRegime)
 	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
 		in.TwinDir = twin

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
@@ -194,7 +196,7 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 				delete(refs, r.Reference)
 			}
 		}
-		return nil, &NotReplicatesError{fmt.Sprintf("the replicates' audits use different reference groups (%s); pass --reference to fix one", strings.Join(parts, ", "))}
+		return nil, &NotReplicatesError{fmt.Sprintf("the replicates' audits use different reference groups (%s); audit them together with %s to fix one", strings.Join(parts, ", "), "`nosedive audit RUN RUN...` (or --reference)")}
 	}
 	first, m := reps[0], ms[0]
 	s := &Replicates{Scenario: first.Scenario, Sets: m.Scenario.Sets, Agents: m.Agents, Days: m.Days,
@@ -491,4 +493,24 @@ func headlineFigure(r *Report, name string) float64 {
 		return gap(func(g Row) float64 { return float64(g.Ever.Value) })
 	}
 	panic("audit: unknown headline figure " + name)
+}
+
+// LoadAggregates reads a run directory without its agents table (a sweep
+// run keeps none unless its sweep file says keep: [agents]): the
+// manifest, scenario and daily aggregates, enough for a report with its
+// audit.json. Agents is nil; Compute needs Load.
+func LoadAggregates(dir string) (*Run, error) {
+	m, err := store.ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scenario.Load(m.Scenario.File, []byte(m.Scenario.Text), m.Scenario.Sets)
+	if err != nil {
+		return nil, fmt.Errorf("%s: the stored scenario no longer validates: %w", dir, err)
+	}
+	daily, err := store.ReadTable(filepath.Join(dir, store.DailyFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Run{Dir: dir, Manifest: m, Scenario: sc, Daily: daily}, nil
 }

@@ -32,6 +32,10 @@ type Input struct {
 	Audit   *audit.Report
 	TwinDir string // optional no-regime twin, for the chilling chart
 	Version string
+	// Replicates, when set, adds the section "Across N replicates" with
+	// the headline figures and the group disparities as 95% intervals;
+	// Run and Audit are then its first replicate, which the page says.
+	Replicates *audit.Replicates
 }
 
 // Page is the data the template renders.
@@ -309,6 +313,9 @@ func disparityChart(pg *Page, s *groupSeries) (*Chart, error) {
 
 func lorenzChart(pg *Page, _ *groupSeries) (*Chart, error) {
 	r := pg.In.Run
+	if r.Agents == nil {
+		return nil, nil // a sweep run without its agents table
+	}
 	score := r.Agents.Cols["score"].Float
 	grp := r.Agents.Cols["group"].Str
 	p := newPlot("Lorenz curves of final scores (scores shifted to start at zero)", "share of people, lowest scores first", "share of all points")
