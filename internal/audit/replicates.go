@@ -227,7 +227,7 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 		return NamedInterval{Name: name, Interval: interval(get)}
 	}
 	for _, name := range HeadlineNames {
-		s.Headline = append(s.Headline, named(name, func(r *Report) float64 { return headlineFigure(r, name) }))
+		s.Headline = append(s.Headline, named(name, func(r *Report) float64 { return HeadlineFigure(r, name) }))
 	}
 	// Rows are matched by attribute and value across replicates.
 	rowsOf := func(pick func(r *Report) []Row) []ReplicateRow {
@@ -425,9 +425,10 @@ func (s *Replicates) row(reps []*Report, k [2]string, get func(*Report) *Row, in
 	return out
 }
 
-// headlineFigure is one of HeadlineNames for one audit. The gaps are the largest
+// HeadlineFigure is one of HeadlineNames for one audit (sweeps' audit
+// tables use it too). The gaps are the largest
 // minus the smallest value over the groups that are not small.
-func headlineFigure(r *Report, name string) float64 {
+func HeadlineFigure(r *Report, name string) float64 {
 	o := r.Overall
 	tier := func(row Row, last bool) float64 {
 		if len(row.Tiers) == 0 {

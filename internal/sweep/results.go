@@ -16,14 +16,7 @@ import (
 // AuditMetrics are the headline audit figures written to the audit table,
 // one column each (docs/metrics.md defines them). Those marked per group
 // in docs/experiments.md also get a column per group, named METRIC_GROUP.
-var AuditMetrics = []string{
-	"mean_score", "gini", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained",
-	"false_sanction_rate", "false_discovery_rate", "missed_violator_rate",
-	"sanctioned_without_own_violation", "sanctioned_law_abiding",
-	"children_blocked", "children_blocked_rate", "association_share",
-	"cascaded", "cross_context_detriment_rate", "disproportionate_share",
-	"gap_worst_tier", "gap_ever_sanctioned",
-}
+var AuditMetrics = audit.HeadlineNames
 
 // perGroup are the metrics that also get one column per group.
 var perGroup = []string{"mean_score", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained"}
@@ -53,48 +46,12 @@ func auditMetrics(rep *audit.Report, m *store.Manifest, keep []string) []metricV
 			groups = append(groups, g)
 		}
 	}
-	gap := func(f func(audit.Row) float64) float64 {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, g := range groups {
-			if g.SmallGroup {
-				continue
-			}
-			v := f(g)
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		if hi >= lo {
-			return hi - lo
-		}
-		return 0
-	}
 	ever := func(r audit.Row) float64 { return float64(r.Ever.Value) }
-	o := rep.Overall
-	all := map[string]float64{
-		"mean_score":                       o.MeanScore,
-		"gini":                             o.Gini,
-		"best_tier_share":                  bestShare(o),
-		"worst_tier_share":                 tierShare(o),
-		"ever_sanctioned":                  ever(o),
-		"detained":                         float64(o.Detention.Value),
-		"false_sanction_rate":              float64(o.FalseSanctionRate.Value),
-		"false_discovery_rate":             float64(o.FalseDiscoveryRate.Value),
-		"missed_violator_rate":             float64(o.MissedViolatorRate.Value),
-		"sanctioned_without_own_violation": float64(o.NoOwnViolation),
-		"sanctioned_law_abiding":           float64(o.LawAbiding.Value),
-		"children_blocked":                 float64(o.ChildrenBlocked),
-		"children_blocked_rate":            float64(o.ChildrenBlockedRate.Value),
-		"association_share":                o.Loss.AssociationShare,
-		"cascaded":                         float64(rep.Cascade.Cascaded),
-		"cross_context_detriment_rate":     float64(rep.Art5.CrossContext.Value),
-		"disproportionate_share":           float64(rep.Art5.Proportionality.Disproportionate.Value),
-		"gap_worst_tier":                   gap(tierShare),
-		"gap_ever_sanctioned":              gap(ever),
-	}
 	kept := func(name string) bool { return len(keep) == 0 || slices.Contains(keep, name) }
 	var out []metricValue
 	for _, name := range AuditMetrics {
 		if kept(name) {
-			out = append(out, metricValue{name, all[name]})
+			out = append(out, metricValue{name, audit.HeadlineFigure(rep, name)})
 		}
 	}
 	for _, name := range perGroup {
