@@ -9,7 +9,6 @@
 package audit
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"github.com/nosedive-lab/nosedive/internal/population"
@@ -29,23 +28,14 @@ type Run struct {
 
 // Load reads a run directory.
 func Load(dir string) (*Run, error) {
-	m, err := store.ReadManifest(dir)
+	r, err := LoadAggregates(dir)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scenario.Load(m.Scenario.File, []byte(m.Scenario.Text), m.Scenario.Sets)
-	if err != nil {
-		return nil, fmt.Errorf("%s: the stored scenario no longer validates: %w", dir, err)
-	}
-	agents, err := store.ReadTable(filepath.Join(dir, store.AgentsFile))
-	if err != nil {
+	if r.Agents, err = store.ReadTable(filepath.Join(dir, store.AgentsFile)); err != nil {
 		return nil, err
 	}
-	daily, err := store.ReadTable(filepath.Join(dir, store.DailyFile))
-	if err != nil {
-		return nil, err
-	}
-	return &Run{Dir: dir, Manifest: m, Scenario: sc, Agents: agents, Daily: daily}, nil
+	return r, nil
 }
 
 // Population regenerates the run's synthetic population (and graph), which
