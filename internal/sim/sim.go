@@ -134,6 +134,9 @@ type Engine struct {
 	recoveryUnless uint32 // flags that stop recovery
 	recTarget      int64  // recovery target and daily rate, fixed point
 	recRate        int64
+	recUp, recDown bool     // recovery raises low scores, lowers high ones
+	sancPartner    []bool   // per sanction: its condition reads the partner
+	sancChildren   []bool   // per sanction: it targets children
 	ruleFlags      []uint32 // per rule: flags it sets
 
 	// Buffers reused every day.
@@ -296,13 +299,16 @@ func (e *Engine) compileTables() {
 			e.detainSanc = s
 		}
 	}
-	for x := range sc.Sanctions {
+	for x, sn := range sc.Sanctions {
+		e.sancPartner = append(e.sancPartner, e.prog.SanctionWhen[x].Refs.Partner)
+		e.sancChildren = append(e.sancChildren, sn.Target == "children")
 		if w := e.prog.SanctionWhen[x]; w.Fn != nil && w.Batch != nil && !w.Refs.Acq && !w.Refs.Detained {
 			e.batchSanc |= 1 << uint(x)
 		}
 	}
 	if rec := sc.Scoring.Recovery; rec != nil {
 		e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
+		e.recUp, e.recDown = rec.Direction != "down", rec.Direction != "up"
 		for f, name := range sc.FlagNames() {
 			if slices.Contains(rec.UnlessFlags, name) {
 				e.recoveryUnless |= 1 << uint(f)

@@ -287,9 +287,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			if rec != nil && st.recovery && f&unless == 0 {
 				var x int64
 				switch {
-				case rec.Direction != "down" && int64(cur) < e.recTarget:
+				case e.recUp && int64(cur) < e.recTarget:
 					x = min(e.recRate, e.recTarget-int64(cur))
-				case rec.Direction != "up" && int64(cur) > e.recTarget:
+				case e.recDown && int64(cur) > e.recTarget:
 					x = -min(e.recRate, int64(cur)-e.recTarget)
 				}
 				if x != 0 {
@@ -494,8 +494,7 @@ func (e *Engine) sanctionBatch(v *rule.View, s *scratch, lo, hi int) {
 			continue
 		}
 		when := e.prog.SanctionWhen[x]
-		needPartner := when.Refs.Partner
-		children := e.sc.Sanctions[x].Target == "children"
+		needPartner, children := e.sancPartner[x], e.sancChildren[x]
 		idx := s.idx[:0]
 		for a := lo; a < hi; {
 			reg := e.pop.Region[a]
@@ -511,6 +510,7 @@ func (e *Engine) sanctionBatch(v *rule.View, s *scratch, lo, hi int) {
 			a = b
 		}
 		held := s.held[x*ChunkSize : x*ChunkSize+hi-lo]
+		clear(held)
 		ok := s.ok[:len(idx)]
 		when.Batch(v, idx, ok, s.arena)
 		for k, i := range idx {
@@ -607,20 +607,22 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 					bits |= 1 << uint(x) // still held
 					continue
 				}
-				if prog.SanctionWhen[x].Refs.Partner {
-					if p := e.partnerNext[i]; p < 0 {
-						continue
-					}
-				}
-				if sc.Sanctions[x].Target == "children" && e.pop.Kids[i] == 0 {
-					continue
-				}
 				if e.batchSanc>>uint(x)&1 != 0 {
+					// held is false for everyone the batch filtered out
+					// (no partner, no children, regime off).
 					if !s.held[x*ChunkSize+ii-lo] {
 						continue
 					}
-				} else if !prog.SanctionWhen[x].Fn(v, i) {
-					continue
+				} else {
+					if e.sancPartner[x] && e.partnerNext[i] < 0 {
+						continue
+					}
+					if e.sancChildren[x] && e.pop.Kids[i] == 0 {
+						continue
+					}
+					if !prog.SanctionWhen[x].Fn(v, i) {
+						continue
+					}
 				}
 				bits |= 1 << uint(x)
 				if dt := sc.Sanctions[x].Detain; dt != nil && !e.detainedNext[i] {
