@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -329,19 +330,9 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 		if a.Listed != b.Listed {
 			return b.Listed - a.Listed
 		}
-		return cmpNum(b.Ever.Mean, a.Ever.Mean)
+		return cmp.Compare(b.Ever.Mean, a.Ever.Mean)
 	})
 	return s, nil
-}
-
-func cmpNum(a, b Num) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // row builds the figures of one attribute value; get returns a

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -105,21 +106,11 @@ func timeline(m *store.Manifest, contrib []string, tr *sim.Trace) []Moment {
 			return a.Day - b.Day
 		}
 		if a.Kind != b.Kind {
-			return cmpStr(a.Kind, b.Kind)
+			return cmp.Compare(a.Kind, b.Kind)
 		}
-		return cmpStr(a.Text, b.Text)
+		return cmp.Compare(a.Text, b.Text)
 	})
 	return out
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // yearCache keeps citizens' years (small JSON) by run, agent and
