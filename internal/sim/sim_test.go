@@ -558,3 +558,24 @@ func TestNoRegimeAndAblation(t *testing.T) {
 		t.Errorf("twins must draw the same behaviour (common random numbers)")
 	}
 }
+
+// A periodic rule's bad amount is found in the chunk's batch and reported
+// for the first agent it applies to, as an agent-by-agent loop would.
+func TestRuntimeNaNInPeriodicRule(t *testing.T) {
+	h := newHarness(t, world{rules: `    - {name: worse, every: 1, when: score > 0, amount: 1 / (score - score)}`}, 20_000)
+	_, _, err := h.e.Step()
+	var re *RuntimeError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a RuntimeError", err)
+	}
+	first := int32(-1)
+	for i, s := range h.e.score {
+		if s > 0 {
+			first = int32(i)
+			break
+		}
+	}
+	if re.Rule != "worse" || re.Day != 0 || re.Agent != first || !strings.Contains(re.Error(), "Inf") {
+		t.Errorf("error %q, want rule worse, day 0, agent %d and the bad value", re.Error(), first)
+	}
+}

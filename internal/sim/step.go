@@ -20,12 +20,13 @@ type scratch struct {
 	// Periodic rules, evaluated for a whole chunk before its agent loop:
 	// fired[r*ChunkSize+k] says whether periodic rule r applies to agent
 	// lo+k today, amt holds its raw amount.
-	arena *rule.Arena
-	idx   []int32
-	ok    []bool
-	vals  []float64
-	fired []bool
-	amt   []float64
+	arena  *rule.Arena
+	idx    []int32
+	ok     []bool
+	vals   []float64
+	fired  []bool
+	amt    []float64 // raw, for error messages
+	amtFix []int64   // fixed point, or badAmount
 	// Pass 1's per-agent accumulators for the chunk: score change, flags,
 	// chill fraction (-1 until computed).
 	delta []int64
@@ -43,8 +44,9 @@ func (e *Engine) newScratch() *scratch {
 		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
-		held:  make([]bool, len(e.sc.Sanctions)*ChunkSize),
-		delta: make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
+		amtFix: make([]int64, len(e.periodicRules)*ChunkSize),
+		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize),
+		delta:  make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
 	}
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
@@ -275,8 +277,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				if !s.fired[k] {
 					continue
 				}
-				x, err := e.checkAmount(r, i, s.amt[k])
-				if err != nil {
+				x := s.amtFix[k]
+				if x == badAmount {
+					_, err := e.checkAmount(r, i, s.amt[k])
 					fail(i, err)
 					continue
 				}
@@ -457,18 +460,31 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 			}
 			idx = idx[:n]
 		}
+		fix := s.amtFix[pr*ChunkSize : pr*ChunkSize+hi-lo]
 		if amount.Const {
+			x := fixedAmount(amount.Value)
 			for _, i := range idx {
-				fired[int(i)-lo], amt[int(i)-lo] = true, amount.Value
+				fired[int(i)-lo], amt[int(i)-lo], fix[int(i)-lo] = true, amount.Value, x
 			}
 			continue
 		}
 		vals := s.vals[:len(idx)]
 		amount.Batch(v, idx, vals, s.arena)
 		for k, i := range idx {
-			fired[int(i)-lo], amt[int(i)-lo] = true, vals[k]
+			fired[int(i)-lo], amt[int(i)-lo], fix[int(i)-lo] = true, vals[k], fixedAmount(vals[k])
 		}
 	}
+}
+
+// badAmount marks an amount checkAmount refuses (NaN, infinite, absurd).
+const badAmount = math.MinInt64
+
+// fixedAmount is checkAmount's conversion to fixed point, or badAmount.
+func fixedAmount(x float64) int64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e9 {
+		return badAmount
+	}
+	return int64(math.Round(x * rule.Scale))
 }
 
 // stretchEnd returns where the stretch of agents of agent a's region that
@@ -532,11 +548,12 @@ func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
 // checkAmount turns a raw amount into fixed point, refusing NaN, infinities
 // and absurd sizes.
 func (e *Engine) checkAmount(r int, i int32, x float64) (int64, error) {
-	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e9 {
+	f := fixedAmount(x)
+	if f == badAmount {
 		return 0, &RuntimeError{Day: e.day, Agent: i, Rule: e.sc.Scoring.Rules[r].Name,
 			Msg: "amount is " + formatFloat(x) + " (division by zero or overflow in the expression?)"}
 	}
-	return int64(math.Round(x * rule.Scale)), nil
+	return f, nil
 }
 
 func formatFloat(x float64) string {
