@@ -11,6 +11,7 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -108,7 +109,7 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		}
 	}
 	rep.Attribution = at
-	if err := writeJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
+	if err := store.WriteJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
 		return err
 	}
 	printAttribution(stdout, at)

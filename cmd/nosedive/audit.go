@@ -142,7 +142,7 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	if old, err := readAudit(dir); err == nil && old.Attribution != nil {
 		rep.Attribution = old.Attribution
 	}
-	if err := writeJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
+	if err := store.WriteJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
 		return err
 	}
 	if o.asJSON {
@@ -174,32 +174,6 @@ func readAudit(dir string) (*audit.Report, error) {
 	}
 	var rep audit.Report
 	return &rep, json.Unmarshal(b, &rep)
-}
-
-// writeJSONAtomic writes v to path through a temporary file and a rename.
-func writeJSONAtomic(path string, v any) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	enc := json.NewEncoder(tmp)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func fpct(f audit.Figure) string {
@@ -389,7 +363,7 @@ func loadReplicates(o auditOptions, dirs []string, stored bool) ([]*audit.Report
 			if old, err := readAudit(d); err == nil && old.Attribution != nil {
 				rep.Attribution = old.Attribution
 			}
-			if err := writeJSONAtomic(filepath.Join(d, AuditFile), rep); err != nil {
+			if err := store.WriteJSONAtomic(filepath.Join(d, AuditFile), rep); err != nil {
 				return nil, nil, err
 			}
 		}

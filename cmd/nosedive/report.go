@@ -104,23 +104,11 @@ func writeReport(o reportOptions, dir string, in report.Input, w io.Writer) erro
 	if out == "" {
 		out = filepath.Join(dir, "report.html")
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".tmp-report-")
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	pg, err := report.Render(tmp, in)
-	if err != nil {
-		tmp.Close()
+	var pg *report.Page
+	if err := store.WriteAtomic(out, func(w io.Writer) (err error) {
+		pg, err = report.Render(w, in)
 		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "report: %s (%d charts)\n", out, len(pg.Charts))

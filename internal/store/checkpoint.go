@@ -103,39 +103,23 @@ func (w *RunWriter) Checkpoint(day int, scenarioSHA string, engineState func(io.
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	hdr, _ := json.Marshal(checkpointHeader{Day: day, ScenarioSHA256: scenarioSHA, EngineBytes: engineLen})
-	tmp, err := os.CreateTemp(dir, ".tmp-ckpt-")
+	final := filepath.Join(dir, fmt.Sprintf("ckpt-%08d.bin", day))
+	err := WriteAtomic(final, func(f io.Writer) error {
+		h := sha256.New()
+		bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
+		bw.WriteString(checkpointMagic)
+		binary.Write(bw, binary.LittleEndian, uint32(len(hdr)))
+		bw.Write(hdr)
+		binary.Write(bw, binary.LittleEndian, uint64(payload.Len()))
+		bw.Write(payload.Bytes())
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		_, err := f.Write(h.Sum(nil))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(tmp, h), 1<<20)
-	bw.WriteString(checkpointMagic)
-	binary.Write(bw, binary.LittleEndian, uint32(len(hdr)))
-	bw.Write(hdr)
-	binary.Write(bw, binary.LittleEndian, uint64(payload.Len()))
-	bw.Write(payload.Bytes())
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if _, err := tmp.Write(h.Sum(nil)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	final := filepath.Join(dir, fmt.Sprintf("ckpt-%08d.bin", day))
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		return err
 	}
 	list, _ := listCheckpoints(w.tmp)
 	for len(list) > keepCheckpoints {

@@ -284,7 +284,7 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 	if err := os.Chmod(w.tmp, 0o755); err != nil {
 		return "", err
 	}
-	if err := syncDir(w.tmp); err != nil {
+	if err := SyncDir(w.tmp); err != nil {
 		return "", err
 	}
 	final := filepath.Join(w.root, w.id)
@@ -292,7 +292,7 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 		return "", fmt.Errorf("move run into place: %w", err)
 	}
 	w.committed = true
-	if err := syncDir(w.root); err != nil {
+	if err := SyncDir(w.root); err != nil {
 		return "", err
 	}
 	return final, nil
@@ -321,7 +321,8 @@ func (w *RunWriter) writeFile(name string, fill func(*os.File) error) error {
 	return nil
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs a directory, so a rename inside it survives a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

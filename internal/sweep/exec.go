@@ -295,7 +295,7 @@ func prepare(s *Sweep, opt Options, now func() time.Time) error {
 }
 
 func writeManifest(dir string, m *Manifest) error {
-	return writeAtomic(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
+	return store.WriteAtomic(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
@@ -450,7 +450,7 @@ func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(res.Dir, AuditFile), func(w io.Writer) error {
+	if err := store.WriteAtomic(filepath.Join(res.Dir, AuditFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
@@ -465,7 +465,7 @@ func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
 		}
 		m := res.Manifest
 		m.Files = slices.DeleteFunc(m.Files, func(f string) bool { return f == store.AgentsFile })
-		if err := writeAtomic(filepath.Join(res.Dir, store.ManifestFile), func(w io.Writer) error {
+		if err := store.WriteAtomic(filepath.Join(res.Dir, store.ManifestFile), func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(m)
@@ -477,16 +477,16 @@ func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
 	if err := os.Rename(res.Dir, final); err != nil {
 		return fmt.Errorf("move run into place: %w", err)
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := store.SyncDir(filepath.Dir(final)); err != nil {
 		return err
 	}
 	results := filepath.Join(opt.Dir, ResultsDir)
-	if err := writeAtomic(filepath.Join(results, dailyFragment(r.ID)), func(w io.Writer) error {
+	if err := store.WriteAtomic(filepath.Join(results, dailyFragment(r.ID)), func(w io.Writer) error {
 		return s.writeDailyFragment(w, r, final, res.Manifest)
 	}); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(results, auditFragment(r.ID)), func(w io.Writer) error {
+	return store.WriteAtomic(filepath.Join(results, auditFragment(r.ID)), func(w io.Writer) error {
 		return s.writeAuditFragment(w, r, metrics)
 	})
 }

@@ -3,8 +3,6 @@ package sweep
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 
 	"github.com/parquet-go/parquet-go"
@@ -72,45 +70,4 @@ func writeParquet(w io.Writer, name string, cols []*col, n int) error {
 		return err
 	}
 	return pw.Close()
-}
-
-// writeAtomic writes path through a synced temporary file in the same
-// directory and renames it into place, so a reader (or a resumed sweep)
-// sees either the whole file or none.
-func writeAtomic(path string, fill func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if err := fill(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	d.Sync() // best effort: some file systems refuse to sync directories
-	return nil
 }

@@ -2,14 +2,15 @@ package web
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/report"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // download serves one of a run's files by name from a fixed list; no other
@@ -114,19 +115,8 @@ func (s *Server) writeReport(id, dir, path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-report-")
-	if err != nil {
+	return store.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	os.Chtimes(tmp.Name(), time.Now(), time.Now())
-	return os.Rename(tmp.Name(), path)
+	})
 }

@@ -461,22 +461,8 @@ func (s *Server) auditOf(id, dir string) (*audit.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-audit-")
-	if err != nil {
-		return rep, nil // a read-only store still gets its dashboard
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return rep, nil
-	}
-	if err := tmp.Close(); err == nil {
-		os.Chmod(tmp.Name(), 0o644)
-		os.Rename(tmp.Name(), path)
-	}
+	// A read-only store still gets its dashboard: a failed write only
+	// means the audit is computed again next time.
+	_ = store.WriteJSONAtomic(path, rep)
 	return rep, nil
 }
