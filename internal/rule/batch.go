@@ -62,40 +62,33 @@ func (a *Arena) release(m arenaMark) {
 // The fallbacks evaluate the scalar closure agent by agent; nodes without a
 // kernel of their own (acq.*, min/max/clamp/...) use them.
 
-func (x *val) numBatch() NumBatch {
-	if x.numB != nil {
-		return x.numB
-	}
-	f := x.num
-	return func(v *View, idx []int32, out []float64, _ *Arena) {
+func perAgent[T any](f func(*View, int32) T) func(*View, []int32, []T, *Arena) {
+	return func(v *View, idx []int32, out []T, _ *Arena) {
 		for k, i := range idx {
 			out[k] = f(v, i)
 		}
 	}
+}
+
+func (x *val) numBatch() NumBatch {
+	if x.numB != nil {
+		return x.numB
+	}
+	return perAgent(x.num)
 }
 
 func (x *val) boolBatch() BoolBatch {
 	if x.boolB != nil {
 		return x.boolB
 	}
-	f := x.bool
-	return func(v *View, idx []int32, out []bool, _ *Arena) {
-		for k, i := range idx {
-			out[k] = f(v, i)
-		}
-	}
+	return perAgent(x.bool)
 }
 
 func (x *val) enumBatch() enumBatch {
 	if x.enumB != nil {
 		return x.enumB
 	}
-	f := x.enum
-	return func(v *View, idx []int32, out []uint8, _ *Arena) {
-		for k, i := range idx {
-			out[k] = f(v, i)
-		}
-	}
+	return perAgent(x.enum)
 }
 
 // partnerBatch evaluates inner for each agent's partner; agents without a
