@@ -27,6 +27,15 @@ func (g *CSR) Degree(v int32) int { return int(g.Start[v+1] - g.Start[v]) }
 // Neighbours returns v's neighbours (shared, do not modify).
 func (g *CSR) Neighbours(v int32) []int32 { return g.Adj[g.Start[v]:g.Start[v+1]] }
 
+// MaxDegree is the largest degree in the graph (0 when it has no nodes).
+func (g *CSR) MaxDegree() int {
+	m := int64(0)
+	for v := 1; v < len(g.Start); v++ {
+		m = max(m, g.Start[v]-g.Start[v-1])
+	}
+	return int(m)
+}
+
 // Edges returns the number of undirected ties.
 func (g *CSR) Edges() int64 { return int64(len(g.Adj)) / 2 }
 

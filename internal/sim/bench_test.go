@@ -66,14 +66,16 @@ func BenchmarkStepBuiltins(b *testing.B) {
 // The per-region stretches of the batch passes are an optimisation only:
 // an engine made to test region by agent (as for a population whose
 // regions are not contiguous) computes the same days.
-func TestRegionStretchesChangeNothing(t *testing.T) {
-	sc, prog := loadBuiltin(t, "nationwide-2020")
-	pop := population.Generate(sc, 5_000, 3)
-	a := New(sc, prog, pop, 400, 3, Options{Workers: 2})
-	pop2 := population.Generate(sc, 5_000, 3)
-	b := New(sc, prog, pop2, 400, 3, Options{Workers: 2})
-	b.regionEnd = nil
-	for d := range 400 {
+// sameAsFallback runs a built-in twice, once with tweak applied to the
+// second engine (switching a fast path off), and checks that every day's
+// aggregates and the final state agree.
+func sameAsFallback(t *testing.T, name string, n, days int, tweak func(*Engine)) {
+	t.Helper()
+	sc, prog := loadBuiltin(t, name)
+	a := New(sc, prog, population.Generate(sc, n, 3), days, 3, Options{Workers: 2})
+	b := New(sc, prog, population.Generate(sc, n, 3), days, 3, Options{Workers: 2})
+	tweak(b)
+	for d := range days {
 		da, _, err := a.Step()
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +90,46 @@ func TestRegionStretchesChangeNothing(t *testing.T) {
 			t.Fatalf("day %d differs", d+1)
 		}
 	}
-	if !slices.Equal(a.score, b.score) || !slices.Equal(a.sanc, b.sanc) {
+	if !slices.Equal(a.score, b.score) || !slices.Equal(a.sanc, b.sanc) || !slices.Equal(a.contrib, b.contrib) {
 		t.Fatal("final state differs")
+	}
+}
+
+func TestRegionStretchesChangeNothing(t *testing.T) {
+	sameAsFallback(t, "nationwide-2020", 5_000, 400, func(e *Engine) { e.regionEnd = nil })
+}
+
+// The kept counts of visible acquaintances give the same chilling as
+// counting the neighbours at each event, and stay equal to a recount.
+func TestVisibleAcquaintanceCountsChangeNothing(t *testing.T) {
+	for _, name := range []string{"benchmark", "xinjiang-pilot"} {
+		t.Run(name, func(t *testing.T) {
+			sameAsFallback(t, name, 5_000, 200, func(e *Engine) {
+				if e.visibleAcq == nil {
+					t.Fatal("the scenario chills by peers, but no counts are kept")
+				}
+				e.visibleAcq = nil
+			})
+		})
+	}
+	sc, prog := loadBuiltin(t, "benchmark")
+	e := New(sc, prog, population.Generate(sc, 5_000, 3), 100, 3, Options{Workers: 2})
+	changed := 0
+	for range 100 {
+		before := slices.Clone(e.visible)
+		if _, _, err := e.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(before, e.visible) {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Fatal("no one's visibility changed: the test exercises nothing")
+	}
+	kept := slices.Clone(e.visibleAcq)
+	e.countVisibleAcq()
+	if !slices.Equal(kept, e.visibleAcq) {
+		t.Fatal("kept counts differ from a recount")
 	}
 }

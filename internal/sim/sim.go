@@ -95,6 +95,12 @@ type Engine struct {
 	partner, partnerNext   []int32
 	detained, detainedNext []bool
 	visible, visibleNext   []bool
+	// visibleAcq[i] counts agent i's acquaintances who are visible today,
+	// kept up to date from the day's changes (see updateVisibleAcq), so
+	// peer chilling reads one number instead of every neighbour. Nil when
+	// no behaviour chills by peers, or when a degree exceeds uint16 (then
+	// the neighbours are counted at each event).
+	visibleAcq []uint16
 	releaseDay             []int32 // day of release for detained agents, -1 never
 	lastPenalised          []int32 // last day of an own penalty, -1 never
 	baseline               []int32
@@ -237,6 +243,10 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.active = make([]regionState, len(sc.Population.Regions))
 	e.setPhase(0)
 	e.computeVisible(e.view(false), e.visible)
+	if e.anyPeerChill && pop.Graph.MaxDegree() <= math.MaxUint16 {
+		e.visibleAcq = make([]uint16, n)
+		e.countVisibleAcq()
+	}
 	e.initTrace()
 	return e
 }
@@ -454,6 +464,45 @@ func (e *Engine) computeVisible(v *rule.View, out []bool) {
 			out[i] = f.Fn(v, int32(i))
 		default:
 			out[i] = v.Sanctions[i] != 0 || v.Detained[i]
+		}
+	}
+}
+
+// countVisibleAcq sets every agent's count of visible acquaintances from
+// scratch.
+func (e *Engine) countVisibleAcq() {
+	g := e.pop.Graph
+	e.parallel(func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			c := 0
+			for _, a := range g.Adj[g.Start[i]:g.Start[i+1]] {
+				if e.visible[a] {
+					c++
+				}
+			}
+			e.visibleAcq[i] = uint16(c)
+		}
+		return nil
+	})
+}
+
+// updateVisibleAcq brings the counts from yesterday's visibility (old) to
+// today's (e.visible), one acquaintance list per agent whose visibility
+// changed. Few agents change on a day, so this is far cheaper than
+// counting at every event; the counts are integers, so the order of the
+// updates does not matter.
+func (e *Engine) updateVisibleAcq(old []bool) {
+	g := e.pop.Graph
+	for i, now := range e.visible {
+		if now == old[i] {
+			continue
+		}
+		for _, a := range g.Adj[g.Start[i]:g.Start[i+1]] {
+			if now {
+				e.visibleAcq[a]++
+			} else {
+				e.visibleAcq[a]--
+			}
 		}
 	}
 }

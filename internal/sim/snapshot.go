@@ -45,6 +45,9 @@ func (e *Engine) Restore(r io.Reader) error {
 	}
 	e.day = int(hdr[0])
 	e.setPhase(e.day)
+	if e.visibleAcq != nil {
+		e.countVisibleAcq()
+	}
 	return nil
 }
 

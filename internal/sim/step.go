@@ -155,6 +155,9 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 		})
 	}
 	e.swap()
+	if e.visibleAcq != nil {
+		e.updateVisibleAcq(e.visibleNext)
+	}
 	e.day++
 	out := e.merge(workers)
 	out.Day = e.day
@@ -340,7 +343,13 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	// base rate is above the chilled rate too.
 	frac := 0.0
 	if e.anyPeerChill {
-		if frac = s.frac[kk]; frac < 0 {
+		if frac = s.frac[kk]; frac < 0 && e.visibleAcq != nil {
+			frac = 0
+			if deg := v.AdjStart[i+1] - v.AdjStart[i]; deg > 0 {
+				frac = float64(e.visibleAcq[i]) / float64(deg)
+			}
+			s.frac[kk] = frac
+		} else if frac < 0 {
 			frac = 0
 			if nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]; len(nbrs) > 0 {
 				cnt := 0
@@ -427,36 +436,42 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 		}
 		when, amount := prog.RuleWhen[r], prog.RuleAmount[r]
 		needPartner := amount.Refs.Partner || when.Refs.Partner
-		idx := s.idx[:0]
+		// The filters below are branch-free (every agent is written, and
+		// the count advances only for those who pass): whether an agent
+		// has a partner, or meets a condition, is close to a coin toss, and
+		// a branch on it would be mispredicted half the time.
+		idx := s.idx[:ChunkSize]
+		n := 0
 		// Agents are stored region by region: decide per stretch of one
 		// region, then test only what varies by agent.
 		for a := lo; a < hi; {
 			reg := e.pop.Region[a]
 			b := e.stretchEnd(a, hi)
 			if st := &e.active[reg]; st.active && st.rules>>uint(r)&1 != 0 {
-				for i := a; i < b; i++ {
-					if e.detained[i] {
-						continue
+				if needPartner {
+					for i := a; i < b; i++ {
+						p := e.partner[i]
+						out := b2i(e.detained[i]) | b2i(p < 0) | b2i(e.detained[p&^(p>>31)])
+						idx[n] = int32(i)
+						n += 1 ^ out
 					}
-					if needPartner {
-						if p := e.partner[i]; p < 0 || e.detained[p] {
-							continue
-						}
+				} else {
+					for i := a; i < b; i++ {
+						idx[n] = int32(i)
+						n += 1 ^ b2i(e.detained[i])
 					}
-					idx = append(idx, int32(i))
 				}
 			}
 			a = b
 		}
+		idx = idx[:n]
 		if when.Fn != nil && len(idx) > 0 {
 			ok := s.ok[:len(idx)]
 			when.Batch(v, idx, ok, s.arena)
 			n := 0
 			for k, i := range idx {
-				if ok[k] {
-					idx[n] = i
-					n++
-				}
+				idx[n] = i
+				n += b2i(ok[k])
 			}
 			idx = idx[:n]
 		}
@@ -474,6 +489,15 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 			fired[int(i)-lo], amt[int(i)-lo], fix[int(i)-lo] = true, vals[k], fixedAmount(vals[k])
 		}
 	}
+}
+
+// b2i is 1 for true and 0 for false, without a branch.
+func b2i(b bool) int {
+	var x int
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // badAmount marks an amount checkAmount refuses (NaN, infinite, absurd).
