@@ -100,10 +100,10 @@ type Engine struct {
 	// peer chilling reads one number instead of every neighbour. Nil when
 	// no behaviour chills by peers, or when a degree exceeds uint16 (then
 	// the neighbours are counted at each event).
-	visibleAcq []uint16
-	releaseDay             []int32 // day of release for detained agents, -1 never
-	lastPenalised          []int32 // last day of an own penalty, -1 never
-	baseline               []int32
+	visibleAcq    []uint16
+	releaseDay    []int32 // day of release for detained agents, -1 never
+	lastPenalised []int32 // last day of an own penalty, -1 never
+	baseline      []int32
 
 	// Ground truth for audits.
 	penalisedAttempts []uint32 // penalised behaviours the agent actually did
