@@ -133,3 +133,26 @@ func TestVisibleAcquaintanceCountsChangeNothing(t *testing.T) {
 		t.Fatal("kept counts differ from a recount")
 	}
 }
+
+// The widest score range a scenario may have runs (its width overflowed
+// int32 arithmetic in the score histogram once).
+func TestWidestScoreRange(t *testing.T) {
+	sc, _ := loadBuiltin(t, "benchmark")
+	sc.Scoring.Range = []float64{-2e6, 2e6}
+	prog, err := sc.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(sc, prog, population.Generate(sc, 2_000, 1), 5, 1, Options{Workers: 2})
+	for range 5 {
+		d, _, err := e.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range d.Cells {
+			if med := c.ScoreQ[2]; med < 900 || med > 1010 {
+				t.Fatalf("median score %v, want about 950-1000", med)
+			}
+		}
+	}
+}

@@ -725,8 +725,13 @@ func (e *Engine) count(s *scratch, i int, score int32, tier uint8, flags uint32,
 		}
 		flags >>= 1
 	}
-	bin := int64(score-e.lo) * histBins / (int64(e.hi-e.lo) + 1)
-	s.hist[c*histBins+int(bin)]++
+	s.hist[c*histBins+e.histBin(score)]++
+}
+
+// histBin returns the score's histogram bin. The arithmetic is in int64:
+// the widest range a scenario may have (+-2e6 points) overflows int32.
+func (e *Engine) histBin(score int32) int {
+	return int((int64(score) - int64(e.lo)) * histBins / (int64(e.hi) - int64(e.lo) + 1))
 }
 
 // aggregateStart reports day 0, the starting state.
@@ -772,7 +777,7 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 	per := nt + ns + nf + 3*nb
 	ints := make([]int64, len(acc.cells)*per)
 	out := &metrics.Day{Cells: make([]metrics.Cell, len(acc.cells))}
-	width := float64(int64(e.hi-e.lo)+1) / histBins / rule.Scale
+	width := float64(int64(e.hi)-int64(e.lo)+1) / histBins / rule.Scale
 	for c := range acc.cells {
 		cell := &out.Cells[c]
 		*cell = acc.cells[c]
