@@ -310,7 +310,36 @@ func logic(l, r *val, and bool) BoolBatch {
 	lb, rb := l.boolBatch(), r.boolBatch()
 	return func(v *View, idx []int32, out []bool, a *Arena) {
 		lb(v, idx, out, a)
+		// Like the scalar closures, evaluate the right side only where the
+		// left does not decide: for "and" where it is true, for "or" where
+		// it is false. When few agents are left they are gathered into a
+		// shorter index list (expressions are pure, so skipping them changes
+		// nothing); when many are, the whole list is cheaper.
+		open := 0
+		for _, x := range out {
+			open += b2i(x == and)
+		}
+		if open == 0 {
+			return
+		}
 		m := a.mark()
+		defer a.release(m)
+		if 2*open <= len(idx) {
+			// (one spare slot: the branch-free loop writes every agent)
+			sub, pos := a.ints(open+1), a.ints(open+1)
+			n := 0
+			for k, x := range out {
+				sub[n], pos[n] = idx[k], int32(k)
+				n += b2i(x == and)
+			}
+			sub, pos = sub[:open], pos[:open]
+			t := a.bools(open)
+			rb(v, sub, t, a)
+			for j, k := range pos {
+				out[k] = t[j]
+			}
+			return
+		}
 		t := a.bools(len(idx))
 		rb(v, idx, t, a)
 		if and {
@@ -322,8 +351,16 @@ func logic(l, r *val, and bool) BoolBatch {
 				out[k] = out[k] || t[k]
 			}
 		}
-		a.release(m)
 	}
+}
+
+// b2i is 1 for true and 0 for false, without a branch.
+func b2i(b bool) int {
+	var x int
+	if b {
+		x = 1
+	}
+	return x
 }
 
 func enumIs(l *val, pred func(x uint8) bool) BoolBatch {

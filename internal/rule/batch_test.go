@@ -141,27 +141,46 @@ func BenchmarkRuleKinds(b *testing.B) {
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	for _, src := range []string{"-5", "-0.01 * (score - partner.score)", "-5 * acq.share(tier == \"untrustworthy\")"} {
-		x, err := CompileNum(src, schema)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out := make([]float64, len(idx))
-		a := &Arena{}
+	run := func(src string, scalar, batch func()) {
 		b.Run("scalar/"+src, func(b *testing.B) {
 			for b.Loop() {
-				for k, i := range idx {
-					out[k] = x.Fn(v, i)
-				}
+				scalar()
 			}
 			b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
 		})
 		b.Run("batch/"+src, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				x.Batch(v, idx, out, a)
+				batch()
 			}
 			b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
 		})
+	}
+	a := &Arena{}
+	for _, src := range []string{"-5", "-0.01 * (score - partner.score)", "-5 * acq.share(tier == \"untrustworthy\")"} {
+		x, err := CompileNum(src, schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]float64, len(idx))
+		run(src, func() {
+			for k, i := range idx {
+				out[k] = x.Fn(v, i)
+			}
+		}, func() { x.Batch(v, idx, out, a) })
+	}
+	// Conditions: a selective "and" (right side on a quarter of the
+	// agents), and an "or" whose left side decides half of them.
+	for _, src := range []string{"journalist && party_member && score < 850 && partner.score < 850", "party_member || tier == \"untrustworthy\""} {
+		x, err := CompileBool(src, schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]bool, len(idx))
+		run(src, func() {
+			for k, i := range idx {
+				out[k] = x.Fn(v, i)
+			}
+		}, func() { x.Batch(v, idx, out, a) })
 	}
 }
