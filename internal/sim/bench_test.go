@@ -56,6 +56,11 @@ func benchStep(b *testing.B, name string, n int) {
 // BenchmarkStep measures one day of the benchmark scenario on 100,000 agents.
 func BenchmarkStep(b *testing.B) { benchStep(b, "benchmark", 100_000) }
 
+// BenchmarkStep1M measures one day of the benchmark scenario at the size
+// of the throughput target, 1,000,000 agents, where the state no longer
+// fits in the caches.
+func BenchmarkStep1M(b *testing.B) { benchStep(b, "benchmark", 1_000_000) }
+
 // BenchmarkStepBuiltins measures a day of every other built-in.
 func BenchmarkStepBuiltins(b *testing.B) {
 	for _, name := range []string{"xinjiang-pilot", "chongqing-pilot", "court-blacklist", "us-credit", "nosedive", "nationwide-2020"} {

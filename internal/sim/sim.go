@@ -215,7 +215,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 			}
 		}
 		e.score[i] = e.baseline[i]
-		e.tier[i] = e.tierOf(i, e.score[i])
+		e.tier[i] = e.tierOf(e.cellOf(i), e.score[i])
 		e.firstSanction[i] = -1
 	}
 	for i := range e.releaseDay {
@@ -424,8 +424,9 @@ func (e *Engine) setPhase(d int) {
 	}
 }
 
-// tierOf maps a score to a tier, then applies the agent's caps and floors.
-func (e *Engine) tierOf(i int, s int32) uint8 {
+// tierOf maps a score to a tier, then applies the caps and floors of cell
+// c (region x group).
+func (e *Engine) tierOf(c int, s int32) uint8 {
 	t := uint8(len(e.tierMin))
 	for k, m := range e.tierMin {
 		if s >= m {
@@ -433,9 +434,11 @@ func (e *Engine) tierOf(i int, s int32) uint8 {
 			break
 		}
 	}
-	c := int(e.pop.Region[i])*e.nGroups + int(e.pop.Group[i])
 	return min(max(t, e.capBest[c]), e.capWorst[c])
 }
+
+// cellOf returns agent i's cell: region x groups + group.
+func (e *Engine) cellOf(i int) int { return int(e.pop.Region[i])*e.nGroups + int(e.pop.Group[i]) }
 
 // view returns the expression view of the start-of-day (next=false) or
 // end-of-day (next=true) state.

@@ -269,10 +269,11 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				}
 			}
 			e.scoreNext[i], e.flagsNext[i] = ns, f
-			e.tierNext[i] = e.tierOf(ii, ns)
+			e.tierNext[i] = e.tierOf(e.cellOf(ii), ns)
 			continue
 		}
-		st := &e.active[e.pop.Region[i]]
+		reg := e.pop.Region[i]
+		st := &e.active[reg]
 		dl := delta[kk]
 		if st.active {
 			for pr, r := range e.periodicRules {
@@ -311,7 +312,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		}
 		e.scoreNext[i] = int32(clamped)
 		e.flagsNext[i] = f
-		e.tierNext[i] = e.tierOf(ii, int32(clamped))
+		e.tierNext[i] = e.tierOf(int(reg)*e.nGroups+int(e.pop.Group[i]), int32(clamped))
 
 		// Partnerships: breakups are drawn by the lower id of a pair,
 		// proposals by singles; both are applied in id order afterwards.
@@ -691,41 +692,58 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 				e.visibleNext[i] = bits != 0 || e.detainedNext[i]
 			}
 		}
-		e.count(s, ii, e.scoreNext[i], e.tierNext[i], e.flagsNext[i], bits, e.partnerNext[i], e.detainedNext[i], st.active)
 	}
+	e.countChunk(s, lo, hi, &state{e.scoreNext, e.tierNext, e.flagsNext, e.sancNext, e.partnerNext, e.detainedNext})
 }
 
-func (e *Engine) count(s *scratch, i int, score int32, tier uint8, flags uint32, sanc uint64, partner int32, detained, active bool) {
-	c := int(e.pop.Region[i])*e.nGroups + int(e.pop.Group[i])
-	cell := &s.cells[c]
-	cell.RegimeActive = active
-	cell.Agents++
-	cell.ScoreSum += int64(score)
-	cell.Tier[tier]++
-	if detained {
-		cell.Detained++
-	} else {
-		cell.Active++
-	}
-	if partner >= 0 {
-		cell.Partnered++
-	}
-	for x := 0; sanc != 0; x++ {
-		if sanc&1 != 0 {
-			cell.Sanction[x]++
+// state is one buffer of the per-agent state the aggregates read.
+type state struct {
+	score    []int32
+	tier     []uint8
+	flags    []uint32
+	sanc     []uint64
+	partner  []int32
+	detained []bool
+}
+
+// countChunk adds agents [lo, hi) of st to the day's aggregates. It works a
+// stretch of one region at a time with the columns sliced to the stretch,
+// and leaves Active (= Agents - Detained) to merge.
+func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
+	cells, hist := s.cells, s.hist
+	for a := lo; a < hi; {
+		b := e.stretchEnd(a, hi)
+		base := int(e.pop.Region[a]) * e.nGroups
+		group, kids := e.pop.Group[a:b], e.pop.Kids[a:b]
+		score, tier, flags := st.score[a:b], st.tier[a:b], st.flags[a:b]
+		sanc, partner, detained := st.sanc[a:b], st.partner[a:b], st.detained[a:b]
+		for k, g := range group {
+			c := base + int(g)
+			cell := &cells[c]
+			cell.Agents++
+			cell.ScoreSum += int64(score[k])
+			cell.Tier[tier[k]]++
+			cell.Partnered += int64(b2i(partner[k] >= 0))
+			if detained[k] {
+				cell.Detained++
+			}
+			if x := sanc[k]; x != 0 {
+				if x&e.schoolMask != 0 {
+					cell.ChildrenBlocked += int64(kids[k])
+				}
+				for n := 0; x != 0; n++ {
+					cell.Sanction[n] += int64(x & 1)
+					x >>= 1
+				}
+			}
+			for n, f := 0, flags[k]; f != 0; n++ {
+				cell.Flag[n] += int64(f & 1)
+				f >>= 1
+			}
+			hist[c*histBins+e.histBin(score[k])]++
 		}
-		sanc >>= 1
+		a = b
 	}
-	if e.sancNext[i]&e.schoolMask != 0 {
-		cell.ChildrenBlocked += int64(e.pop.Kids[i])
-	}
-	for f := 0; flags != 0; f++ {
-		if flags&1 != 0 {
-			cell.Flag[f]++
-		}
-		flags >>= 1
-	}
-	s.hist[c*histBins+e.histBin(score)]++
 }
 
 // histBin returns the score's histogram bin. The arithmetic is in int64:
@@ -737,10 +755,7 @@ func (e *Engine) histBin(score int32) int {
 // aggregateStart reports day 0, the starting state.
 func (e *Engine) aggregateStart() *metrics.Day {
 	s := e.newScratch()
-	copy(e.sancNext, e.sanc)
-	for i := 0; i < e.n; i++ {
-		e.count(s, i, e.score[i], e.tier[i], e.flags[i], e.sanc[i], e.partner[i], e.detained[i], e.active[e.pop.Region[i]].active)
-	}
+	e.countChunk(s, 0, e.n, &state{e.score, e.tier, e.flags, e.sanc, e.partner, e.detained})
 	out := e.merge([]*scratch{s})
 	out.Day = 0
 	return out
@@ -756,12 +771,10 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 		for c := range acc.cells {
 			a, b := &acc.cells[c], &s.cells[c]
 			a.Agents += b.Agents
-			a.Active += b.Active
 			a.Partnered += b.Partnered
 			a.Detained += b.Detained
 			a.ChildrenBlocked += b.ChildrenBlocked
 			a.ScoreSum += b.ScoreSum
-			a.RegimeActive = a.RegimeActive || b.RegimeActive
 			addInts(a.Tier, b.Tier)
 			addInts(a.Sanction, b.Sanction)
 			addInts(a.Flag, b.Flag)
@@ -782,6 +795,7 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 		cell := &out.Cells[c]
 		*cell = acc.cells[c]
 		cell.RegimeActive = e.active[cell.Region].active
+		cell.Active = cell.Agents - cell.Detained
 		row := ints[c*per : (c+1)*per : (c+1)*per]
 		take := func(src []int64) []int64 {
 			dst := row[:len(src):len(src)]
