@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/population"
+	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
@@ -157,6 +158,29 @@ func TestWidestScoreRange(t *testing.T) {
 		for _, c := range d.Cells {
 			if med := c.ScoreQ[2]; med < 900 || med > 1010 {
 				t.Fatalf("median score %v, want about 950-1000", med)
+			}
+		}
+	}
+}
+
+// The integer test of a draw against a rate agrees with the floating-point
+// one, at the boundary and for random draws.
+func TestRateLimitEqualsFloatComparison(t *testing.T) {
+	for _, rate := range []float64{1, 1.5, 0.5, 1.0 / 7, 1.0 / 3, 1.0 / 30, 1.0 / 400000, 1e-300, 0.999999999, 0x1p-53, 0x1.8p-53} {
+		l := rateLimit(rate)
+		for _, m := range []uint64{0, 1, l - 2, l - 1, l, l + 1, 1<<53 - 1} {
+			if m >= 1<<53 {
+				continue
+			}
+			if got, want := m < l, float64(m)*(1.0/(1<<53)) < rate; got != want {
+				t.Fatalf("rate %v, m %d: integer test %v, float test %v", rate, m, got, want)
+			}
+		}
+		k := rng.Key(1, "test")
+		for i := range uint64(100_000) {
+			m := rng.Uint64(k, i) >> 11
+			if (m < l) != (rng.Float(k, i) < rate) {
+				t.Fatalf("rate %v, draw %d disagrees", rate, i)
 			}
 		}
 	}

@@ -35,6 +35,7 @@ type scratch struct {
 	// Sanctions whose condition cannot change during pass 2 are evaluated
 	// per chunk too: held[x*ChunkSize+k] is sanction x's condition for lo+k.
 	held []bool
+	cand []int32 // pass 1: agents who drew an event (one spare slot)
 }
 
 func (e *Engine) newScratch() *scratch {
@@ -45,8 +46,8 @@ func (e *Engine) newScratch() *scratch {
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
 		amtFix: make([]int64, len(e.periodicRules)*ChunkSize),
-		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize),
-		delta:  make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
+		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize), cand: make([]int32, ChunkSize+1),
+		delta: make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
 	}
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
@@ -225,28 +226,25 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			continue
 		}
 		key := k.event[b]
+		if bh.rateFn == nil {
+			e.constRateEvents(v, k, s, b, lo, hi, ledger, fail)
+			continue
+		}
+		// A rate that varies by agent: who is detained or ineligible draws
+		// nothing.
 		for ii := lo; ii < hi; ii++ {
 			i := int32(ii)
-			base := bh.rate
-			if bh.rateFn != nil {
-				if e.detained[i] || (bh.eligible != nil && !bh.eligible(v, i)) {
-					continue
-				}
-				if base = bh.rateFn(v, i); !(base > 0) {
-					continue
-				}
-			}
-			// The draw comes before any other test: it is cheap, consumes
-			// nothing, and most agents draw no event.
-			u := rng.Float(key, uint64(i))
-			if u >= base || e.detained[i] {
+			if e.detained[i] || (bh.eligible != nil && !bh.eligible(v, i)) {
 				continue
 			}
-			if bh.rateFn == nil && bh.eligible != nil && !bh.eligible(v, i) {
+			base := bh.rateFn(v, i)
+			if !(base > 0) {
 				continue
 			}
-			if err := e.event(v, k, s, b, i, ii-lo, u, base, ledger); err != nil {
-				fail(i, err)
+			if u := rng.Float(key, uint64(i)); u < base {
+				if err := e.event(v, k, s, b, i, ii-lo, u, base, ledger); err != nil {
+					fail(i, err)
+				}
 			}
 		}
 	}
@@ -331,6 +329,65 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		slices.SortStableFunc(l, func(a, b metrics.LedgerEntry) int { return cmp.Compare(a.Agent, b.Agent) })
 	}
 	return firstErr
+}
+
+// constRateEvents draws behaviour b, whose rate is a constant, for agents
+// [lo, hi) and handles those who draw an event. The draw loop is
+// branch-free: it lists the agents whose draw falls under the rate (u < rate
+// is tested as an integer comparison, exactly: u = m / 2^53 for the draw's
+// top 53 bits m), so no branch is mispredicted on a random outcome. Then
+// detained agents are dropped, eligibility is evaluated for the listed
+// agents only (in one batch when it can be), and the events are handled in
+// agent order, as the agent-by-agent loop did.
+func (e *Engine) constRateEvents(v *rule.View, k *dayKeys, s *scratch, b, lo, hi int,
+	ledger *[]metrics.LedgerEntry, fail func(int32, error)) {
+	bh := &e.beh[b]
+	key := k.event[b]
+	limit := rateLimit(bh.rate)
+	cand := s.cand[:hi-lo+1]
+	n := 0
+	for ii := lo; ii < hi; ii++ {
+		cand[n] = int32(ii)
+		n += b2i(rng.Uint64(key, uint64(ii))>>11 < limit)
+	}
+	m := 0
+	for _, i := range cand[:n] {
+		cand[m] = i
+		m += 1 ^ b2i(e.detained[i])
+	}
+	cand = cand[:m]
+	if el := e.prog.Eligible[b]; el.Fn != nil && len(cand) > 0 {
+		ok := s.ok[:len(cand)]
+		if el.Batch != nil {
+			el.Batch(v, cand, ok, s.arena)
+		} else {
+			for j, i := range cand {
+				ok[j] = el.Fn(v, i)
+			}
+		}
+		m := 0
+		for j, i := range cand {
+			cand[m] = i
+			m += b2i(ok[j])
+		}
+		cand = cand[:m]
+	}
+	for _, i := range cand {
+		u := rng.Float(key, uint64(i))
+		if err := e.event(v, k, s, b, i, int(i)-lo, u, bh.rate, ledger); err != nil {
+			fail(i, err)
+		}
+	}
+}
+
+// rateLimit returns the integer L with m < L exactly when the draw
+// u = m / 2^53 (m < 2^53, see rng.Float) is below rate: rate x 2^53 is
+// exact in floating point, and m < x for an integer m means m < ceil(x).
+func rateLimit(rate float64) uint64 {
+	if rate >= 1 {
+		return 1 << 53
+	}
+	return uint64(math.Ceil(rate * (1 << 53)))
 }
 
 // event handles agent i (chunk offset kk) having drawn u < base for
