@@ -36,6 +36,14 @@ type scratch struct {
 	// per chunk too: held[x*ChunkSize+k] is sanction x's condition for lo+k.
 	held []bool
 	cand []int32 // pass 1: agents who drew an event (one spare slot)
+	// pass 1: contributions of event rules, booked after the agent loop
+	evContrib []contribAdd
+}
+
+// contribAdd is an amount x to add to e.contrib[at].
+type contribAdd struct {
+	at int
+	x  int32
 }
 
 func (e *Engine) newScratch() *scratch {
@@ -325,6 +333,10 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			}
 		}
 	}
+	for _, c := range s.evContrib {
+		e.contrib[c.at] += c.x
+	}
+	s.evContrib = s.evContrib[:0]
 	if l := (*ledger)[ledgerStart:]; len(l) > 1 {
 		slices.SortStableFunc(l, func(a, b metrics.LedgerEntry) int { return cmp.Compare(a.Agent, b.Agent) })
 	}
@@ -470,7 +482,13 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 			return err
 		}
 		s.delta[kk] += x
-		e.addContrib(i, nc, r, x, ledger)
+		// The contribution is booked after the chunk's agent loop, when
+		// the chunk's contribution rows are in cache (sums do not depend
+		// on order); the ledger entry is written now, in the usual order.
+		if e.ledgerSet != nil && e.ledgerSet[i] && x != 0 {
+			*ledger = append(*ledger, metrics.LedgerEntry{Day: int32(e.day + 1), Agent: i, Rule: int16(r), Delta: int32(x)})
+		}
+		s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + r, x: int32(x)})
 		s.fl[kk] |= e.ruleFlags[r]
 		if x < 0 && bh.penalised && e.lastPenalised != nil {
 			e.lastPenalised[i] = int32(d)
