@@ -36,6 +36,8 @@ type scratch struct {
 	// per chunk too: held[x*ChunkSize+k] is sanction x's condition for lo+k.
 	held []bool
 	cand []int32 // pass 1: agents who drew an event (one spare slot)
+	// pass 1: whether the agent's partner can be read (see periodicBatch)
+	partnerOK []bool
 	// pass 1: contributions of event rules, booked after the agent loop
 	evContrib []contribAdd
 }
@@ -54,7 +56,7 @@ func (e *Engine) newScratch() *scratch {
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
 		amtFix: make([]int64, len(e.periodicRules)*ChunkSize),
-		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize), cand: make([]int32, ChunkSize+1),
+		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize), cand: make([]int32, ChunkSize+1), partnerOK: make([]bool, ChunkSize),
 		delta: make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
 	}
 	for c := range s.cells {
@@ -503,6 +505,9 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 // agent loop then adds them in the usual order, so results are unchanged.
 func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 	prog, d := e.prog, e.day
+	// Whether each agent's partner can be read (has one, neither detained)
+	// is decided once for all rules: the partner sits at a random address.
+	partnerOK := false
 	for pr, r := range e.periodicRules {
 		fired := s.fired[pr*ChunkSize : pr*ChunkSize+hi-lo]
 		amt := s.amt[pr*ChunkSize : pr*ChunkSize+hi-lo]
@@ -516,6 +521,14 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 		// the count advances only for those who pass): whether an agent
 		// has a partner, or meets a condition, is close to a coin toss, and
 		// a branch on it would be mispredicted half the time.
+		if needPartner && !partnerOK {
+			ok := s.partnerOK[:hi-lo]
+			for k, p := range e.partner[lo:hi] {
+				out := b2i(e.detained[lo+k]) | b2i(p < 0) | b2i(e.detained[p&^(p>>31)])
+				ok[k] = out == 0
+			}
+			partnerOK = true
+		}
 		idx := s.idx[:ChunkSize]
 		n := 0
 		// Agents are stored region by region: decide per stretch of one
@@ -526,10 +539,8 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 			if st := &e.active[reg]; st.active && st.rules>>uint(r)&1 != 0 {
 				if needPartner {
 					for i := a; i < b; i++ {
-						p := e.partner[i]
-						out := b2i(e.detained[i]) | b2i(p < 0) | b2i(e.detained[p&^(p>>31)])
 						idx[n] = int32(i)
-						n += 1 ^ out
+						n += b2i(s.partnerOK[i-lo])
 					}
 				} else {
 					for i := a; i < b; i++ {
@@ -611,20 +622,39 @@ func (e *Engine) sanctionBatch(v *rule.View, s *scratch, lo, hi int) {
 		}
 		when := e.prog.SanctionWhen[x]
 		needPartner, children := e.sancPartner[x], e.sancChildren[x]
-		idx := s.idx[:0]
+		idx := s.idx[:ChunkSize]
+		n := 0
 		for a := lo; a < hi; {
 			reg := e.pop.Region[a]
 			b := e.stretchEnd(a, hi)
 			if st := &e.active[reg]; st.active && st.sanc>>uint(x)&1 != 0 {
-				for i := a; i < b; i++ {
-					if (needPartner && e.partnerNext[i] < 0) || (children && e.pop.Kids[i] == 0) {
-						continue
+				// branch-free, as in periodicBatch
+				switch {
+				case needPartner && children:
+					for i := a; i < b; i++ {
+						idx[n] = int32(i)
+						n += 1 ^ (b2i(e.partnerNext[i] < 0) | b2i(e.pop.Kids[i] == 0))
 					}
-					idx = append(idx, int32(i))
+				case needPartner:
+					for i := a; i < b; i++ {
+						idx[n] = int32(i)
+						n += 1 ^ b2i(e.partnerNext[i] < 0)
+					}
+				case children:
+					for i := a; i < b; i++ {
+						idx[n] = int32(i)
+						n += 1 ^ b2i(e.pop.Kids[i] == 0)
+					}
+				default:
+					for i := a; i < b; i++ {
+						idx[n] = int32(i)
+						n++
+					}
 				}
 			}
 			a = b
 		}
+		idx = idx[:n]
 		held := s.held[x*ChunkSize : x*ChunkSize+hi-lo]
 		clear(held)
 		ok := s.ok[:len(idx)]
