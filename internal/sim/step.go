@@ -284,11 +284,12 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		st := &e.active[reg]
 		dl := delta[kk]
 		if st.active {
+			// Branch-free: a rule that did not fire has amount 0 (adding
+			// it changes nothing, and addContrib writes no ledger entry
+			// for 0) and sets no flags. Whether a partner rule fires is
+			// close to a coin toss.
 			for pr, r := range e.periodicRules {
 				k := pr*ChunkSize + kk
-				if !s.fired[k] {
-					continue
-				}
 				x := s.amtFix[k]
 				if x == badAmount {
 					_, err := e.checkAmount(r, i, s.amt[k])
@@ -297,7 +298,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				}
 				dl += x
 				e.addContrib(i, nc, r, x, ledger)
-				f |= e.ruleFlags[r]
+				f |= e.ruleFlags[r] & -uint32(b2i(s.fired[k]))
 			}
 			if rec != nil && st.recovery && f&unless == 0 {
 				var x int64
@@ -324,10 +325,11 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 
 		// Partnerships: breakups are drawn by the lower id of a pair,
 		// proposals by singles; both are applied in id order afterwards.
-		if p := e.partner[i]; p > i && rel.BreakRate > 0 && rng.Float(k.brk, uint64(i)) < rel.BreakRate {
+		// (The rates are tested first: they are the same for everyone.)
+		if p := e.partner[i]; rel.BreakRate > 0 && p > i && rng.Float(k.brk, uint64(i)) < rel.BreakRate {
 			*breakups = append(*breakups, i)
 		}
-		if e.partner[i] < 0 && rel.FormRate > 0 && rng.Float(k.form, uint64(i)) < rel.FormRate {
+		if rel.FormRate > 0 && e.partner[i] < 0 && rng.Float(k.form, uint64(i)) < rel.FormRate {
 			nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]
 			if len(nbrs) > 0 {
 				j := nbrs[rng.Below(k.pick, uint64(i), uint64(len(nbrs)))]
@@ -511,7 +513,9 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 	for pr, r := range e.periodicRules {
 		fired := s.fired[pr*ChunkSize : pr*ChunkSize+hi-lo]
 		amt := s.amt[pr*ChunkSize : pr*ChunkSize+hi-lo]
+		fix := s.amtFix[pr*ChunkSize : pr*ChunkSize+hi-lo]
 		clear(fired)
+		clear(fix) // the agent loop adds every rule's amount
 		if d%e.sc.Scoring.Rules[r].Every != 0 {
 			continue
 		}
@@ -562,7 +566,6 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 			}
 			idx = idx[:n]
 		}
-		fix := s.amtFix[pr*ChunkSize : pr*ChunkSize+hi-lo]
 		if amount.Const {
 			x := fixedAmount(amount.Value)
 			for _, i := range idx {
