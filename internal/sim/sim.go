@@ -140,7 +140,7 @@ type Engine struct {
 	recoveryUnless uint32 // flags that stop recovery
 	recTarget      int64  // recovery target and daily rate, fixed point
 	recRate        int64
-	recUp, recDown bool     // recovery raises low scores, lowers high ones
+	recMin, recMax int64    // a day's recovery lies in [recMin, recMax]
 	sancPartner    []bool   // per sanction: its condition reads the partner
 	sancChildren   []bool   // per sanction: it targets children
 	ruleFlags      []uint32 // per rule: flags it sets
@@ -318,7 +318,12 @@ func (e *Engine) compileTables() {
 	}
 	if rec := sc.Scoring.Recovery; rec != nil {
 		e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
-		e.recUp, e.recDown = rec.Direction != "down", rec.Direction != "up"
+		if rec.Direction != "down" { // raises low scores
+			e.recMax = e.recRate
+		}
+		if rec.Direction != "up" { // lowers high ones
+			e.recMin = -e.recRate
+		}
 		for f, name := range sc.FlagNames() {
 			if slices.Contains(rec.UnlessFlags, name) {
 				e.recoveryUnless |= 1 << uint(f)
@@ -427,14 +432,14 @@ func (e *Engine) setPhase(d int) {
 // tierOf maps a score to a tier, then applies the caps and floors of cell
 // c (region x group).
 func (e *Engine) tierOf(c int, s int32) uint8 {
-	t := uint8(len(e.tierMin))
-	for k, m := range e.tierMin {
-		if s >= m {
-			t = uint8(k)
-			break
-		}
+	// The tier is the first level whose minimum s reaches. Minimums go
+	// down level by level (validation), so that is the number of minimums
+	// above s: counted without a branch.
+	t := 0
+	for _, m := range e.tierMin {
+		t += b2i(s < m)
 	}
-	return min(max(t, e.capBest[c]), e.capWorst[c])
+	return min(max(uint8(t), e.capBest[c]), e.capWorst[c])
 }
 
 // cellOf returns agent i's cell: region x groups + group.

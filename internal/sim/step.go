@@ -301,17 +301,11 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				f |= e.ruleFlags[r] & -uint32(b2i(s.fired[k]))
 			}
 			if rec != nil && st.recovery && f&unless == 0 {
-				var x int64
-				switch {
-				case e.recUp && int64(cur) < e.recTarget:
-					x = min(e.recRate, e.recTarget-int64(cur))
-				case e.recDown && int64(cur) > e.recTarget:
-					x = -min(e.recRate, int64(cur)-e.recTarget)
-				}
-				if x != 0 {
-					dl += x
-					e.addContrib(i, nc, e.nRule, x, ledger)
-				}
+				// toward the target by at most the rate, in the allowed
+				// directions (recMin, recMax), without a branch
+				x := min(max(e.recTarget-int64(cur), e.recMin), e.recMax)
+				dl += x
+				e.addContrib(i, nc, e.nRule, x, ledger) // no ledger entry for 0
 			}
 		}
 		ns := int64(cur) + dl
