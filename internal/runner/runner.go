@@ -286,6 +286,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	t0 := now()
 	pop := population.Generate(sc, spec.Agents, spec.Seed)
+	releaseSetupMemory()
 	var eng *sim.Engine
 	checkpointed := ckpt != nil
 	checkpoint := func(day int) error {
