@@ -21,7 +21,7 @@ type Population struct {
 	Region  []uint8
 	Group   []uint8
 	Age     []uint8
-	Traits  []uint64 // bit t = scenario trait t
+	Traits  []uint32 // bit t = scenario trait t
 	Partner []int32  // -1 = single
 	Kids    []uint8  // school-age children
 	Graph   *netgraph.CSR
@@ -37,7 +37,7 @@ func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {
 		Region:  make([]uint8, n),
 		Group:   make([]uint8, n),
 		Age:     make([]uint8, n),
-		Traits:  make([]uint64, n),
+		Traits:  make([]uint32, n),
 		Partner: make([]int32, n),
 		Kids:    make([]uint8, n),
 	}
@@ -84,7 +84,7 @@ func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {
 			p.Group[i] = regionGroupIdx[r][pickCum(regionGroups[r], rng.Float(kGroup, uint64(i)))]
 			p.Age[i] = uint8(pickCum(ages, rng.Float(kAge, uint64(i))))
 			g, a := schema.Groups[p.Group[i]], schema.Ages[p.Age[i]]
-			var bits uint64
+			var bits uint32
 			for t, tr := range sc.Population.Traits {
 				prob := tr.P
 				for _, w := range tr.Where {

@@ -12,8 +12,8 @@ import (
 func randomView(n int, seed uint64) *View {
 	s := rng.NewStream(seed)
 	v := &View{Day: 7, Score: make([]int32, n), Tier: make([]uint8, n), Group: make([]uint8, n),
-		Region: make([]uint8, n), Age: make([]uint8, n), Traits: make([]uint64, n), Flags: make([]uint32, n),
-		Sanctions: make([]uint64, n), Partner: make([]int32, n), Kids: make([]uint8, n), Detained: make([]bool, n),
+		Region: make([]uint8, n), Age: make([]uint8, n), Traits: make([]uint32, n), Flags: make([]uint32, n),
+		Sanctions: make([]uint32, n), Partner: make([]int32, n), Kids: make([]uint8, n), Detained: make([]bool, n),
 		AdjStart: make([]int64, n+1)}
 	for i := range n {
 		v.Score[i] = int32(s.Below(1_300_000))
@@ -21,9 +21,9 @@ func randomView(n int, seed uint64) *View {
 		v.Group[i] = uint8(s.Below(2))
 		v.Region[i] = uint8(s.Below(2))
 		v.Age[i] = uint8(s.Below(2))
-		v.Traits[i] = s.Uint64() & 3
+		v.Traits[i] = uint32(s.Uint64() & 3)
 		v.Flags[i] = uint32(s.Below(2))
-		v.Sanctions[i] = s.Below(2)
+		v.Sanctions[i] = uint32(s.Below(2))
 		v.Partner[i] = -1
 		if s.Float() < 0.6 {
 			v.Partner[i] = int32(s.Below(uint64(n)))

@@ -351,7 +351,7 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 	}
 	for t, tn := range c.s.Traits {
 		if tn == name {
-			bit := uint64(1) << uint(t)
+			bit := uint32(1) << uint(t)
 			return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Traits[i]&bit != 0 },
 				boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
 					for k, i := range idx {
@@ -396,7 +396,7 @@ func (c *compiler) member(n *ast.MemberNode) (val, error) {
 	case "sanctions":
 		for s, sn := range c.s.Sanctions {
 			if sn == prop.Value {
-				bit := uint64(1) << uint(s)
+				bit := uint32(1) << uint(s)
 				return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Sanctions[i]&bit != 0 },
 					boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
 						for k, i := range idx {

@@ -23,9 +23,9 @@ type View struct {
 	Group     []uint8  // index into Schema.Groups
 	Region    []uint8  // index into Schema.Regions
 	Age       []uint8  // index into Schema.Ages
-	Traits    []uint64 // bit t = Schema.Traits[t]
+	Traits    []uint32 // bit t = Schema.Traits[t]
 	Flags     []uint32 // bit f = Schema.Flags[f]
-	Sanctions []uint64 // bit s = Schema.Sanctions[s]
+	Sanctions []uint32 // bit s = Schema.Sanctions[s]
 	Partner   []int32  // -1 = none
 	Kids      []uint8  // school-age children
 	Detained  []bool

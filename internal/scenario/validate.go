@@ -13,9 +13,9 @@ import (
 // Limits of the engine's narrow types.
 const (
 	maxCategories = 255 // regions, groups, ages, tiers: uint8 indices
-	maxTraits     = 64  // one uint64 bit set
+	maxTraits     = 32  // one uint32 bit set
 	maxFlags      = 32  // one uint32 bit set
-	maxSanctions  = 64  // one uint64 bit set
+	maxSanctions  = 32  // one uint32 bit set
 	maxRules      = 64  // one uint64 mask per region and phase
 )
 
@@ -678,7 +678,8 @@ func (v *validator) sanctions() {
 	var names []string
 	var poss []Pos
 	if len(v.s.Sanctions) > maxSanctions {
-		v.d.add(Pos{}, "at most %d sanctions", maxSanctions)
+		// at the first sanction past the limit
+		v.d.add(v.s.Sanctions[maxSanctions].Pos, "sanctions: at most %d sanctions", maxSanctions)
 	}
 	for _, x := range v.s.Sanctions {
 		names = append(names, x.Name)

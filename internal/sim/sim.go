@@ -91,7 +91,7 @@ type Engine struct {
 	score, scoreNext       []int32
 	tier, tierNext         []uint8
 	flags, flagsNext       []uint32
-	sanc, sancNext         []uint64
+	sanc, sancNext         []uint32
 	partner, partnerNext   []int32
 	detained, detainedNext []bool
 	visible, visibleNext   []bool
@@ -115,14 +115,14 @@ type Engine struct {
 	// Compiled, per-behaviour and per-region tables.
 	beh           []behaviour
 	detect        [][]float64 // [behaviour][region]
-	blockMask     []uint64    // per behaviour: sanctions that block it
+	blockMask     []uint32    // per behaviour: sanctions that block it
 	eventRules    [][]int     // per behaviour
 	periodicRules []int
 	lo, hi        int32
 	tierMin       []int32 // per tier except the last
 	capBest       []uint8 // per (region, group)
 	capWorst      []uint8
-	schoolMask    uint64
+	schoolMask    uint32
 	detainSanc    int // index of the first detaining sanction, -1 none
 	anyPeerChill  bool
 	day           int
@@ -172,7 +172,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.score, e.scoreNext = make([]int32, n), make([]int32, n)
 	e.tier, e.tierNext = make([]uint8, n), make([]uint8, n)
 	e.flags, e.flagsNext = make([]uint32, n), make([]uint32, n)
-	e.sanc, e.sancNext = make([]uint64, n), make([]uint64, n)
+	e.sanc, e.sancNext = make([]uint32, n), make([]uint32, n)
 	if rel := sc.Relationships; rel.FormRate == 0 && rel.BreakRate == 0 {
 		// Partnerships never change: one array serves as the population's,
 		// today's and tomorrow's (writes store the same values).
@@ -289,7 +289,7 @@ func (e *Engine) compileTables() {
 			e.anyPeerChill = true
 		}
 	}
-	e.blockMask = make([]uint64, len(sc.Behaviours))
+	e.blockMask = make([]uint32, len(sc.Behaviours))
 	e.detainSanc = -1
 	for s, x := range sc.Sanctions {
 		for _, b := range x.Blocks {
@@ -537,7 +537,7 @@ type Final struct {
 	Score, Baseline   []int32
 	Tier              []uint8
 	Flags             []uint32
-	Sanctions         []uint64
+	Sanctions         []uint32
 	Partner           []int32
 	Detained          []bool
 	PenalisedAttempts []uint32

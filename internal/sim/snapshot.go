@@ -43,6 +43,12 @@ func (e *Engine) Restore(r io.Reader) error {
 			return fmt.Errorf("read snapshot: %w", err)
 		}
 	}
+	// A snapshot with bytes left over was written for another layout of
+	// the state (another version of nosedive, or another scenario).
+	var extra [1]byte
+	if n, _ := r.Read(extra[:]); n > 0 {
+		return fmt.Errorf("%w: the state is longer than this engine's (written by another version of nosedive?)", ErrSnapshotMismatch)
+	}
 	e.day = int(hdr[0])
 	e.setPhase(e.day)
 	if e.visibleAcq != nil {

@@ -741,7 +741,7 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 		i := int32(ii)
 		reg := e.pop.Region[i]
 		st := e.active[reg]
-		var bits uint64
+		var bits uint32
 		if st.active {
 			for x := range sc.Sanctions {
 				if st.sanc>>uint(x)&1 == 0 {
@@ -803,7 +803,7 @@ type state struct {
 	score    []int32
 	tier     []uint8
 	flags    []uint32
-	sanc     []uint64
+	sanc     []uint32
 	partner  []int32
 	detained []bool
 }

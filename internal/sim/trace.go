@@ -20,7 +20,7 @@ type TraceDay struct {
 	Score     int32
 	Tier      uint8
 	Flags     uint32
-	Sanctions uint64
+	Sanctions uint32
 	Detained  bool
 	Partner   int32
 	Events    []TraceEvent

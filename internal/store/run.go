@@ -418,7 +418,7 @@ func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
 		{name: "age", typ: tString, s: func(r int) []byte { return ages[p.Age[r]] }},
 	}
 	for t, n := range nm.Traits {
-		bit := uint64(1) << uint(t)
+		bit := uint32(1) << uint(t)
 		cols = append(cols, column{name: columnName("", n), typ: tBool, b: func(r int) bool { return p.Traits[r]&bit != 0 }})
 	}
 	cols = append(cols,
@@ -439,7 +439,7 @@ func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
 			i32: func(r int) int32 { return int32(f.Attempts[r*nb+b]) }})
 	}
 	for s, n := range nm.Sanctions {
-		bit := uint64(1) << uint(s)
+		bit := uint32(1) << uint(s)
 		cols = append(cols, column{name: columnName("sanction_", n), typ: tBool, b: func(r int) bool { return f.Sanctions[r]&bit != 0 }})
 	}
 	for k, n := range nm.Flags {
