@@ -28,7 +28,7 @@ type Population struct {
 }
 
 // BytesPerAgent is the generator's memory per agent, without the graph.
-const BytesPerAgent = 1 + 1 + 1 + 8 + 4 + 1
+const BytesPerAgent = 1 + 1 + 1 + 4 + 4 + 1
 
 // Generate builds a population of n agents for a validated scenario.
 func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {

@@ -636,6 +636,9 @@ func (e *Engine) Workers() int { return e.opt.Workers }
 // given numbers of rules and behaviours (double buffers, ground truth,
 // contributions).
 func BytesPerAgent(rules, behaviours int) uint64 {
-	const fixed = 2*4 + 2*1 + 2*4 + 2*8 + 2*4 + 2*1 + 2*1 + 4*6 // state pairs, then six int32/uint32 columns
+	// state pairs (score, tier, flags, sanctions, partner, detained,
+	// visible), the count of visible acquaintances, then six
+	// int32/uint32 columns
+	const fixed = 2*4 + 2*1 + 2*4 + 2*4 + 2*4 + 2*1 + 2*1 + 2 + 4*6
 	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2
 }
