@@ -16,6 +16,7 @@ type scratch struct {
 	att, det, blk []int64 // [cell*behaviours + b]
 	cells         []metrics.Cell
 	hist          []uint32 // [cell*histBins + bin]
+	tiers         []int64  // [cell*tiers + tier], moved into cells by merge
 
 	// Periodic rules, evaluated for a whole chunk before its agent loop:
 	// fired[r*ChunkSize+k] says whether periodic rule r applies to agent
@@ -53,6 +54,7 @@ func (e *Engine) newScratch() *scratch {
 	s := &scratch{
 		att: make([]int64, e.nCells*nb), det: make([]int64, e.nCells*nb), blk: make([]int64, e.nCells*nb),
 		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
+		tiers: make([]int64, e.nCells*len(e.sc.Tiers.Levels)),
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
 		amtFix: make([]int64, len(e.periodicRules)*ChunkSize),
@@ -62,8 +64,8 @@ func (e *Engine) newScratch() *scratch {
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
 			Region: uint8(c / e.nGroups), Group: uint8(c % e.nGroups),
-			Tier: make([]int64, len(e.sc.Tiers.Levels)), Sanction: make([]int64, len(e.sc.Sanctions)),
-			Flag: make([]int64, len(e.sc.FlagNames())),
+			Sanction: make([]int64, len(e.sc.Sanctions)),
+			Flag:     make([]int64, len(e.sc.FlagNames())),
 		}
 	}
 	return s
@@ -75,13 +77,13 @@ func (s *scratch) reset() {
 	clear(s.det)
 	clear(s.blk)
 	clear(s.hist)
+	clear(s.tiers)
 	for c := range s.cells {
 		cell := &s.cells[c]
-		tier, sanc, flag := cell.Tier, cell.Sanction, cell.Flag
-		clear(tier)
+		sanc, flag := cell.Sanction, cell.Flag
 		clear(sanc)
 		clear(flag)
-		*cell = metrics.Cell{Region: cell.Region, Group: cell.Group, Tier: tier, Sanction: sanc, Flag: flag}
+		*cell = metrics.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag}
 	}
 }
 
@@ -812,7 +814,10 @@ type state struct {
 // stretch of one region at a time with the columns sliced to the stretch,
 // and leaves Active (= Agents - Detained) to merge.
 func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
-	cells, hist := s.cells, s.hist
+	cells, hist, tiers := s.cells, s.hist, s.tiers
+	nt := len(e.sc.Tiers.Levels)
+	lo64, w := int64(e.lo), int64(e.hi)-int64(e.lo)+1
+	inv := 1 / float64(w)
 	for a := lo; a < hi; {
 		b := e.stretchEnd(a, hi)
 		base := int(e.pop.Region[a]) * e.nGroups
@@ -824,7 +829,7 @@ func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
 			cell := &cells[c]
 			cell.Agents++
 			cell.ScoreSum += int64(score[k])
-			cell.Tier[tier[k]]++
+			tiers[c*nt+int(tier[k])]++
 			cell.Partnered += int64(b2i(partner[k] >= 0))
 			if detained[k] {
 				cell.Detained++
@@ -842,16 +847,24 @@ func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
 				cell.Flag[n] += int64(f & 1)
 				f >>= 1
 			}
-			hist[c*histBins+e.histBin(score[k])]++
+			hist[c*histBins+histBin(score[k], lo64, w, inv)]++
 		}
 		a = b
 	}
 }
 
-// histBin returns the score's histogram bin. The arithmetic is in int64:
-// the widest range a scenario may have (+-2e6 points) overflows int32.
-func (e *Engine) histBin(score int32) int {
-	return int((int64(score) - int64(e.lo)) * histBins / (int64(e.hi) - int64(e.lo) + 1))
+// histBin returns the score's histogram bin, floor((score-lo) x histBins /
+// w) for a range of w fixed-point values starting at lo, with inv = 1/w.
+// It avoids a 64-bit division per agent: a floating-point estimate, off by
+// at most one (the numerator is below 2^53), is corrected with integers.
+// The arithmetic is in int64: the widest range a scenario may have (+-2e6
+// points) overflows int32.
+func histBin(score int32, lo, w int64, inv float64) int {
+	x := (int64(score) - lo) * histBins
+	q := int64(float64(x) * inv)
+	q -= int64(b2i(q*w > x))
+	q += int64(b2i((q+1)*w <= x))
+	return int(q)
 }
 
 // aggregateStart reports day 0, the starting state.
@@ -877,13 +890,13 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 			a.Detained += b.Detained
 			a.ChildrenBlocked += b.ChildrenBlocked
 			a.ScoreSum += b.ScoreSum
-			addInts(a.Tier, b.Tier)
 			addInts(a.Sanction, b.Sanction)
 			addInts(a.Flag, b.Flag)
 		}
 		for k, x := range s.hist {
 			acc.hist[k] += x
 		}
+		addInts(acc.tiers, s.tiers)
 	}
 	// The result is a copy: the scratch buffers are reused tomorrow, while
 	// sinks may keep days. All of a day's counters share one array.
@@ -905,7 +918,7 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 			row = row[len(src):]
 			return dst
 		}
-		cell.Tier = take(acc.cells[c].Tier)
+		cell.Tier = take(acc.tiers[c*nt : (c+1)*nt])
 		cell.Sanction = take(acc.cells[c].Sanction)
 		cell.Flag = take(acc.cells[c].Flag)
 		cell.Attempted = take(acc.att[c*nb : (c+1)*nb])
