@@ -33,7 +33,24 @@ type Refs struct {
 	Partner  bool // reads partner.*
 	Acq      bool // reads acq.*
 	Detained bool // reads detained (own or partner's)
+	// Others lists the state the expression reads of agents other than
+	// the one it is evaluated for (its partner, its acquaintances). The
+	// engine keeps a second, start-of-day copy of such state while a day
+	// rewrites it; state no expression reads of others needs one copy.
+	Others Fields
 }
+
+// Fields is a set of the per-agent state expressions can read.
+type Fields uint8
+
+const (
+	FieldScore Fields = 1 << iota
+	FieldTier
+	FieldFlags
+	FieldSanctions
+	FieldDetained
+	FieldPartner
+)
 
 // Num is a compiled numeric expression.
 type Num struct {
@@ -157,6 +174,16 @@ type compiler struct {
 	// inAcq is set while compiling the argument of acq.f(...): the
 	// expression then describes one acquaintance.
 	inAcq bool
+	// inPartner is set while compiling the field of partner.field.
+	inPartner bool
+}
+
+// reads notes that the expression reads field f, of another agent when it
+// is compiling partner.* or acq.*(...).
+func (c *compiler) reads(f Fields) {
+	if c.inAcq || c.inPartner {
+		c.refs.Others |= f
+	}
 }
 
 func (c *compiler) top(src string) (val, error) {
@@ -313,6 +340,7 @@ func (c *compiler) fieldNames() []string {
 func (c *compiler) ident(name string, loc file.Location) (val, error) {
 	switch name {
 	case "score":
+		c.reads(FieldScore)
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Score[i]) / Scale },
 			numB: func(v *View, idx []int32, out []float64, _ *Arena) {
 				for k, i := range idx {
@@ -327,6 +355,7 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 		}
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Day) }}, nil
 	case "has_partner":
+		c.reads(FieldPartner)
 		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Partner[i] >= 0 },
 			boolB: func(v *View, idx []int32, out []bool, _ *Arena) {
 				for k, i := range idx {
@@ -334,9 +363,11 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 				}
 			}}, nil
 	case "detained":
+		c.reads(FieldDetained)
 		c.refs.Detained = true
 		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Detained[i] }}, nil
 	case "tier":
+		c.reads(FieldTier)
 		return val{t: tTier, loc: loc, enum: func(v *View, i int32) uint8 { return v.Tier[i] }, enumB: gather(func(v *View) []uint8 { return v.Tier })}, nil
 	case "group":
 		return val{t: tGroup, loc: loc, enum: func(v *View, i int32) uint8 { return v.Group[i] }, enumB: gather(func(v *View) []uint8 { return v.Group })}, nil
@@ -379,8 +410,12 @@ func (c *compiler) member(n *ast.MemberNode) (val, error) {
 			return val{}, c.errAt(loc, "partner.%s is not available", prop.Value)
 		}
 		c.refs.Partner = true
-		return viaPartner(c.ident(prop.Value, loc))
+		c.inPartner = true
+		x, err := c.ident(prop.Value, loc)
+		c.inPartner = false
+		return viaPartner(x, err)
 	case "flags":
+		c.reads(FieldFlags)
 		for f, fn := range c.s.Flags {
 			if fn == prop.Value {
 				bit := uint32(1) << uint(f)
@@ -394,6 +429,7 @@ func (c *compiler) member(n *ast.MemberNode) (val, error) {
 		}
 		return val{}, c.errAt(loc, "unknown flag %q%s (flags are declared by a rule's set_flags)", prop.Value, Suggest(prop.Value, c.s.Flags))
 	case "sanctions":
+		c.reads(FieldSanctions)
 		for s, sn := range c.s.Sanctions {
 			if sn == prop.Value {
 				bit := uint32(1) << uint(s)
@@ -412,6 +448,7 @@ func (c *compiler) member(n *ast.MemberNode) (val, error) {
 				return val{}, c.errAt(loc, "acq.* cannot be nested")
 			}
 			c.refs.Acq = true
+			c.refs.Others |= FieldDetained // acquaintances who are detained are skipped
 			return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
 
 				k := 0
@@ -451,6 +488,7 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 		return val{}, c.errAt(loc, "acq.%s takes one argument", prop.Value)
 	}
 	c.refs.Acq = true
+	c.refs.Others |= FieldDetained // acquaintances who are detained are skipped
 	c.inAcq = true
 	arg, err := c.node(n.Arguments[0])
 	c.inAcq = false

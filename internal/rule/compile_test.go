@@ -220,3 +220,26 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// Refs.Others names exactly the state read of agents other than the one
+// evaluated: the engine keeps a start-of-day copy only of those.
+func TestRefsOthers(t *testing.T) {
+	for src, want := range map[string]Fields{
+		"score < 850 && tier == \"average\" && flags.enemy_of_state && sanctions.travel_ban && !detained && has_partner": 0,
+		"partner.score < score":                                       FieldScore,
+		"partner.tier == \"untrustworthy\"":                           FieldTier,
+		"partner.detained || partner.has_partner":                     FieldDetained | FieldPartner,
+		"acq.share(tier == \"untrustworthy\") > 0.5":                  FieldTier | FieldDetained,
+		"acq.count(flags.enemy_of_state) > 0":                         FieldFlags | FieldDetained,
+		"acq.share(sanctions.travel_ban) > 0 && partner.party_member": FieldSanctions | FieldDetained,
+		"acq.count > 3": FieldDetained,
+	} {
+		x, err := CompileBool(src, schema)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if x.Refs.Others != want {
+			t.Errorf("%s: Others = %b, want %b", src, x.Refs.Others, want)
+		}
+	}
+}

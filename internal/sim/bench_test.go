@@ -263,3 +263,30 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal("a truncated snapshot was accepted")
 	}
 }
+
+// State no expression reads of another agent is kept in one array; every
+// built-in gives the same days with two.
+func TestSingleBuffersChangeNothing(t *testing.T) {
+	same := func(a, b []uint8) bool { return len(a) > 0 && &a[0] == &b[0] }
+	same32 := func(a, b []uint32) bool { return len(a) > 0 && &a[0] == &b[0] }
+	sc, prog := loadBuiltin(t, "benchmark")
+	e := New(sc, prog, population.Generate(sc, 100, 1), 1, 1, Options{Workers: 1})
+	if !same(e.tier, e.tierNext) || !same32(e.flags, e.flagsNext) || !same32(e.sanc, e.sancNext) {
+		t.Fatal("benchmark reads no one else's tier, flags or sanctions, yet keeps two copies")
+	}
+	for _, b := range scenario.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			sameAsFallback(t, b.Name, 3_000, 120, func(e *Engine) {
+				if same(e.tier, e.tierNext) {
+					e.tierNext = slices.Clone(e.tier)
+				}
+				if same32(e.flags, e.flagsNext) {
+					e.flagsNext = slices.Clone(e.flags)
+				}
+				if same32(e.sanc, e.sancNext) {
+					e.sancNext = slices.Clone(e.sanc)
+				}
+			})
+		})
+	}
+}

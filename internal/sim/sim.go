@@ -169,10 +169,16 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	if e.opt.Workers <= 0 {
 		e.opt.Workers = runtime.GOMAXPROCS(0)
 	}
+	// A day reads the start-of-day state and writes the end-of-day state.
+	// State that some expression reads of another agent (a partner, an
+	// acquaintance) needs both copies; for the rest one array serves, as
+	// an agent's own reads all come before its own write (see pass1 and
+	// pass2).
+	others := crossReads(prog)
 	e.score, e.scoreNext = make([]int32, n), make([]int32, n)
-	e.tier, e.tierNext = make([]uint8, n), make([]uint8, n)
-	e.flags, e.flagsNext = make([]uint32, n), make([]uint32, n)
-	e.sanc, e.sancNext = make([]uint32, n), make([]uint32, n)
+	e.tier, e.tierNext = pair[uint8](n, others&rule.FieldTier != 0)
+	e.flags, e.flagsNext = pair[uint32](n, others&rule.FieldFlags != 0)
+	e.sanc, e.sancNext = pair[uint32](n, others&rule.FieldSanctions != 0)
 	if rel := sc.Relationships; rel.FormRate == 0 && rel.BreakRate == 0 {
 		// Partnerships never change: one array serves as the population's,
 		// today's and tomorrow's (writes store the same values).
@@ -249,6 +255,34 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	}
 	e.initTrace()
 	return e
+}
+
+// pair returns two arrays of n, or the same array twice when one copy is
+// enough.
+func pair[T any](n int, two bool) ([]T, []T) {
+	a := make([]T, n)
+	if !two {
+		return a, a
+	}
+	return a, make([]T, n)
+}
+
+// crossReads is the state any of the scenario's expressions reads of
+// agents other than the one it is evaluated for.
+func crossReads(p *scenario.Program) rule.Fields {
+	f := p.Visible.Refs.Others
+	for _, x := range p.Rate {
+		f |= x.Refs.Others
+	}
+	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
+		for _, x := range xs {
+			f |= x.Refs.Others
+		}
+	}
+	for _, x := range p.RuleAmount {
+		f |= x.Refs.Others
+	}
+	return f
 }
 
 func toFixed(x float64) int32 { return int32(math.Round(x * rule.Scale)) }
@@ -637,8 +671,8 @@ func (e *Engine) Workers() int { return e.opt.Workers }
 // contributions).
 func BytesPerAgent(rules, behaviours int) uint64 {
 	// state pairs (score, tier, flags, sanctions, partner, detained,
-	// visible), the count of visible acquaintances, then six
-	// int32/uint32 columns
+	// visible; tier, flags and sanctions may be single), the count of
+	// visible acquaintances, then six int32/uint32 columns: an upper bound
 	const fixed = 2*4 + 2*1 + 2*4 + 2*4 + 2*4 + 2*1 + 2*1 + 2 + 4*6
 	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2
 }
