@@ -122,7 +122,7 @@ func TestPropertyInvariants(t *testing.T) {
 		}
 		nc := e.nRule + 3
 		for i := 0; i < n; i++ {
-			sum := int64(e.baseline[i])
+			sum := int64(e.baseline[e.cellOf(int(i))])
 			for k := 0; k < nc; k++ {
 				sum += int64(e.contrib[i*nc+k])
 			}

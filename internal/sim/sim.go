@@ -103,7 +103,7 @@ type Engine struct {
 	visibleAcq    []uint16
 	releaseDay    []int32 // day of release for detained agents, -1 never
 	lastPenalised []int32 // last day of an own penalty, -1 never
-	baseline      []int32
+	baseline      []int32 // starting score per cell (region x group)
 
 	// Ground truth for audits.
 	penalisedAttempts []uint32 // penalised behaviours the agent actually did
@@ -197,7 +197,6 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	if slices.ContainsFunc(sc.Behaviours, func(b scenario.Behaviour) bool { return b.Chill.Self > 0 }) {
 		e.lastPenalised = make([]int32, n)
 	}
-	e.baseline = make([]int32, n)
 	e.penalisedAttempts = make([]uint32, n)
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
@@ -211,16 +210,20 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 			e.disabled |= 1 << uint(r)
 		}
 	}
+	// The starting score depends on region and group only: one per cell.
 	schema := sc.Schema()
-	for i := 0; i < n; i++ {
-		r, g := schema.Regions[pop.Region[i]], schema.Groups[pop.Group[i]]
+	e.baseline = make([]int32, e.nCells)
+	for c := range e.baseline {
+		r, g := schema.Regions[c/e.nGroups], schema.Groups[c%e.nGroups]
 		for _, b := range sc.Scoring.Initial {
 			if (b.Region == "" || b.Region == r) && (b.Group == "" || b.Group == g) {
-				e.baseline[i] = toFixed(b.Score)
+				e.baseline[c] = toFixed(b.Score)
 				break
 			}
 		}
-		e.score[i] = e.baseline[i]
+	}
+	for i := 0; i < n; i++ {
+		e.score[i] = e.baseline[e.cellOf(i)]
 		e.tier[i] = e.tierOf(e.cellOf(i), e.score[i])
 		e.firstSanction[i] = -1
 	}
@@ -584,7 +587,11 @@ type Final struct {
 
 // Final returns the current state.
 func (e *Engine) Final() *Final {
-	return &Final{Pop: e.pop, Score: e.score, Baseline: e.baseline, Tier: e.tier, Flags: e.flags,
+	baseline := make([]int32, e.n)
+	for i := range baseline {
+		baseline[i] = e.baseline[e.cellOf(i)]
+	}
+	return &Final{Pop: e.pop, Score: e.score, Baseline: baseline, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribNames: e.ContribNames()}
@@ -672,7 +679,7 @@ func (e *Engine) Workers() int { return e.opt.Workers }
 func BytesPerAgent(rules, behaviours int) uint64 {
 	// state pairs (score, tier, flags, sanctions, partner, detained,
 	// visible; tier, flags and sanctions may be single), the count of
-	// visible acquaintances, then six int32/uint32 columns: an upper bound
-	const fixed = 2*4 + 2*1 + 2*4 + 2*4 + 2*4 + 2*1 + 2*1 + 2 + 4*6
+	// visible acquaintances, then five int32/uint32 columns: an upper bound
+	const fixed = 2*4 + 2*1 + 2*4 + 2*4 + 2*4 + 2*1 + 2*1 + 2 + 4*5
 	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2
 }

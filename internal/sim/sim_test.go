@@ -108,7 +108,7 @@ func (h *harness) checkAdditive() {
 	h.t.Helper()
 	nc := h.e.nRule + 3
 	for i := 0; i < h.e.n; i++ {
-		sum := int64(h.e.baseline[i])
+		sum := int64(h.e.baseline[h.e.cellOf(int(i))])
 		for k := 0; k < nc; k++ {
 			sum += int64(h.e.contrib[i*nc+k])
 		}
@@ -215,7 +215,7 @@ func TestPeriodicRuleEvery(t *testing.T) {
 	h := newHarness(t, world{behaviours: `  - {name: act, channel: always, context: commerce, rate: 0}`,
 		rules: `    - {name: tick, every: 3, amount: 1}`}, 100)
 	h.step(7) // days 0..6: fires on 0, 3, 6
-	if got := h.score(0) - float64(h.e.baseline[0])/rule.Scale; got != 3 {
+	if got := h.score(0) - float64(h.e.baseline[h.e.cellOf(0)])/rule.Scale; got != 3 {
 		t.Errorf("periodic rule every 3 days fired %v times in 7 days, want 3", got)
 	}
 }
@@ -231,10 +231,10 @@ func TestPartnerRulesOnlyForPartnered(t *testing.T) {
 	h.step(1)
 	for i := 0; i < h.pop.N; i++ {
 		p := h.pop.Partner[i]
-		base := float64(h.e.baseline[i]) / rule.Scale
+		base := float64(h.e.baseline[h.e.cellOf(int(i))]) / rule.Scale
 		want := base
 		if p >= 0 {
-			pb := float64(h.e.baseline[p]) / rule.Scale
+			pb := float64(h.e.baseline[h.e.cellOf(int(p))]) / rule.Scale
 			if pb < base {
 				want -= 0.01 * (base - pb)
 			}
@@ -399,7 +399,7 @@ func TestPhasesSwitchRegimeOnPerRegion(t *testing.T) {
   - {name: rollout, day: 2}`}, 1000)
 	h.step(3)
 	for i := 0; i < h.pop.N; i++ {
-		base := float64(h.e.baseline[i]) / rule.Scale
+		base := float64(h.e.baseline[h.e.cellOf(int(i))]) / rule.Scale
 		want := base - 15
 		if h.pop.Region[i] == 1 {
 			want = base - 5 // only day 2 scored in the south
@@ -420,7 +420,7 @@ func TestPhaseRuleSubset(t *testing.T) {
     - {name: bonus, every: 1, amount: 1}`,
 		phases: `[{name: soft, day: 0, rules: [bonus]}, {name: hard, day: 2}]`}, 100)
 	h.step(3)
-	base := float64(h.e.baseline[0]) / rule.Scale
+	base := float64(h.e.baseline[h.e.cellOf(0)]) / rule.Scale
 	if got := h.score(0); got != base+1+1+(1-5) {
 		t.Errorf("score %v, want %v", got, base+1+1+(1-5))
 	}
@@ -520,7 +520,7 @@ func TestAcquaintanceAggregatesSkipDetained(t *testing.T) {
 			}
 		}
 		day1 := 4 + 10*float64(4-xs)/4
-		if got, want := h.score(i), float64(h.e.baseline[i])/rule.Scale+day1+float64(xs); math.Abs(got-want) > 1e-3 {
+		if got, want := h.score(i), float64(h.e.baseline[h.e.cellOf(int(i))])/rule.Scale+day1+float64(xs); math.Abs(got-want) > 1e-3 {
 			t.Fatalf("agent %d: score %v, want %v", i, got, want)
 		}
 	}
@@ -547,10 +547,10 @@ func TestNoRegimeAndAblation(t *testing.T) {
 		}
 	}
 	for i := 0; i < 300; i++ {
-		if off.score[i] != off.baseline[i] || off.sanc[i] != 0 {
+		if off.score[i] != off.baseline[off.cellOf(i)] || off.sanc[i] != 0 {
 			t.Fatalf("no-regime twin changed agent %d: score %d sanctions %b", i, off.score[i], off.sanc[i])
 		}
-		if abl.score[i] != abl.baseline[i]+3*rule.Scale {
+		if abl.score[i] != abl.baseline[abl.cellOf(i)]+3*rule.Scale {
 			t.Fatalf("ablating r_act: agent %d score %d, want baseline + 3", i, abl.score[i])
 		}
 	}
