@@ -83,7 +83,17 @@ func sameAsFallback(t *testing.T, name string, n, days int, tweak func(*Engine))
 	a := New(sc, prog, population.Generate(sc, n, 3), days, 3, Options{Workers: 2})
 	b := New(sc, prog, population.Generate(sc, n, 3), days, 3, Options{Workers: 2})
 	tweak(b)
-	for d := range days {
+	stepAlike(t, a, b, days)
+	if !slices.Equal(a.score, b.score) || !slices.Equal(a.sanc, b.sanc) || !slices.Equal(a.contrib, b.contrib) {
+		t.Fatal("final state differs")
+	}
+}
+
+// stepAlike steps two engines for the given days and checks that every
+// day's aggregates agree.
+func stepAlike(t *testing.T, a, b *Engine, days int) {
+	t.Helper()
+	for range days {
 		da, _, err := a.Step()
 		if err != nil {
 			t.Fatal(err)
@@ -95,11 +105,8 @@ func sameAsFallback(t *testing.T, name string, n, days int, tweak func(*Engine))
 		// (Formatted: quantiles of empty cells are NaN, which DeepEqual
 		// never finds equal.)
 		if fmt.Sprint(da) != fmt.Sprint(db) {
-			t.Fatalf("day %d differs", d+1)
+			t.Fatalf("day %d differs", a.Day())
 		}
-	}
-	if !slices.Equal(a.score, b.score) || !slices.Equal(a.sanc, b.sanc) || !slices.Equal(a.contrib, b.contrib) {
-		t.Fatal("final state differs")
 	}
 }
 
@@ -243,19 +250,7 @@ func TestSnapshotRestore(t *testing.T) {
 	if err := b.Restore(bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatal(err)
 	}
-	for d := 20; d < 40; d++ {
-		da, _, err := a.Step()
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, _, err := b.Step()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fmt.Sprint(da) != fmt.Sprint(db) {
-			t.Fatalf("day %d differs after restoring", d+1)
-		}
-	}
+	stepAlike(t, a, b, 20)
 	if err := newEngine().Restore(bytes.NewReader(append(slices.Clone(buf.Bytes()), 0))); !errors.Is(err, ErrSnapshotMismatch) {
 		t.Fatalf("a longer snapshot: %v, want ErrSnapshotMismatch", err)
 	}
