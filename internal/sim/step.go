@@ -485,9 +485,7 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 		// The contribution is booked after the chunk's agent loop, when
 		// the chunk's contribution rows are in cache (sums do not depend
 		// on order); the ledger entry is written now, in the usual order.
-		if e.ledgerSet != nil && e.ledgerSet[i] && x != 0 {
-			*ledger = append(*ledger, metrics.LedgerEntry{Day: int32(e.day + 1), Agent: i, Rule: int16(r), Delta: int32(x)})
-		}
+		e.bookLedger(i, r, x, ledger)
 		s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + r, x: int32(x)})
 		s.fl[kk] |= e.ruleFlags[r]
 		if x < 0 && bh.penalised && e.lastPenalised != nil {
@@ -697,8 +695,16 @@ func formatFloat(x float64) string {
 	return "out of range"
 }
 
+// addContrib books x to agent i's contribution column col, and to the
+// ledger.
 func (e *Engine) addContrib(i int32, nc, col int, x int64, ledger *[]metrics.LedgerEntry) {
 	e.contrib[int(i)*nc+col] += int32(x)
+	e.bookLedger(i, col, x, ledger)
+}
+
+// bookLedger writes a ledger entry for a non-zero change x of a sampled
+// agent.
+func (e *Engine) bookLedger(i int32, col int, x int64, ledger *[]metrics.LedgerEntry) {
 	if e.ledgerSet != nil && e.ledgerSet[i] && x != 0 {
 		*ledger = append(*ledger, metrics.LedgerEntry{Day: int32(e.day + 1), Agent: i, Rule: int16(col), Delta: int32(x)})
 	}
