@@ -34,6 +34,29 @@ type Day struct {
 	Cells []Cell
 }
 
+// Clone returns a deep copy of d, its counters in one array.
+func (d *Day) Clone() *Day {
+	n := 0
+	for _, c := range d.Cells {
+		n += len(c.Tier) + len(c.Sanction) + len(c.Flag) + len(c.Attempted) + len(c.Detected) + len(c.Blocked)
+	}
+	ints := make([]int64, 0, n)
+	take := func(src []int64) []int64 {
+		if src == nil {
+			return nil
+		}
+		ints = append(ints, src...)
+		return ints[len(ints)-len(src) : len(ints) : len(ints)]
+	}
+	out := &Day{Day: d.Day, Cells: make([]Cell, len(d.Cells))}
+	for k, c := range d.Cells {
+		c.Tier, c.Sanction, c.Flag = take(c.Tier), take(c.Sanction), take(c.Flag)
+		c.Attempted, c.Detected, c.Blocked = take(c.Attempted), take(c.Detected), take(c.Blocked)
+		out.Cells[k] = c
+	}
+	return out
+}
+
 // LedgerEntry is one score change of one sampled agent.
 type LedgerEntry struct {
 	Day   int32

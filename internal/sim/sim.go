@@ -15,8 +15,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/nosedive-lab/nosedive/internal/metrics"
 	"github.com/nosedive-lab/nosedive/internal/population"
@@ -32,7 +30,9 @@ const ChunkSize = 8192
 // histBins is the number of score histogram bins used for quantiles.
 const histBins = 2048
 
-// Sink receives a run's records as they are produced.
+// Sink receives a run's records as they are produced. It may keep the days
+// it is given; the ledger slice is valid only during the call (copy the
+// entries to keep them).
 type Sink interface {
 	Day(d *metrics.Day) error
 	Ledger(entries []metrics.LedgerEntry) error
@@ -152,7 +152,10 @@ type Engine struct {
 	chunkLedger    [][]metrics.LedgerEntry
 	chunkProposals [][][2]int32
 	chunkBreakups  [][]int32
-	chunkErrs      []error
+	pool           *pool        // the workers, started on first use
+	jobs           dayJobs      // the day's passes as method values, made once
+	out            *metrics.Day // the day's aggregates, rewritten every day
+	flatLedger     []metrics.LedgerEntry
 }
 
 type regionState struct {
@@ -597,41 +600,6 @@ func (e *Engine) Final() *Final {
 		Contrib: e.contrib, ContribNames: e.ContribNames()}
 }
 
-// parallel runs fn over every chunk on the engine's workers; fn gets the
-// worker index and the chunk's agent range. The first error by chunk order
-// wins, so errors are deterministic too.
-func (e *Engine) parallel(fn func(w, lo, hi int) error) error {
-	chunks := (e.n + ChunkSize - 1) / ChunkSize
-	if len(e.chunkErrs) != chunks {
-		e.chunkErrs = make([]error, chunks)
-	}
-	errs := e.chunkErrs
-	clear(errs)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < e.opt.Workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= chunks {
-					return
-				}
-				lo := c * ChunkSize
-				errs[c] = fn(w, lo, min(lo+ChunkSize, e.n))
-			}
-		}(w)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Run simulates every remaining day, sending each day's aggregates (and, on
 // a fresh engine, day 0's starting state) to the sink. It stops between days
 // when ctx is done. Options.AfterDay, when set, runs after each day has been
@@ -650,7 +618,8 @@ func (e *Engine) Run(ctx context.Context, sink Sink) error {
 		if err != nil {
 			return err
 		}
-		if err := sink.Day(day); err != nil {
+		// The sink may keep the day; Step rewrites it tomorrow.
+		if err := sink.Day(day.Clone()); err != nil {
 			return err
 		}
 		if len(ledger) > 0 {

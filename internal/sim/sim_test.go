@@ -88,7 +88,7 @@ func (h *harness) step(n int) {
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		h.days = append(h.days, d)
+		h.days = append(h.days, d.Clone())
 	}
 }
 

@@ -113,6 +113,9 @@ func (e *Engine) keys(d int) *dayKeys {
 }
 
 // Step simulates one day and returns its aggregates and ledger entries.
+// Both are rewritten by the next Step: a caller that keeps them copies them
+// (Run does, for its sink). Step allocates nothing once its buffers are
+// sized on the first day.
 func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	d := e.day
 	e.setPhase(d)
@@ -122,6 +125,8 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 		for w := range e.scratch {
 			e.scratch[w] = e.newScratch()
 		}
+		e.jobs = dayJobs{pass1: e.pass1Job, pass2: e.pass2Job, visible: e.visibleJob}
+		e.out = e.newDay()
 	}
 	workers := e.scratch
 	for _, s := range workers {
@@ -137,52 +142,66 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	for c := range chunks {
 		ledger[c], proposals[c], breakups[c] = ledger[c][:0], proposals[c][:0], breakups[c][:0]
 	}
-	cur := e.viewIn(&e.views[0], false)
-
-	err := e.parallel(func(w, lo, hi int) error {
-		c := lo / ChunkSize
-		return e.pass1(cur, keys, workers[w], lo, hi, &ledger[c], &proposals[c], &breakups[c])
-	})
-	if err != nil {
+	// The passes read their views from e.views: 0 is the start of the day,
+	// 1 the end of the day with start-of-day sanctions and detention (for
+	// sanction conditions), 2 the end of the day (for visibility).
+	e.viewIn(&e.views[0], false)
+	if err := e.parallel(e.jobs.pass1); err != nil {
 		return nil, nil, err
 	}
 	e.relationships(keys, breakups, proposals)
 
 	next := e.viewIn(&e.views[1], true)
 	next.Sanctions, next.Detained = e.sanc, e.detained
-	visibleUsesAcq := e.prog.Visible.Refs.Acq
 	vis := e.viewIn(&e.views[2], true)
 	vis.Sanctions, vis.Detained = e.sancNext, e.detainedNext
-	if err := e.parallel(func(w, lo, hi int) error {
-		e.pass2(next, vis, workers[w], lo, hi, !visibleUsesAcq)
-		return nil
-	}); err != nil {
+	if err := e.parallel(e.jobs.pass2); err != nil {
 		return nil, nil, err
 	}
-	if visibleUsesAcq {
-		e.parallel(func(w, lo, hi int) error {
-			for i := lo; i < hi; i++ {
-				e.visibleNext[i] = e.prog.Visible.Fn(vis, int32(i))
-			}
-			return nil
-		})
+	if e.prog.Visible.Refs.Acq {
+		e.parallel(e.jobs.visible)
 	}
 	e.swap()
 	if e.visibleAcq != nil {
 		e.updateVisibleAcq(e.visibleNext)
 	}
 	e.day++
-	out := e.merge(workers)
-	out.Day = e.day
-	var flat []metrics.LedgerEntry
+	e.merge(workers, e.out)
+	e.out.Day = e.day
+	flat := e.flatLedger[:0]
 	for _, l := range ledger {
 		flat = append(flat, l...)
 	}
+	e.flatLedger = flat
 	e.traceEndOfDay(flat)
 	if e.opt.Ledger.Fraction == 0 && len(e.opt.Trace) > 0 {
 		flat = nil // the ledger was on for the trace only
 	}
-	return out, flat, nil
+	return e.out, flat, nil
+}
+
+// dayJobs are the day's parallel passes as method values, made once (a
+// method value or closure made every day would allocate).
+type dayJobs struct{ pass1, pass2, visible func(w, lo, hi int) error }
+
+func (e *Engine) pass1Job(w, lo, hi int) error {
+	c := lo / ChunkSize
+	return e.pass1(&e.views[0], &e.dayKeys, e.scratch[w], lo, hi, &e.chunkLedger[c], &e.chunkProposals[c], &e.chunkBreakups[c])
+}
+
+func (e *Engine) pass2Job(w, lo, hi int) error {
+	e.pass2(&e.views[1], &e.views[2], e.scratch[w], lo, hi, !e.prog.Visible.Refs.Acq)
+	return nil
+}
+
+// visibleJob computes tomorrow's visibility when it reads acquaintances,
+// after pass 2 has settled everyone's sanctions.
+func (e *Engine) visibleJob(_, lo, hi int) error {
+	vis := &e.views[2]
+	for i := lo; i < hi; i++ {
+		e.visibleNext[i] = e.prog.Visible.Fn(vis, int32(i))
+	}
+	return nil
 }
 
 func (e *Engine) swap() {
@@ -877,13 +896,14 @@ func histBin(score int32, lo, w int64, inv float64) int {
 func (e *Engine) aggregateStart() *metrics.Day {
 	s := e.newScratch()
 	e.countChunk(s, 0, e.n, &state{e.score, e.tier, e.flags, e.sanc, e.partner, e.detained})
-	out := e.merge([]*scratch{s})
+	out := e.newDay()
+	e.merge([]*scratch{s}, out)
 	out.Day = 0
 	return out
 }
 
-// merge sums the workers' accumulators and derives quantiles.
-func (e *Engine) merge(ws []*scratch) *metrics.Day {
+// merge sums the workers' accumulators into out and derives quantiles.
+func (e *Engine) merge(ws []*scratch, out *metrics.Day) {
 	acc := ws[0]
 	for _, s := range ws[1:] {
 		addInts(acc.att, s.att)
@@ -904,36 +924,48 @@ func (e *Engine) merge(ws []*scratch) *metrics.Day {
 		}
 		addInts(acc.tiers, s.tiers)
 	}
-	// The result is a copy: the scratch buffers are reused tomorrow, while
-	// sinks may keep days. All of a day's counters share one array.
-	nb := len(e.sc.Behaviours)
-	nt, ns, nf := len(e.sc.Tiers.Levels), len(e.sc.Sanctions), len(e.sc.FlagNames())
-	per := nt + ns + nf + 3*nb
-	ints := make([]int64, len(acc.cells)*per)
-	out := &metrics.Day{Cells: make([]metrics.Cell, len(acc.cells))}
+	// The result is a copy (the scratch buffers are reused tomorrow) into
+	// out, whose counters share one array.
+	nb, nt := len(e.sc.Behaviours), len(e.sc.Tiers.Levels)
 	width := float64(int64(e.hi)-int64(e.lo)+1) / histBins / rule.Scale
 	for c := range acc.cells {
 		cell := &out.Cells[c]
+		tier, sanc, flag, att, det, blk := cell.Tier, cell.Sanction, cell.Flag, cell.Attempted, cell.Detected, cell.Blocked
 		*cell = acc.cells[c]
+		cell.Tier, cell.Sanction, cell.Flag, cell.Attempted, cell.Detected, cell.Blocked = tier, sanc, flag, att, det, blk
 		cell.RegimeActive = e.active[cell.Region].active
 		cell.Active = cell.Agents - cell.Detained
-		row := ints[c*per : (c+1)*per : (c+1)*per]
-		take := func(src []int64) []int64 {
-			dst := row[:len(src):len(src)]
-			copy(dst, src)
-			row = row[len(src):]
-			return dst
-		}
-		cell.Tier = take(acc.tiers[c*nt : (c+1)*nt])
-		cell.Sanction = take(acc.cells[c].Sanction)
-		cell.Flag = take(acc.cells[c].Flag)
-		cell.Attempted = take(acc.att[c*nb : (c+1)*nb])
-		cell.Detected = take(acc.det[c*nb : (c+1)*nb])
-		cell.Blocked = take(acc.blk[c*nb : (c+1)*nb])
+		copy(tier, acc.tiers[c*nt:(c+1)*nt])
+		copy(sanc, acc.cells[c].Sanction)
+		copy(flag, acc.cells[c].Flag)
+		copy(att, acc.att[c*nb:(c+1)*nb])
+		copy(det, acc.det[c*nb:(c+1)*nb])
+		copy(blk, acc.blk[c*nb:(c+1)*nb])
 		h := acc.hist[c*histBins : (c+1)*histBins]
 		for q, frac := range metrics.Quantiles {
 			cell.ScoreQ[q] = quantile(h, cell.Agents, frac, float64(e.lo)/rule.Scale, width)
 		}
+	}
+}
+
+// newDay allocates a day's aggregates: one cell per (region, group), with
+// all counters in one array.
+func (e *Engine) newDay() *metrics.Day {
+	nb := len(e.sc.Behaviours)
+	nt, ns, nf := len(e.sc.Tiers.Levels), len(e.sc.Sanctions), len(e.sc.FlagNames())
+	per := nt + ns + nf + 3*nb
+	ints := make([]int64, e.nCells*per)
+	out := &metrics.Day{Cells: make([]metrics.Cell, e.nCells)}
+	for c := range out.Cells {
+		row := ints[c*per : (c+1)*per : (c+1)*per]
+		take := func(n int) []int64 {
+			dst := row[:n:n]
+			row = row[n:]
+			return dst
+		}
+		cell := &out.Cells[c]
+		cell.Tier, cell.Sanction, cell.Flag = take(nt), take(ns), take(nf)
+		cell.Attempted, cell.Detected, cell.Blocked = take(nb), take(nb), take(nb)
 	}
 	return out
 }

@@ -31,7 +31,7 @@ func benchRun(b *testing.B, n, days int) (*Manifest, *sim.Final, []*metrics.Day)
 		if err != nil {
 			b.Fatal(err)
 		}
-		out = append(out, d)
+		out = append(out, d.Clone()) // Step rewrites d tomorrow
 	}
 	m := &Manifest{Names: NamesOf(sc, e.ContribNames())}
 	return m, e.Final(), out
