@@ -319,8 +319,8 @@ func TestWorkersStopWithEngine(t *testing.T) {
 		}
 		return e.pool
 	}()
-	if p == nil || len(p.wake) != 4 {
-		t.Fatal("the engine has no pool of 4 workers")
+	if p == nil || len(p.wake) != 3 {
+		t.Fatal("the engine has no pool of 4 workers (the caller and 3 goroutines)")
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {

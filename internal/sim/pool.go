@@ -15,7 +15,7 @@ import (
 // registered on the engine then stops its workers (see Engine.parallel).
 type pool struct {
 	n, chunks int
-	wake      []chan struct{} // one per worker
+	wake      []chan struct{} // one per worker but the first: the caller is worker 0
 	done      sync.WaitGroup
 	next      atomic.Int64 // next chunk to take
 	job       func(w, lo, hi int) error
@@ -23,28 +23,32 @@ type pool struct {
 }
 
 func newPool(workers, n int) *pool {
-	p := &pool{n: n, chunks: (n + ChunkSize - 1) / ChunkSize, wake: make([]chan struct{}, workers)}
+	p := &pool{n: n, chunks: (n + ChunkSize - 1) / ChunkSize, wake: make([]chan struct{}, workers-1)}
 	p.errs = make([]error, p.chunks)
-	for w := range p.wake {
-		p.wake[w] = make(chan struct{})
-		go p.work(w)
+	for k := range p.wake {
+		p.wake[k] = make(chan struct{})
+		go p.work(k)
 	}
 	return p
 }
 
-// work is worker w's loop: take chunks until none are left, then wait for
-// the next job.
-func (p *pool) work(w int) {
-	for range p.wake[w] {
-		for {
-			c := int(p.next.Add(1) - 1)
-			if c >= p.chunks {
-				break
-			}
-			lo := c * ChunkSize
-			p.errs[c] = p.job(w, lo, min(lo+ChunkSize, p.n))
-		}
+// work is the loop of the worker woken by wake[k] (worker k+1).
+func (p *pool) work(k int) {
+	for range p.wake[k] {
+		p.take(k + 1)
 		p.done.Done()
+	}
+}
+
+// take runs the job on chunks until none are left.
+func (p *pool) take(w int) {
+	for {
+		c := int(p.next.Add(1) - 1)
+		if c >= p.chunks {
+			return
+		}
+		lo := c * ChunkSize
+		p.errs[c] = p.job(w, lo, min(lo+ChunkSize, p.n))
 	}
 }
 
@@ -58,6 +62,7 @@ func (p *pool) run(job func(w, lo, hi int) error) error {
 	for _, c := range p.wake {
 		c <- struct{}{}
 	}
+	p.take(0)
 	p.done.Wait()
 	p.job = nil
 	for _, err := range p.errs {
