@@ -339,3 +339,48 @@ func TestWorkersStopWithEngine(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Visibility is the chilling.visible condition on the end-of-day state,
+// also when it reads what pass 2 writes for other agents (a partner's
+// detention): it once read some partners' detention before pass 2 had
+// settled it, so the result depended on agent order and, with several
+// workers, on timing.
+func TestVisibleReadsSettledEndOfDay(t *testing.T) {
+	src, err := scenario.BuiltinSource("xinjiang-pilot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const old = `visible: tier == "untrustworthy" || detained`
+	if !bytes.Contains(src, []byte(old)) {
+		t.Fatalf("xinjiang-pilot no longer has %q", old)
+	}
+	src = bytes.Replace(src, []byte(old), []byte(`visible: partner.detained || tier == "untrustworthy" || detained`), 1)
+	sc, err := scenario.Load("visible.yaml", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := sc.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(sc, prog, population.Generate(sc, 20_000, 2), 90, 2, Options{Workers: 1})
+	want := make([]bool, e.n)
+	detainedPartners := 0
+	for d := range 90 {
+		if _, _, err := e.Step(); err != nil {
+			t.Fatal(err)
+		}
+		e.computeVisible(e.view(false), want)
+		for i := range want {
+			if want[i] != e.visible[i] {
+				t.Fatalf("day %d, agent %d: visible %v, but the condition on the day's end is %v", d+1, i, e.visible[i], want[i])
+			}
+			if p := e.partner[i]; p >= 0 && e.detained[p] {
+				detainedPartners++
+			}
+		}
+	}
+	if detainedPartners == 0 {
+		t.Fatal("no partner was ever detained: the test exercises nothing")
+	}
+}

@@ -125,17 +125,20 @@ type Engine struct {
 	schoolMask    uint32
 	detainSanc    int // index of the first detaining sanction, -1 none
 	anyPeerChill  bool
-	day           int
-	active        []regionState // per region, for the current day
-	ledgerSet     []bool
-	nCells        int
-	nGroups       int
-	disabled      uint64 // rules switched off by Options.Disabled
-	traceSlot     map[int32]int
-	traces        []*Trace
-	scratch       []*scratch // per worker, reused every day
-	batchSanc     uint64     // sanctions evaluated per chunk (see sanctionBatch)
-	regionEnd     []int      // agents are stored region by region: region r ends before regionEnd[r]
+	// visibleAfter says visibility reads what pass 2 writes for other
+	// agents, so it is computed in a pass of its own after pass 2.
+	visibleAfter bool
+	day          int
+	active       []regionState // per region, for the current day
+	ledgerSet    []bool
+	nCells       int
+	nGroups      int
+	disabled     uint64 // rules switched off by Options.Disabled
+	traceSlot    map[int32]int
+	traces       []*Trace
+	scratch      []*scratch // per worker, reused every day
+	batchSanc    uint64     // sanctions evaluated per chunk (see sanctionBatch)
+	regionEnd    []int      // agents are stored region by region: region r ends before regionEnd[r]
 
 	recoveryUnless uint32 // flags that stop recovery
 	recTarget      int64  // recovery target and daily rate, fixed point
@@ -178,6 +181,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	// an agent's own reads all come before its own write (see pass1 and
 	// pass2).
 	others := crossReads(prog)
+	e.visibleAfter = prog.Visible.Refs.Acq || prog.Visible.Refs.Others&(rule.FieldDetained|rule.FieldSanctions) != 0
 	e.score, e.scoreNext = make([]int32, n), make([]int32, n)
 	e.tier, e.tierNext = pair[uint8](n, others&rule.FieldTier != 0)
 	e.flags, e.flagsNext = pair[uint32](n, others&rule.FieldFlags != 0)

@@ -158,7 +158,7 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	if err := e.parallel(e.jobs.pass2); err != nil {
 		return nil, nil, err
 	}
-	if e.prog.Visible.Refs.Acq {
+	if e.visibleAfter {
 		e.parallel(e.jobs.visible)
 	}
 	e.swap()
@@ -190,12 +190,13 @@ func (e *Engine) pass1Job(w, lo, hi int) error {
 }
 
 func (e *Engine) pass2Job(w, lo, hi int) error {
-	e.pass2(&e.views[1], &e.views[2], e.scratch[w], lo, hi, !e.prog.Visible.Refs.Acq)
+	e.pass2(&e.views[1], &e.views[2], e.scratch[w], lo, hi, !e.visibleAfter)
 	return nil
 }
 
-// visibleJob computes tomorrow's visibility when it reads acquaintances,
-// after pass 2 has settled everyone's sanctions.
+// visibleJob computes tomorrow's visibility when it reads what pass 2
+// writes for other agents (their sanctions or detention, through a partner
+// or acquaintances), once pass 2 has settled everyone's.
 func (e *Engine) visibleJob(_, lo, hi int) error {
 	vis := &e.views[2]
 	for i := lo; i < hi; i++ {
