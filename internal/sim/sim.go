@@ -128,17 +128,19 @@ type Engine struct {
 	// visibleAfter says visibility reads what pass 2 writes for other
 	// agents, so it is computed in a pass of its own after pass 2.
 	visibleAfter bool
-	day          int
-	active       []regionState // per region, for the current day
-	ledgerSet    []bool
-	nCells       int
-	nGroups      int
-	disabled     uint64 // rules switched off by Options.Disabled
-	traceSlot    map[int32]int
-	traces       []*Trace
-	scratch      []*scratch // per worker, reused every day
-	batchSanc    uint64     // sanctions evaluated per chunk (see sanctionBatch)
-	regionEnd    []int      // agents are stored region by region: region r ends before regionEnd[r]
+	// staticPartners: partnerships never form or break (see New)
+	staticPartners bool
+	day            int
+	active         []regionState // per region, for the current day
+	ledgerSet      []bool
+	nCells         int
+	nGroups        int
+	disabled       uint64 // rules switched off by Options.Disabled
+	traceSlot      map[int32]int
+	traces         []*Trace
+	scratch        []*scratch // per worker, reused every day
+	batchSanc      uint64     // sanctions evaluated per chunk (see sanctionBatch)
+	regionEnd      []int      // agents are stored region by region: region r ends before regionEnd[r]
 
 	recoveryUnless uint32 // flags that stop recovery
 	recTarget      int64  // recovery target and daily rate, fixed point
@@ -188,8 +190,9 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.sanc, e.sancNext = pair[uint32](n, others&rule.FieldSanctions != 0)
 	if rel := sc.Relationships; rel.FormRate == 0 && rel.BreakRate == 0 {
 		// Partnerships never change: one array serves as the population's,
-		// today's and tomorrow's (writes store the same values).
+		// today's and tomorrow's, and nothing writes it.
 		e.partner, e.partnerNext = pop.Partner, pop.Partner
+		e.staticPartners = true
 	} else {
 		e.partner = slices.Clone(pop.Partner)
 		e.partnerNext = slices.Clone(pop.Partner)

@@ -286,7 +286,11 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		kk := ii - lo
 		cur := e.score[i]
 		f := fl[kk]
-		e.partnerNext[i] = e.partner[i]
+		if !e.staticPartners {
+			// (a static array is shared and never written: another
+			// worker may be reading this agent's partner)
+			e.partnerNext[i] = e.partner[i]
+		}
 		e.detainedNext[i] = e.detained[i]
 		if e.detained[i] {
 			ns := cur
