@@ -363,14 +363,20 @@ func b2i(b bool) int {
 	return x
 }
 
-// enumIs tests a category against pred, tabulated once for every value
-// (a table read per agent instead of a call).
-func enumIs(l *val, pred func(x uint8) bool) BoolBatch {
-	lb := l.enumBatch()
+// enumTable tabulates pred for every category value.
+func enumTable(pred func(x uint8) bool) *[256]bool {
 	var tab [256]bool
 	for x := range tab {
 		tab[x] = pred(uint8(x))
 	}
+	return &tab
+}
+
+// enumIs tests a category against pred, tabulated once for every value
+// (a table read per agent instead of a call).
+func enumIs(l *val, pred func(x uint8) bool) BoolBatch {
+	lb := l.enumBatch()
+	tab := enumTable(pred)
 	return func(v *View, idx []int32, out []bool, a *Arena) {
 		m := a.mark()
 		t := a.enums(len(idx))

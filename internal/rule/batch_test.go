@@ -184,3 +184,47 @@ func BenchmarkRuleKinds(b *testing.B) {
 		}, func() { x.Batch(v, idx, out, a) })
 	}
 }
+
+// acq.* over a category test or the score reads the acquaintances' columns
+// directly; it must give exactly what the general path (a call per
+// acquaintance) gives.
+func TestAcqDirectShapesAgree(t *testing.T) {
+	v := randomView(5000, 11)
+	for _, c := range [][2]string{
+		{`acq.share(tier in ["average", "untrustworthy"])`, `acq.share((tier in ["average", "untrustworthy"]) == true)`},
+		{`acq.count(tier == "untrustworthy")`, `acq.count((tier == "untrustworthy") == true)`},
+		{`acq.share(tier != "trustworthy")`, `acq.share((tier != "trustworthy") == true)`},
+		{`acq.share(group not in ["han"])`, `acq.share((group not in ["han"]) == true)`},
+		{`acq.count(region == "south")`, `acq.count((region == "south") == true)`},
+		{`acq.share(age == "young")`, `acq.share((age == "young") == true)`},
+		{`acq.mean(score)`, `acq.mean(score + 0)`},
+		{`acq.min(score)`, `acq.min(score + 0)`},
+		{`acq.max(score)`, `acq.max(score + 0)`},
+	} {
+		fast, err := CompileNum(c[0], schema)
+		if err != nil {
+			t.Fatalf("%s: %v", c[0], err)
+		}
+		slow, err := CompileNum(c[1], schema)
+		if err != nil {
+			t.Fatalf("%s: %v", c[1], err)
+		}
+		for i := range int32(5000) {
+			if a, b := fast.Fn(v, i), slow.Fn(v, i); math.Float64bits(a) != math.Float64bits(b) {
+				t.Fatalf("%s: agent %d: %v, the general path gives %v", c[0], i, a, b)
+			}
+		}
+	}
+	// partner.tier inside a condition is never read as the agent's own
+	x, err := CompileBool(`partner.tier == "untrustworthy"`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int32(5000) {
+		p := v.Partner[i]
+		want := p >= 0 && v.Tier[p] == 2
+		if x.Fn(v, i) != want {
+			t.Fatalf("agent %d: partner.tier test wrong", i)
+		}
+	}
+}

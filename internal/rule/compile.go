@@ -165,6 +165,14 @@ type val struct {
 	str     string
 	list    []string
 	isConst bool
+	// Shapes acq.* can read without a call per acquaintance: col is a
+	// category column (tier, group, region, age); test and testCol a test
+	// of such a column against a table of its values; score the agent's
+	// score itself. Zero for every other expression.
+	col     func(v *View) []uint8
+	testCol func(v *View) []uint8
+	test    *[256]bool
+	score   bool
 }
 
 type compiler struct {
@@ -232,6 +240,7 @@ func viaPartner(x val, err error) (val, error) {
 	if err != nil {
 		return x, err
 	}
+	x.col, x.testCol, x.test, x.score = nil, nil, nil, false // they read the agent's own row
 	switch x.t {
 	case tNum:
 		f, fb := x.num, x.numBatch()
@@ -341,7 +350,7 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 	switch name {
 	case "score":
 		c.reads(FieldScore)
-		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Score[i]) / Scale },
+		return val{t: tNum, loc: loc, score: true, num: func(v *View, i int32) float64 { return float64(v.Score[i]) / Scale },
 			numB: func(v *View, idx []int32, out []float64, _ *Arena) {
 				for k, i := range idx {
 					out[k] = float64(v.Score[i]) / Scale
@@ -368,13 +377,17 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 		return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return v.Detained[i] }}, nil
 	case "tier":
 		c.reads(FieldTier)
-		return val{t: tTier, loc: loc, enum: func(v *View, i int32) uint8 { return v.Tier[i] }, enumB: gather(func(v *View) []uint8 { return v.Tier })}, nil
+		col := func(v *View) []uint8 { return v.Tier }
+		return val{t: tTier, loc: loc, col: col, enum: func(v *View, i int32) uint8 { return v.Tier[i] }, enumB: gather(col)}, nil
 	case "group":
-		return val{t: tGroup, loc: loc, enum: func(v *View, i int32) uint8 { return v.Group[i] }, enumB: gather(func(v *View) []uint8 { return v.Group })}, nil
+		col := func(v *View) []uint8 { return v.Group }
+		return val{t: tGroup, loc: loc, col: col, enum: func(v *View, i int32) uint8 { return v.Group[i] }, enumB: gather(col)}, nil
 	case "region":
-		return val{t: tRegion, loc: loc, enum: func(v *View, i int32) uint8 { return v.Region[i] }, enumB: gather(func(v *View) []uint8 { return v.Region })}, nil
+		col := func(v *View) []uint8 { return v.Region }
+		return val{t: tRegion, loc: loc, col: col, enum: func(v *View, i int32) uint8 { return v.Region[i] }, enumB: gather(col)}, nil
 	case "age":
-		return val{t: tAge, loc: loc, enum: func(v *View, i int32) uint8 { return v.Age[i] }, enumB: gather(func(v *View) []uint8 { return v.Age })}, nil
+		col := func(v *View) []uint8 { return v.Age }
+		return val{t: tAge, loc: loc, col: col, enum: func(v *View, i int32) uint8 { return v.Age[i] }, enumB: gather(col)}, nil
 	case "partner", "acq", "flags", "sanctions":
 		return val{}, c.errAt(loc, "%s needs a field, e.g. %s", name, map[string]string{
 			"partner": "partner.score", "acq": "acq.share(tier == \"untrustworthy\")",
@@ -501,16 +514,27 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 			return val{}, c.errAt(arg.loc, "acq.%s needs a condition about an acquaintance, e.g. tier == \"untrustworthy\"", prop.Value)
 		}
 		f, share := arg.bool, prop.Value == "share"
+		testCol, test := arg.testCol, arg.test
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
-
 			k, m := 0, 0
-			for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
-				if v.Detained[a] {
-					continue
+			if testCol != nil {
+				// a category test: a table read per acquaintance
+				col := testCol(v)
+				for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
+					if !v.Detained[a] {
+						m++
+						k += b2i(test[col[a]])
+					}
 				}
-				m++
-				if f(v, a) {
-					k++
+			} else {
+				for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
+					if v.Detained[a] {
+						continue
+					}
+					m++
+					if f(v, a) {
+						k++
+					}
 				}
 			}
 			if !share {
@@ -525,16 +549,20 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 		if arg.t != tNum {
 			return val{}, c.errAt(arg.loc, "acq.%s needs a number about an acquaintance, e.g. score", prop.Value)
 		}
-		f, op := arg.num, prop.Value
+		f, op, score := arg.num, prop.Value, arg.score
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
-
 			m := 0
 			acc := 0.0
 			for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
 				if v.Detained[a] {
 					continue
 				}
-				x := f(v, a)
+				var x float64
+				if score {
+					x = float64(v.Score[a]) / Scale // as the score leaf reads it
+				} else {
+					x = f(v, a)
+				}
 				switch {
 				case m == 0:
 					acc = x
@@ -824,6 +852,8 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 	}
 	var f BoolFn
 	var fb BoolBatch // only where a kernel exists; it already includes neg
+	var testCol func(v *View) []uint8
+	var test *[256]bool
 	switch {
 	case l.t == tNum && r.t == tNum:
 		a, b := l.num, r.num
@@ -838,7 +868,11 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 		}
 		a := l.enum
 		f = func(v *View, i int32) bool { return a(v, i) == k }
-		fb = enumIs(&l, func(x uint8) bool { return (x == k) != neg })
+		pred := func(x uint8) bool { return (x == k) != neg }
+		fb = enumIs(&l, pred)
+		if l.col != nil {
+			testCol, test = l.col, enumTable(pred)
+		}
 	case c.isEnum(l.t) && l.t == r.t:
 		a, b := l.enum, r.enum
 		f = func(v *View, i int32) bool { return a(v, i) == b(v, i) }
@@ -849,7 +883,7 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 		g := f
 		f = func(v *View, i int32) bool { return !g(v, i) }
 	}
-	return fold(val{t: tBool, loc: loc, bool: f, boolB: fb}, l.isConst && r.isConst), nil
+	return fold(val{t: tBool, loc: loc, bool: f, boolB: fb, testCol: testCol, test: test}, l.isConst && r.isConst), nil
 }
 
 func (c *compiler) in(l, r val, neg bool, loc file.Location) (val, error) {
@@ -868,8 +902,13 @@ func (c *compiler) in(l, r val, neg bool, loc file.Location) (val, error) {
 		set |= 1 << k
 	}
 	a := l.enum
-	return val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return (set>>a(v, i))&1 == 1 != neg },
-		boolB: enumIs(&l, func(x uint8) bool { return (set>>x)&1 == 1 != neg })}, nil
+	pred := func(x uint8) bool { return (set>>x)&1 == 1 != neg }
+	x := val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return (set>>a(v, i))&1 == 1 != neg },
+		boolB: enumIs(&l, pred)}
+	if l.col != nil {
+		x.testCol, x.test = l.col, enumTable(pred)
+	}
+	return x, nil
 }
 
 // Suggest returns " (did you mean X?)" when a candidate is close to name,
