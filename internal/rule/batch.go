@@ -31,10 +31,12 @@ type Arena struct {
 
 // take hands out n elements from the top of one of the arena's stacks. When
 // the stack is full a new array replaces it: vectors handed out earlier
-// keep the old one alive, only new vectors come from the new array.
+// keep the old one alive, only new vectors come from the new array. The new
+// array is at least twice the old, so a kernel that needs more and more
+// allocates a few times in a run, not every day.
 func take[T any](stack *[]T, top *int, n int) []T {
 	if *top+n > len(*stack) {
-		*stack, *top = make([]T, max(4*n, 4096)), 0
+		*stack, *top = make([]T, max(4*n, 2*len(*stack), 4096)), 0
 	}
 	s := (*stack)[*top : *top+n : *top+n]
 	*top += n

@@ -288,17 +288,20 @@ func TestSingleBuffersChangeNothing(t *testing.T) {
 }
 
 // After its first days the step allocates nothing: no buffers, closures or
-// goroutines per day.
+// goroutines per day. (The Go runtime itself allocates now and then, a
+// handful of objects when a wait needs a new semaphore record, for
+// example; averaged over 50 days that rounds to 0, a buffer or closure per
+// day would not.)
 func TestStepDoesNotAllocate(t *testing.T) {
 	for _, name := range []string{"benchmark", "xinjiang-pilot", "nationwide-2020"} {
 		sc, prog := loadBuiltin(t, name)
 		e := New(sc, prog, population.Generate(sc, 20_000, 1), 1<<20, 1, Options{Workers: 2})
-		for range 5 {
+		for range 20 {
 			if _, _, err := e.Step(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if n := testing.AllocsPerRun(10, func() {
+		if n := testing.AllocsPerRun(50, func() {
 			if _, _, err := e.Step(); err != nil {
 				t.Fatal(err)
 			}

@@ -60,6 +60,9 @@ func (e *Engine) newScratch() *scratch {
 		amtFix: make([]int64, len(e.periodicRules)*ChunkSize),
 		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize), cand: make([]int32, ChunkSize+1), partnerOK: make([]bool, ChunkSize),
 		delta: make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
+		// room for an event rule per agent: more is rare, and growing
+		// would allocate in the day step
+		evContrib: make([]contribAdd, 0, ChunkSize),
 	}
 	for c := range s.cells {
 		s.cells[c] = metrics.Cell{
@@ -137,6 +140,13 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 		e.chunkLedger = make([][]metrics.LedgerEntry, chunks)
 		e.chunkProposals = make([][][2]int32, chunks)
 		e.chunkBreakups = make([][]int32, chunks)
+		if !e.staticPartners {
+			// room for a day's usual proposals and breakups per chunk
+			for c := range chunks {
+				e.chunkProposals[c] = make([][2]int32, 0, 256)
+				e.chunkBreakups[c] = make([]int32, 0, 256)
+			}
+		}
 	}
 	ledger, proposals, breakups := e.chunkLedger, e.chunkProposals, e.chunkBreakups
 	for c := range chunks {
