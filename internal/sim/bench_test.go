@@ -150,40 +150,6 @@ func TestVisibleAcquaintanceCountsChangeNothing(t *testing.T) {
 	}
 }
 
-// histBin equals the integer division it replaces, at the edges of the
-// widest score range a scenario may have, at every bin edge and at random
-// scores in between.
-func TestHistBinEqualsDivision(t *testing.T) {
-	for _, r := range [][2]int32{{0, 1300_000}, {-2e9, 2e9}, {0, 1}, {-5, 5}, {300_000, 850_000}, {0, 2047}, {0, 4095}, {7, 1_000_003}} {
-		lo, w := int64(r[0]), int64(r[1])-int64(r[0])+1
-		inv := 1 / float64(w)
-		check := func(s int64) {
-			if s < int64(r[0]) || s > int64(r[1]) {
-				return
-			}
-			want := int((s - lo) * histBins / w)
-			if got := histBin(int32(s), lo, w, inv); got != want {
-				t.Fatalf("range %v, score %d: bin %d, want %d", r, s, got, want)
-			}
-		}
-		for d := range int64(3000) {
-			check(int64(r[0]) + d)
-			check(int64(r[1]) - d)
-		}
-		for b := int64(0); b <= histBins; b++ {
-			edge := lo + (b*w+histBins-1)/histBins // first score of bin b
-			check(edge - 1)
-			check(edge)
-			check(edge + 1)
-		}
-		x := uint64(12345)
-		for range 100_000 {
-			x = x*6364136223846793005 + 1442695040888963407
-			check(lo + int64(x>>11)%w)
-		}
-	}
-}
-
 // The widest score range a scenario may have runs (its width overflowed
 // int32 arithmetic in the score histogram once).
 func TestWidestScoreRange(t *testing.T) {

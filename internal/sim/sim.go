@@ -526,19 +526,21 @@ func (e *Engine) computeVisible(v *rule.View, out []bool) {
 // countVisibleAcq sets every agent's count of visible acquaintances from
 // scratch.
 func (e *Engine) countVisibleAcq() {
-	g := e.pop.Graph
 	e.parallel(func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			c := 0
-			for _, a := range g.Adj[g.Start[i]:g.Start[i+1]] {
-				if e.visible[a] {
-					c++
-				}
-			}
-			e.visibleAcq[i] = uint16(c)
+			e.visibleAcq[i] = uint16(e.visibleNeighbours(int32(i)))
 		}
 		return nil
 	})
+}
+
+// visibleNeighbours counts agent i's acquaintances who are visible today.
+func (e *Engine) visibleNeighbours(i int32) int {
+	c := 0
+	for _, a := range e.pop.Graph.Neighbours(i) {
+		c += b2i(e.visible[a])
+	}
+	return c
 }
 
 // updateVisibleAcq brings the counts from yesterday's visibility (old) to
@@ -547,12 +549,11 @@ func (e *Engine) countVisibleAcq() {
 // counting at every event; the counts are integers, so the order of the
 // updates does not matter.
 func (e *Engine) updateVisibleAcq(old []bool) {
-	g := e.pop.Graph
 	for i, now := range e.visible {
 		if now == old[i] {
 			continue
 		}
-		for _, a := range g.Adj[g.Start[i]:g.Start[i+1]] {
+		for _, a := range e.pop.Graph.Neighbours(int32(i)) {
 			if now {
 				e.visibleAcq[a]++
 			} else {

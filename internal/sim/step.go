@@ -247,9 +247,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	delta, fl, frac := s.delta[:n], s.fl[:n], s.frac[:n]
 	clear(delta)
 	copy(fl, e.flags[lo:hi])
-	if e.anyPeerChill {
+	if e.anyPeerChill && e.visibleAcq == nil {
 		for k := range frac {
-			frac[k] = -1 // not computed yet
+			frac[k] = -1 // not computed yet (see peerFrac)
 		}
 	}
 	// The first error in agent order wins, as in an agent-by-agent loop.
@@ -377,6 +377,22 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	return firstErr
 }
 
+// peerFrac is the share of agent i's acquaintances who are visible today:
+// from the kept count, or else counted once per agent and day (s.frac).
+func (e *Engine) peerFrac(s *scratch, i int32, kk int) float64 {
+	deg := e.pop.Graph.Degree(i)
+	if deg == 0 {
+		return 0
+	}
+	if e.visibleAcq != nil {
+		return float64(e.visibleAcq[i]) / float64(deg)
+	}
+	if s.frac[kk] < 0 {
+		s.frac[kk] = float64(e.visibleNeighbours(i)) / float64(deg)
+	}
+	return s.frac[kk]
+}
+
 // constRateEvents draws behaviour b, whose rate is a constant, for agents
 // [lo, hi) and handles those who draw an event. The draw loop is
 // branch-free: it lists the agents whose draw falls under the rate (u < rate
@@ -447,25 +463,7 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	// base rate is above the chilled rate too.
 	frac := 0.0
 	if e.anyPeerChill {
-		if frac = s.frac[kk]; frac < 0 && e.visibleAcq != nil {
-			frac = 0
-			if deg := v.AdjStart[i+1] - v.AdjStart[i]; deg > 0 {
-				frac = float64(e.visibleAcq[i]) / float64(deg)
-			}
-			s.frac[kk] = frac
-		} else if frac < 0 {
-			frac = 0
-			if nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]; len(nbrs) > 0 {
-				cnt := 0
-				for _, a := range nbrs {
-					if e.visible[a] {
-						cnt++
-					}
-				}
-				frac = float64(cnt) / float64(len(nbrs))
-			}
-			s.frac[kk] = frac
-		}
+		frac = e.peerFrac(s, i, kk)
 	}
 	mult := 1 - bh.peers*frac
 	if bh.self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= bh.memory {
@@ -659,28 +657,11 @@ func (e *Engine) sanctionBatch(v *rule.View, s *scratch, lo, hi int) {
 			reg := e.pop.Region[a]
 			b := e.stretchEnd(a, hi)
 			if st := &e.active[reg]; st.active && st.sanc>>uint(x)&1 != 0 {
-				// branch-free, as in periodicBatch
-				switch {
-				case needPartner && children:
-					for i := a; i < b; i++ {
-						idx[n] = int32(i)
-						n += 1 ^ (b2i(e.partnerNext[i] < 0) | b2i(e.pop.Kids[i] == 0))
-					}
-				case needPartner:
-					for i := a; i < b; i++ {
-						idx[n] = int32(i)
-						n += 1 ^ b2i(e.partnerNext[i] < 0)
-					}
-				case children:
-					for i := a; i < b; i++ {
-						idx[n] = int32(i)
-						n += 1 ^ b2i(e.pop.Kids[i] == 0)
-					}
-				default:
-					for i := a; i < b; i++ {
-						idx[n] = int32(i)
-						n++
-					}
+				// branch-free, as in periodicBatch (the two flags are the
+				// same for every agent, so testing them does not mispredict)
+				for i := a; i < b; i++ {
+					idx[n] = int32(i)
+					n += 1 ^ (b2i(needPartner && e.partnerNext[i] < 0) | b2i(children && e.pop.Kids[i] == 0))
 				}
 			}
 			a = b
@@ -857,7 +838,6 @@ func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
 	cells, hist, tiers := s.cells, s.hist, s.tiers
 	nt := len(e.sc.Tiers.Levels)
 	lo64, w := int64(e.lo), int64(e.hi)-int64(e.lo)+1
-	inv := 1 / float64(w)
 	for a := lo; a < hi; {
 		b := e.stretchEnd(a, hi)
 		base := int(e.pop.Region[a]) * e.nGroups
@@ -887,24 +867,16 @@ func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
 				cell.Flag[n] += int64(f & 1)
 				f >>= 1
 			}
-			hist[c*histBins+histBin(score[k], lo64, w, inv)]++
+			hist[c*histBins+histBin(score[k], lo64, w)]++
 		}
 		a = b
 	}
 }
 
-// histBin returns the score's histogram bin, floor((score-lo) x histBins /
-// w) for a range of w fixed-point values starting at lo, with inv = 1/w.
-// It avoids a 64-bit division per agent: a floating-point estimate, off by
-// at most one (the numerator is below 2^53), is corrected with integers.
-// The arithmetic is in int64: the widest range a scenario may have (+-2e6
-// points) overflows int32.
-func histBin(score int32, lo, w int64, inv float64) int {
-	x := (int64(score) - lo) * histBins
-	q := int64(float64(x) * inv)
-	q -= int64(b2i(q*w > x))
-	q += int64(b2i((q+1)*w <= x))
-	return int(q)
+// histBin returns the score's histogram bin. The arithmetic is in int64:
+// the widest range a scenario may have (+-2e6 points) overflows int32.
+func histBin(score int32, lo, w int64) int {
+	return int((int64(score) - lo) * histBins / w)
 }
 
 // aggregateStart reports day 0, the starting state.
