@@ -374,11 +374,10 @@ func enumTable(pred func(x uint8) bool) *[256]bool {
 	return &tab
 }
 
-// enumIs tests a category against pred, tabulated once for every value
-// (a table read per agent instead of a call).
-func enumIs(l *val, pred func(x uint8) bool) BoolBatch {
+// enumIs tests a category against a table of its values (see enumTable):
+// a table read per agent instead of a call.
+func enumIs(l *val, tab *[256]bool) BoolBatch {
 	lb := l.enumBatch()
-	tab := enumTable(pred)
 	return func(v *View, idx []int32, out []bool, a *Arena) {
 		m := a.mark()
 		t := a.enums(len(idx))

@@ -141,33 +141,13 @@ func BenchmarkRuleKinds(b *testing.B) {
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	run := func(src string, scalar, batch func()) {
-		b.Run("scalar/"+src, func(b *testing.B) {
-			for b.Loop() {
-				scalar()
-			}
-			b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
-		})
-		b.Run("batch/"+src, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				batch()
-			}
-			b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
-		})
-	}
 	a := &Arena{}
 	for _, src := range []string{"-5", "-0.01 * (score - partner.score)", "-5 * acq.share(tier == \"untrustworthy\")"} {
 		x, err := CompileNum(src, schema)
 		if err != nil {
 			b.Fatal(err)
 		}
-		out := make([]float64, len(idx))
-		run(src, func() {
-			for k, i := range idx {
-				out[k] = x.Fn(v, i)
-			}
-		}, func() { x.Batch(v, idx, out, a) })
+		benchKind(b, src, v, idx, a, x.Fn, x.Batch)
 	}
 	// Conditions: a selective "and" (right side on a quarter of the
 	// agents), and an "or" whose left side decides half of them.
@@ -176,13 +156,30 @@ func BenchmarkRuleKinds(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		out := make([]bool, len(idx))
-		run(src, func() {
-			for k, i := range idx {
-				out[k] = x.Fn(v, i)
-			}
-		}, func() { x.Batch(v, idx, out, a) })
+		benchKind(b, src, v, idx, a, x.Fn, x.Batch)
 	}
+}
+
+// benchKind measures one expression agent by agent (the closure) and as a
+// batch kernel.
+func benchKind[T any](b *testing.B, src string, v *View, idx []int32, a *Arena,
+	fn func(*View, int32) T, batch func(*View, []int32, []T, *Arena)) {
+	out := make([]T, len(idx))
+	b.Run("scalar/"+src, func(b *testing.B) {
+		for b.Loop() {
+			for k, i := range idx {
+				out[k] = fn(v, i)
+			}
+		}
+		b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
+	})
+	b.Run("batch/"+src, func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			batch(v, idx, out, a)
+		}
+		b.ReportMetric(float64(len(idx))*float64(b.N)/b.Elapsed().Seconds(), "agents/s")
+	})
 }
 
 // acq.* over a category test or the score reads the acquaintances' columns

@@ -868,10 +868,10 @@ func (c *compiler) equality(l, r val, neg bool, loc file.Location) (val, error) 
 		}
 		a := l.enum
 		f = func(v *View, i int32) bool { return a(v, i) == k }
-		pred := func(x uint8) bool { return (x == k) != neg }
-		fb = enumIs(&l, pred)
+		tab := enumTable(func(x uint8) bool { return (x == k) != neg })
+		fb = enumIs(&l, tab)
 		if l.col != nil {
-			testCol, test = l.col, enumTable(pred)
+			testCol, test = l.col, tab
 		}
 	case c.isEnum(l.t) && l.t == r.t:
 		a, b := l.enum, r.enum
@@ -902,11 +902,11 @@ func (c *compiler) in(l, r val, neg bool, loc file.Location) (val, error) {
 		set |= 1 << k
 	}
 	a := l.enum
-	pred := func(x uint8) bool { return (set>>x)&1 == 1 != neg }
+	tab := enumTable(func(x uint8) bool { return (set>>x)&1 == 1 != neg })
 	x := val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return (set>>a(v, i))&1 == 1 != neg },
-		boolB: enumIs(&l, pred)}
+		boolB: enumIs(&l, tab)}
 	if l.col != nil {
-		x.testCol, x.test = l.col, enumTable(pred)
+		x.testCol, x.test = l.col, tab
 	}
 	return x, nil
 }
