@@ -224,6 +224,7 @@ func (r *Run) cascade(f *agentFacts) Cascade {
 	var c Cascade
 	c.Sanctioned = int64(len(order))
 	sumDepth := 0
+	var buf [64]int32
 	for _, i := range order {
 		best := int32(-1)
 		consider := func(j int) {
@@ -231,7 +232,7 @@ func (r *Run) cascade(f *agentFacts) Cascade {
 				best = depth[j]
 			}
 		}
-		for _, j := range pop.Graph.Neighbours(int32(i)) {
+		for _, j := range pop.Graph.Neighbours(int32(i), buf[:0]) {
 			consider(int(j))
 		}
 		consider(int(pop.Partner[i]))

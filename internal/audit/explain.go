@@ -116,7 +116,6 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		}
 	}
 	// Additive breakdown from the replay's own books (fixed point, exact).
-	nc := len(final.ContribNames)
 	sum := int64(final.Baseline[a])
 	times := map[int]int{}
 	for _, ch := range tr.Changes {
@@ -126,7 +125,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 	x.Reference = refDesc
 	pop := r.Population()
 	for k, name := range final.ContribNames {
-		v := int64(final.Contrib[int(a)*nc+k])
+		v := int64(final.ContribAt(int(a), k))
 		sum += v
 		if v == 0 {
 			continue
@@ -156,7 +155,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 				}
 			case ri.Via == "acquaintances":
 				c.Origin, c.SourceContext = "acquaintances", "social ties"
-				c.Via = append(c.Via, pop.Graph.Neighbours(a)...)
+				c.Via = append(c.Via, pop.Graph.Neighbours(a, nil)...)
 			default:
 				c.Origin, c.SourceContext = "own characteristics", "personal characteristics"
 			}
@@ -177,7 +176,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 	x.MatchesStored = stored == int64(final.Score[a]) && r.strs("tier")[a] == x.Tier
 	for k, name := range final.ContribNames {
 		col := r.floats("delta_" + colSafe(name))
-		if int64(math.Round(col[a]*rule.Scale)) != int64(final.Contrib[int(a)*nc+k]) {
+		if int64(math.Round(col[a]*rule.Scale)) != int64(final.ContribAt(int(a), k)) {
 			x.MatchesStored = false
 		}
 	}

@@ -27,3 +27,30 @@ func BenchmarkHomophilous(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
 }
+
+// BenchmarkNeighbours reads every vertex's neighbour list of a 1,000,000-node
+// Watts-Strogatz graph (degree 10), plain and in ring form: the cost of
+// decoding that acq.* rules pay.
+func BenchmarkNeighbours(b *testing.B) {
+	const n = 1_000_000
+	g := WattsStrogatz(n, 10, 0.1, 1)
+	for _, c := range []struct {
+		name string
+		g    *Graph
+	}{{"plain", g}, {"ring", g.Compact()}} {
+		b.Run(c.name, func(b *testing.B) {
+			var buf [32]int32
+			sum := int32(0)
+			for b.Loop() {
+				for v := int32(0); v < n; v++ {
+					for _, a := range c.g.Neighbours(v, buf[:0]) {
+						sum += a
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/vertex")
+			b.ReportMetric(float64(c.g.Bytes())/n, "bytes/vertex")
+			_ = sum
+		})
+	}
+}

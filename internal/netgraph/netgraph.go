@@ -1,61 +1,302 @@
 // Package netgraph builds and stores the acquaintance graph: undirected,
-// simple (no self-loops, no duplicate ties), in compressed sparse row form
-// with int32 agent ids. Generators are deterministic functions of their
-// seed: the same inputs give the same graph on any machine.
+// simple (no self-loops, no duplicate ties), with int32 agent ids.
+// Generators are deterministic functions of their seed: the same inputs give
+// the same graph on any machine.
+//
+// A graph is stored in one of two forms with the same contents and the same
+// neighbour order. Generators build the plain form (compressed sparse row,
+// 4 bytes per tie end plus 8 per vertex). Compact re-encodes a small-world
+// graph, whose ties mostly join vertices a few ids apart, as a ring: one
+// byte per vertex says which of the next ringSpan ids it is tied to, and
+// only the other ties are listed (about 7 bytes per vertex for
+// Watts-Strogatz with degree 10 and rewiring 0.1, against 48).
 package netgraph
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"slices"
 
 	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 )
 
-// CSR is an undirected graph: the neighbours of v are Adj[Start[v]:Start[v+1]],
-// sorted ascending. Each tie appears once in each direction.
-type CSR struct {
-	Start []int64 // len N+1; int64 because 1.4e9 agents x 10 ties overflows uint32
-	Adj   []int32
+// Graph is an undirected simple graph. Each tie appears once in each
+// direction; a vertex's neighbours are listed in ascending order.
+type Graph struct {
+	n    int
+	ends int64 // tie ends: twice the number of ties
+	// Plain form: the neighbours of v are adj[start[v]:start[v+1]].
+	start []int64 // len n+1; int64 because 1.4e9 agents x 10 ties overflows uint32
+	adj   []int32
+	// Ring form (ring != nil): bit j-1 of ring[v] is set when v is tied to
+	// (v+j) mod n, for j = 1..ringSpan; v's other ties are
+	// extra[extraStart(v):extraStart(v+1)], ascending.
+	ring  []uint8
+	xBase []int64  // extras before each block of 1<<xBlock vertices, len n>>xBlock + 1
+	xOff  []uint16 // extras before v within its block, len n+1
+	extra []int32
 }
 
+const (
+	ringSpan = 8 // ids covered by a ring byte on each side
+	xBlock   = 6 // vertices per block of extras offsets: 64
+)
+
 // N returns the number of vertices.
-func (g *CSR) N() int { return len(g.Start) - 1 }
+func (g *Graph) N() int { return g.n }
+
+// Compacted reports whether g is stored in ring form.
+func (g *Graph) Compacted() bool { return g.ring != nil }
 
 // Degree returns v's number of neighbours.
-func (g *CSR) Degree(v int32) int { return int(g.Start[v+1] - g.Start[v]) }
+func (g *Graph) Degree(v int32) int {
+	if g.ring == nil {
+		return int(g.start[v+1] - g.start[v])
+	}
+	return bits.OnesCount8(g.ring[v]) + g.backwardCount(int(v)) + int(g.extraStart(int(v)+1)-g.extraStart(int(v)))
+}
 
-// Neighbours returns v's neighbours (shared, do not modify).
-func (g *CSR) Neighbours(v int32) []int32 { return g.Adj[g.Start[v]:g.Start[v+1]] }
+// Neighbours returns v's neighbours in ascending order. In plain form the
+// result is g's own storage; in ring form it is decoded into buf's storage
+// (grown if too small). Either way it must not be modified, and it is valid
+// until buf is reused. Callers keep a buffer, often a stack array:
+//
+//	var buf [32]int32
+//	for _, a := range g.Neighbours(v, buf[:0]) { ... }
+func (g *Graph) Neighbours(v int32, buf []int32) []int32 {
+	if g.ring == nil {
+		return g.adj[g.start[v]:g.start[v+1]]
+	}
+	return g.ringNeighbours(int(v), buf[:0])
+}
+
+// antiDiagonal selects, in the eight ring bytes before v read as one
+// little-endian word, the bits that tie each of them to v: byte 8-j (vertex
+// v-j) holds that tie in its bit j-1, which is bit 63-7j of the word.
+const antiDiagonal = 0x0102040810204080
+
+// backward returns the ring bits that tie v to v-j: bit j-1 is set when v is
+// tied to (v-j) mod n.
+func (g *Graph) backward(v int) uint8 {
+	var b uint8
+	for j := 1; j <= ringSpan; j++ {
+		u := v - j
+		if u < 0 {
+			u += g.n
+		}
+		b |= g.ring[u] >> (j - 1) & 1 << (j - 1)
+	}
+	return b
+}
+
+// backwardCount is the number of v's ties to v-1, ..., v-ringSpan.
+func (g *Graph) backwardCount(v int) int {
+	if v >= ringSpan {
+		return bits.OnesCount64(binary.LittleEndian.Uint64(g.ring[v-ringSpan:v]) & antiDiagonal)
+	}
+	return bits.OnesCount8(g.backward(v))
+}
+
+func (g *Graph) extraStart(v int) int64 { return g.xBase[v>>xBlock] + int64(g.xOff[v]) }
+
+// ringTables lists, for each ring byte, the id offsets it stands for in
+// ascending order: back[b] for the ties to v-j (bit j-1), fwd[r] for the
+// ties to v+j (bit j-1); count is the number of bits set.
+var ringTables = func() (t struct {
+	back, fwd [256][ringSpan]int8
+	count     [256]uint8
+}) {
+	for b := range 256 {
+		k, m := 0, 0
+		for j := ringSpan; j >= 1; j-- {
+			if b>>(j-1)&1 != 0 {
+				t.back[b][k] = int8(-j)
+				k++
+			}
+		}
+		for j := 1; j <= ringSpan; j++ {
+			if b>>(j-1)&1 != 0 {
+				t.fwd[b][m] = int8(j)
+				m++
+			}
+		}
+		t.count[b] = uint8(k)
+	}
+	return t
+}()
+
+func (g *Graph) ringNeighbours(v int, out []int32) []int32 {
+	n := g.n
+	extra := g.extra[g.extraStart(v):g.extraStart(v+1)]
+	if v < ringSpan || v+ringSpan >= n {
+		// ring bytes wrap around the ends: list, then sort
+		for b := g.backward(v); b != 0; b &= b - 1 {
+			u := v - 1 - bits.TrailingZeros8(b)
+			if u < 0 {
+				u += n
+			}
+			out = append(out, int32(u))
+		}
+		for r := g.ring[v]; r != 0; r &= r - 1 {
+			t := v + 1 + bits.TrailingZeros8(r)
+			if t >= n {
+				t -= n
+			}
+			out = append(out, int32(t))
+		}
+		out = append(out, extra...)
+		slices.Sort(out)
+		return out
+	}
+	// Ties to v-8..v-1 and v+1..v+8 come out in ascending order from
+	// tables, with no branch on the bits. The extras (usually zero to two)
+	// lie outside v-8..v+8: those below v go first, the rest last.
+	need := 2*ringSpan + len(extra) // tables write 8 entries at a time, from at most 8
+	if cap(out) < need {
+		out = make([]int32, 0, need)
+	}
+	out = out[:need]
+	lo := 0
+	for _, x := range extra {
+		lo += int(uint32(x-int32(v)) >> 31) // x < v
+	}
+	k := 0
+	for ; k < lo; k++ { // (a loop: copy calls memmove, slow for a few words)
+		out[k] = extra[k]
+	}
+	// b: bit j-1 set when v-j is tied to v, i.e. bit j-1 of byte 8-j of the
+	// word of the eight bytes before v: the anti-diagonal of an 8x8 bit
+	// matrix, gathered into the top byte by one multiplication.
+	w := binary.LittleEndian.Uint64(g.ring[v-ringSpan : v])
+	b := uint8((w & antiDiagonal) * 0x0101010101010101 >> 56)
+	r := g.ring[v]
+	bt, ft := &ringTables.back[b], &ringTables.fwd[r]
+	o := out[k : k+ringSpan]
+	for t := range ringSpan {
+		o[t] = int32(v + int(bt[t]))
+	}
+	k += int(ringTables.count[b])
+	o = out[k : k+ringSpan]
+	for t := range ringSpan {
+		o[t] = int32(v + int(ft[t]))
+	}
+	k += int(ringTables.count[r])
+	for _, x := range extra[lo:] {
+		out[k] = x
+		k++
+	}
+	return out[:k]
+}
 
 // MaxDegree is the largest degree in the graph (0 when it has no nodes).
-func (g *CSR) MaxDegree() int {
-	m := int64(0)
-	for v := 1; v < len(g.Start); v++ {
-		m = max(m, g.Start[v]-g.Start[v-1])
+func (g *Graph) MaxDegree() int {
+	m := 0
+	for v := 0; v < g.n; v++ {
+		m = max(m, g.Degree(int32(v)))
 	}
-	return int(m)
+	return m
 }
 
 // Edges returns the number of undirected ties.
-func (g *CSR) Edges() int64 { return int64(len(g.Adj)) / 2 }
+func (g *Graph) Edges() int64 { return g.ends / 2 }
 
 // MeanDegree returns 2E/N.
-func (g *CSR) MeanDegree() float64 {
-	if g.N() == 0 {
+func (g *Graph) MeanDegree() float64 {
+	if g.n == 0 {
 		return 0
 	}
-	return float64(len(g.Adj)) / float64(g.N())
+	return float64(g.ends) / float64(g.n)
+}
+
+// Bytes is the memory g's arrays take.
+func (g *Graph) Bytes() int64 {
+	return int64(len(g.start))*8 + int64(len(g.adj))*4 + int64(len(g.ring)) + int64(len(g.xBase))*8 +
+		int64(len(g.xOff))*2 + int64(len(g.extra))*4
 }
 
 // Empty returns a graph of n vertices and no ties.
-func Empty(n int) *CSR {
-	return &CSR{Start: make([]int64, n+1)}
+func Empty(n int) *Graph {
+	return &Graph{n: n, start: make([]int64, n+1)}
+}
+
+func plain(start []int64, adj []int32) *Graph {
+	return &Graph{n: len(start) - 1, ends: int64(len(adj)), start: start, adj: adj}
+}
+
+// Compact returns g in ring form when that takes less memory, else g. The
+// result has the same ties and lists them in the same order; g is not
+// changed. Graphs of fewer than 2*ringSpan+2 vertices stay plain (a ring
+// byte's ids would overlap).
+func (g *Graph) Compact() *Graph {
+	n := g.n
+	if g.ring != nil || n < 2*ringSpan+2 {
+		return g
+	}
+	ring := make([]uint8, n)
+	xOff := make([]uint16, n+1)
+	count := make([]int32, n) // extras per vertex
+	par.For(n, 1<<14, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			var r uint8
+			c := int32(0)
+			for _, a := range g.adj[g.start[v]:g.start[v+1]] {
+				d := int(a) - v
+				if d < 0 {
+					d += n
+				}
+				switch {
+				case d >= 1 && d <= ringSpan:
+					r |= 1 << (d - 1)
+				case d >= n-ringSpan: // a tie to v-j, kept in (v-j)'s byte
+				default:
+					c++
+				}
+			}
+			ring[v], count[v] = r, c
+		}
+	})
+	xBase := make([]int64, n>>xBlock+1)
+	total := int64(0)
+	for v := 0; v <= n; v++ {
+		if v&(1<<xBlock-1) == 0 {
+			xBase[v>>xBlock] = total
+		}
+		within := total - xBase[v>>xBlock]
+		if within > 0xffff {
+			return g // a block lists too many extras for uint16 offsets
+		}
+		xOff[v] = uint16(within)
+		if v < n {
+			total += int64(count[v])
+		}
+	}
+	c := &Graph{n: n, ends: g.ends, ring: ring, xBase: xBase, xOff: xOff, extra: make([]int32, total)}
+	if c.Bytes() >= g.Bytes() {
+		return g
+	}
+	par.For(n, 1<<14, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			w := c.extraStart(v)
+			for _, a := range g.adj[g.start[v]:g.start[v+1]] {
+				d := int(a) - v
+				if d < 0 {
+					d += n
+				}
+				if d > ringSpan && d < n-ringSpan {
+					c.extra[w] = a
+					w++
+				}
+			}
+		}
+	})
+	return c
 }
 
 // FromEdges builds a simple undirected graph from an edge list: self loops
 // are dropped, duplicate ties merged, and each neighbour list is sorted.
 // Lists are sorted on all cores; the result does not depend on how many.
-func FromEdges(n int, src, dst []int32) *CSR {
+func FromEdges(n int, src, dst []int32) *Graph {
 	// start holds degrees, then offsets, then (after the scatter) each
 	// list's end, shifted back below.
 	start := make([]int64, n+1)
@@ -91,7 +332,7 @@ func FromEdges(n int, src, dst []int32) *CSR {
 // sortAndMerge sorts each vertex's list adj[start[v]:start[v]+count[v]]
 // (slots run to start[v+1]), merges duplicates, and packs the lists to the
 // left, updating start. count is reused as scratch.
-func sortAndMerge(n int, start []int64, adj []int32, count []int32) *CSR {
+func sortAndMerge(n int, start []int64, adj []int32, count []int32) *Graph {
 	par.For(n, 1<<14, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			list := adj[start[v] : start[v]+int64(count[v])]
@@ -114,7 +355,7 @@ func sortAndMerge(n int, start []int64, adj []int32, count []int32) *CSR {
 		w += int64(count[v])
 	}
 	start[n] = w
-	return &CSR{Start: start, Adj: slices.Clip(adj[:w])}
+	return plain(start, slices.Clip(adj[:w]))
 }
 
 // WattsStrogatz builds a ring lattice where each vertex is tied to its k
@@ -127,7 +368,7 @@ func sortAndMerge(n int, start []int64, adj []int32, count []int32) *CSR {
 // vertex are known from its index, so only the rewired ties (a fraction p)
 // are scattered; the rest is filled, sorted and merged on all cores. The
 // graph is the same as FromEdges would make of the same ties (tested).
-func WattsStrogatz(n, k int, p float64, seed uint64) *CSR {
+func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 	half := k / 2
 	if n < 2 || half == 0 {
 		return Empty(n)
@@ -260,7 +501,7 @@ func (ws *wsTies) from(v, j int) int32 {
 // Homophilous ties each vertex to k/2 others; with probability h the other
 // end is drawn from the vertex's own bucket (same group and region), else
 // from everyone. Duplicates are dropped.
-func Homophilous(n, k int, h float64, bucket []uint16, seed uint64) *CSR {
+func Homophilous(n, k int, h float64, bucket []uint16, seed uint64) *Graph {
 	half := k / 2
 	if n < 2 || half == 0 {
 		return Empty(n)
@@ -313,7 +554,7 @@ func Homophilous(n, k int, h float64, bucket []uint16, seed uint64) *CSR {
 // Clustering returns the mean local clustering coefficient over up to
 // sample vertices chosen evenly through the id range (all when sample >= N).
 // Vertices of degree < 2 count as 0, as in networkx's average_clustering.
-func (g *CSR) Clustering(sample int) float64 {
+func (g *Graph) Clustering(sample int) float64 {
 	n := g.N()
 	if n == 0 {
 		return 0
@@ -323,15 +564,19 @@ func (g *CSR) Clustering(sample int) float64 {
 		step = n / sample
 	}
 	total, count := 0.0, 0
+	var buf, buf2 []int32
 	for v := 0; v < n; v += step {
-		nb := g.Neighbours(int32(v))
+		nb := g.Neighbours(int32(v), buf)
+		buf = nb[:0]
 		count++
 		if len(nb) < 2 {
 			continue
 		}
 		links := 0
 		for _, a := range nb {
-			links += intersect(nb, g.Neighbours(a))
+			nb2 := g.Neighbours(a, buf2)
+			buf2 = nb2[:0]
+			links += intersect(nb, nb2)
 		}
 		// Each link between neighbours is counted twice.
 		total += float64(links) / float64(len(nb)*(len(nb)-1))

@@ -7,10 +7,10 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/rng"
 )
 
-func checkSimple(t *testing.T, g *CSR) {
+func checkSimple(t *testing.T, g *Graph) {
 	t.Helper()
 	for v := 0; v < g.N(); v++ {
-		nb := g.Neighbours(int32(v))
+		nb := g.Neighbours(int32(v), nil)
 		if !slices.IsSorted(nb) {
 			t.Fatalf("neighbours of %d not sorted", v)
 		}
@@ -21,7 +21,7 @@ func checkSimple(t *testing.T, g *CSR) {
 			if k > 0 && nb[k-1] == a {
 				t.Fatalf("duplicate tie %d-%d", v, a)
 			}
-			if _, ok := slices.BinarySearch(g.Neighbours(a), int32(v)); !ok {
+			if _, ok := slices.BinarySearch(g.Neighbours(a, nil), int32(v)); !ok {
 				t.Fatalf("tie %d-%d not symmetric", v, a)
 			}
 		}
@@ -43,10 +43,10 @@ func TestWattsStrogatz(t *testing.T) {
 	if c := lattice.Clustering(0); c < 0.666 || c > 0.667 {
 		t.Errorf("ring lattice clustering %v, want 0.6667", c)
 	}
-	if !slices.Equal(WattsStrogatz(5000, 6, 0.3, 9).Adj, WattsStrogatz(5000, 6, 0.3, 9).Adj) {
+	if !sameGraph(WattsStrogatz(5000, 6, 0.3, 9), WattsStrogatz(5000, 6, 0.3, 9)) {
 		t.Error("same seed, different graphs")
 	}
-	if slices.Equal(WattsStrogatz(5000, 6, 0.3, 9).Adj, WattsStrogatz(5000, 6, 0.3, 10).Adj) {
+	if sameGraph(WattsStrogatz(5000, 6, 0.3, 9), WattsStrogatz(5000, 6, 0.3, 10)) {
 		t.Error("different seeds, same graph")
 	}
 }
@@ -61,7 +61,7 @@ func TestHomophilous(t *testing.T) {
 	checkSimple(t, g)
 	same, all := 0, 0
 	for v := 0; v < n; v++ {
-		for _, a := range g.Neighbours(int32(v)) {
+		for _, a := range g.Neighbours(int32(v), nil) {
 			all++
 			if bucket[a] == bucket[v] {
 				same++
@@ -114,9 +114,113 @@ func TestWattsStrogatzEqualsItsTieList(t *testing.T) {
 		src, dst := wsEdgeList(c.n, c.k, c.p, 9)
 		want := FromEdges(c.n, src, dst)
 		got := WattsStrogatz(c.n, c.k, c.p, 9)
-		if !slices.Equal(got.Start, want.Start) || !slices.Equal(got.Adj, want.Adj) {
+		if !slices.Equal(got.start, want.start) || !slices.Equal(got.adj, want.adj) {
 			t.Errorf("n=%d k=%d p=%v: direct build differs from FromEdges of the same ties", c.n, c.k, c.p)
 		}
 		checkSimple(t, got)
+	}
+}
+
+// sameGraph reports whether a and b list the same neighbours, in the same
+// order, for every vertex.
+func sameGraph(a, b *Graph) bool {
+	if a.N() != b.N() || a.Edges() != b.Edges() {
+		return false
+	}
+	var ba, bb [64]int32
+	for v := int32(0); v < int32(a.N()); v++ {
+		if !slices.Equal(a.Neighbours(v, ba[:0]), b.Neighbours(v, bb[:0])) || a.Degree(v) != b.Degree(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// The ring form lists the same neighbours in the same order as the plain
+// form, with the same degrees and summaries, at every size the ring can
+// take (including the smallest, where ring bytes wrap around the ends) and
+// for graphs it does not suit (which stay plain).
+func TestCompactListsTheSameGraph(t *testing.T) {
+	bucket := make([]uint16, 5000)
+	for i := range bucket {
+		bucket[i] = uint16(i % 3)
+	}
+	for _, c := range []struct {
+		name    string
+		g       *Graph
+		compact bool // whether the ring form should be chosen
+	}{
+		{"ws 18", WattsStrogatz(18, 4, 0.2, 1), true},
+		{"ws 19 k16", WattsStrogatz(19, 16, 0.1, 2), true},
+		{"ws 40 k8 p0.5", WattsStrogatz(40, 8, 0.5, 3), true},
+		{"ws 1000 k10", WattsStrogatz(1000, 10, 0.1, 4), true},
+		{"ws 70000 k10", WattsStrogatz(70000, 10, 0.1, 5), true},
+		{"ws lattice", WattsStrogatz(5000, 16, 0, 6), true},
+		{"ws k20 (ties past the ring)", WattsStrogatz(5000, 20, 0.05, 7), true},
+		// no ties on the ring, but 2 bytes of offsets instead of 8
+		{"ws all rewired", WattsStrogatz(5000, 10, 1, 8), true},
+		{"homophilous", Homophilous(5000, 10, 0.8, bucket, 9), true},
+		{"empty", Empty(100), true},
+		{"too small", WattsStrogatz(17, 4, 0.1, 10), false},
+		{"hub", FromEdges(200, make([]int32, 199), func() []int32 {
+			d := make([]int32, 199)
+			for k := range d {
+				d[k] = int32(k + 1)
+			}
+			return d
+		}()), true},
+		{"dense (a block of 64 lists more than 65535 extras)", complete(1100), false},
+	} {
+		got := c.g.Compact()
+		if got.Compacted() != c.compact {
+			t.Errorf("%s: compacted %v, want %v (%d bytes plain, %d compact)", c.name, got.Compacted(), c.compact, c.g.Bytes(), got.Bytes())
+		}
+		if !sameGraph(c.g, got) {
+			t.Fatalf("%s: the ring form lists different neighbours", c.name)
+		}
+		checkSimple(t, got)
+		if got.MaxDegree() != c.g.MaxDegree() || got.MeanDegree() != c.g.MeanDegree() || got.Clustering(0) != c.g.Clustering(0) {
+			t.Errorf("%s: summaries differ", c.name)
+		}
+		if got.Compact() != got {
+			t.Errorf("%s: compacting twice made a new graph", c.name)
+		}
+	}
+}
+
+// complete is the complete graph on n vertices.
+func complete(n int) *Graph {
+	var src, dst []int32
+	for a := 0; a < n; a++ {
+		for b := a + 1; b < n; b++ {
+			src, dst = append(src, int32(a)), append(dst, int32(b))
+		}
+	}
+	return FromEdges(n, src, dst)
+}
+
+// A Watts-Strogatz graph of degree 10 and rewiring 0.1 takes about 7 bytes
+// per vertex in ring form, against 48 plain.
+func TestCompactSize(t *testing.T) {
+	n := 100000
+	g := WattsStrogatz(n, 10, 0.1, 1)
+	c := g.Compact()
+	plain, ring := float64(g.Bytes())/float64(n), float64(c.Bytes())/float64(n)
+	if plain < 47 || plain > 49 || ring > 7.5 {
+		t.Errorf("bytes per vertex: plain %.1f, ring %.1f; want about 48 and 7", plain, ring)
+	}
+	t.Logf("bytes per vertex: plain %.2f, ring %.2f", plain, ring)
+}
+
+// Decoding into a caller's buffer that is large enough allocates nothing.
+func TestCompactNeighboursDoesNotAllocate(t *testing.T) {
+	c := WattsStrogatz(10000, 10, 0.1, 1).Compact()
+	var buf [32]int32
+	v := int32(0)
+	if a := testing.AllocsPerRun(1000, func() {
+		_ = c.Neighbours(v, buf[:0])
+		v = (v + 7919) % 10000
+	}); a != 0 {
+		t.Errorf("%v allocations per call", a)
 	}
 }

@@ -24,7 +24,7 @@ type Population struct {
 	Traits  []uint32 // bit t = scenario trait t
 	Partner []int32  // -1 = single
 	Kids    []uint8  // school-age children
-	Graph   *netgraph.CSR
+	Graph   *netgraph.Graph
 }
 
 // BytesPerAgent is the generator's memory per agent, without the graph.

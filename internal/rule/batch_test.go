@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"math"
 	"testing"
 
@@ -13,8 +14,8 @@ func randomView(n int, seed uint64) *View {
 	s := rng.NewStream(seed)
 	v := &View{Day: 7, Score: make([]int32, n), Tier: make([]uint8, n), Group: make([]uint8, n),
 		Region: make([]uint8, n), Age: make([]uint8, n), Traits: make([]uint32, n), Flags: make([]uint32, n),
-		Sanctions: make([]uint32, n), Partner: make([]int32, n), Kids: make([]uint8, n), Detained: make([]bool, n),
-		AdjStart: make([]int64, n+1)}
+		Sanctions: make([]uint32, n), Partner: make([]int32, n), Kids: make([]uint8, n), Detained: make([]bool, n)}
+	var src, dst []int32
 	for i := range n {
 		v.Score[i] = int32(s.Below(1_300_000))
 		v.Tier[i] = uint8(s.Below(3))
@@ -30,12 +31,12 @@ func randomView(n int, seed uint64) *View {
 		}
 		v.Kids[i] = uint8(s.Below(3))
 		v.Detained[i] = s.Float() < 0.1
-		deg := int(s.Below(5))
+		deg := int(s.Below(3))
 		for range deg {
-			v.Adj = append(v.Adj, int32(s.Below(uint64(n))))
+			src, dst = append(src, int32(i)), append(dst, int32(s.Below(uint64(n))))
 		}
-		v.AdjStart[i+1] = int64(len(v.Adj))
 	}
+	v.Graph = netgraph.FromEdges(n, src, dst).Compact()
 	return v
 }
 

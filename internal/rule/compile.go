@@ -465,7 +465,8 @@ func (c *compiler) member(n *ast.MemberNode) (val, error) {
 			return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
 
 				k := 0
-				for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
+				var buf [64]int32
+				for _, a := range v.Graph.Neighbours(i, buf[:0]) {
 					if !v.Detained[a] {
 						k++
 					}
@@ -517,17 +518,19 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 		testCol, test := arg.testCol, arg.test
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
 			k, m := 0, 0
+			var buf [64]int32
+			nbrs := v.Graph.Neighbours(i, buf[:0])
 			if testCol != nil {
 				// a category test: a table read per acquaintance
 				col := testCol(v)
-				for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
+				for _, a := range nbrs {
 					if !v.Detained[a] {
 						m++
 						k += b2i(test[col[a]])
 					}
 				}
 			} else {
-				for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
+				for _, a := range nbrs {
 					if v.Detained[a] {
 						continue
 					}
@@ -553,7 +556,8 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
 			m := 0
 			acc := 0.0
-			for _, a := range v.Adj[v.AdjStart[i]:v.AdjStart[i+1]] {
+			var buf [64]int32
+			for _, a := range v.Graph.Neighbours(i, buf[:0]) {
 				if v.Detained[a] {
 					continue
 				}

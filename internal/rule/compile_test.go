@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"strings"
 	"testing"
 )
@@ -30,8 +31,7 @@ func testView() *View {
 		Partner:   []int32{1, 0, -1},
 		Kids:      []uint8{2, 2, 0},
 		Detained:  []bool{false, false, false},
-		AdjStart:  []int64{0, 1, 3, 4},
-		Adj:       []int32{1, 0, 2, 1},
+		Graph:     netgraph.FromEdges(3, []int32{0, 1}, []int32{1, 2}),
 	}
 }
 

@@ -8,6 +8,8 @@
 // rules talk about agents, their partner and their acquaintances only.
 package rule
 
+import "github.com/nosedive-lab/nosedive/internal/netgraph"
+
 // Scale is the fixed-point scale of scores: a score is stored as an int32
 // number of 1/Scale points. Fixed point makes per-rule contributions add up
 // to the score exactly and keeps results independent of summation order.
@@ -29,8 +31,7 @@ type View struct {
 	Partner   []int32  // -1 = none
 	Kids      []uint8  // school-age children
 	Detained  []bool
-	AdjStart  []int64 // CSR offsets, len N+1
-	Adj       []int32 // CSR targets
+	Graph     *netgraph.Graph // acquaintances
 }
 
 // Schema lists the names expressions may use, in index order.

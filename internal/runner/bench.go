@@ -47,6 +47,7 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 	softMemoryLimit()
 	t0 := time.Now()
 	pop := population.Generate(sc, agents, seed)
+	compactGraph(prog, pop)
 	releaseSetupMemory()
 	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
 	t1, c1 := time.Now(), cpuTime()

@@ -131,6 +131,17 @@ func human(b uint64) string {
 	return fmt.Sprintf("%d KiB", b>>10)
 }
 
+// compactGraph keeps the acquaintance graph in ring form (netgraph's
+// Compact: about 7 bytes per agent for Watts-Strogatz of degree 10, against
+// 48) unless an expression reads acq.*, which would then decode an agent's
+// list at every read (the nosedive scenario ran 40% slower). Both forms give
+// the same results.
+func compactGraph(prog *scenario.Program, pop *population.Population) {
+	if !prog.Refs().Acq {
+		pop.Graph = pop.Graph.Compact()
+	}
+}
+
 // EstimateMemory returns the bytes a run needs at peak: population, engine
 // state, graph (with its construction buffers) and per-agent contributions.
 func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
@@ -286,6 +297,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	t0 := now()
 	pop := population.Generate(sc, spec.Agents, spec.Seed)
+	compactGraph(prog, pop)
 	releaseSetupMemory()
 	var eng *sim.Engine
 	checkpointed := ckpt != nil

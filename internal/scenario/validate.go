@@ -81,6 +81,29 @@ type Program struct {
 	SanctionWhen []rule.Bool // per sanction
 }
 
+// Refs is what the program's expressions read, all together.
+func (p *Program) Refs() rule.Refs {
+	var r rule.Refs
+	add := func(x rule.Refs) {
+		r.Partner = r.Partner || x.Partner
+		r.Acq = r.Acq || x.Acq
+		r.Detained = r.Detained || x.Detained
+		r.Others |= x.Others
+	}
+	add(p.Visible.Refs)
+	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
+		for _, x := range xs {
+			add(x.Refs)
+		}
+	}
+	for _, xs := range [][]rule.Num{p.Rate, p.RuleAmount} {
+		for _, x := range xs {
+			add(x.Refs)
+		}
+	}
+	return r
+}
+
 // Compile compiles every expression of a validated scenario.
 func (s *Scenario) Compile() (*Program, error) {
 	d := &diags{file: s.File, src: s.Source}

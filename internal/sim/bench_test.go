@@ -253,6 +253,21 @@ func TestSingleBuffersChangeNothing(t *testing.T) {
 	}
 }
 
+// The acquaintance graph in ring form (netgraph.Graph.Compact) lists the
+// same neighbours in the same order, so every built-in runs the same on it,
+// acq.* reads, peer chilling and partner proposals included.
+func TestCompactGraphChangesNothing(t *testing.T) {
+	for _, b := range scenario.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			sameAsFallback(t, b.Name, 3_000, 120, func(e *Engine) {
+				if e.pop.Graph = e.pop.Graph.Compact(); !e.pop.Graph.Compacted() {
+					t.Fatal("the graph stayed plain")
+				}
+			})
+		})
+	}
+}
+
 // After its first days the step allocates nothing: no buffers, closures or
 // goroutines per day. (The Go runtime itself allocates now and then, a
 // handful of objects when a wait needs a new semaphore record, for
@@ -351,5 +366,36 @@ func TestVisibleReadsSettledEndOfDay(t *testing.T) {
 	}
 	if detainedPartners == 0 {
 		t.Fatal("no partner was ever detained: the test exercises nothing")
+	}
+}
+
+// The release column is stored only when a release score can change a
+// score; otherwise Final reports it as 0 without keeping n zeros.
+func TestReleaseColumnOnlyWhenUsed(t *testing.T) {
+	for name, stored := range map[string]bool{"benchmark": false, "us-credit": false, "xinjiang-pilot": true, "nationwide-2020": true} {
+		sc, prog := loadBuiltin(t, name)
+		e := New(sc, prog, population.Generate(sc, 500, 1), 30, 1, Options{Workers: 1})
+		if want := e.nRule + 2 + b2i(stored); e.nContrib != want || len(e.contrib) != 500*want {
+			t.Errorf("%s: %d columns stored, want %d", name, e.nContrib, want)
+		}
+		for range 30 {
+			if _, _, err := e.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f := e.Final()
+		names := f.ContribNames
+		if names[len(names)-1] != ContribRelease || len(names) != e.nRule+3 {
+			t.Fatalf("%s: columns %v", name, names)
+		}
+		for a := range 500 {
+			sum := int64(f.Baseline[a])
+			for k := range names {
+				sum += int64(f.ContribAt(a, k))
+			}
+			if sum != int64(f.Score[a]) {
+				t.Fatalf("%s: agent %d: baseline + contributions %d, score %d", name, a, sum, f.Score[a])
+			}
+		}
 	}
 }

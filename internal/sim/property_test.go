@@ -120,7 +120,7 @@ func TestPropertyInvariants(t *testing.T) {
 				}
 			}
 		}
-		nc := e.nRule + 3
+		nc := e.nContrib
 		for i := 0; i < n; i++ {
 			sum := int64(e.baseline[e.cellOf(int(i))])
 			for k := 0; k < nc; k++ {

@@ -86,6 +86,10 @@ type Engine struct {
 	seed  uint64
 	opt   Options
 	nRule int // scenario rules; contributions have nRule+3 columns
+	// nContrib is the number of contribution columns kept: nRule+3, or
+	// nRule+2 when no release score can change anyone's score (the release
+	// column, the last, is then 0 for everyone and is not stored).
+	nContrib int
 
 	// Double-buffered state; "next" is written during a day and swapped in.
 	score, scoreNext       []int32
@@ -110,7 +114,7 @@ type Engine struct {
 	attempts          []uint16 // n x behaviours: events tried (saturating)
 	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
 	sanctionDays      []int32  // days spent under any sanction
-	contrib           []int32  // n x (nRule+3), fixed point
+	contrib           []int32  // n x nContrib, fixed point
 
 	// Compiled, per-behaviour and per-region tables.
 	beh           []behaviour
@@ -211,7 +215,11 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
-	e.contrib = make([]int32, n*(e.nRule+3))
+	e.nContrib = e.nRule + 2
+	if i := slices.IndexFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil }); i >= 0 && sc.Sanctions[i].Detain.ReleaseScore != nil {
+		e.nContrib++ // (only the first detaining sanction's release score is used)
+	}
+	e.contrib = make([]int32, n*e.nContrib)
 	e.nGroups = len(sc.GroupNames())
 	e.nCells = len(sc.Population.Regions) * e.nGroups
 	e.compileTables()
@@ -282,21 +290,7 @@ func pair[T any](n int, two bool) ([]T, []T) {
 
 // crossReads is the state any of the scenario's expressions reads of
 // agents other than the one it is evaluated for.
-func crossReads(p *scenario.Program) rule.Fields {
-	f := p.Visible.Refs.Others
-	for _, x := range p.Rate {
-		f |= x.Refs.Others
-	}
-	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
-		for _, x := range xs {
-			f |= x.Refs.Others
-		}
-	}
-	for _, x := range p.RuleAmount {
-		f |= x.Refs.Others
-	}
-	return f
-}
+func crossReads(p *scenario.Program) rule.Fields { return p.Refs().Others }
 
 func toFixed(x float64) int32 { return int32(math.Round(x * rule.Scale)) }
 
@@ -502,7 +496,7 @@ func (e *Engine) view(next bool) *rule.View {
 func (e *Engine) viewIn(v *rule.View, next bool) *rule.View {
 	*v = rule.View{
 		Day: int32(e.day), Group: e.pop.Group, Region: e.pop.Region, Age: e.pop.Age,
-		Traits: e.pop.Traits, Kids: e.pop.Kids, AdjStart: e.pop.Graph.Start, Adj: e.pop.Graph.Adj,
+		Traits: e.pop.Traits, Kids: e.pop.Kids, Graph: e.pop.Graph,
 		Score: e.score, Tier: e.tier, Flags: e.flags, Sanctions: e.sanc, Partner: e.partner, Detained: e.detained,
 	}
 	if next {
@@ -537,7 +531,8 @@ func (e *Engine) countVisibleAcq() {
 // visibleNeighbours counts agent i's acquaintances who are visible today.
 func (e *Engine) visibleNeighbours(i int32) int {
 	c := 0
-	for _, a := range e.pop.Graph.Neighbours(i) {
+	var buf [64]int32
+	for _, a := range e.pop.Graph.Neighbours(i, buf[:0]) {
 		c += b2i(e.visible[a])
 	}
 	return c
@@ -549,11 +544,12 @@ func (e *Engine) visibleNeighbours(i int32) int {
 // counting at every event; the counts are integers, so the order of the
 // updates does not matter.
 func (e *Engine) updateVisibleAcq(old []bool) {
+	var buf [64]int32
 	for i, now := range e.visible {
 		if now == old[i] {
 			continue
 		}
-		for _, a := range e.pop.Graph.Neighbours(int32(i)) {
+		for _, a := range e.pop.Graph.Neighbours(int32(i), buf[:0]) {
 			if now {
 				e.visibleAcq[a]++
 			} else {
@@ -592,8 +588,18 @@ type Final struct {
 	Attempts          []uint16 // N x behaviours
 	FirstSanction     []int32  // day, -1 never
 	SanctionDays      []int32
-	Contrib           []int32 // N x len(ContribNames)
+	Contrib           []int32 // N x ContribStride; use ContribAt
+	ContribStride     int     // columns stored per agent: the first ones of ContribNames, the rest are 0
 	ContribNames      []string
+}
+
+// ContribAt is agent a's contribution (fixed point) to column k of
+// ContribNames.
+func (f *Final) ContribAt(a, k int) int32 {
+	if k >= f.ContribStride {
+		return 0
+	}
+	return f.Contrib[a*f.ContribStride+k]
 }
 
 // Final returns the current state.
@@ -605,7 +611,7 @@ func (e *Engine) Final() *Final {
 	return &Final{Pop: e.pop, Score: e.score, Baseline: baseline, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
-		Contrib: e.contrib, ContribNames: e.ContribNames()}
+		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames()}
 }
 
 // Run simulates every remaining day, sending each day's aggregates (and, on

@@ -106,7 +106,7 @@ func (h *harness) total(get func(c *metrics.Cell) int64) int64 {
 // checkAdditive asserts baseline + contributions = score for every agent.
 func (h *harness) checkAdditive() {
 	h.t.Helper()
-	nc := h.e.nRule + 3
+	nc := h.e.nContrib
 	for i := 0; i < h.e.n; i++ {
 		sum := int64(h.e.baseline[h.e.cellOf(int(i))])
 		for k := 0; k < nc; k++ {
@@ -514,7 +514,7 @@ func TestAcquaintanceAggregatesSkipDetained(t *testing.T) {
 			continue
 		}
 		xs := 0
-		for _, a := range h.pop.Graph.Neighbours(int32(i)) {
+		for _, a := range h.pop.Graph.Neighbours(int32(i), nil) {
 			if h.pop.Group[a] == 0 {
 				xs++
 			}

@@ -239,7 +239,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	ledger *[]metrics.LedgerEntry, proposals *[][2]int32, breakups *[]int32) error {
 	sc := e.sc
 	d := e.day
-	nc := e.nRule + 3
+	nc := e.nContrib
 	rec, unless := sc.Scoring.Recovery, e.recoveryUnless
 	rel := sc.Relationships
 	n := hi - lo
@@ -360,7 +360,8 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			*breakups = append(*breakups, i)
 		}
 		if rel.FormRate > 0 && e.partner[i] < 0 && rng.Float(k.form, uint64(i)) < rel.FormRate {
-			nbrs := v.Adj[v.AdjStart[i]:v.AdjStart[i+1]]
+			var buf [64]int32
+			nbrs := v.Graph.Neighbours(i, buf[:0])
 			if len(nbrs) > 0 {
 				j := nbrs[rng.Below(k.pick, uint64(i), uint64(len(nbrs)))]
 				*proposals = append(*proposals, [2]int32{i, j})
@@ -501,7 +502,7 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	if !st.active {
 		return nil
 	}
-	nc := e.nRule + 3
+	nc := e.nContrib
 	for _, r := range e.eventRules[b] {
 		if st.rules>>uint(r)&1 == 0 {
 			continue

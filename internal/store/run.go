@@ -446,11 +446,9 @@ func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
 		bit := uint32(1) << uint(k)
 		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return f.Flags[r]&bit != 0 }})
 	}
-	nc := len(f.ContribNames)
 	for k, n := range f.ContribNames {
-		k := k
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
-			f64: func(r int) float64 { return points(int64(f.Contrib[r*nc+k])) }})
+			f64: func(r int) float64 { return points(int64(f.ContribAt(r, k))) }})
 	}
 	return writeTable(fh, "agents", cols, p.N, nil)
 }

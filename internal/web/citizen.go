@@ -378,7 +378,8 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 	visit(int32(a), 0)
-	ring := g.Neighbours(int32(a))
+	ring := g.Neighbours(int32(a), nil)
+	var buf [64]int32
 	seen := map[int32]bool{int32(a): true}
 	for _, v := range ring {
 		seen[v] = true
@@ -393,7 +394,7 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		if u < 0 {
 			continue
 		}
-		for _, v := range g.Neighbours(u) {
+		for _, v := range g.Neighbours(u, buf[:0]) {
 			if !seen[v] {
 				seen[v] = true
 				visit(v, 2)
@@ -402,7 +403,7 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 	}
 	net.Total = len(seen)
 	for i, n := range net.Nodes {
-		for _, v := range g.Neighbours(n.ID) {
+		for _, v := range g.Neighbours(n.ID, buf[:0]) {
 			if j, ok := index[v]; ok && i < j {
 				net.Edges = append(net.Edges, [2]int{i, j})
 			}
