@@ -67,10 +67,10 @@ type World struct {
 	day        uint64
 	seed       uint64
 
-	group   []uint8  // 0 = a, 1 = b (the best tier group b may reach is average)
-	traits  []uint8  // party, journalist, infant
-	partner []int32  // self when single
-	single  []uint8  // 1 when single
+	group   []uint8   // 0 = a, 1 = b (the best tier group b may reach is average)
+	traits  []uint8   // party, journalist, infant
+	partner []int32   // self when single
+	single  []uint8   // 1 when single
 	adj     [][]int32 // acquaintances, in storage positions (read only when visibility changes)
 	deg     []uint16
 	id      []int32 // id of the agent stored at each position (for the draws)
