@@ -13,6 +13,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"slices"
 )
 
 // Population is the day-0 state of every agent.
@@ -123,7 +124,25 @@ func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {
 	default:
 		p.Graph = netgraph.Empty(n)
 	}
+	p.shareZeroColumns()
 	return p
+}
+
+// shareZeroColumns lets the byte columns that are 0 for everyone (a single
+// region or age band, no children) share one array: 1 byte per agent less
+// for each after the first. The columns are never written after Generate.
+func (p *Population) shareZeroColumns() {
+	var zeros []uint8
+	for _, col := range []*[]uint8{&p.Region, &p.Age, &p.Kids} {
+		if slices.ContainsFunc(*col, func(x uint8) bool { return x != 0 }) {
+			continue
+		}
+		if zeros == nil {
+			zeros = *col
+		} else {
+			*col = zeros
+		}
+	}
 }
 
 // pairPartners shuffles the agents and pairs the first share of them

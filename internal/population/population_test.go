@@ -89,3 +89,24 @@ func TestApportion(t *testing.T) {
 		t.Errorf("apportion: %v", got)
 	}
 }
+
+// Byte columns that are 0 for everyone share one array; the others keep
+// their own.
+func TestZeroColumnsShared(t *testing.T) {
+	sc, err := scenario.Resolve("benchmark", nil) // one region, one age band, no children
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Generate(sc, 1000, 1)
+	if &p.Region[0] != &p.Age[0] || &p.Age[0] != &p.Kids[0] {
+		t.Error("benchmark's region, age and children columns are all 0 but not shared")
+	}
+	sc, err = scenario.Load("p.yaml", []byte(src), nil) // two regions and ages, children
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = Generate(sc, 1000, 1)
+	if &p.Region[0] == &p.Age[0] || &p.Age[0] == &p.Kids[0] || &p.Region[0] == &p.Kids[0] {
+		t.Error("columns with values share an array")
+	}
+}

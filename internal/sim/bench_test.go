@@ -236,6 +236,9 @@ func TestSingleBuffersChangeNothing(t *testing.T) {
 	if !same(e.tier, e.tierNext) || !same32(e.flags, e.flagsNext) || !same32(e.sanc, e.sancNext) {
 		t.Fatal("benchmark reads no one else's tier, flags or sanctions, yet keeps two copies")
 	}
+	if &e.detained[0] != &e.detainedNext[0] {
+		t.Fatal("benchmark detains no one, yet keeps two detention arrays")
+	}
 	for _, b := range scenario.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			sameAsFallback(t, b.Name, 3_000, 120, func(e *Engine) {
@@ -247,6 +250,9 @@ func TestSingleBuffersChangeNothing(t *testing.T) {
 				}
 				if same32(e.sanc, e.sancNext) {
 					e.sancNext = slices.Clone(e.sanc)
+				}
+				if &e.detained[0] == &e.detainedNext[0] {
+					e.detainedNext, e.detains = slices.Clone(e.detained), true
 				}
 			})
 		})

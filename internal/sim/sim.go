@@ -97,7 +97,8 @@ type Engine struct {
 	flags, flagsNext       []uint32
 	sanc, sancNext         []uint32
 	partner, partnerNext   []int32
-	detained, detainedNext []bool
+	detained, detainedNext []bool // one array when no sanction detains (detains false)
+	detains                bool
 	visible, visibleNext   []bool
 	// visibleAcq[i] counts agent i's acquaintances who are visible today,
 	// kept up to date from the day's changes (see updateVisibleAcq), so
@@ -201,11 +202,13 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		e.partner = slices.Clone(pop.Partner)
 		e.partnerNext = slices.Clone(pop.Partner)
 	}
-	e.detained, e.detainedNext = make([]bool, n), make([]bool, n)
-	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
 	// Columns only some scenarios need are left empty otherwise (and then
-	// take no room in snapshots either).
-	if slices.ContainsFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil }) {
+	// take no room in snapshots either). Without detention no one is ever
+	// detained: one array of false serves as both days.
+	e.detains = slices.ContainsFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil })
+	e.detained, e.detainedNext = pair[bool](n, e.detains)
+	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
+	if e.detains {
 		e.releaseDay = make([]int32, n)
 	}
 	if slices.ContainsFunc(sc.Behaviours, func(b scenario.Behaviour) bool { return b.Chill.Self > 0 }) {

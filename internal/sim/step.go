@@ -301,7 +301,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			// worker may be reading this agent's partner)
 			e.partnerNext[i] = e.partner[i]
 		}
-		e.detainedNext[i] = e.detained[i]
+		if e.detains {
+			e.detainedNext[i] = e.detained[i]
+		}
 		if e.detained[i] {
 			ns := cur
 			if e.releaseDay[i] == int32(d) {
