@@ -54,7 +54,11 @@ func (g *Graph) Degree(v int32) int {
 	if g.ring == nil {
 		return int(g.start[v+1] - g.start[v])
 	}
-	return bits.OnesCount8(g.ring[v]) + g.backwardCount(int(v)) + int(g.extraStart(int(v)+1)-g.extraStart(int(v)))
+	return g.ringDegree(int(v))
+}
+
+func (g *Graph) ringDegree(v int) int {
+	return bits.OnesCount8(g.ring[v]) + g.backwardCount(v) + int(g.extraStart(v+1)-g.extraStart(v))
 }
 
 // Neighbours returns v's neighbours in ascending order. In plain form the
