@@ -145,6 +145,7 @@ func runBench(ctx context.Context, o benchOptions, name string, changed func(str
 		fmt.Fprintf(w, "day loop CPU      median %.0f, min %.0f ns per agent-day (all workers)\n", s.Median.CPUNanosPerAgentDay, s.Min.CPUNanosPerAgentDay)
 		fmt.Fprintf(w, "setup             median %.2fs, min %.2fs (population and network)\n", s.Median.SetupSeconds, s.Min.SetupSeconds)
 		fmt.Fprintf(w, "peak memory       %.1f MiB, %.0f bytes per agent (high-water mark over all runs)\n", float64(s.PeakRSS)/(1<<20), s.BytesPerAgent)
+		fmt.Fprintf(w, "acquaintances     %s\n", graphLine(r))
 		fmt.Fprintf(w, "machine           %d cores (%d workers), %s, %s\n", r.Cores, r.Workers, r.CPU, r.GoVersion)
 		return nil
 	}
@@ -155,8 +156,18 @@ func runBench(ctx context.Context, o benchOptions, name string, changed func(str
 	fmt.Fprintf(w, "day loop CPU      %.0f ns per agent-day (all workers; steadier than wall time on a busy machine)\n", r.CPUNanosPerAgentDay)
 	fmt.Fprintf(w, "setup             %.2fs (population and network)\n", r.SetupSeconds)
 	fmt.Fprintf(w, "peak memory       %.1f MiB, %.0f bytes per agent\n", float64(r.PeakRSS)/(1<<20), r.BytesPerAgent)
+	fmt.Fprintf(w, "acquaintances     %s\n", graphLine(r))
 	fmt.Fprintf(w, "machine           %d cores (%d workers), %s, %s\n", r.Cores, r.Workers, r.CPU, r.GoVersion)
 	return nil
+}
+
+// graphLine describes the acquaintance graph's form and size.
+func graphLine(r *runner.BenchResult) string {
+	why := "ring form (no expression reads acq.*)"
+	if r.GraphForm != "ring" {
+		why = "plain form (CSR: an expression reads acq.*)"
+	}
+	return fmt.Sprintf("%s, %.1f bytes per agent", why, r.GraphBytesPerAgent)
 }
 
 // summarise gives the minimum and median of every figure over the runs

@@ -15,7 +15,8 @@ func TestBench(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"2000 agents x 3 days", "agent-days/s (including setup)", "ns per agent-day", "bytes per agent", "machine"} {
+	for _, want := range []string{"2000 agents x 3 days", "agent-days/s (including setup)", "ns per agent-day", "bytes per agent", "machine",
+		"acquaintances     ring form"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -31,6 +32,18 @@ func TestBench(t *testing.T) {
 	}
 	if r.Scenario != "benchmark" || r.Agents != 2000 || r.Days != 3 || !(r.CPUNanosPerAgentDay > 0) || !(r.AgentDaysPerSec > 0) || r.PeakRSS == 0 {
 		t.Errorf("implausible result %+v", r)
+	}
+	if r.GraphForm != "ring" || r.GraphBytesPerAgent < 5 || r.GraphBytesPerAgent > 9 {
+		t.Errorf("benchmark's graph: %s form, %.1f bytes per agent; want the ring form, about 7", r.GraphForm, r.GraphBytesPerAgent)
+	}
+
+	// A scenario whose rules read acq.* keeps the plain form.
+	code, stdout, stderr = cli(t, "bench", "nosedive", "--agents", "2000", "--days", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "acquaintances     plain form") {
+		t.Errorf("nosedive's graph should be plain:\n%s", stdout)
 	}
 }
 

@@ -26,6 +26,10 @@ type BenchResult struct {
 	StepAgentDays   float64 `json:"step_agent_days_per_s"` // agents x days / simulate
 	PeakRSS         uint64  `json:"peak_rss_bytes"`
 	BytesPerAgent   float64 `json:"peak_bytes_per_agent"`
+	// The acquaintance graph: "ring" (compact) or "plain" (CSR, kept when
+	// an expression reads acq.*), and its bytes per agent.
+	GraphForm          string  `json:"graph_form"`
+	GraphBytesPerAgent float64 `json:"graph_bytes_per_agent"`
 	// CPU time of the day loop per agent-day (all workers together): on a
 	// shared machine it varies far less than wall-clock throughput.
 	CPUNanosPerAgentDay float64 `json:"cpu_ns_per_agent_day"`
@@ -62,7 +66,11 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 	t2, c2 := time.Now(), cpuTime()
 	r := &BenchResult{Scenario: sc.Name, Agents: agents, Days: days, Workers: eng.Workers(),
 		SetupSeconds: t1.Sub(t0).Seconds(), SimulateSeconds: t2.Sub(t1).Seconds(),
-		Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: cpuModel()}
+		Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: cpuModel(),
+		GraphForm: "plain", GraphBytesPerAgent: float64(pop.Graph.Bytes()) / float64(agents)}
+	if pop.Graph.Compacted() {
+		r.GraphForm = "ring"
+	}
 	ad := float64(agents) * float64(days)
 	r.AgentDaysPerSec = ad / t2.Sub(t0).Seconds()
 	r.StepAgentDays = ad / r.SimulateSeconds
