@@ -556,9 +556,15 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 		// a branch on it would be mispredicted half the time.
 		if needPartner && !partnerOK {
 			ok := s.partnerOK[:hi-lo]
-			for k, p := range e.partner[lo:hi] {
-				out := b2i(e.detained[lo+k]) | b2i(p < 0) | b2i(e.detained[p&^(p>>31)])
-				ok[k] = out == 0
+			if e.detains {
+				for k, p := range e.partner[lo:hi] {
+					out := b2i(e.detained[lo+k]) | b2i(p < 0) | b2i(e.detained[p&^(p>>31)])
+					ok[k] = out == 0
+				}
+			} else { // no one is ever detained: only the partner's (random) address need not be read
+				for k, p := range e.partner[lo:hi] {
+					ok[k] = p >= 0
+				}
 			}
 			partnerOK = true
 		}
