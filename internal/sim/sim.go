@@ -205,7 +205,8 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	// Columns only some scenarios need are left empty otherwise (and then
 	// take no room in snapshots either). Without detention no one is ever
 	// detained: one array of false serves as both days.
-	e.detains = slices.ContainsFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil })
+	detainer := slices.IndexFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil })
+	e.detains = detainer >= 0
 	e.detained, e.detainedNext = pair[bool](n, e.detains)
 	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
 	if e.detains {
@@ -219,7 +220,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
 	e.nContrib = e.nRule + 2
-	if i := slices.IndexFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil }); i >= 0 && sc.Sanctions[i].Detain.ReleaseScore != nil {
+	if e.detains && sc.Sanctions[detainer].Detain.ReleaseScore != nil {
 		e.nContrib++ // (only the first detaining sanction's release score is used)
 	}
 	e.contrib = make([]int32, n*e.nContrib)

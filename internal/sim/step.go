@@ -561,7 +561,7 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 					out := b2i(e.detained[lo+k]) | b2i(p < 0) | b2i(e.detained[p&^(p>>31)])
 					ok[k] = out == 0
 				}
-			} else { // no one is ever detained: only the partner's (random) address need not be read
+			} else { // no one is ever detained, so the partner's detention (at a random address) is not read
 				for k, p := range e.partner[lo:hi] {
 					ok[k] = p >= 0
 				}
