@@ -13,6 +13,16 @@ func BenchmarkWattsStrogatz(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
 }
 
+// BenchmarkWattsStrogatzCompact builds the same graph directly in ring form.
+func BenchmarkWattsStrogatzCompact(b *testing.B) {
+	const n = 1_000_000
+	b.ReportAllocs()
+	for b.Loop() {
+		WattsStrogatzCompact(n, 10, 0.1, 1)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
+}
+
 // BenchmarkHomophilous builds a 1,000,000-node homophilous graph of mean
 // degree 10 over 8 buckets.
 func BenchmarkHomophilous(b *testing.B) {

@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"sync/atomic"
 
 	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
@@ -260,20 +261,9 @@ func (g *Graph) Compact() *Graph {
 			ring[v], count[v] = r, c
 		}
 	})
-	xBase := make([]int64, n>>xBlock+1)
-	total := int64(0)
-	for v := 0; v <= n; v++ {
-		if v&(1<<xBlock-1) == 0 {
-			xBase[v>>xBlock] = total
-		}
-		within := total - xBase[v>>xBlock]
-		if within > 0xffff {
-			return g // a block lists too many extras for uint16 offsets
-		}
-		xOff[v] = uint16(within)
-		if v < n {
-			total += int64(count[v])
-		}
+	xBase, total, ok := extraOffsets(count, xOff)
+	if !ok {
+		return g // a block lists too many extras for uint16 offsets
 	}
 	c := &Graph{n: n, ends: g.ends, ring: ring, xBase: xBase, xOff: xOff, extra: make([]int32, total)}
 	if c.Bytes() >= g.Bytes() {
@@ -295,6 +285,28 @@ func (g *Graph) Compact() *Graph {
 		}
 	})
 	return c
+}
+
+// extraOffsets fills xOff (len n+1) from the number of extras per vertex
+// and returns the blocks' bases and the total, or ok=false when a block of
+// 64 vertices lists more extras than uint16 offsets reach.
+func extraOffsets(count []int32, xOff []uint16) (xBase []int64, total int64, ok bool) {
+	n := len(count)
+	xBase = make([]int64, n>>xBlock+1)
+	for v := 0; v <= n; v++ {
+		if v&(1<<xBlock-1) == 0 {
+			xBase[v>>xBlock] = total
+		}
+		within := total - xBase[v>>xBlock]
+		if within > 0xffff {
+			return nil, 0, false
+		}
+		xOff[v] = uint16(within)
+		if v < n {
+			total += int64(count[v])
+		}
+	}
+	return xBase, total, true
 }
 
 // FromEdges builds a simple undirected graph from an edge list: self loops
@@ -377,22 +389,9 @@ func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 	if n < 2 || half == 0 {
 		return Empty(n)
 	}
-	ws := wsTies{n: n, half: half, p: p, coin: rng.Key(seed, "netgraph/ws/rewire"), pick: rng.Key(seed, "netgraph/ws/target")}
-	const chunk = 1 << 14
+	ws := newWSTies(n, half, p, seed)
+	const chunk = wsChunk
 	chunks := (n + chunk - 1) / chunk
-	// Which ties are rewired: one draw per tie, kept as a bit set indexed
-	// by tie (v*half + j-1). A chunk's ties fill whole words (chunk is a
-	// multiple of 64), so chunks write disjoint words.
-	ws.rewired = make([]uint64, (n*half+63)/64)
-	if p > 0 {
-		par.For(n, chunk, func(lo, hi int) {
-			for e := lo * half; e < hi*half; e++ {
-				if rng.Float(ws.coin, uint64(e)) < p {
-					ws.rewired[e/64] |= 1 << uint(e%64)
-				}
-			}
-		})
-	}
 	// Degrees without the rewired ties' far ends, and those ties by chunk.
 	start := make([]int64, n+1)
 	rewired := make([][]int32, chunks) // pairs (from, to)
@@ -455,6 +454,131 @@ func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 	}
 	rewired, ws.rewired = nil, nil
 	return sortAndMerge(n, start, adj, fill)
+}
+
+const wsChunk = 1 << 14 // vertices per chunk of work (a multiple of 64)
+
+// newWSTies draws which ties are rewired: one draw per tie, kept as a bit
+// set indexed by tie (v*half + j-1). A chunk's ties fill whole words, so
+// chunks write disjoint words.
+func newWSTies(n, half int, p float64, seed uint64) *wsTies {
+	ws := &wsTies{n: n, half: half, p: p, coin: rng.Key(seed, "netgraph/ws/rewire"), pick: rng.Key(seed, "netgraph/ws/target")}
+	ws.rewired = make([]uint64, (n*half+63)/64)
+	if p > 0 {
+		par.For(n, wsChunk, func(lo, hi int) {
+			for e := lo * half; e < hi*half; e++ {
+				if rng.Float(ws.coin, uint64(e)) < p {
+					ws.rewired[e/64] |= 1 << uint(e%64)
+				}
+			}
+		})
+	}
+	return ws
+}
+
+// WattsStrogatzCompact is WattsStrogatz(n, k, p, seed).Compact() built
+// directly: unrewired lattice ties go straight to ring bytes and only the
+// rewired ties are scattered and sorted, so the plain form (48 bytes per
+// vertex at degree 10) is never built. Same ties, same order (tested).
+func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
+	half := k / 2
+	if n < 2*ringSpan+2 || half == 0 || half > ringSpan {
+		return WattsStrogatz(n, k, p, seed).Compact()
+	}
+	ws := newWSTies(n, half, p, seed)
+	ring := make([]uint8, n)
+	chunks := (n + wsChunk - 1) / wsChunk
+	far := make([][]int32, chunks) // rewired ties (v, t) by chunk, t != v
+	par.For(n, wsChunk, func(lo, hi int) {
+		var list []int32
+		for v := lo; v < hi; v++ {
+			var r uint8
+			for j := 1; j <= half; j++ {
+				t, rw := ws.target(v, j)
+				switch {
+				case !rw:
+					r |= 1 << (j - 1)
+				case t != int32(v):
+					list = append(list, int32(v), t)
+				}
+			}
+			ring[v] = r
+		}
+		far[lo/wsChunk] = list
+	})
+	ws.rewired = nil
+	// A rewired tie between ids at most ringSpan apart is a ring bit (of
+	// the lower id, mod n); the others are extras at both ends.
+	count := make([]int32, n)
+	for _, list := range far {
+		for k := 0; k+1 < len(list); k += 2 {
+			v, t := int(list[k]), int(list[k+1])
+			d := t - v
+			if d < 0 {
+				d += n
+			}
+			switch {
+			case d <= ringSpan:
+				ring[v] |= 1 << (d - 1)
+			case d >= n-ringSpan:
+				ring[t] |= 1 << (n - d - 1)
+			default:
+				count[v]++
+				count[t]++
+			}
+		}
+	}
+	xOff := make([]uint16, n+1)
+	xBase, total, ok := extraOffsets(count, xOff)
+	if !ok {
+		return WattsStrogatz(n, k, p, seed).Compact()
+	}
+	c := &Graph{n: n, ring: ring, xBase: xBase, xOff: xOff, extra: make([]int32, total)}
+	clear(count) // now: extras written per vertex
+	for _, list := range far {
+		for k := 0; k+1 < len(list); k += 2 {
+			v, t := int(list[k]), int(list[k+1])
+			if d := min((t-v+n)%n, (v-t+n)%n); d <= ringSpan {
+				continue
+			}
+			c.extra[c.extraStart(v)+int64(count[v])] = int32(t)
+			count[v]++
+			c.extra[c.extraStart(t)+int64(count[t])] = int32(v)
+			count[t]++
+		}
+	}
+	// Sort each vertex's extras and drop duplicates (two rewired ties
+	// between the same pair), then pack them if any were dropped.
+	var dropped atomic.Int64
+	par.For(n, wsChunk, func(lo, hi int) {
+		for v := lo; v < hi; v++ {
+			list := c.extra[c.extraStart(v) : c.extraStart(v)+int64(count[v])]
+			slices.Sort(list)
+			w := int32(0)
+			for k, x := range list {
+				if k == 0 || x != list[w-1] {
+					list[w] = x
+					w++
+				}
+			}
+			dropped.Add(int64(count[v] - w))
+			count[v] = w
+		}
+	})
+	if dropped.Load() > 0 {
+		packed := make([]int32, 0, total-dropped.Load())
+		for v := range n {
+			packed = append(packed, c.extra[c.extraStart(v):c.extraStart(v)+int64(count[v])]...)
+		}
+		c.xBase, _, _ = extraOffsets(count, c.xOff) // fewer extras: cannot overflow
+		c.extra = packed
+	}
+	ringTies := int64(0)
+	for _, r := range ring {
+		ringTies += int64(bits.OnesCount8(r))
+	}
+	c.ends = 2*ringTies + int64(len(c.extra))
+	return c
 }
 
 // wsTies computes the ties of a Watts-Strogatz graph from counter-based

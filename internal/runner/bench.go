@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 )
@@ -50,8 +49,7 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 	}
 	softMemoryLimit()
 	t0 := time.Now()
-	pop := population.Generate(sc, agents, seed)
-	compactGraph(prog, pop)
+	pop := generate(sc, prog, agents, seed)
 	releaseSetupMemory()
 	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
 	t1, c1 := time.Now(), cpuTime()

@@ -131,15 +131,13 @@ func human(b uint64) string {
 	return fmt.Sprintf("%d KiB", b>>10)
 }
 
-// compactGraph keeps the acquaintance graph in ring form (netgraph's
-// Compact: about 7 bytes per agent for Watts-Strogatz of degree 10, against
-// 48) unless an expression reads acq.*, which would then decode an agent's
-// list at every read (the nosedive scenario ran 40% slower). Both forms give
-// the same results.
-func compactGraph(prog *scenario.Program, pop *population.Population) {
-	if !prog.Refs().Acq {
-		pop.Graph = pop.Graph.Compact()
-	}
+// generate builds a run's population. The acquaintance graph is kept in
+// ring form (netgraph's Compact: about 7 bytes per agent for Watts-Strogatz
+// of degree 10, against 48) unless an expression reads acq.*, which would
+// then decode an agent's list at every read (the nosedive scenario ran 40%
+// slower). Both forms give the same results.
+func generate(sc *scenario.Scenario, prog *scenario.Program, agents int, seed uint64) *population.Population {
+	return population.GenerateWith(sc, agents, seed, population.Options{CompactGraph: !prog.Refs().Acq})
 }
 
 // EstimateMemory returns the bytes a run needs at peak: population, engine
@@ -296,8 +294,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 		return nil, err
 	}
 	t0 := now()
-	pop := population.Generate(sc, spec.Agents, spec.Seed)
-	compactGraph(prog, pop)
+	pop := generate(sc, prog, spec.Agents, spec.Seed)
 	releaseSetupMemory()
 	var eng *sim.Engine
 	checkpointed := ckpt != nil

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
@@ -220,8 +219,7 @@ func TestCompactGraphUnlessAcq(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pop := population.Generate(sc, 2000, 1)
-		compactGraph(prog, pop)
+		pop := generate(sc, prog, 2000, 1)
 		if pop.Graph.Compacted() != want {
 			t.Errorf("%s: compacted %v, want %v", name, pop.Graph.Compacted(), want)
 		}
