@@ -3,24 +3,21 @@ package netgraph
 import "testing"
 
 // BenchmarkWattsStrogatz builds a 1,000,000-node small world of mean
-// degree 10.
+// degree 10: plain, and directly in ring form.
 func BenchmarkWattsStrogatz(b *testing.B) {
 	const n = 1_000_000
-	b.ReportAllocs()
-	for b.Loop() {
-		WattsStrogatz(n, 10, 0.1, 1)
+	for _, c := range []struct {
+		name  string
+		build func(n, k int, p float64, seed uint64) *Graph
+	}{{"plain", WattsStrogatz}, {"ring", WattsStrogatzCompact}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.build(n, 10, 0.1, 1)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
+		})
 	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
-}
-
-// BenchmarkWattsStrogatzCompact builds the same graph directly in ring form.
-func BenchmarkWattsStrogatzCompact(b *testing.B) {
-	const n = 1_000_000
-	b.ReportAllocs()
-	for b.Loop() {
-		WattsStrogatzCompact(n, 10, 0.1, 1)
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
 }
 
 // BenchmarkHomophilous builds a 1,000,000-node homophilous graph of mean
