@@ -16,7 +16,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
-	"sync/atomic"
 
 	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
@@ -309,6 +308,20 @@ func extraOffsets(count []int32, xOff []uint16) (xBase []int64, total int64, ok 
 	return xBase, total, true
 }
 
+// sortUnique sorts list, moves its distinct values to the front and returns
+// how many there are.
+func sortUnique(list []int32) int32 {
+	slices.Sort(list)
+	w := int32(0)
+	for k, x := range list {
+		if k == 0 || x != list[w-1] {
+			list[w] = x
+			w++
+		}
+	}
+	return w
+}
+
 // FromEdges builds a simple undirected graph from an edge list: self loops
 // are dropped, duplicate ties merged, and each neighbour list is sorted.
 // Lists are sorted on all cores; the result does not depend on how many.
@@ -351,16 +364,7 @@ func FromEdges(n int, src, dst []int32) *Graph {
 func sortAndMerge(n int, start []int64, adj []int32, count []int32) *Graph {
 	par.For(n, 1<<14, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
-			list := adj[start[v] : start[v]+int64(count[v])]
-			slices.Sort(list)
-			w := 0
-			for k, x := range list {
-				if k == 0 || x != list[w-1] {
-					list[w] = x
-					w++
-				}
-			}
-			count[v] = int32(w)
+			count[v] = sortUnique(adj[start[v] : start[v]+int64(count[v])])
 		}
 	})
 	w := int64(0)
@@ -508,9 +512,11 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 	})
 	ws.rewired = nil
 	// A rewired tie between ids at most ringSpan apart is a ring bit (of
-	// the lower id, mod n); the others are extras at both ends.
+	// the lower id, mod n); the others are extras at both ends, and stay
+	// in the lists.
 	count := make([]int32, n)
-	for _, list := range far {
+	for c, list := range far {
+		w := 0
 		for k := 0; k+1 < len(list); k += 2 {
 			v, t := int(list[k]), int(list[k+1])
 			d := t - v
@@ -525,8 +531,11 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 			default:
 				count[v]++
 				count[t]++
+				list[w], list[w+1] = int32(v), int32(t)
+				w += 2
 			}
 		}
+		far[c] = list[:w]
 	}
 	xOff := make([]uint16, n+1)
 	xBase, total, ok := extraOffsets(count, xOff)
@@ -538,9 +547,6 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 	for _, list := range far {
 		for k := 0; k+1 < len(list); k += 2 {
 			v, t := int(list[k]), int(list[k+1])
-			if d := min((t-v+n)%n, (v-t+n)%n); d <= ringSpan {
-				continue
-			}
 			c.extra[c.extraStart(v)+int64(count[v])] = int32(t)
 			count[v]++
 			c.extra[c.extraStart(t)+int64(count[t])] = int32(v)
@@ -549,24 +555,17 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 	}
 	// Sort each vertex's extras and drop duplicates (two rewired ties
 	// between the same pair), then pack them if any were dropped.
-	var dropped atomic.Int64
 	par.For(n, wsChunk, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
-			list := c.extra[c.extraStart(v) : c.extraStart(v)+int64(count[v])]
-			slices.Sort(list)
-			w := int32(0)
-			for k, x := range list {
-				if k == 0 || x != list[w-1] {
-					list[w] = x
-					w++
-				}
-			}
-			dropped.Add(int64(count[v] - w))
-			count[v] = w
+			count[v] = sortUnique(c.extra[c.extraStart(v) : c.extraStart(v)+int64(count[v])])
 		}
 	})
-	if dropped.Load() > 0 {
-		packed := make([]int32, 0, total-dropped.Load())
+	kept := int64(0)
+	for _, x := range count {
+		kept += int64(x)
+	}
+	if kept < total {
+		packed := make([]int32, 0, kept)
 		for v := range n {
 			packed = append(packed, c.extra[c.extraStart(v):c.extraStart(v)+int64(count[v])]...)
 		}
