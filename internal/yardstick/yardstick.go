@@ -272,7 +272,7 @@ func (w *World) pass1(keys *[5]uint64, lo, hi int) {
 			r[6] += xr
 			r[7] += cl - ns
 			next[i] = cl
-			w.tier[i] = max(b2u8(cl < trustworthy)+b2u8(cl < average), w.group[i]&1)
+			w.tier[i] = tierOf(cl, w.group[i])
 		}
 	}
 }
