@@ -8,8 +8,9 @@
 // never from nosedive's code:
 //
 //   - SALib, src/SALib/analyze/sobol.py (github.com/SALib/SALib; read at
-//     commits c6caadce and 00d8e477, and a current copy with the
-//     constant-output guard of SALib pull request #505, merged 2022).
+//     commits c6caadce and 00d8e477, and in a fork of current main,
+//     edithatogo/SALib at 89795f59, which has the constant-output guard of
+//     SALib pull request #505, merged 2022).
 //     Herman, J. and Usher, W. (2017), SALib: an open-source Python library
 //     for sensitivity analysis, Journal of Open Source Software 2(9).
 //   - Saltelli, A., Annoni, P., Azzini, I., Campolongo, F., Ratto, M. and
@@ -39,6 +40,13 @@
 //     value of fA ++ fB is the same (np.ptp == 0), S1_i and ST_i are 0, not
 //     0/0; if every resampled value of fA ++ fB over all resamples is the
 //     same, the half-widths are 0.
+//
+// Checked (salibref_test.go): against the lines of sobol.py run by numpy on
+// the same outputs and draws (agreement to 4e-16 relative; 1.5e-15 over six
+// cases when written, including N = 1 and the constant guard), a tiny case
+// worked in exact fractions, the analytic Ishigami indices, and the
+// calibration of the half-widths against the spread over independent
+// samples.
 //
 // Where this port differs from SALib, and why:
 //
