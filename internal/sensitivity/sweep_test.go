@@ -174,7 +174,7 @@ func TestSweepTestdata(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a 20-run sweep")
 	}
-	got := runTestdataSweep(t, tinySamples)
+	got := tinySweep(t)
 	want := readSweepCSV(t)
 	var stale []string
 	for m, name := range sweepMetrics {
