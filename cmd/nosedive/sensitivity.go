@@ -27,9 +27,12 @@ func newSensitivityCmd() *cobra.Command {
 		Long: `Compute sensitivity indices of one audit metric from a sweep run with a
 morris design (elementary effects: mu*, the importance; mu, its sign;
 sigma, interactions or non-linearity) or a sobol design (first-order S1 and
-total ST indices with 95% bootstrap intervals). The output of a point is
-its mean over replicates. Effects are per unit of each parameter's range.
-Warnings say when the design is too small for stable indices.`,
+total ST indices with 95% bootstrap intervals, computed as SALib's
+sobol.analyze computes them, on standardised outputs). The output of a
+point is its mean over replicates. Effects are per unit of each
+parameter's range. A Sobol base row with a point without output (failed
+or missing runs) is skipped in every index, and the output says how many
+were. Warnings say when the design is too small for stable indices.`,
 		Example: `  nosedive sensitivity runs/xinjiang-morris --metric ever_sanctioned_uyghur
   nosedive sensitivity runs/my-sobol --metric gap_worst_tier --json`,
 		Args: exactArgs(1),
