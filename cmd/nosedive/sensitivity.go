@@ -178,11 +178,12 @@ type sobolSkipped struct {
 }
 
 // runsMissing counts the planned runs of a sweep without a value of
-// metric mi: failed, not run yet, or with the metric undefined (NaN).
+// metric mi: failed, not run yet, or with the metric undefined (NaN or
+// infinite).
 func runsMissing(res *sweep.Results, mi int) int {
 	have := 0
 	for i := range res.Runs {
-		if !math.IsNaN(res.Values[i][mi]) {
+		if v := res.Values[i][mi]; !math.IsNaN(v) && !math.IsInf(v, 0) {
 			have++
 		}
 	}

@@ -119,7 +119,7 @@ type SobolResult struct {
 	Indices  []SobolIndex // one per parameter, in design order
 	Rows     int          // base rows N of the design
 	RowsUsed int          // rows whose A, B and every AB_i have an output
-	Missing  int          // outputs that are NaN (failed or missing runs, undefined metric)
+	Missing  int          // outputs that are NaN or infinite (failed or missing runs, undefined metric)
 	// SkippedResamples counts bootstrap resamples left out of the
 	// intervals because the output did not vary within them.
 	SkippedResamples int
@@ -146,7 +146,8 @@ type SobolResult struct {
 // uncentred outputs its variance grows with the square of their mean,
 // which is why the outputs are centred first.
 //
-// A base row with a NaN output (A, B or any AB_i) is dropped from every
+// A base row with a missing output (NaN, or infinite as a ratio against
+// zero can be; in A, B or any AB_i) is dropped from every
 // index and every statistic, the standardisation included, and the
 // result says how many were. Warnings name dropped rows, an N too small
 // for stable indices, intervals wider than ±0.1 and an output that does
@@ -175,7 +176,7 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 		b := y[j : j+k+2]
 		miss := 0
 		for _, v := range b {
-			if math.IsNaN(v) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
 				miss++
 			}
 		}

@@ -184,6 +184,8 @@ func TestSobolWarnings(t *testing.T) {
 			[]string{fmt.Sprintf(skipped, 1, 1024, 1, 5120, 1023)}, false},
 		{"failed runs in two rows, one a B", with(big, map[int]float64{7: nan, 9: nan, 4 * 5: nan}), 1022, 3,
 			[]string{fmt.Sprintf(skipped, 2, 1024, 3, 5120, 1022)}, false},
+		{"an infinite output", with(big, map[int]float64{12: math.Inf(1)}), 1023, 1,
+			[]string{fmt.Sprintf(skipped, 1, 1024, 1, 5120, 1023)}, false},
 		{"complete, N = 64", tiny, 64, 0, []string{fmt.Sprintf(small, 64), wide}, false},
 		{"one failed run, N = 64", with(tiny, map[int]float64{0: nan}), 63, 1,
 			[]string{fmt.Sprintf(skipped, 1, 64, 1, 320, 63), fmt.Sprintf(small, 63), wide}, false},
