@@ -30,7 +30,7 @@ func BenchmarkHomophilous(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Homophilous(n, 10, 0.8, bucket, 1)
+		Homophilous(n, 10, 0.8, 0.2, bucket, 1)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "nodes/s")
 }

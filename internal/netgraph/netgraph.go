@@ -14,6 +14,7 @@ package netgraph
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"slices"
 
@@ -625,15 +626,25 @@ func (ws *wsTies) from(v, j int) int32 {
 	return int32(u)
 }
 
-// Homophilous ties each vertex to k/2 others; with probability h the other
-// end is drawn from the vertex's own bucket (same group and region), else
-// from everyone. Duplicates are dropped.
-func Homophilous(n, k int, h float64, bucket []uint16, seed uint64) *Graph {
+// Homophilous builds an acquaintance graph with both homophily and
+// triangles. Each vertex makes k/2 ties. With probability h a tie stays in
+// the vertex's own bucket (same group and region); otherwise its other end
+// is drawn uniformly from everyone outside the bucket, so h is the expected
+// share of ties within buckets (less the few duplicates dropped). A tie
+// kept in the bucket joins the vertex to the j-th next member of its
+// bucket, the members taken in id order as a ring (a Watts-Strogatz lattice
+// per bucket, which is where the triangles come from), except that with
+// probability q it goes to a member drawn uniformly from the bucket
+// instead. HomophilousRewire chooses q for a target clustering.
+//
+// Draws are keyed by (seed, tie), so the graph does not depend on the
+// number of cores.
+func Homophilous(n, k int, h, q float64, bucket []uint16, seed uint64) *Graph {
 	half := k / 2
 	if n < 2 || half == 0 {
 		return Empty(n)
 	}
-	// Members of each bucket, in id order.
+	// Members of each bucket, in id order, and each vertex's place there.
 	nb := 0
 	for _, b := range bucket {
 		nb = max(nb, int(b)+1)
@@ -646,36 +657,118 @@ func Homophilous(n, k int, h float64, bucket []uint16, seed uint64) *Graph {
 		start[b] += start[b-1]
 	}
 	members := make([]int32, n)
+	place := make([]int32, n)
 	fill := append([]int(nil), start[:nb]...)
 	for v, b := range bucket {
 		members[fill[b]] = int32(v)
+		place[v] = int32(fill[b] - start[b])
 		fill[b]++
 	}
 	m := n * half
 	src := make([]int32, m)
 	dst := make([]int32, m)
 	coin := rng.Key(seed, "netgraph/homophily/coin")
+	rewire := rng.Key(seed, "netgraph/homophily/rewire")
 	pick := rng.Key(seed, "netgraph/homophily/target")
 	par.For(n, 1<<14, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			b := bucket[i]
 			same := members[start[b]:start[b+1]]
-			for j := 0; j < half; j++ {
-				e := uint64(i*half + j)
+			size := len(same)
+			for j := 1; j <= half; j++ {
+				e := uint64(i*half + j - 1)
 				t := int32(i)
-				inBucket := len(same) > 1 && rng.Float(coin, e) < h
-				for r := uint64(0); r < 16 && t == int32(i); r++ {
-					if inBucket {
-						t = same[rng.Below(pick, e*16+r, uint64(len(same)))]
-					} else {
-						t = int32(rng.Below(pick, e*16+r, uint64(n)))
+				inBucket := size > 1 && (size == n || rng.Float(coin, e) < h)
+				switch {
+				case !inBucket:
+					// Uniform over the members of every other bucket: the
+					// members array without this bucket's run.
+					r := int(rng.Below(pick, e, uint64(n-size)))
+					if r >= start[b] {
+						r += size
 					}
+					t = members[r]
+				case rng.Float(rewire, e) < q:
+					for r := uint64(0); r < 16 && t == int32(i); r++ {
+						t = same[rng.Below(pick, e*16+r, uint64(size))]
+					}
+				default:
+					t = same[(int(place[i])+j)%size]
 				}
 				src[e], dst[e] = int32(i), t
 			}
 		}
 	})
 	return FromEdges(n, src, dst)
+}
+
+// latticeClustering is the clustering of a ring lattice of even degree k,
+// 3(k-2)/(4(k-1)) (Watts and Strogatz 1998).
+func latticeClustering(k int) float64 {
+	if k < 4 {
+		return 0
+	}
+	return 3 * float64(k-2) / (4 * float64(k-1))
+}
+
+// MaxHomophilousClustering is the clustering Homophilous reaches with no
+// rewiring inside buckets, about C0 h^3 where C0 is the lattice's.
+func MaxHomophilousClustering(k int, h float64) float64 {
+	return latticeClustering(k) * h * h * h
+}
+
+// HomophilousRewire returns the in-bucket rewiring probability q at which
+// Homophilous has mean local clustering about c. A triangle of the bucket
+// lattice survives when its three ties are lattice ties, each with
+// probability h(1-q), as in Barrat and Weigt's C(p) = C0 (1-p)^3 for the
+// Watts-Strogatz model; so c = C0 (h(1-q))^3. ok is false when c is out of
+// reach (above MaxHomophilousClustering, or negative).
+func HomophilousRewire(k int, h, c float64) (q float64, ok bool) {
+	c0 := latticeClustering(k)
+	if c < 0 || h <= 0 || c0 == 0 || c > MaxHomophilousClustering(k, h)*(1+1e-12) {
+		return 0, c == 0
+	}
+	q = 1 - math.Cbrt(c/c0)/h
+	return min(max(q, 0), 1), true
+}
+
+// ShareWithin returns the share of ties whose two ends have the same label,
+// over the ties of up to sample vertices chosen evenly through the id range
+// as Clustering chooses them (all when sample <= 0 or >= N); 0 when those
+// vertices have no ties.
+func (g *Graph) ShareWithin(label func(v int32) int, sample int) float64 {
+	step := 1
+	if sample > 0 && g.n > sample {
+		step = g.n / sample
+	}
+	var buf []int32
+	same, all := int64(0), int64(0)
+	for v := 0; v < g.n; v += step {
+		nb := g.Neighbours(int32(v), buf)
+		buf = nb[:0]
+		lv := label(int32(v))
+		for _, u := range nb {
+			if label(u) == lv {
+				same++
+			}
+		}
+		all += int64(len(nb))
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(same) / float64(all)
+}
+
+// DegreeHistogram returns the number of vertices of each degree 0..max,
+// with every degree of at least limit counted in the last entry (limit > 0).
+func (g *Graph) DegreeHistogram(limit int) []int64 {
+	top := min(g.MaxDegree(), limit)
+	h := make([]int64, top+1)
+	for v := range int32(g.n) {
+		h[min(g.Degree(v), top)]++
+	}
+	return h
 }
 
 // Clustering returns the mean local clustering coefficient over up to

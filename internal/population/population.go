@@ -139,7 +139,8 @@ func GenerateWith(sc *scenario.Scenario, n int, seed uint64, opt Options) *Popul
 		for i := range bucket {
 			bucket[i] = uint16(int(p.Region[i])*ng + int(p.Group[i]))
 		}
-		p.Graph = netgraph.Homophilous(n, sc.Network.Degree, sc.Network.Homophily, bucket, seed)
+		q, _ := netgraph.HomophilousRewire(sc.Network.Degree, sc.Network.Homophily, sc.Network.Clustering) // validated
+		p.Graph = netgraph.Homophilous(n, sc.Network.Degree, sc.Network.Homophily, q, bucket, seed)
 	default:
 		p.Graph = netgraph.Empty(n)
 	}

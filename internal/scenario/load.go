@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"io/fs"
 	"os"
@@ -199,6 +200,9 @@ func (s *Scenario) applyDefaults() {
 		}
 		if !given("network.rewire") && s.Network.Model == "watts-strogatz" {
 			s.Network.Rewire = 0.1
+		}
+		if !given("network.clustering") && s.Network.Model == "homophilous" {
+			s.Network.Clustering = min(DefaultClustering, netgraph.MaxHomophilousClustering(s.Network.Degree, s.Network.Homophily))
 		}
 	}
 	for i := range s.Behaviours {

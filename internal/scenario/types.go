@@ -111,7 +111,8 @@ type Network struct {
 	Model       string  `yaml:"model" jsonschema:"enum=watts-strogatz,enum=homophilous,enum=none" jsonschema_description:"watts-strogatz (default), homophilous or none."`
 	Degree      int     `yaml:"degree" jsonschema_description:"Mean number of acquaintances (even; default 10)."`
 	Rewire      float64 `yaml:"rewire" jsonschema_description:"Watts-Strogatz rewiring probability (default 0.1)."`
-	Homophily   float64 `yaml:"homophily" jsonschema_description:"Homophilous model: probability a tie stays within the same group and region."`
+	Homophily   float64 `yaml:"homophily" jsonschema_description:"Homophilous model: share of ties within the same group and region."`
+	Clustering  float64 `yaml:"clustering" jsonschema_description:"Homophilous model: target mean local clustering (default 0.25, or the most the degree and homophily allow)."`
 	Source      string  `yaml:"source"`
 	Description string  `yaml:"description"`
 	Pos         Pos     `yaml:"-" json:"-"`
@@ -323,3 +324,7 @@ func (s Shares) Names() []string {
 	}
 	return out
 }
+
+// DefaultClustering is the homophilous network's target clustering when a
+// scenario gives none (lowered to the most its degree and homophily allow).
+const DefaultClustering = 0.25

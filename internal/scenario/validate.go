@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 )
 
@@ -503,6 +504,14 @@ func (v *validator) network() {
 		}
 		v.prob(v.at(n.Pos, "network.rewire"), "network.rewire", n.Rewire)
 		v.prob(v.at(n.Pos, "network.homophily"), "network.homophily", n.Homophily)
+		if n.Model == "homophilous" {
+			if _, ok := netgraph.HomophilousRewire(n.Degree, n.Homophily, n.Clustering); !ok {
+				v.d.add(v.at(n.Pos, "network.clustering"), "network.clustering %v is out of reach with degree %d and homophily %v: at most %.3f (docs/scenario-language.md, Network)",
+					n.Clustering, n.Degree, n.Homophily, netgraph.MaxHomophilousClustering(n.Degree, n.Homophily))
+			}
+		} else if n.Clustering != 0 {
+			v.d.add(v.at(n.Pos, "network.clustering"), "network.clustering applies to the homophilous model only (watts-strogatz's clustering follows from degree and rewire)")
+		}
 	case "none":
 	default:
 		v.d.add(v.at(n.Pos, "network.model"), "network.model %q: use watts-strogatz, homophilous or none%s", n.Model,

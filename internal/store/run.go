@@ -87,7 +87,15 @@ type GraphInfo struct {
 	MeanDegree       float64 `json:"mean_degree"`
 	Clustering       float64 `json:"clustering"`
 	ClusteringSample int     `json:"clustering_sample"`
-	Partnered0       int     `json:"partnered_at_start"`
+	// Shares of ties whose two ends are in the same group, the same region,
+	// and both, over the ties of the same sample of vertices.
+	WithinGroup          float64 `json:"within_group"`
+	WithinRegion         float64 `json:"within_region"`
+	WithinGroupAndRegion float64 `json:"within_group_and_region"`
+	// DegreeHistogram[d] is the number of agents with d acquaintances; the
+	// last entry counts every degree from its index up (at most 100).
+	DegreeHistogram []int64 `json:"degree_histogram"`
+	Partnered0      int     `json:"partnered_at_start"`
 }
 
 // Names lists the categories, in index order, that the tables use.
