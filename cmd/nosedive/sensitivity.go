@@ -27,9 +27,12 @@ func newSensitivityCmd() *cobra.Command {
 		Long: `Compute sensitivity indices of one audit metric from a sweep run with a
 morris design (elementary effects: mu*, the importance; mu, its sign;
 sigma, interactions or non-linearity) or a sobol design (first-order S1 and
-total ST indices with 95% bootstrap intervals). The output of a point is
-its mean over replicates. Effects are per unit of each parameter's range.
-Warnings say when the design is too small for stable indices.`,
+total ST indices with 95% bootstrap intervals, computed as SALib's
+sobol.analyze computes them, on standardised outputs). The output of a
+point is its mean over replicates. Effects are per unit of each
+parameter's range. A Sobol base row with a point without output (failed
+or missing runs) is skipped in every index, and the output says how many
+were. Warnings say when the design is too small for stable indices.`,
 		Example: `  nosedive sensitivity runs/xinjiang-morris --metric ever_sanctioned_uyghur
   nosedive sensitivity runs/my-sobol --metric gap_worst_tier --json`,
 		Args: exactArgs(1),
@@ -88,6 +91,7 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 	k := len(m.Params)
 	var rows []sensitivityRow
 	var warn []string
+	var sobol *sobolSkipped
 	method := ""
 	if m.Design.Type == sweep.Morris {
 		method = fmt.Sprintf("Morris elementary effects, %d trajectories, %d levels", m.Design.Trajectories, m.Design.Levels)
@@ -102,16 +106,21 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 		}
 		sort.SliceStable(rows, func(a, b int) bool { return rows[a].MuStar > rows[b].MuStar })
 	} else {
-		method = fmt.Sprintf("Sobol indices (Saltelli 2010 S1, Jansen ST), N = %d", m.Design.Samples)
-		idx, w, err := sensitivity.Sobol(y, k, o.seed)
-		warn = w
+		r, err := sensitivity.Sobol(y, k, sensitivity.SobolOptions{Seed: o.seed})
+		warn = r.Warnings
 		if err != nil {
 			for _, s := range warn {
 				fmt.Fprintln(stderr, "nosedive: warning:", s)
 			}
 			return err
 		}
-		for i, x := range idx {
+		method = fmt.Sprintf("Sobol indices (S1: Saltelli et al. 2010, ST: Jansen 1999, on standardised outputs, as SALib), N = %d", r.Rows)
+		if skipped := r.Rows - r.RowsUsed; skipped > 0 {
+			method += fmt.Sprintf(", %d rows used (%d skipped)", r.RowsUsed, skipped)
+		}
+		sobol = &sobolSkipped{Rows: r.Rows, RowsUsed: r.RowsUsed, RowsSkipped: r.Rows - r.RowsUsed, PointsMissing: r.Missing,
+			Runs: len(m.Points) * m.Replicates, RunsMissing: runsMissing(res, mi)}
+		for i, x := range r.Indices {
 			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, S1: jsonNum(x.S1), S1Conf: jsonNum(x.S1Conf),
 				ST: jsonNum(x.ST), STConf: jsonNum(x.STConf)})
 		}
@@ -130,9 +139,18 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 		for _, r := range rows {
 			out = append(out, r.jsonRow(m.Design.Type))
 		}
-		return enc.Encode(map[string]any{"sweep": m.Name, "metric": o.metric, "method": method, "indices": out, "warnings": warn})
+		doc := map[string]any{"sweep": m.Name, "metric": o.metric, "method": method, "indices": out, "warnings": warn}
+		if sobol != nil {
+			doc["samples"] = sobol
+		}
+		return enc.Encode(doc)
 	}
-	fmt.Fprintf(stdout, "sweep %s, metric %s: %s; outputs are means over %d replicates\n\n", m.Name, o.metric, method, m.Replicates)
+	fmt.Fprintf(stdout, "sweep %s, metric %s: %s; outputs are means over %d replicates\n", m.Name, o.metric, method, m.Replicates)
+	if sobol != nil && sobol.RowsSkipped > 0 {
+		fmt.Fprintf(stdout, "skipped %d of %d base rows: %d of %d points have no output (%d of %d runs failed, missing or without a value)\n",
+			sobol.RowsSkipped, sobol.Rows, sobol.PointsMissing, len(m.Points), sobol.RunsMissing, sobol.Runs)
+	}
+	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	if m.Design.Type == sweep.Morris {
 		fmt.Fprintln(tw, "parameter\tmu*\t±95%\tmu\tsigma\teffects\t")
@@ -146,6 +164,30 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 		}
 	}
 	return tw.Flush()
+}
+
+// sobolSkipped says, in --json output, how much of a Sobol design the
+// indices use: a base row is skipped when A, B or any AB_i has no output.
+type sobolSkipped struct {
+	Rows          int `json:"rows"`
+	RowsUsed      int `json:"rows_used"`
+	RowsSkipped   int `json:"rows_skipped"`
+	PointsMissing int `json:"points_missing"` // design points without an output
+	Runs          int `json:"runs"`
+	RunsMissing   int `json:"runs_missing"` // runs failed, not (yet) run, or with the metric undefined
+}
+
+// runsMissing counts the planned runs of a sweep without a value of
+// metric mi: failed, not run yet, or with the metric undefined (NaN or
+// infinite).
+func runsMissing(res *sweep.Results, mi int) int {
+	have := 0
+	for i := range res.Runs {
+		if v := res.Values[i][mi]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+			have++
+		}
+	}
+	return len(res.Manifest.Points)*res.Manifest.Replicates - have
 }
 
 func fig(x jsonNum) string {

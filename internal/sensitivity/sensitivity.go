@@ -1,12 +1,15 @@
 // Package sensitivity estimates which parameters drive a model output from
 // the designs of internal/sweep: Morris elementary effects (mu, mu*, sigma)
-// over trajectories, and Sobol first-order and total indices (Saltelli
-// 2010, Jansen 1999) with bootstrap confidence intervals.
+// over trajectories, and Sobol first-order and total indices (Saltelli et
+// al. 2010, Jansen 1999) with bootstrap confidence intervals, computed as
+// SALib computes them.
 //
 // It works on plain slices (unit-cube design points and outputs), knows
-// nothing about runs or files, and uses the standard library only. Its
-// tests check the estimators on functions with known answers (a linear
-// model, the Ishigami function).
+// nothing about runs or files, and uses the standard library and gonum's
+// normal quantile only. Its tests check the estimators on functions with
+// known answers (a linear model, the Ishigami function with its output
+// shifted) and hold Sobol to internal/sensitivity/salibref, an independent
+// implementation of SALib's algorithm, on Ishigami and on a real sweep.
 package sensitivity
 
 import (
@@ -14,6 +17,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // z975 is the 0.975 quantile of the standard normal.
@@ -94,86 +99,212 @@ func Morris(points [][]float64, y []float64, k int, seed uint64) ([]MorrisIndex,
 }
 
 // SobolIndex is one parameter's first-order (S1) and total (ST) Sobol
-// index with 95% bootstrap interval half-widths.
+// index with bootstrap interval half-widths (NaN when undefined).
 type SobolIndex struct {
 	S1, S1Conf float64
 	ST, STConf float64
 }
 
-// Sobol estimates first-order (Saltelli et al. 2010) and total (Jansen
-// 1999) indices from outputs in the Saltelli layout of sweep.Saltelli:
-// y[j*(k+2)] = f(A_j), y[j*(k+2)+i] = f(AB_j^(i)), y[j*(k+2)+k+1] = f(B_j).
-// Blocks with a NaN output are dropped (with a warning). Warnings also say
-// when N is too small or an interval too wide for stable indices.
-func Sobol(y []float64, k int, seed uint64) ([]SobolIndex, []string, error) {
+// SobolOptions configure Sobol. The zero value gives SALib's defaults
+// except for the number of resamples (1,000 rather than 100, for
+// half-widths stable to about 2%).
+type SobolOptions struct {
+	Resamples int     // bootstrap resamples of the base rows; 0 means DefaultResamples
+	Level     float64 // confidence level of the intervals, in (0, 1); 0 means 0.95
+	Seed      uint64  // seed of the resampling
+}
+
+// SobolResult is the outcome of Sobol.
+type SobolResult struct {
+	Indices  []SobolIndex // one per parameter, in design order
+	Rows     int          // base rows N of the design
+	RowsUsed int          // rows whose A, B and every AB_i have an output
+	Missing  int          // outputs that are NaN or infinite (failed or missing runs, undefined metric)
+	// SkippedResamples counts bootstrap resamples left out of the
+	// intervals because the output did not vary within them.
+	SkippedResamples int
+	Warnings         []string
+}
+
+// Sobol estimates first-order and total Sobol indices from outputs in the
+// layout of sweep.Saltelli: y[j*(k+2)] = f(A_j), y[j*(k+2)+i] =
+// f(AB_j^(i)) for i = 1..k, y[j*(k+2)+k+1] = f(B_j). It computes what
+// SALib's sobol.analyze computes without second order (Herman and Usher
+// 2017; Iwanaga, Usher and Herman 2022):
+//
+//   - the outputs are standardised, y <- (y - mean(y)) / sd(y) over every
+//     output used, so that a constant added to the output changes nothing;
+//   - V = var(f(A) ∪ f(B)) (divisor 2N);
+//   - S1_i = mean(f(B) (f(AB_i) - f(A))) / V (Saltelli et al. 2010, Comput.
+//     Phys. Commun. 181:259-270, table 2 (b));
+//   - ST_i = mean((f(A) - f(AB_i))^2) / (2 V) (Jansen 1999; table 2 (f));
+//   - the half-width of an interval is z_{1-(1-level)/2} times the standard
+//     deviation of the index over bootstrap resamples of the N base rows
+//     (drawn with replacement, one draw shared by every index).
+//
+// The first-order estimator is not invariant to a shift of the output: on
+// uncentred outputs its variance grows with the square of their mean,
+// which is why the outputs are centred first.
+//
+// A base row with a missing output (NaN, or infinite as a ratio against
+// zero can be; in A, B or any AB_i) is dropped from every
+// index and every statistic, the standardisation included, and the
+// result says how many were. Warnings name dropped rows, an N too small
+// for stable indices, intervals wider than ±0.1 and an output that does
+// not vary (its indices are NaN). An error means the outputs do not form
+// the layout, the options are out of range, or fewer than two rows are
+// complete.
+func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 	if k < 1 || len(y)%(k+2) != 0 || len(y) == 0 {
-		return nil, nil, fmt.Errorf("sobol: %d outputs do not form blocks of %d (k + 2)", len(y), k+2)
+		return SobolResult{}, fmt.Errorf("sobol: %d outputs do not form blocks of %d (k + 2)", len(y), k+2)
 	}
-	var blocks [][]float64
+	if opt.Resamples == 0 {
+		opt.Resamples = DefaultResamples
+	}
+	if opt.Level == 0 {
+		opt.Level = 0.95
+	}
+	if opt.Resamples < 2 {
+		return SobolResult{}, fmt.Errorf("sobol: %d bootstrap resamples; at least 2 are needed", opt.Resamples)
+	}
+	if !(opt.Level > 0 && opt.Level < 1) {
+		return SobolResult{}, fmt.Errorf("sobol: confidence level %g is not between 0 and 1", opt.Level)
+	}
+	res := SobolResult{Rows: len(y) / (k + 2)}
+	var rows [][]float64
 	for j := 0; j < len(y); j += k + 2 {
 		b := y[j : j+k+2]
-		if slices.ContainsFunc(b, math.IsNaN) {
-			continue
+		miss := 0
+		for _, v := range b {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				miss++
+			}
 		}
-		blocks = append(blocks, b)
+		res.Missing += miss
+		if miss == 0 {
+			rows = append(rows, b)
+		}
 	}
-	n := len(blocks)
-	var warn []string
-	if dropped := len(y)/(k+2) - n; dropped > 0 {
-		warn = append(warn, fmt.Sprintf("%d of %d sample blocks dropped (runs missing or failed)", dropped, len(y)/(k+2)))
+	n := len(rows)
+	res.RowsUsed = n
+	if skipped := res.Rows - n; skipped > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d base rows skipped: %d of %d outputs missing (failed or missing runs, or the metric is undefined there); every index uses the other %d rows",
+			skipped, res.Rows, res.Missing, len(y), n))
 	}
 	if n < 2 {
-		return nil, warn, fmt.Errorf("sobol: %d complete sample blocks; at least 2 are needed", n)
+		return res, fmt.Errorf("sobol: %d complete base rows; at least 2 are needed", n)
 	}
 	if n < 256 {
-		warn = append(warn, fmt.Sprintf("N = %d: Sobol indices need N of several hundred to a few thousand to be stable; read the intervals", n))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("N = %d: Sobol indices need N of several hundred to a few thousand to be stable; read the intervals", n))
 	}
+	nan := SobolIndex{S1: math.NaN(), S1Conf: math.NaN(), ST: math.NaN(), STConf: math.NaN()}
+	res.Indices = make([]SobolIndex, k)
+
+	// Standardise over the outputs used, then split into A, B and AB_i.
+	all := make([]float64, 0, n*(k+2))
+	for _, b := range rows {
+		all = append(all, b...)
+	}
+	mu := mean(all)
+	sigma := math.Sqrt(meanSq(all, mu))
+	if slices.Min(all) == slices.Max(all) {
+		for i := range res.Indices {
+			res.Indices[i] = nan
+		}
+		res.Warnings = append(res.Warnings, "the output does not vary: every index is undefined")
+		return res, nil
+	}
+	fa, fb := make([]float64, n), make([]float64, n)
+	fab := make([][]float64, k)
+	for i := range fab {
+		fab[i] = make([]float64, n)
+	}
+	for j, b := range rows {
+		fa[j] = (b[0] - mu) / sigma
+		fb[j] = (b[k+1] - mu) / sigma
+		for i := range k {
+			fab[i][j] = (b[1+i] - mu) / sigma
+		}
+	}
+
 	idx := make([]int, n)
 	for j := range idx {
 		idx[j] = j
 	}
-	est := func(idx []int, i int) (s1, st float64) {
-		all := make([]float64, 0, 2*len(idx))
-		for _, j := range idx {
-			all = append(all, blocks[j][0], blocks[j][k+1])
+	s1, st := make([]float64, k), make([]float64, k)
+	if !sobolEstimate(fa, fb, fab, idx, s1, st) {
+		for i := range res.Indices {
+			res.Indices[i] = nan
 		}
-		v := variance(all)
-		var a1, at float64
-		for _, j := range idx {
-			fa, fb, fab := blocks[j][0], blocks[j][k+1], blocks[j][1+i]
-			a1 += fb * (fab - fa)
-			at += (fa - fab) * (fa - fab)
-		}
-		m := float64(len(idx))
-		return a1 / m / v, at / (2 * m) / v
+		res.Warnings = append(res.Warnings, "the output does not vary over the base rows A and B: every index is undefined")
+		return res, nil
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x736f626f6c))
-	out := make([]SobolIndex, k)
-	boot1 := make([][]float64, k)
-	bootT := make([][]float64, k)
-	res := make([]int, n)
-	for range DefaultResamples {
-		for j := range res {
-			res[j] = rng.IntN(n)
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x736f626f6c))
+	boot1, bootT := make([][]float64, k), make([][]float64, k)
+	bs1, bst := make([]float64, k), make([]float64, k)
+	draw := make([]int, n)
+	for range opt.Resamples {
+		for j := range draw {
+			draw[j] = rng.IntN(n)
+		}
+		if !sobolEstimate(fa, fb, fab, draw, bs1, bst) {
+			res.SkippedResamples++
+			continue
 		}
 		for i := range k {
-			s1, st := est(res, i)
-			boot1[i] = append(boot1[i], s1)
-			bootT[i] = append(bootT[i], st)
+			boot1[i] = append(boot1[i], bs1[i])
+			bootT[i] = append(bootT[i], bst[i])
 		}
 	}
+	z := distuv.UnitNormal.Quantile(1 - (1-opt.Level)/2)
 	wide := false
 	for i := range k {
-		s1, st := est(idx, i)
-		out[i] = SobolIndex{S1: s1, ST: st, S1Conf: z975 * sd(boot1[i]), STConf: z975 * sd(bootT[i])}
-		wide = wide || out[i].S1Conf > 0.1 || out[i].STConf > 0.1
+		res.Indices[i] = SobolIndex{S1: s1[i], ST: st[i], S1Conf: z * sd(boot1[i]), STConf: z * sd(bootT[i])}
+		wide = wide || res.Indices[i].S1Conf > 0.1 || res.Indices[i].STConf > 0.1
 	}
-	if all := y; variance(all) == 0 || math.IsNaN(variance(all)) {
-		warn = append(warn, "the output does not vary: every index is undefined")
-	} else if wide {
-		warn = append(warn, "some intervals are wider than ±0.1: increase design.samples (or replicates, which average out noise)")
+	if res.SkippedResamples > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("in %d of %d bootstrap resamples the output does not vary; the intervals use the other %d",
+			res.SkippedResamples, opt.Resamples, opt.Resamples-res.SkippedResamples))
 	}
-	return out, warn, nil
+	if wide {
+		res.Warnings = append(res.Warnings, "some intervals are wider than ±0.1: increase design.samples (or replicates, which average out noise)")
+	}
+	return res, nil
+}
+
+// sobolEstimate computes S1 and ST of every parameter over the base rows
+// rows (indices into fa, fb and fab[i], repeats allowed) into s1 and st.
+// It reports false, leaving s1 and st unset, when f(A) ∪ f(B) does not
+// vary over those rows.
+func sobolEstimate(fa, fb []float64, fab [][]float64, rows []int, s1, st []float64) bool {
+	m := float64(len(rows))
+	var sum float64
+	f0, varies := fa[rows[0]], false
+	for _, j := range rows {
+		sum += fa[j] + fb[j]
+		varies = varies || fa[j] != f0 || fb[j] != f0
+	}
+	if !varies {
+		return false
+	}
+	mu := sum / (2 * m)
+	var ss float64
+	for _, j := range rows {
+		da, db := fa[j]-mu, fb[j]-mu
+		ss += da*da + db*db
+	}
+	v := ss / (2 * m)
+	for i, ab := range fab {
+		var a1, at float64
+		for _, j := range rows {
+			d := ab[j] - fa[j]
+			a1 += fb[j] * d
+			at += d * d
+		}
+		s1[i] = a1 / m / v
+		st[i] = at / (2 * m) / v
+	}
+	return true
 }
 
 func mean(x []float64) float64 {
@@ -194,6 +325,16 @@ func meanAbs(x []float64) float64 {
 	s := 0.0
 	for _, v := range x {
 		s += math.Abs(v)
+	}
+	return s / float64(len(x))
+}
+
+// meanSq is the mean squared deviation of x from m (numpy's var with
+// ddof = 0 when m is the mean).
+func meanSq(x []float64, m float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += (v - m) * (v - m)
 	}
 	return s / float64(len(x))
 }
