@@ -102,7 +102,7 @@ individuals and connects to no camera, payment or enforcement system.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput("%v", err) })
-	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd(), newSQLCmd(), newRunsCmd(), newSweepCmd(), newSensitivityCmd(), newServeCmd())
+	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd(), newSQLCmd(), newRunsCmd(), newSweepCmd(), newSensitivityCmd(), newServeCmd(), newCheckCmd())
 	return root
 }
 

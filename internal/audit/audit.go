@@ -87,7 +87,12 @@ type Row struct {
 	NoOwnViolation     int64  `json:"sanctioned_without_own_violation"`
 	// LawAbiding: of those ever sanctioned, the share who never did a
 	// behaviour the scenario declares unlawful (lawful: false).
-	LawAbiding          Figure      `json:"sanctioned_law_abiding"`
+	LawAbiding Figure `json:"sanctioned_law_abiding"`
+	// WithoutOwnLoss: of those ever sanctioned, the share whose own
+	// behaviour never cost them a point: everything they lost came from
+	// their characteristics, their starting score, their partner or their
+	// acquaintances.
+	WithoutOwnLoss      Figure      `json:"sanctioned_without_own_loss"`
 	ChildrenBlocked     int64       `json:"children_blocked"`
 	ChildrenBlockedRate Figure      `json:"children_blocked_rate"` // blocked children / school-age children
 	Loss                Loss        `json:"loss"`
@@ -266,7 +271,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 	row := Row{Attribute: attrName, Value: value}
 	tierN := make([]int64, len(m.Names.Tiers))
 	sancN := make([]int64, len(m.Names.Sanctions))
-	var anyN, everN, det, viol, nonViol, falseS, missed, kids, kidsBlocked, lawAbiding int64
+	var anyN, everN, det, viol, nonViol, falseS, missed, kids, kidsBlocked, lawAbiding, noOwnLoss int64
 	var sum float64
 	var scores []float64
 	tierIdx := map[string]int{}
@@ -293,6 +298,9 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 			everN++
 			if !f.lawbreaker[i] {
 				lawAbiding++
+			}
+			if f.loss[i].Own == 0 {
+				noOwnLoss++
 			}
 		}
 		if f.detained[i] {
@@ -340,6 +348,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 	row.MissedViolatorRate = rate(missed, viol)
 	row.NoOwnViolation = falseS
 	row.LawAbiding = rate(lawAbiding, everN)
+	row.WithoutOwnLoss = rate(noOwnLoss, everN)
 	row.ChildrenBlocked = kidsBlocked
 	row.ChildrenBlockedRate = rate(kidsBlocked, kids)
 	if row.Loss.Total > 0 {

@@ -23,6 +23,9 @@ type Scenario struct {
 	Tiers         Tiers         `yaml:"tiers" jsonschema:"required"`
 	Sanctions     []Sanction    `yaml:"sanctions"`
 	Phases        []Phase       `yaml:"phases"`
+	Claims        []Claim       `yaml:"claims" jsonschema_description:"What the scenario says its regime does, in a form nosedive check runs."`
+	Citations     []CitationDef `yaml:"citations" jsonschema_description:"The scenario's own sources, for source: keys that docs/calibration.md does not have."`
+	Trend         string        `yaml:"trend" jsonschema_description:"Why the regime is not expected to settle (a documented expansion, a roll-out); without it nosedive check also requires a steady state after the first year."`
 
 	// Set by the loader, not by YAML.
 	File   string         `yaml:"-" json:"-"`

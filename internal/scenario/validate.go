@@ -286,14 +286,17 @@ func validate(s *Scenario, d *diags) {
 	v.tiers()
 	v.sanctions()
 	v.phases()
+	v.claims()
+	v.sources()
 	if len(d.list) == 0 {
 		s.compile(d)
 	}
 }
 
 type validator struct {
-	d *diags
-	s *Scenario
+	d   *diags
+	s   *Scenario
+	own map[string]string // the scenario's own citations
 }
 
 func (v *validator) prob(p Pos, what string, x float64) {

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/nosedive-lab/nosedive/internal/claim"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/spf13/cobra"
+)
+
+type checkOptions struct {
+	agents, days, workers int
+	seed                  uint64
+	sets                  []string
+	out                   string
+	asJSON, quiet         bool
+}
+
+func newCheckCmd() *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check SCENARIO",
+		Short: "Run a scenario's claims and say which hold",
+		Long: `Run what a scenario says about its regime (its claims: section, see
+docs/scenario-language.md): the scenario is run once for each horizon its
+claims name, each run is audited (with the regime-free twin when a claim
+is about chilling), and every claim is shown with its figure, its bounds
+and whether it holds. Unless the scenario names a trend, check also
+requires a steady state after the first year: the mean score moves at
+most 5% of the score range a year and no tier's share more than 5
+percentage points a year (on the longest run, which --days can lengthen).
+
+Exit status 0 when everything holds, 1 when something does not.`,
+		Example: `  nosedive check xinjiang-pilot
+  nosedive check xinjiang-pilot --agents 20000 --days 1825
+  nosedive check my-regime.yaml --json`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.agents, "agents", 0, "number of synthetic citizens (default: the scenario's run.agents)")
+	f.IntVar(&o.days, "days", 0, "length of the longest run, on which steadiness is checked (default: the longest horizon of the claims)")
+	f.Uint64Var(&o.seed, "seed", 0, "random seed (default: the scenario's run.seed)")
+	f.IntVar(&o.workers, "workers", 0, "worker threads (default: all cores); results do not depend on it")
+	f.StringArrayVar(&o.sets, "set", nil, "override a scenario value by dotted path (repeatable)")
+	f.StringVar(&o.out, "out", "", "keep the run directories here (default: a temporary directory, removed)")
+	f.BoolVar(&o.asJSON, "json", false, "print the outcome as JSON")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	return cmd
+}
+
+// ClaimsFailedError reports claims that do not hold (exit status 1).
+type ClaimsFailedError struct {
+	Scenario string
+	Failed   int
+}
+
+func (e *ClaimsFailedError) Error() string {
+	return fmt.Sprintf("check %s: %d claim(s) do not hold", e.Scenario, e.Failed)
+}
+
+func runCheck(ctx context.Context, o checkOptions, name string, stdout, stderr io.Writer) error {
+	if o.agents < 0 || o.days < 0 || o.days > scenario.MaxDays {
+		return badInput("--agents and --days must be positive (--days at most %d)", scenario.MaxDays)
+	}
+	sc, err := scenario.Resolve(name, o.sets)
+	if err != nil {
+		return err
+	}
+	if len(sc.Claims) == 0 {
+		return badInput("%s has no claims: section to check (docs/scenario-language.md, Claims)", name)
+	}
+	opt := claim.Options{Agents: o.agents, Seed: o.seed, Workers: o.workers, Sets: o.sets, Days: o.days, OutDir: o.out}
+	if !o.quiet {
+		opt.Progress = func(msg string) { fmt.Fprintln(stderr, "nosedive: "+msg) }
+	}
+	out, err := claim.Check(ctx, sc, opt)
+	if err != nil {
+		return err
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printCheck(stdout, out)
+	}
+	if !out.Holds() {
+		return &ClaimsFailedError{Scenario: sc.Name, Failed: out.Failed()}
+	}
+	return nil
+}
+
+func bound(min, max *float64) string {
+	switch {
+	case min != nil && max != nil:
+		return fmt.Sprintf("[%s, %s]", num(*min), num(*max))
+	case min != nil:
+		return ">= " + num(*min)
+	case max != nil:
+		return "<= " + num(*max)
+	}
+	return ""
+}
+
+func num(x float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.4f", x), "0"), ".")
+}
+
+func printCheck(w io.Writer, o *claim.Outcome) {
+	fmt.Fprintf(w, "%s at %d agents, seed %d\n\n", o.Scenario, o.Agents, o.Seed)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tclaim\tfigure\tsubject\tday\tvalue\tbound")
+	for _, r := range o.Results {
+		mark, val := "ok", "undefined ("+r.Why+")"
+		if !r.Holds {
+			mark = "FAIL"
+		}
+		if r.Value != nil {
+			val = num(*r.Value)
+		}
+		subj := r.Subject
+		if r.Versus != "" {
+			subj += " / " + r.Versus
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", mark, r.Says, r.Figure, subj, r.At, val, bound(r.Min, r.Max))
+	}
+	tw.Flush()
+	st := o.Steady
+	fmt.Fprintln(w)
+	if !st.Checked {
+		fmt.Fprintf(w, "steady state: not checked: %s\n", st.Why)
+	} else {
+		mark := "ok"
+		if !st.Holds {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "%s steady state after the first year (per year at most %.0f%% of the score range, %.0f points per tier):\n",
+			mark, 100*claim.MaxScoreDrift, 100*claim.MaxTierDrift)
+		for _, y := range st.Years {
+			fmt.Fprintf(w, "  day %d -> %d: mean score %+.1f%% of the range, tier %s %.1f points\n", y.FromDay, y.ToDay, 100*y.MeanScore, y.Tier, 100*y.TierShare)
+		}
+	}
+	for _, r := range o.Runs {
+		fmt.Fprintf(w, "run kept: %s\n", r)
+	}
+}

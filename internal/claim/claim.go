@@ -1,0 +1,437 @@
+// Package claim runs what a scenario says about its regime.
+//
+// A scenario's `claims:` (docs/scenario-language.md) state figures of the
+// audit (docs/metrics.md) with bounds and horizons: "a few per cent of
+// Uyghurs are detained within the year" becomes the figure `detained` for
+// group uyghur at 365 days between 0.01 and 0.08. Check runs the scenario
+// once per horizon, audits each run (with the regime-free twin when a claim
+// is about chilling), and says which claims hold. It also checks that the
+// regime settles: unless the scenario names a trend (`trend:`), the mean
+// score may move at most 5% of the score range a year after the first
+// year, and no tier's share more than 5 percentage points a year.
+//
+// A claim whose figure is undefined (a rate with no one in its
+// denominator) does not hold: a claim must be about something that can be
+// measured.
+package claim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+)
+
+// Steadiness limits, per year after the first.
+const (
+	// MaxScoreDrift is the largest change of the mean score per year, as a
+	// share of the score range.
+	MaxScoreDrift = 0.05
+	// MaxTierDrift is the largest change of a tier's share per year.
+	MaxTierDrift = 0.05
+	// window is the number of days averaged at each anniversary.
+	window = 30
+)
+
+// Options choose the runs Check makes.
+type Options struct {
+	Agents  int    // population size (default: the scenario's)
+	Seed    uint64 // default: the scenario's
+	Workers int
+	Sets    []string // --set overrides already applied to the scenario
+	// Days, when larger than every claim's horizon, lengthens the longest
+	// run, on which steadiness is checked.
+	Days int
+	// OutDir receives the run directories (default: a temporary directory,
+	// removed afterwards).
+	OutDir string
+	// Progress, when set, is told of each run as it starts.
+	Progress func(msg string)
+}
+
+// Result is one claim at one horizon.
+type Result struct {
+	Says    string   `json:"says"`
+	Figure  string   `json:"figure"`
+	Subject string   `json:"subject"`
+	Versus  string   `json:"versus,omitempty"`
+	At      int      `json:"at"`
+	Value   *float64 `json:"value"` // nil when undefined
+	Min     *float64 `json:"min,omitempty"`
+	Max     *float64 `json:"max,omitempty"`
+	Holds   bool     `json:"holds"`
+	Why     string   `json:"why,omitempty"` // why it is undefined
+	Source  string   `json:"source,omitempty"`
+}
+
+// Drift is the change of the steady-state figures over one year.
+type Drift struct {
+	FromDay   int     `json:"from_day"`
+	ToDay     int     `json:"to_day"`
+	MeanScore float64 `json:"mean_score_change"` // share of the score range
+	Tier      string  `json:"tier"`              // the tier whose share moved most
+	TierShare float64 `json:"tier_share_change"`
+}
+
+// Steadiness is the check that the regime settles after its first year.
+type Steadiness struct {
+	Checked bool    `json:"checked"`
+	Why     string  `json:"why,omitempty"` // why it was not checked
+	Days    int     `json:"days"`
+	Years   []Drift `json:"years"`
+	Holds   bool    `json:"holds"`
+}
+
+// Outcome is everything Check found.
+type Outcome struct {
+	Scenario string     `json:"scenario"`
+	Agents   int        `json:"agents"`
+	Seed     uint64     `json:"seed"`
+	Runs     []string   `json:"runs,omitempty"` // kept run directories
+	Results  []Result   `json:"claims"`
+	Steady   Steadiness `json:"steadiness"`
+}
+
+// Holds reports whether every claim and the steadiness check hold.
+func (o *Outcome) Holds() bool {
+	for _, r := range o.Results {
+		if !r.Holds {
+			return false
+		}
+	}
+	return o.Steady.Holds || !o.Steady.Checked
+}
+
+// Failed counts the claims that do not hold.
+func (o *Outcome) Failed() int {
+	n := 0
+	for _, r := range o.Results {
+		if !r.Holds {
+			n++
+		}
+	}
+	if o.Steady.Checked && !o.Steady.Holds {
+		n++
+	}
+	return n
+}
+
+// Check runs sc's claims.
+func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, error) {
+	if opt.Agents <= 0 {
+		opt.Agents = sc.Run.Agents
+	}
+	if opt.Seed == 0 {
+		opt.Seed = sc.Run.Seed
+	}
+	horizons := map[int]bool{}
+	for _, c := range sc.Claims {
+		for _, d := range c.At {
+			horizons[d] = true
+		}
+	}
+	longest := opt.Days
+	for d := range horizons {
+		longest = max(longest, d)
+	}
+	if longest == 0 {
+		longest = sc.Run.Days
+	}
+	horizons[longest] = true
+	days := make([]int, 0, len(horizons))
+	for d := range horizons {
+		days = append(days, d)
+	}
+	sort.Ints(days)
+
+	out := opt.OutDir
+	keep := out != ""
+	if !keep {
+		tmp, err := os.MkdirTemp("", "nosedive-check-*")
+		if err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		out = tmp
+	}
+	o := &Outcome{Scenario: sc.Name, Agents: opt.Agents, Seed: opt.Seed}
+	series := &dailySeries{}
+	for _, d := range days {
+		if opt.Progress != nil {
+			opt.Progress(fmt.Sprintf("running %s for %d days at %d agents", sc.Name, d, opt.Agents))
+		}
+		spec := runner.Spec{Scenario: sc, Sets: opt.Sets, Agents: opt.Agents, Days: d, Seed: opt.Seed,
+			Workers: opt.Workers, Ledger: "none", OutDir: out}
+		if d == longest {
+			spec.OnDay = series.add
+		}
+		res, err := runner.Execute(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			o.Runs = append(o.Runs, res.Dir)
+		}
+		var claims []scenario.Claim
+		chill := false
+		for _, c := range sc.Claims {
+			if slices.Contains(c.At, d) {
+				claims = append(claims, c)
+				k, _ := scenario.ParseFigure(c.Figure)
+				chill = chill || k == "chilling" || k == "final_chilling"
+			}
+		}
+		if len(claims) == 0 {
+			continue
+		}
+		run, err := audit.Load(res.Dir)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := audit.Compute(run, audit.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if chill {
+			if opt.Progress != nil {
+				opt.Progress(fmt.Sprintf("running the regime-free twin of the %d-day run", d))
+			}
+			twin, err := runner.Twin(ctx, res.Dir, runner.NoRegime, opt.Workers)
+			if err != nil {
+				return nil, err
+			}
+			if rep.Chilling, err = audit.ComputeChilling(run, twin); err != nil {
+				return nil, err
+			}
+		}
+		for _, c := range claims {
+			o.Results = append(o.Results, Evaluate(c, d, rep))
+		}
+	}
+	// Claims in the order the scenario gives them, each by horizon.
+	order := map[string]int{}
+	for i, c := range sc.Claims {
+		order[c.Says+"\x00"+c.Figure+"\x00"+scenario.Subject(c.Group, c.Region)] = i
+	}
+	sort.SliceStable(o.Results, func(i, j int) bool {
+		a, b := o.Results[i], o.Results[j]
+		ka, kb := order[a.Says+"\x00"+a.Figure+"\x00"+a.Subject], order[b.Says+"\x00"+b.Figure+"\x00"+b.Subject]
+		if ka != kb {
+			return ka < kb
+		}
+		return a.At < b.At
+	})
+	o.Steady = series.steadiness(sc)
+	return o, nil
+}
+
+// Evaluate computes c's figure from an audit at horizon at.
+func Evaluate(c scenario.Claim, at int, rep *audit.Report) Result {
+	r := Result{Says: c.Says, Figure: c.Figure, Subject: scenario.Subject(c.Group, c.Region), At: at,
+		Min: c.Min, Max: c.Max, Source: c.Source}
+	v, why := figure(rep, c.Figure, c.Group, c.Region)
+	if why == "" && c.Versus != nil {
+		r.Versus = scenario.Subject(c.Versus.Group, c.Versus.Region)
+		w, whyW := figure(rep, c.Figure, c.Versus.Group, c.Versus.Region)
+		switch {
+		case whyW != "":
+			why = r.Versus + ": " + whyW
+		case w == 0:
+			why = fmt.Sprintf("the figure for %s is 0, so the ratio is undefined", r.Versus)
+		default:
+			v /= w
+		}
+	}
+	if why != "" {
+		r.Why = why
+		return r
+	}
+	r.Value = &v
+	r.Holds = (c.Min == nil || v >= *c.Min) && (c.Max == nil || v <= *c.Max)
+	return r
+}
+
+// figure returns one figure of the audit for a subject, or why it is
+// undefined.
+func figure(rep *audit.Report, name, group, region string) (float64, string) {
+	kind, arg := scenario.ParseFigure(name)
+	rate := func(f audit.Figure) (float64, string) {
+		if f.Denominator == 0 {
+			return 0, "no one in the denominator"
+		}
+		return float64(f.Value), ""
+	}
+	switch kind {
+	case "cross_context_detriment":
+		return rate(rep.Art5.CrossContext)
+	case "disproportionate":
+		return rate(rep.Art5.Proportionality.Disproportionate)
+	case "chilling", "final_chilling":
+		for _, ch := range rep.Chilling {
+			if ch.Behaviour == arg {
+				if ch.Twin == 0 {
+					return 0, "no attempts in the regime-free twin"
+				}
+				if kind == "final_chilling" {
+					return ch.Final, ""
+				}
+				return ch.Drop, ""
+			}
+		}
+		return 0, "no chilling figure for " + arg
+	}
+	row, ok := findRow(rep, group, region)
+	if !ok {
+		return 0, "no one in " + scenario.Subject(group, region)
+	}
+	switch kind {
+	case "ever_sanctioned":
+		return rate(row.Ever)
+	case "detained":
+		return rate(row.Detention)
+	case "mean_score":
+		return row.MeanScore, ""
+	case "gini":
+		return row.Gini, ""
+	case "tier", "sanction":
+		list := row.Tiers
+		if kind == "sanction" {
+			list = row.Sanctions
+		}
+		for _, n := range list {
+			if n.Name == arg {
+				return rate(n.Figure)
+			}
+		}
+		return 0, "no " + kind + " " + arg
+	case "sanctioned_law_abiding":
+		return rate(row.LawAbiding)
+	case "sanctioned_without_penalised_act":
+		return rate(row.FalseDiscoveryRate)
+	case "sanctioned_without_own_loss":
+		return rate(row.WithoutOwnLoss)
+	case "association_share":
+		if row.Loss.Total == 0 {
+			return 0, "no points lost"
+		}
+		return row.Loss.AssociationShare, ""
+	case "children_blocked_rate":
+		return rate(row.ChildrenBlockedRate)
+	}
+	return 0, "unknown figure " + name
+}
+
+func findRow(rep *audit.Report, group, region string) (audit.Row, bool) {
+	var rows []audit.Row
+	var attr, value string
+	switch {
+	case group != "" && region != "":
+		rows, attr, value = rep.Intersections, "group×region", group+"×"+region
+	case group != "":
+		rows, attr, value = rep.Groups, "group", group
+	case region != "":
+		rows, attr, value = rep.Groups, "region", region
+	default:
+		return rep.Overall, rep.Overall.N > 0
+	}
+	for _, r := range rows {
+		if r.Attribute == attr && r.Value == value {
+			return r, r.N > 0
+		}
+	}
+	return audit.Row{}, false
+}
+
+// dailySeries keeps, for each day of the longest run, the overall mean
+// score and tier shares (from the day's integer aggregates).
+type dailySeries struct {
+	mean  []float64   // points
+	tiers [][]float64 // [day][tier] share
+}
+
+func (s *dailySeries) add(d *metrics.Day) {
+	var n, sum int64
+	var tiers []int64
+	for _, c := range d.Cells {
+		n += c.Agents
+		sum += c.ScoreSum
+		if tiers == nil {
+			tiers = make([]int64, len(c.Tier))
+		}
+		for k, x := range c.Tier {
+			tiers[k] += x
+		}
+	}
+	share := make([]float64, len(tiers))
+	mean := math.NaN()
+	if n > 0 {
+		mean = float64(sum) / float64(rule.Scale) / float64(n)
+		for k, x := range tiers {
+			share[k] = float64(x) / float64(n)
+		}
+	}
+	s.mean = append(s.mean, mean)
+	s.tiers = append(s.tiers, share)
+}
+
+// at averages the window of days ending at day.
+func (s *dailySeries) at(day int) (mean float64, tiers []float64) {
+	lo := max(0, day-window+1)
+	tiers = make([]float64, len(s.tiers[day]))
+	for d := lo; d <= day; d++ {
+		mean += s.mean[d]
+		for k, x := range s.tiers[d] {
+			tiers[k] += x
+		}
+	}
+	w := float64(day - lo + 1)
+	for k := range tiers {
+		tiers[k] /= w
+	}
+	return mean / w, tiers
+}
+
+func (s *dailySeries) steadiness(sc *scenario.Scenario) Steadiness {
+	days := len(s.mean) - 1 // day 0 is the start
+	st := Steadiness{Days: days, Holds: true}
+	switch {
+	case sc.Trend != "":
+		st.Why = "the scenario names a trend: " + sc.Trend
+		return st
+	case days < 2*365:
+		st.Why = fmt.Sprintf("the longest run has %d days; steadiness is checked from the first to later anniversaries, so it needs at least 730", days)
+		return st
+	}
+	st.Checked = true
+	width := 1.0
+	if r := sc.Scoring.Range; len(r) == 2 && r[1] > r[0] {
+		width = r[1] - r[0]
+	}
+	names := make([]string, len(sc.Tiers.Levels))
+	for k, l := range sc.Tiers.Levels {
+		names[k] = l.Name
+	}
+	for from := 365; from+365 <= days; from += 365 {
+		m0, t0 := s.at(from)
+		m1, t1 := s.at(from + 365)
+		d := Drift{FromDay: from, ToDay: from + 365, MeanScore: math.Abs(m1-m0) / width}
+		for k := range t0 {
+			if ch := math.Abs(t1[k] - t0[k]); ch > d.TierShare || d.Tier == "" {
+				d.TierShare, d.Tier = ch, names[k]
+			}
+		}
+		if d.MeanScore > MaxScoreDrift || d.TierShare > MaxTierDrift {
+			st.Holds = false
+		}
+		st.Years = append(st.Years, d)
+	}
+	return st
+}

@@ -1,0 +1,219 @@
+package scenario
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/rule"
+)
+
+// Claim is one statement a scenario makes about what its regime does, in a
+// form `nosedive check` runs: a figure of the audit (docs/metrics.md) for
+// everyone, one group, one region or a group in a region, at one or more
+// horizons, within bounds. With Versus the claim is about the ratio of the
+// subject's figure to another subject's.
+type Claim struct {
+	Says   string        `yaml:"says" jsonschema:"required" jsonschema_description:"The sentence the scenario's header or docs state, as a reader would quote it."`
+	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR."`
+	Group  string        `yaml:"group" jsonschema_description:"Only this group (default everyone)."`
+	Region string        `yaml:"region" jsonschema_description:"Only this region (default everyone)."`
+	Versus *ClaimSubject `yaml:"versus" jsonschema_description:"Compare: the claim bounds the ratio of the figure to the same figure for this subject."`
+	At     []int         `yaml:"at" jsonschema:"required" jsonschema_description:"Horizons in days: the claim must hold for runs of each length."`
+	Min    *float64      `yaml:"min" jsonschema_description:"Lower bound (inclusive)."`
+	Max    *float64      `yaml:"max" jsonschema_description:"Upper bound (inclusive)."`
+	Source string        `yaml:"source" jsonschema_description:"Where the bound comes from: citation keys of docs/calibration.md."`
+	Pos    Pos           `yaml:"-" json:"-"`
+}
+
+// ClaimSubject is the group and/or region a claim compares with.
+type ClaimSubject struct {
+	Group  string `yaml:"group"`
+	Region string `yaml:"region"`
+	Pos    Pos    `yaml:"-" json:"-"`
+}
+
+// Subject names the people a claim is about: "everyone", "group uyghur",
+// "region south" or "group uyghur in region south".
+func Subject(group, region string) string {
+	switch {
+	case group != "" && region != "":
+		return "group " + group + " in region " + region
+	case group != "":
+		return "group " + group
+	case region != "":
+		return "region " + region
+	}
+	return "everyone"
+}
+
+// Run-wide figures: they are not broken down by group or region.
+var runWideFigures = map[string]bool{"cross_context_detriment": true, "disproportionate": true, "chilling": true, "final_chilling": true}
+
+// ClaimFigures lists the figure names a claim may use; NAME stands for a
+// tier, sanction or behaviour of the scenario.
+var ClaimFigures = []string{"ever_sanctioned", "detained", "mean_score", "gini", "tier:NAME", "sanction:NAME",
+	"sanctioned_law_abiding", "sanctioned_without_penalised_act", "sanctioned_without_own_loss", "association_share",
+	"children_blocked_rate", "cross_context_detriment", "disproportionate", "chilling:BEHAVIOUR", "final_chilling:BEHAVIOUR"}
+
+// ParseFigure splits "tier:D" into ("tier", "D").
+func ParseFigure(f string) (kind, name string) {
+	kind, name, _ = strings.Cut(f, ":")
+	return kind, name
+}
+
+func (v *validator) claims() {
+	var tiers, sanctions []string
+	for _, l := range v.s.Tiers.Levels {
+		tiers = append(tiers, l.Name)
+	}
+	for _, x := range v.s.Sanctions {
+		sanctions = append(sanctions, x.Name)
+	}
+	sc := v.s.Schema()
+	groups, regions := sc.Groups, sc.Regions
+	plain := map[string]bool{}
+	for _, f := range ClaimFigures {
+		if !strings.Contains(f, ":") {
+			plain[f] = true
+		}
+	}
+	for i, c := range v.s.Claims {
+		at := func(key string) Pos { return v.at(c.Pos, "claims[%d].%s", i, key) }
+		if strings.TrimSpace(c.Says) == "" {
+			v.d.add(at("says"), "claims[%d]: says is required: the sentence the claim checks", i)
+		}
+		kind, name := ParseFigure(c.Figure)
+		switch kind {
+		case "tier":
+			v.known(at("figure"), "tier", name, tiers)
+		case "sanction":
+			v.known(at("figure"), "sanction", name, sanctions)
+		case "chilling", "final_chilling":
+			v.known(at("figure"), "behaviour", name, v.behaviourNames())
+		default:
+			if !plain[c.Figure] {
+				v.d.add(at("figure"), "claims[%d]: unknown figure %q%s: use one of %s", i, c.Figure, rule.Suggest(c.Figure, ClaimFigures), strings.Join(ClaimFigures, ", "))
+			}
+		}
+		if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling") && name == "" {
+			v.d.add(at("figure"), "claims[%d]: figure %q needs a name after the colon", i, c.Figure)
+		}
+		v.known(at("group"), "group", c.Group, groups)
+		v.known(at("region"), "region", c.Region, regions)
+		if runWideFigures[kind] && (c.Group != "" || c.Region != "" || c.Versus != nil) {
+			v.d.add(at("figure"), "claims[%d]: %s is a figure of the whole run: it has no group, region or versus", i, kind)
+		}
+		if vs := c.Versus; vs != nil {
+			v.known(v.at(vs.Pos, "claims[%d].versus.group", i), "group", vs.Group, groups)
+			v.known(v.at(vs.Pos, "claims[%d].versus.region", i), "region", vs.Region, regions)
+			if vs.Group == c.Group && vs.Region == c.Region {
+				v.d.add(vs.Pos, "claims[%d]: versus names the claim's own subject (%s)", i, Subject(c.Group, c.Region))
+			}
+		}
+		if len(c.At) == 0 {
+			v.d.add(at("at"), "claims[%d]: at is required: the horizons in days, for example [365, 1095, 1825]", i)
+		}
+		for _, d := range c.At {
+			if d < 1 || d > MaxDays {
+				v.d.add(at("at"), "claims[%d]: horizon %d days is outside [1, %d]", i, d, MaxDays)
+			}
+		}
+		if c.Min == nil && c.Max == nil {
+			v.d.add(c.Pos, "claims[%d]: give min, max or both", i)
+		}
+		for _, b := range []*float64{c.Min, c.Max} {
+			if b != nil && (math.IsNaN(*b) || math.IsInf(*b, 0)) {
+				v.d.add(c.Pos, "claims[%d]: bounds must be finite numbers", i)
+			}
+		}
+		if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
+			v.d.add(at("min"), "claims[%d]: min %v is above max %v", i, *c.Min, *c.Max)
+		}
+	}
+}
+
+// CitationDef is a source a scenario defines for itself: a key its
+// `source:` fields may name, and the full citation.
+type CitationDef struct {
+	Key  string `yaml:"key" jsonschema:"required"`
+	Text string `yaml:"text" jsonschema:"required" jsonschema_description:"The full citation: author or publisher, title, date, URL."`
+	Pos  Pos    `yaml:"-" json:"-"`
+}
+
+// OwnCitations returns the scenario's own citations by key.
+func (s *Scenario) OwnCitations() map[string]string {
+	m := map[string]string{}
+	for _, c := range s.Citations {
+		m[c.Key] = c.Text
+	}
+	return m
+}
+
+// sources checks every `source:` of the scenario against its own citations
+// and the calibration notes (docs/calibration.md).
+func (v *validator) sources() {
+	seen := map[string]bool{}
+	for i, c := range v.s.Citations {
+		p := v.at(c.Pos, "citations[%d].key", i)
+		switch {
+		case !citationKey.MatchString(c.Key):
+			v.d.add(p, "citations[%d]: key %q: use lower-case words joined by '-'", i, c.Key)
+		case seen[c.Key]:
+			v.d.add(p, "citations[%d]: key %q is defined twice", i, c.Key)
+		default:
+			if _, ok := citations[c.Key]; ok {
+				v.d.add(p, "citations[%d]: key %q is already in docs/calibration.md; use it as it is", i, c.Key)
+			}
+		}
+		seen[c.Key] = true
+		if strings.TrimSpace(c.Text) == "" {
+			v.d.add(v.at(c.Pos, "citations[%d].text", i), "citations[%d]: text is required: the full citation", i)
+		}
+	}
+	v.own = v.s.OwnCitations()
+	v.walkSources(reflect.ValueOf(v.s).Elem(), "")
+}
+
+func (v *validator) walkSources(x reflect.Value, path string) {
+	switch x.Kind() {
+	case reflect.Pointer:
+		if !x.IsNil() {
+			v.walkSources(x.Elem(), path)
+		}
+	case reflect.Slice:
+		if x.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		for i := 0; i < x.Len(); i++ {
+			v.walkSources(x.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Struct:
+		t := x.Type()
+		var pos Pos
+		if f, ok := t.FieldByName("Pos"); ok && f.Type == reflect.TypeOf(Pos{}) {
+			pos = x.FieldByName("Pos").Interface().(Pos)
+		}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if !f.IsExported() || key == "" || key == "-" {
+				continue
+			}
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			if key == "source" && f.Type.Kind() == reflect.String {
+				if s := x.Field(i).String(); s != "" {
+					if _, err := ResolveSource(s, v.own); err != nil {
+						v.d.add(v.at(pos, "%s", p), "%s: %v", p, err)
+					}
+				}
+				continue
+			}
+			v.walkSources(x.Field(i), p)
+		}
+	}
+}
