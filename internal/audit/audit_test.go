@@ -133,6 +133,11 @@ func TestPartnerLossIsAssociation(t *testing.T) {
 	if rep.Overall.ChildrenBlocked != want || want == 0 {
 		t.Errorf("children blocked %d, want %d (> 0)", rep.Overall.ChildrenBlocked, want)
 	}
+	// No one's own behaviour costs a point, so every sanctioned person is
+	// sanctioned without own loss.
+	if w := rep.Overall.WithoutOwnLoss; w.Denominator == 0 || w.Numerator != w.Denominator || w.Denominator != rep.Overall.Ever.Numerator {
+		t.Errorf("sanctioned without own loss %d/%d, want all %d sanctioned", w.Numerator, w.Denominator, rep.Overall.Ever.Numerator)
+	}
 }
 
 func TestGini(t *testing.T) {
@@ -248,6 +253,25 @@ func TestSanctionedLawAbiding(t *testing.T) {
 	got := rep.Overall.LawAbiding
 	if got.Numerator != lawAbiding || got.Denominator != sanctioned || lawAbiding == 0 || lawAbiding == sanctioned {
 		t.Errorf("law-abiding sanctioned %d/%d, want %d/%d (strictly between 0 and all)", got.Numerator, got.Denominator, lawAbiding, sanctioned)
+	}
+	// Recount "without own loss" from the event rules' contribution columns.
+	var noOwn int64
+	for i := range steal {
+		if first[i] < 0 {
+			continue
+		}
+		lost := false
+		for _, ru := range r.Manifest.Rules {
+			if ru.Kind == "event" && r.floats("delta_" + colSafe(ru.Name))[i] < 0 {
+				lost = true
+			}
+		}
+		if !lost {
+			noOwn++
+		}
+	}
+	if w := rep.Overall.WithoutOwnLoss; w.Numerator != noOwn || w.Denominator != sanctioned {
+		t.Errorf("sanctioned without own loss %d/%d, want %d/%d", w.Numerator, w.Denominator, noOwn, sanctioned)
 	}
 	// Nobody sanctioned here is without an own penalised behaviour.
 	if rep.Overall.NoOwnViolation != 0 {
