@@ -208,11 +208,15 @@ func printAudit(w io.Writer, rep *audit.Report) {
 		}
 		ratio := "-"
 		for _, d := range r.Disparities {
-			if d.Metric == "ever_sanctioned" && !math.IsNaN(float64(d.Ratio)) {
+			switch {
+			case d.Metric != "ever_sanctioned":
+			case !math.IsNaN(float64(d.Ratio)):
 				ratio = fmt.Sprintf("%.2f", float64(d.Ratio))
 				if d.OutsideBand {
 					ratio += "!"
 				}
+			case d.OutsideBand:
+				ratio = "unbounded!" // the reference rate is 0
 			}
 		}
 		small := ""

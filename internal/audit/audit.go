@@ -55,6 +55,11 @@ type Disparity struct {
 	Difference   Num    `json:"difference"`
 	OutsideBand  bool   `json:"outside_four_fifths"`
 	HigherIsWors bool   `json:"higher_is_worse"`
+	// Undefined says why the ratio is null, when it is: one of the rates
+	// has no one in its denominator, or both rates are 0 (0/0: never
+	// flagged outside the band), or only the reference rate is 0 (the ratio
+	// is unbounded: flagged, since the group fares infinitely worse).
+	Undefined string `json:"undefined,omitempty"`
 }
 
 // Loss splits a group's score loss by where it came from.
@@ -119,7 +124,10 @@ type Report struct {
 	Chilling      []Chill       `json:"chilling,omitempty"`
 	Ablations     []Ablation    `json:"ablations,omitempty"`
 	Attribution   *Attribution  `json:"attribution,omitempty"`
-	Headline      []string      `json:"headline"`
+	// Findings are the plain-language findings with their figures, largest
+	// and most certain first; Headline is their text.
+	Findings []Finding `json:"findings"`
+	Headline []string  `json:"headline"`
 }
 
 // attr is one attribute agents can be grouped by.
@@ -397,14 +405,27 @@ func (r *Run) disparities(row, ref Row) []Disparity {
 	add := func(metric string, a, b Figure) {
 		d := Disparity{Metric: metric, Rate: a.Value, Reference: b.Value, Difference: a.Value - b.Value, HigherIsWors: true}
 		switch {
-		case b.Value > 0:
-			d.Ratio = a.Value / b.Value
-		case a.Value == 0:
-			d.Ratio = 1
-		default:
-			d.Ratio = Num(math.Inf(1))
+		case a.Denominator == 0 && b.Denominator == 0:
+			d.Undefined = "no one in either denominator"
+		case a.Denominator == 0:
+			d.Undefined = "no one in this group's denominator"
+		case b.Denominator == 0:
+			d.Undefined = "no one in the reference group's denominator"
+		case b.Value == 0 && a.Value == 0:
+			d.Undefined = "both rates are 0"
+		case b.Value == 0:
+			d.Undefined = "the reference rate is 0: the ratio is unbounded"
+			d.OutsideBand = true
 		}
-		d.OutsideBand = d.Ratio < FourFifths[0] || d.Ratio > FourFifths[1]
+		if d.Undefined != "" {
+			d.Ratio = Num(math.NaN())
+			if a.Denominator == 0 || b.Denominator == 0 {
+				d.Difference = Num(math.NaN())
+			}
+		} else {
+			d.Ratio = a.Value / b.Value
+			d.OutsideBand = d.Ratio < FourFifths[0] || d.Ratio > FourFifths[1]
+		}
 		out = append(out, d)
 	}
 	add("tier_"+r.worstTier(), find(row.Tiers, r.worstTier()), find(ref.Tiers, r.worstTier()))

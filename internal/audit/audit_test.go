@@ -75,8 +75,14 @@ func TestGapEqualsCapEffect(t *testing.T) {
 			d = x
 		}
 	}
-	if d.Difference != 1 || !math.IsInf(float64(d.Ratio), 1) || !d.OutsideBand {
-		t.Errorf("disparity %+v, want difference 1, infinite ratio, outside the four-fifths band", d)
+	if d.Difference != 1 || !math.IsNaN(float64(d.Ratio)) || !d.OutsideBand || !strings.Contains(d.Undefined, "unbounded") {
+		t.Errorf("disparity %+v, want difference 1, an unbounded (null) ratio, outside the four-fifths band", d)
+	}
+	// The reference against itself: 0/0, undefined and never flagged.
+	for _, x := range rep.Groups[0].Disparities {
+		if x.Metric == "ever_sanctioned" && (!math.IsNaN(float64(x.Ratio)) || x.OutsideBand || x.Undefined != "both rates are 0") {
+			t.Errorf("reference against itself: %+v, want an undefined ratio, not flagged", x)
+		}
 	}
 	if len(rep.Conditional) != 1 {
 		t.Fatalf("conditional rows: %d", len(rep.Conditional))

@@ -101,7 +101,11 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	rep.Cascade = r.cascade(f)
 	rep.Art5 = r.art5(f)
 	rep.Worst = r.worst(f, opt.MinGroup)
-	rep.Headline = headline(rep, firstRows, r)
+	rep.Findings = findings(rep, firstRows, r, f)
+	rep.Headline = make([]string, len(rep.Findings))
+	for i, fd := range rep.Findings {
+		rep.Headline[i] = fd.Text
+	}
 	return rep, nil
 }
 
@@ -465,11 +469,55 @@ func (r *Run) worst(f *agentFacts, minGroup int) []Row {
 	return out
 }
 
-func pct[T ~float64](x T) string { return fmt.Sprintf("%.0f%%", 100*float64(x)) }
+// pct prints a share as a percentage with the precision it needs: a small
+// share is never printed as "0%" unless it is 0.
+func pct[T ~float64](x T) string {
+	p := 100 * float64(x)
+	switch a := math.Abs(p); {
+	case p == 0:
+		return "0%"
+	case a < 0.1:
+		return "<0.1%"
+	case a < 10:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.0f%%", p)
+}
 
-// headline writes the plain-language findings.
-func headline(rep *Report, rows []Row, r *Run) []string {
-	var out []string
+// Finding is one plain-language finding with the figure behind it. Value
+// is a share (0-1) with its numerator and denominator; findings are never
+// built on an empty denominator.
+type Finding struct {
+	Text        string  `json:"text"`
+	Metric      string  `json:"metric"`
+	Value       float64 `json:"value"`
+	Numerator   int64   `json:"numerator"`
+	Denominator int64   `json:"denominator"`
+	// Weight orders findings: the size of the figure less twice its
+	// binomial standard error, so large and well-measured ones come first.
+	Weight float64 `json:"weight"`
+}
+
+func finding(metric, text string, value float64, num, den int64) Finding {
+	se := 0.0
+	if den > 0 {
+		se = math.Sqrt(max(value*(1-value), 0) / float64(den))
+	}
+	return Finding{Text: text, Metric: metric, Value: value, Numerator: num, Denominator: den, Weight: math.Abs(value) - 2*se}
+}
+
+// findings writes the plain-language findings, largest and most certain
+// first. A figure that cannot be anything else (a share of people who did
+// nothing penalised when everyone did something penalised, a tier share
+// that is 0 in both groups compared) or whose denominator is empty is not
+// a finding and is left out.
+func findings(rep *Report, rows []Row, r *Run, f *agentFacts) []Finding {
+	var out []Finding
+	add := func(fd Finding) {
+		if fd.Denominator > 0 && !math.IsNaN(fd.Value) {
+			out = append(out, fd)
+		}
+	}
 	worst := r.worstTier()
 	if len(rows) > 1 {
 		sorted := slices.Clone(rows)
@@ -477,37 +525,81 @@ func headline(rep *Report, rows []Row, r *Run) []string {
 			return find(sorted[i].Tiers, worst).Value > find(sorted[j].Tiers, worst).Value
 		})
 		hi, lo := sorted[0], sorted[len(sorted)-1]
-		out = append(out, fmt.Sprintf("By day %d, %s of %s %s is %s against %s of %s %s.",
-			rep.Days, pct(find(hi.Tiers, worst).Value), hi.Attribute, hi.Value, worst,
-			pct(find(lo.Tiers, worst).Value), lo.Attribute, lo.Value))
+		h, l := find(hi.Tiers, worst), find(lo.Tiers, worst)
+		if h.Denominator > 0 && l.Denominator > 0 && h.Value > l.Value {
+			fd := finding("tier_"+worst+"_gap", fmt.Sprintf("By day %d, %s of %s %s is %s against %s of %s %s.",
+				rep.Days, pct(h.Value), hi.Attribute, hi.Value, worst, pct(l.Value), lo.Attribute, lo.Value),
+				float64(h.Value-l.Value), h.Numerator, h.Denominator)
+			// The gap is as uncertain as the smaller group's share.
+			se := math.Sqrt(float64(h.Value)*(1-float64(h.Value))/float64(h.Denominator) + float64(l.Value)*(1-float64(l.Value))/float64(l.Denominator))
+			fd.Weight = fd.Value - 2*se
+			add(fd)
+		}
 	}
 	o := rep.Overall
-	if o.Ever.Numerator > 0 {
-		out = append(out, fmt.Sprintf("%s of the %d people sanctioned at some point (%s) had done nothing the regime penalises.",
-			pct(o.FalseDiscoveryRate.Value), o.Ever.Numerator, pct(o.Ever.Value)+" of everyone"))
+	// People who did nothing penalised, and people who broke no law: only
+	// where such people exist in numbers, and, for a share of 0, only where
+	// one of them lost points (or was sanctioned): otherwise the share is 0
+	// (or 100%) by construction, not a finding.
+	nonViolators, lawAbiding := int64(0), int64(0)
+	nonViolatorHit, lawAbidingHit := false, false
+	unlawful := false
+	for _, b := range r.Manifest.Behaviours {
+		unlawful = unlawful || !b.Lawful
 	}
-	if o.Ever.Numerator > 0 {
-		out = append(out, fmt.Sprintf("%s of them broke no law: everything they were scored for is lawful.", pct(o.LawAbiding.Value)))
+	for i := range f.violator {
+		hit := f.loss[i].Total > 0 || f.ever[i]
+		if !f.violator[i] {
+			nonViolators++
+			nonViolatorHit = nonViolatorHit || hit
+		}
+		if !f.lawbreaker[i] {
+			lawAbiding++
+			lawAbidingHit = lawAbidingHit || hit
+		}
+	}
+	minN := int64(rep.MinGroup)
+	if o.Ever.Numerator > 0 && nonViolators >= minN && (o.FalseDiscoveryRate.Numerator > 0 || nonViolatorHit) {
+		x := o.FalseDiscoveryRate
+		add(finding("sanctioned_without_penalised_act", fmt.Sprintf("%s of the %d people sanctioned at some point (%s of everyone) had done nothing the regime penalises.",
+			pct(x.Value), o.Ever.Numerator, pct(o.Ever.Value)), float64(x.Value), x.Numerator, x.Denominator))
+	}
+	if o.Ever.Numerator > 0 && unlawful && lawAbiding >= minN && int64(len(f.lawbreaker))-lawAbiding >= minN && (o.LawAbiding.Numerator > 0 || lawAbidingHit) {
+		x := o.LawAbiding
+		add(finding("sanctioned_law_abiding", fmt.Sprintf("%s of the %d people sanctioned at some point broke no law: everything they were scored for is lawful.",
+			pct(x.Value), o.Ever.Numerator), float64(x.Value), x.Numerator, x.Denominator))
+	}
+	if x := o.WithoutOwnLoss; x.Numerator > 0 {
+		add(finding("sanctioned_without_own_loss", fmt.Sprintf("%s of the people sanctioned at some point never lost a point for anything they did: their characteristics, starting score, partner or acquaintances put them there.",
+			pct(x.Value)), float64(x.Value), x.Numerator, x.Denominator))
 	}
 	if o.Loss.Total > 0 && o.Loss.AssociationShare > 0.005 {
-		out = append(out, fmt.Sprintf("%s of all points lost came from partners and acquaintances rather than one's own behaviour.", pct(o.Loss.AssociationShare)))
+		add(finding("association_share", fmt.Sprintf("%s of all points lost came from partners and acquaintances rather than one's own behaviour.", pct(o.Loss.AssociationShare)),
+			o.Loss.AssociationShare, 0, o.N))
 	}
-	if o.ChildrenBlocked > 0 {
-		out = append(out, fmt.Sprintf("%d school-age children are kept out of top schools because of their parents' scores.", o.ChildrenBlocked))
+	if x := o.ChildrenBlockedRate; o.ChildrenBlocked > 0 {
+		add(finding("children_blocked_rate", fmt.Sprintf("%d school-age children (%s of them) are kept out of top schools because of their parents' scores.", o.ChildrenBlocked, pct(x.Value)),
+			float64(x.Value), x.Numerator, x.Denominator))
 	}
-	if o.Detention.Numerator > 0 {
-		out = append(out, fmt.Sprintf("%d people (%s) are detained at the end of the run.", o.Detention.Numerator, pct(o.Detention.Value)))
+	if x := o.Detention; x.Numerator > 0 {
+		add(finding("detained", fmt.Sprintf("%d people (%s) are detained at the end of the run.", x.Numerator, pct(x.Value)), float64(x.Value), x.Numerator, x.Denominator))
 	}
 	for _, c := range rep.Conditional {
 		if math.Abs(c.WeightedGap) >= 0.01 {
-			out = append(out, fmt.Sprintf("At equal behaviour, %s %s is %+.0f percentage points more likely to be sanctioned than %s.",
-				rows[0].Attribute, c.Group, 100*c.WeightedGap, rep.Reference))
+			n := int64(0)
+			for _, s := range c.Strata {
+				n += s.N
+			}
+			add(finding("conditional_gap", fmt.Sprintf("At equal behaviour, %s %s is %+.0f percentage points more likely to be sanctioned than %s.",
+				rows[0].Attribute, c.Group, 100*c.WeightedGap, rep.Reference), math.Abs(c.WeightedGap), 0, n))
 		}
 	}
-	if rep.Art5.SanctionInstances > 0 {
-		out = append(out, fmt.Sprintf("EU AI Act Art. 5(1)(c): cross-context detriment %s (%s), disproportionate treatment %s (%s).",
-			pct(rep.Art5.CrossContext.Value), rep.Art5.VerdictI, pct(rep.Art5.Proportionality.Disproportionate.Value), rep.Art5.VerdictII))
+	if a := rep.Art5; a.SanctionInstances > 0 && a.CrossContext.Denominator > 0 {
+		add(finding("cross_context_detriment", fmt.Sprintf("EU AI Act Art. 5(1)(c): cross-context detriment %s (%s), disproportionate treatment %s (%s).",
+			pct(a.CrossContext.Value), a.VerdictI, pct(a.Proportionality.Disproportionate.Value), a.VerdictII),
+			float64(a.CrossContext.Value), a.CrossContext.Numerator, a.CrossContext.Denominator))
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Weight > out[j].Weight })
 	return out
 }
 
