@@ -118,7 +118,6 @@ func hostiles(t testing.TB) []hostile {
 	}
 }
 
-
 // TestHostileInputsBounded loads each hostile shape at a size that once
 // took the loader gigabytes or minutes, and checks that the load is
 // refused with the right budget diagnostic while allocating little.
