@@ -12,9 +12,9 @@ import (
 // size (memory grows with the square of the nesting depth, time with the
 // square of the number of keys in one block mapping), so a check after
 // parsing comes too late. The built-in scenarios use a small part of each
-// (at most 11 KB, depth 6, about 1,500 nodes, 16 keys in a mapping and
-// 200-byte lines); docs/reliability.md lists them with what happens when
-// one is reached.
+// (at most 10 KB, depth 6, 1,706 nodes, 13 keys in a mapping and 195-byte
+// lines; a test keeps it so); docs/reliability.md lists them with what
+// happens when one is reached.
 const (
 	// MaxFileSize bounds the bytes the loader reads.
 	MaxFileSize = 4 << 20
@@ -24,8 +24,9 @@ const (
 	// written (an upper bound: every scalar, indicator and bracket
 	// counts) and again after aliases are expanded.
 	MaxNodes = 100_000
-	// MaxKeys bounds the keys of one mapping.
-	MaxKeys = 1_000
+	// MaxKeys bounds the keys of one mapping: more than the 255 names a
+	// shares mapping (regions, groups, ages) can hold.
+	MaxKeys = 256
 	// MaxLineBytes bounds the length of one line, in bytes.
 	MaxLineBytes = 8 << 10
 )
@@ -76,6 +77,7 @@ type level struct {
 type flowLevel struct {
 	mapping bool
 	keys    int
+	entry   bool // the entry since the last comma has something in it
 }
 
 type prescanner struct {
@@ -369,6 +371,7 @@ func (s *prescanner) scanFlow(i, end int) {
 		case c == '#' && (i == s.lineStart || s.src[i-1] == ' ' || s.src[i-1] == '\t'):
 			return
 		case c == '[' || c == '{':
+			s.flowEntry(i, 0)
 			s.flow = append(s.flow, flowLevel{mapping: c == '{'})
 			s.checkDepth(i)
 			s.addNodes(i, 1)
@@ -384,27 +387,25 @@ func (s *prescanner) scanFlow(i, end int) {
 			}
 		case c == ',':
 			s.addNodes(i, 1)
-			if top := &s.flow[len(s.flow)-1]; top.mapping {
-				s.addKey(i, &top.keys)
-			}
+			s.flow[len(s.flow)-1].entry = false
 			i++
 		case c == ':' && (i+1 == end || strchr(" \t,[]{}", s.src[i+1])):
-			s.addNodes(i, 3)
+			s.flowEntry(i, 3)
 			i++
 		case c == '"' || c == '\'':
 			s.quote = c
-			s.flowEntry(i)
+			s.flowEntry(i, 1)
 			i = s.skipQuoted(i+1, end)
 			if s.quote != 0 {
 				return
 			}
 		case c == '&' || c == '!' || c == '*':
-			s.addNodes(i, 1)
+			s.flowEntry(i, 1)
 			for i < end && !strchr(" \t,[]{}", s.src[i]) {
 				i++
 			}
 		default:
-			s.flowEntry(i)
+			s.flowEntry(i, 1)
 			for i < end && !strchr(",[]{}", s.src[i]) {
 				if s.src[i] == ':' && (i+1 == end || strchr(" \t,[]{}", s.src[i+1])) {
 					break
@@ -418,15 +419,18 @@ func (s *prescanner) scanFlow(i, end int) {
 	}
 }
 
-// flowEntry counts a scalar in flow content; the first entry of a flow
-// mapping is its first key (each comma adds one more).
-func (s *prescanner) flowEntry(i int) {
-	s.addNodes(i, 1)
+// flowEntry counts n nodes of flow content at offset i; the first thing
+// in an entry of a flow mapping (between commas) counts as its key.
+func (s *prescanner) flowEntry(i, n int) {
+	s.addNodes(i, n)
 	if len(s.flow) == 0 {
 		return
 	}
-	if top := &s.flow[len(s.flow)-1]; top.mapping && top.keys == 0 {
-		s.addKey(i, &top.keys)
+	if top := &s.flow[len(s.flow)-1]; !top.entry {
+		top.entry = true
+		if top.mapping {
+			s.addKey(i, &top.keys)
+		}
 	}
 }
 

@@ -28,6 +28,7 @@ type hostile struct {
 	make func(n int) string
 	n    int    // the size tested
 	want string // a substring of the one diagnostic expected
+	seed int    // a size just past the budget, to seed FuzzLoad
 }
 
 // benchmarkWith returns the benchmark scenario with one expression
@@ -47,13 +48,13 @@ func hostiles(t testing.TB) []hostile {
 	return []hostile{
 		{"deep flow nesting", func(n int) string {
 			return "name: x\ndeep: " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n"
-		}, 100_000, "(the loader's depth budget)"},
+		}, 100_000, "(the loader's depth budget)", 70},
 		{"deep flow mappings", func(n int) string {
 			return "name: x\ndeep: " + strings.Repeat("{a: ", n) + "1" + strings.Repeat("}", n) + "\n"
-		}, 50_000, "(the loader's depth budget)"},
+		}, 50_000, "(the loader's depth budget)", 70},
 		{"deep block nesting, compact", func(n int) string {
 			return "name: x\ndeep:\n" + strings.Repeat("- ", n) + "x\n"
-		}, 40_000, "(the loader's depth budget)"},
+		}, 40_000, "(the loader's depth budget)", 70},
 		{"deep block nesting, indented", func(n int) string {
 			var b strings.Builder
 			b.WriteString("name: x\n")
@@ -61,10 +62,10 @@ func hostiles(t testing.TB) []hostile {
 				b.WriteString(strings.Repeat(" ", i) + "k:\n")
 			}
 			return b.String()
-		}, 1_500, "(the loader's depth budget)"},
+		}, 1_500, "(the loader's depth budget)", 70},
 		{"huge line", func(n int) string {
 			return "name: x\ndescription: " + strings.Repeat("word ", n/5) + "\n"
-		}, 4_000_000, "(the loader's line budget)"},
+		}, 4_000_000, "(the loader's line budget)", 9000},
 		{"many keys in a block mapping", func(n int) string {
 			var b strings.Builder
 			b.WriteString("name: x\nrun:\n")
@@ -72,7 +73,7 @@ func hostiles(t testing.TB) []hostile {
 				b.WriteString("  k" + strconv.Itoa(i) + ": 1\n")
 			}
 			return b.String()
-		}, 40_000, "(the loader's key budget)"},
+		}, 40_000, "(the loader's key budget)", 300},
 		{"many keys in a flow mapping", func(n int) string {
 			var b strings.Builder
 			b.WriteString("name: x\nrun: {")
@@ -80,13 +81,13 @@ func hostiles(t testing.TB) []hostile {
 				b.WriteString("k" + strconv.Itoa(i) + ": 1,\n")
 			}
 			return b.String() + "}\n"
-		}, 300_000, "(the loader's key budget)"},
+		}, 300_000, "(the loader's key budget)", 300},
 		{"many nodes", func(n int) string {
 			return "name: x\nbehaviours:\n" + strings.Repeat("- 1\n", n)
-		}, 1_000_000, "(the loader's node budget)"},
+		}, 1_000_000, "(the loader's node budget)", 26000},
 		{"many nodes in flow", func(n int) string {
 			return "name: x\nbehaviours: [" + strings.Repeat("1,\n", n) + "]\n"
-		}, 1_000_000, "(the loader's node budget)"},
+		}, 1_000_000, "(the loader's node budget)", 34000},
 		{"alias expansion (billion laughs)", func(n int) string {
 			var b strings.Builder
 			b.WriteString("name: x\nl0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n")
@@ -94,11 +95,11 @@ func hostiles(t testing.TB) []hostile {
 				b.WriteString("l" + strconv.Itoa(i) + ": &l" + strconv.Itoa(i) + " [" + strings.Repeat("*l"+strconv.Itoa(i-1)+", ", 9) + "*l" + strconv.Itoa(i-1) + "]\n")
 			}
 			return b.String()
-		}, 9, "after expanding aliases (the loader's node budget)"},
+		}, 9, "after expanding aliases (the loader's node budget)", 6},
 		{"merge-key expansion", func(n int) string {
 			var b strings.Builder
 			b.WriteString("name: x\nm0: &m0 {")
-			for i := 0; i < 900; i++ {
+			for i := 0; i < 250; i++ {
 				b.WriteString("k" + strconv.Itoa(i) + ": 1, ")
 			}
 			b.WriteString("}\nl:\n")
@@ -106,7 +107,7 @@ func hostiles(t testing.TB) []hostile {
 				b.WriteString("  - {<<: *m0}\n")
 			}
 			return b.String()
-		}, 2_000, "after expanding aliases (the loader's node budget)"},
+		}, 2_000, "after expanding aliases (the loader's node budget)", 420},
 		{"many long unknown keys", func(n int) string {
 			var b strings.Builder
 			b.WriteString("name: x\n")
@@ -114,7 +115,7 @@ func hostiles(t testing.TB) []hostile {
 				b.WriteString(strconv.Itoa(i) + strings.Repeat("x", 8000) + ": 1\n")
 			}
 			return b.String()
-		}, 400, `unknown key "0xxxx`},
+		}, 250, `unknown key "0xxxx`, 3},
 	}
 }
 
