@@ -266,3 +266,13 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, name := range []string{"benchmark", "testdata/good/full.yaml"} {
+		if _, err := ResolveContext(ctx, name, nil); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: got %v, want context.Canceled", name, err)
+		}
+	}
+}

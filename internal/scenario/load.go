@@ -96,8 +96,13 @@ func (e *NotFoundError) Error() string {
 // Resolve loads a built-in scenario by name, or a scenario file by path,
 // applies --set overrides and validates it.
 func Resolve(nameOrPath string, sets []string) (*Scenario, error) {
+	return ResolveContext(context.Background(), nameOrPath, sets)
+}
+
+// ResolveContext is Resolve that stops when ctx is done, like LoadContext.
+func ResolveContext(ctx context.Context, nameOrPath string, sets []string) (*Scenario, error) {
 	if src, err := BuiltinSource(nameOrPath); err == nil {
-		return Load(nameOrPath+".yaml", src, sets)
+		return LoadContext(ctx, nameOrPath+".yaml", src, sets)
 	}
 	st, err := os.Stat(nameOrPath)
 	if err != nil {
@@ -117,7 +122,7 @@ func Resolve(nameOrPath string, sets []string) (*Scenario, error) {
 	if err != nil {
 		return nil, Errors{{File: nameOrPath, Msg: "cannot read: " + unwrapPathErr(err)}}
 	}
-	return Load(nameOrPath, src, sets)
+	return LoadContext(ctx, nameOrPath, src, sets)
 }
 
 func unwrapPathErr(err error) string {
