@@ -60,7 +60,8 @@ func prescan(ctx context.Context, file string, src []byte) error {
 	return Errors{{File: file, Pos: s.errPos, Msg: s.msg}}
 }
 
-// budgetUse is how much of each budget a source uses.
+// budgetUse is the most of each budget a source used (nodes is filled
+// in from prescanner.nodes by the test that reads it).
 type budgetUse struct {
 	depth, nodes, keys, line int
 }
@@ -84,9 +85,9 @@ type prescanner struct {
 	ctx context.Context
 	src []byte
 
-	// The line being scanned: its start offset, end offset (before the
-	// line break), number and the rune column of offset lineStart+k is
-	// computed on demand (only for diagnostics).
+	// The line being scanned: its start offset, its end offset (before
+	// the line break) and its 1-based number. Rune columns are counted
+	// only for a diagnostic (colAt).
 	lineStart, lineEnd, line int
 
 	block []level
