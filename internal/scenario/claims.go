@@ -71,7 +71,7 @@ func (v *validator) claims() {
 	for _, x := range v.s.Sanctions {
 		sanctions = append(sanctions, x.Name)
 	}
-	sc := v.s.Schema()
+	sc := v.scenarioSchema()
 	groups, regions := sc.Groups, sc.Regions
 	plain := map[string]bool{}
 	for _, f := range ClaimFigures {

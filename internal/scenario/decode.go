@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"math"
 	"reflect"
 	"strconv"
@@ -270,14 +269,15 @@ func (dc *decoder) decodeStruct(n *Node, v reflect.Value, path string) {
 	for i, k := range n.Keys {
 		idx, ok := fi.index[k.Value]
 		if !ok {
-			if near := rule.Suggest(k.Value, fi.keys); near != "" {
+			near := dc.d.suggest(k.Value, fi.keys)
+			if near != "" {
 				suggested[strings.Trim(strings.TrimSuffix(strings.TrimPrefix(near, " (did you mean "), "?)"), `"`)] = true
 			}
 			where := orRoot(path)
 			if k.Set != "" {
 				where = "--set " + k.Set + ": " + where
 			}
-			dc.d.add(k.Pos, "%s: unknown key %q%s", where, k.Value, rule.Suggest(k.Value, fi.keys))
+			dc.d.add(k.Pos, "%s: unknown key %q%s", where, k.Value, near)
 			continue
 		}
 		dc.decode(n.Vals[i], v.Field(idx), join(path, k.Value))

@@ -287,6 +287,11 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	}
+	// Each hostile shape just past its budget, so that mutations explore
+	// both sides of every budget.
+	for _, h := range hostiles(f) {
+		f.Add([]byte(h.make(h.seed)), "")
+	}
 	f.Fuzz(func(t *testing.T, src []byte, set string) {
 		var sets []string
 		if set != "" {

@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -31,8 +33,6 @@ const (
 	// MaxAgents keeps agent ids inside int32.
 	MaxAgents = 2_000_000_000
 	MaxDays   = 100_000
-	// MaxFileSize bounds what the loader reads.
-	MaxFileSize = 4 << 20
 )
 
 // BuiltinInfo is a built-in scenario's name and one-line description.
@@ -97,8 +97,13 @@ func (e *NotFoundError) Error() string {
 // Resolve loads a built-in scenario by name, or a scenario file by path,
 // applies --set overrides and validates it.
 func Resolve(nameOrPath string, sets []string) (*Scenario, error) {
+	return ResolveContext(context.Background(), nameOrPath, sets)
+}
+
+// ResolveContext is Resolve that stops when ctx is done, like LoadContext.
+func ResolveContext(ctx context.Context, nameOrPath string, sets []string) (*Scenario, error) {
 	if src, err := BuiltinSource(nameOrPath); err == nil {
-		return Load(nameOrPath+".yaml", src, sets)
+		return LoadContext(ctx, nameOrPath+".yaml", src, sets)
 	}
 	st, err := os.Stat(nameOrPath)
 	if err != nil {
@@ -118,7 +123,7 @@ func Resolve(nameOrPath string, sets []string) (*Scenario, error) {
 	if err != nil {
 		return nil, Errors{{File: nameOrPath, Msg: "cannot read: " + unwrapPathErr(err)}}
 	}
-	return Load(nameOrPath, src, sets)
+	return LoadContext(ctx, nameOrPath, src, sets)
 }
 
 func unwrapPathErr(err error) string {
@@ -131,11 +136,20 @@ func unwrapPathErr(err error) string {
 // Load decodes and validates a scenario from YAML source. All problems are
 // returned together as Errors.
 func Load(file string, src []byte, sets []string) (*Scenario, error) {
-	d := &diags{file: file, src: src}
-	if len(src) > MaxFileSize {
-		d.add(Pos{}, "file is %d bytes; scenario files are limited to %d", len(src), MaxFileSize)
-		return nil, d.err()
-	}
+	return LoadContext(context.Background(), file, src, sets)
+}
+
+// utf8BOM is the byte order mark some editors put at the start of a file.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// LoadContext is Load that gives up when ctx is done, returning ctx's
+// error (not Errors): between phases, every few thousand lines of the
+// budget scan and nodes of the tree, and between expressions. Source over
+// a budget of Prescan is refused before it is parsed. A UTF-8 byte order
+// mark at the start is dropped.
+func LoadContext(ctx context.Context, file string, src []byte, sets []string) (*Scenario, error) {
+	src = bytes.TrimPrefix(src, utf8BOM)
+	d := &diags{file: file, src: src, ctx: ctx}
 	tree := parseTree(file, src, d)
 	if tree == nil {
 		return nil, d.err()
@@ -230,7 +244,7 @@ func applySet(tree *Node, set string, d *diags) {
 	}
 	key, value := strings.TrimSpace(set[:eq]), strings.TrimSpace(set[eq+1:])
 	segs := strings.Split(key, ".")
-	var vd diags
+	vd := diags{ctx: d.ctx}
 	vnode := parseTree("--set", []byte(value), &vd)
 	if value == "" || vnode == nil || vnode.Kind != KindScalar {
 		d.add(Pos{}, "--set %s: the value must be a single number, word or quoted string", key)
@@ -289,7 +303,7 @@ func applySet(tree *Node, set string, d *diags) {
 					}
 				}
 				if idx < 0 {
-					d.add(Pos{}, "--set %s: no item %q in the list%s", key, seg, rule.Suggest(seg, names))
+					d.add(Pos{}, "--set %s: no item %q in the list%s", key, seg, d.suggest(seg, names))
 					return
 				}
 			}

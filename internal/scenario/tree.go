@@ -1,9 +1,9 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -60,21 +60,30 @@ func (n *Node) Get(key string) *Node {
 	return nil
 }
 
-// Limits that keep hostile files (alias bombs, deep nesting) cheap to reject.
-const (
-	maxNodes = 200_000
-	maxDepth = 64
-)
-
 // parseTree parses YAML source into a positioned tree. A syntax error comes
 // back as a single positioned diagnostic.
 func parseTree(file string, src []byte, d *diags) *Node {
-	if len(strings.TrimSpace(string(src))) == 0 {
+	if len(src) > MaxFileSize {
+		d.add(Pos{}, "file is %d bytes; scenario files are limited to %d (the loader's byte budget)", len(src), MaxFileSize)
+		return nil
+	}
+	if len(bytes.TrimSpace(src)) == 0 {
 		d.add(Pos{1, 1}, "empty scenario file")
 		return nil
 	}
-	if strings.ContainsRune(string(src), 0) {
+	if bytes.IndexByte(src, 0) >= 0 {
 		d.add(Pos{1, 1}, "not a text file (contains NUL bytes)")
+		return nil
+	}
+	// The budgets are checked before the parser runs: it builds the
+	// whole tree first, at a cost some shapes make far above their size.
+	if err := prescan(d.context(), file, src); err != nil {
+		var es Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				d.add(e.Pos, "%s", e.Msg)
+			}
+		}
 		return nil
 	}
 	f, err := parser.ParseBytes(src, 0)
@@ -136,11 +145,15 @@ func (c *converter) conv(n ast.Node, depth int) *Node {
 		return nil
 	}
 	c.count++
-	if c.count > maxNodes {
-		return c.fail(tokPos(n), "document too large: more than %d nodes after expanding aliases", maxNodes)
+	if c.count > MaxNodes {
+		return c.fail(tokPos(n), "more than %d YAML nodes after expanding aliases (the loader's node budget)", MaxNodes)
 	}
-	if depth > maxDepth {
-		return c.fail(tokPos(n), "nesting deeper than %d levels", maxDepth)
+	if depth > MaxDepth {
+		return c.fail(tokPos(n), "nesting deeper than %d levels (the loader's depth budget)", MaxDepth)
+	}
+	if c.count%4096 == 0 && c.d.done() {
+		c.failed = true
+		return nil
 	}
 	p := tokPos(n)
 	switch v := n.(type) {
@@ -208,14 +221,14 @@ func (c *converter) conv(n ast.Node, depth int) *Node {
 			p = tokPos(v.Values[0].Key)
 		}
 		m := &Node{Kind: KindMap, Pos: p}
-		merged := map[string]bool{}
+		keys := mapKeys{at: map[string]int{}, merged: map[string]bool{}}
 		for _, mv := range v.Values {
-			c.addPair(m, mv, depth, merged)
+			c.addPair(m, mv, depth, &keys)
 		}
 		return m
 	case *ast.MappingValueNode:
 		m := &Node{Kind: KindMap, Pos: tokPos(v.Key)}
-		c.addPair(m, v, depth, map[string]bool{})
+		c.addPair(m, v, depth, &mapKeys{at: map[string]int{}, merged: map[string]bool{}})
 		return m
 	case *ast.SequenceNode:
 		s := &Node{Kind: KindSeq, Pos: p}
@@ -241,7 +254,14 @@ func relocate(n *Node, p Pos) *Node {
 	return &cp
 }
 
-func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int, merged map[string]bool) {
+// mapKeys indexes the keys of the mapping being built, so that checking
+// for duplicates costs the same for the thousandth key as for the first.
+type mapKeys struct {
+	at     map[string]int  // key -> index in the mapping
+	merged map[string]bool // keys that came from a merge key <<
+}
+
+func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int, keys *mapKeys) {
 	if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
 		src := c.conv(mv.Value, depth+1)
 		if src == nil {
@@ -263,10 +283,11 @@ func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int, merged
 				return
 			}
 			for i, k := range s.Keys {
-				if indexKey(m, k.Value) < 0 {
+				if _, ok := keys.at[k.Value]; !ok {
+					keys.at[k.Value] = len(m.Keys)
 					m.Keys = append(m.Keys, k)
 					m.Vals = append(m.Vals, s.Vals[i])
-					merged[k.Value] = true
+					keys.merged[k.Value] = true
 				}
 			}
 		}
@@ -281,10 +302,10 @@ func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int, merged
 		return
 	}
 	v := c.conv(mv.Value, depth+1)
-	if i := indexKey(m, k.Value); i >= 0 {
+	if i, ok := keys.at[k.Value]; ok {
 		// Explicit keys override merged ones; a real duplicate is an error.
-		if merged[k.Value] {
-			delete(merged, k.Value)
+		if keys.merged[k.Value] {
+			delete(keys.merged, k.Value)
 			m.Keys[i], m.Vals[i] = k, v
 			return
 		}
@@ -294,6 +315,7 @@ func (c *converter) addPair(m *Node, mv *ast.MappingValueNode, depth int, merged
 	if v != nil && v.Kind == KindNull && v.Pos.Line == 0 {
 		v.Pos = k.Pos
 	}
+	keys.at[k.Value] = len(m.Keys)
 	m.Keys = append(m.Keys, k)
 	m.Vals = append(m.Vals, v)
 }

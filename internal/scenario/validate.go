@@ -1,11 +1,13 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -138,7 +140,7 @@ func (s *Scenario) compile(d *diags) *Program {
 	for _, b := range s.Behaviours {
 		r := num(b.Rate, "behaviours."+b.Name+".rate")
 		if r.Const && (r.Value < 0 || r.Value > 1) && b.Rate.IsSet() {
-			d.add(locate(d.src, b.Rate, 0), "behaviours.%s.rate: a daily probability must be in [0, 1], got %g", b.Name, r.Value)
+			d.add(locate(d, b.Rate, 0), "behaviours.%s.rate: a daily probability must be in [0, 1], got %g", b.Name, r.Value)
 		}
 		p.Rate = append(p.Rate, r)
 		p.Eligible = append(p.Eligible, cond(b.Eligible, "behaviours."+b.Name+".eligible"))
@@ -179,37 +181,66 @@ func exprErr(d *diags, e Expr, what string, err error) {
 		}
 	}
 	off += re.Col
-	d.add(locate(d.src, e, off), "%s: %s", what, re.Msg)
+	d.add(locate(d, e, off), "%s: %s", what, re.Msg)
 }
 
 // locate finds the file position of rune offset off of an expression by
 // walking the scalar's source text alongside the decoded text: this follows
-// folded lines, block-scalar indentation and quote escapes.
-func locate(src []byte, e Expr, off int) Pos {
-	lines := strings.Split(string(src), "\n")
+// folded lines, block-scalar indentation and quote escapes. It costs time
+// in proportion to the expression's text, whatever the file's size or the
+// length of its lines: the file's line offsets are found once per load, and
+// the walk decodes one rune at a time rather than converting lines.
+func locate(d *diags, e Expr, off int) Pos {
+	lines := d.lineStarts()
 	if e.Pos.Line < 1 || e.Pos.Line > len(lines) {
 		return e.Pos
 	}
-	l, c := e.Pos.Line-1, e.Pos.Col-1 // 0-based line, rune column
+	text := func(l int) []byte {
+		end := len(d.src)
+		if l+1 < len(lines) {
+			end = lines[l+1] - 1
+		}
+		return d.src[lines[l]:end]
+	}
+	// The cursor: 0-based line l, byte offset b in it and rune column c.
+	l, b, c := e.Pos.Line-1, 0, e.Pos.Col-1
+	line := text(l)
 	if c < 0 {
 		// Block scalars may come without a column: start at the text.
-		c = len(lines[l]) - len(strings.TrimLeft(lines[l], " \t"))
+		c = len(line) - len(bytes.TrimLeft(line, " \t"))
+		b = c
+	} else {
+		for k := 0; k < c; k++ {
+			if b < len(line) {
+				_, size := utf8.DecodeRune(line[b:])
+				b += size
+			} else {
+				b++ // past the end: the line break
+			}
+		}
 	}
 	runeAt := func() (rune, bool) {
 		if l >= len(lines) {
 			return 0, false
 		}
-		rs := []rune(lines[l])
-		if c >= len(rs) {
+		if b >= len(line) {
 			return '\n', true
 		}
-		return rs[c], true
+		r, _ := utf8.DecodeRune(line[b:])
+		return r, true
 	}
 	advance := func() {
-		if r, ok := runeAt(); ok && r == '\n' {
-			l, c = l+1, 0
-		} else {
-			c++
+		switch {
+		case l >= len(lines):
+			b, c = b+1, c+1
+		case b >= len(line):
+			l, b, c = l+1, 0, 0
+			if l < len(lines) {
+				line = text(l)
+			}
+		default:
+			_, size := utf8.DecodeRune(line[b:])
+			b, c = b+size, c+1
 		}
 	}
 	base := c // a block scalar's indentation
@@ -220,9 +251,12 @@ func locate(src []byte, e Expr, off int) Pos {
 			advance()
 		}
 	}
-	text := []rune(e.Src)
-	for k := 0; k < off && k < len(text); k++ {
-		t := text[k]
+	k := 0
+	for _, t := range e.Src {
+		if k >= off {
+			break
+		}
+		k++
 		r, ok := runeAt()
 		if !ok {
 			break
@@ -262,14 +296,14 @@ func locate(src []byte, e Expr, off int) Pos {
 	}
 	// Land on the first non-blank at a line start (block indentation).
 	if r, ok := runeAt(); ok && r == '\n' {
-		l, c = l+1, 0
+		l, b, c = l+1, 0, 0
+		if l < len(lines) {
+			line = text(l)
+		}
 	}
-	if l < len(lines) {
-		rs := []rune(lines[l])
-		for c < len(rs) && c == 0 && (rs[c] == ' ' || rs[c] == '\t') {
-			for c < len(rs) && (rs[c] == ' ' || rs[c] == '\t') {
-				c++
-			}
+	if l < len(lines) && c == 0 {
+		for b < len(line) && (line[b] == ' ' || line[b] == '\t') {
+			b, c = b+1, c+1
 		}
 	}
 	return Pos{Line: l + 1, Col: c + 1}
@@ -297,6 +331,21 @@ type validator struct {
 	d   *diags
 	s   *Scenario
 	own map[string]string // the scenario's own citations
+	// sets holds, by kind, the names known() checks against, made on
+	// first use: each kind has one list per scenario, and a set keeps a
+	// scenario with many references linear.
+	sets   map[string]map[string]bool
+	schema *rule.Schema
+	// The names of channels and behaviours, made once.
+	channelList, behaviourList []string
+}
+
+// scenarioSchema is s.Schema(), made once per validation.
+func (v *validator) scenarioSchema() *rule.Schema {
+	if v.schema == nil {
+		v.schema = v.s.Schema()
+	}
+	return v.schema
 }
 
 func (v *validator) prob(p Pos, what string, x float64) {
@@ -361,12 +410,21 @@ func (v *validator) known(p Pos, kind, name string, names []string) bool {
 	if name == "" {
 		return true
 	}
-	for _, n := range names {
-		if n == name {
-			return true
+	set, ok := v.sets[kind]
+	if !ok {
+		set = make(map[string]bool, len(names))
+		for _, n := range names {
+			set[n] = true
 		}
+		if v.sets == nil {
+			v.sets = map[string]map[string]bool{}
+		}
+		v.sets[kind] = set
 	}
-	v.d.add(p, "unknown %s %q%s", kind, name, rule.Suggest(name, names))
+	if set[name] {
+		return true
+	}
+	v.d.add(p, "unknown %s %q%s", kind, name, v.d.suggest(name, names))
 	return false
 }
 
@@ -380,8 +438,8 @@ func (v *validator) at(fallback Pos, format string, args ...any) Pos {
 
 func (v *validator) run() {
 	r := v.s.Run
-	if v.s.Name != "" && !fileSafe(v.s.Name) {
-		v.d.add(v.at(Pos{1, 1}, "name"), "name %q: use letters, digits, - and _ only (it names run directories)", v.s.Name)
+	if _, given := v.s.pos["name"]; given && !ValidName(v.s.Name) {
+		v.d.add(v.at(Pos{1, 1}, "name"), "name %q: a scenario name is 1 to %d letters, digits, - and _, starting with a letter or digit (it names run directories)", v.s.Name, MaxNameLen)
 	}
 	if r.Agents < 2 || r.Agents > MaxAgents {
 		v.d.add(v.at(r.Pos, "run.agents"), "run.agents must be between 2 and %d, got %d", MaxAgents, r.Agents)
@@ -394,13 +452,25 @@ func (v *validator) run() {
 	}
 }
 
-func fileSafe(s string) bool {
-	for _, r := range s {
-		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+// MaxNameLen bounds a scenario name's length.
+const MaxNameLen = 64
+
+// ValidName reports whether s can name a scenario: 1 to MaxNameLen ASCII
+// letters, digits, '-' and '_', starting with a letter or digit. Such a
+// name is a single path component that cannot be taken for a flag or a
+// hidden file, and the run ids made from it are ones the lab lists.
+func ValidName(s string) bool {
+	if s == "" || len(s) > MaxNameLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '-' && c != '_') {
 			return false
 		}
 	}
-	return s != "" && len(s) <= 100
+	return true
 }
 
 func (v *validator) shares(p Pos, what string, sh Shares) {
@@ -490,7 +560,7 @@ func (v *validator) population() {
 }
 
 func (v *validator) where(p Pos, region, group, age string) {
-	sc := v.s.Schema()
+	sc := v.scenarioSchema()
 	v.known(p, "region", region, sc.Regions)
 	v.known(p, "group", group, sc.Groups)
 	v.known(p, "age band", age, sc.Ages)
@@ -529,11 +599,13 @@ func (v *validator) network() {
 }
 
 func (v *validator) channelNames() []string {
-	var out []string
-	for _, c := range v.s.Surveillance.Channels {
-		out = append(out, c.Name)
+	if v.channelList == nil {
+		v.channelList = make([]string, 0, len(v.s.Surveillance.Channels))
+		for _, c := range v.s.Surveillance.Channels {
+			v.channelList = append(v.channelList, c.Name)
+		}
 	}
-	return out
+	return v.channelList
 }
 
 func (v *validator) surveillance() {
@@ -559,11 +631,13 @@ func (v *validator) surveillance() {
 }
 
 func (v *validator) behaviourNames() []string {
-	var out []string
-	for _, b := range v.s.Behaviours {
-		out = append(out, b.Name)
+	if v.behaviourList == nil {
+		v.behaviourList = make([]string, 0, len(v.s.Behaviours))
+		for _, b := range v.s.Behaviours {
+			v.behaviourList = append(v.behaviourList, b.Name)
+		}
 	}
-	return out
+	return v.behaviourList
 }
 
 func (v *validator) behaviours() {
@@ -597,7 +671,7 @@ func (v *validator) scoring() {
 	if len(sc.Initial) == 0 {
 		v.d.add(sc.Pos, "scoring.initial: needs at least one starting score")
 	}
-	schema := v.s.Schema()
+	schema := v.scenarioSchema()
 	for _, b := range sc.Initial {
 		v.where(b.Pos, b.Region, b.Group, "")
 		if rangeOK && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
@@ -762,7 +836,7 @@ func (v *validator) sanctions() {
 func (v *validator) phases() {
 	var names []string
 	var poss []Pos
-	sc := v.s.Schema()
+	sc := v.scenarioSchema()
 	var rules []string
 	for _, r := range v.s.Scoring.Rules {
 		rules = append(rules, r.Name)

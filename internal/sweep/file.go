@@ -15,6 +15,7 @@
 package sweep
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -225,8 +226,17 @@ func pathErr(err error) string {
 // positions in the sweep file.
 func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 	l := &loader{file: fileName}
-	if len(strings.TrimSpace(string(src))) == 0 {
+	if len(src) > MaxFileSize {
+		return nil, scenario.Errors{{File: fileName, Msg: fmt.Sprintf("file is %d bytes; sweep files are limited to %d", len(src), MaxFileSize)}}
+	}
+	src = bytes.TrimPrefix(src, []byte("\ufeff")) // a UTF-8 byte order mark
+	if len(bytes.TrimSpace(src)) == 0 {
 		return nil, scenario.Errors{{File: fileName, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: "empty sweep file"}}
+	}
+	// The scenario loader's budgets (depth, nodes, keys, line length),
+	// checked before the parser builds its tree.
+	if err := scenario.Prescan(fileName, src); err != nil {
+		return nil, err
 	}
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -139,10 +140,16 @@ func draftFile(d Draft) string {
 
 // load validates a draft; a scenario.Errors becomes diagnostics.
 func load(d Draft) (*scenario.Scenario, []Diagnostic, error) {
+	return loadContext(context.Background(), d)
+}
+
+// loadContext is load that stops when ctx is done (a request's context:
+// the client went away), returning ctx's error.
+func loadContext(ctx context.Context, d Draft) (*scenario.Scenario, []Diagnostic, error) {
 	if len(d.Sets) > 500 {
 		return nil, []Diagnostic{{Msg: "too many overrides (at most 500)", Text: "too many overrides (at most 500)"}}, nil
 	}
-	sc, err := scenario.Load(draftFile(d), []byte(d.YAML), d.Sets)
+	sc, err := scenario.LoadContext(ctx, draftFile(d), []byte(d.YAML), d.Sets)
 	if err == nil {
 		return sc, []Diagnostic{}, nil
 	}
@@ -181,7 +188,12 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &d) {
 		return
 	}
-	sc, diags, err := load(d)
+	// The request's context: a client that goes away stops the load.
+	ctx := r.Context()
+	sc, diags, err := loadContext(ctx, d)
+	if ctx.Err() != nil {
+		return // nobody is waiting for the answer
+	}
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -204,8 +216,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 			v.Diagnostics = append(v.Diagnostics, bd)
 		}
 	}
-	if base, _, _ := load(Draft{File: d.File, YAML: d.YAML}); base != nil {
+	if base, _, _ := loadContext(ctx, Draft{File: d.File, YAML: d.YAML}); base != nil {
 		v.Model = modelOf(base)
+	}
+	if ctx.Err() != nil {
+		return
 	}
 	writeJSON(w, v)
 }
