@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,12 +73,19 @@ func unfinished(dir string) (string, error) {
 }
 
 func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr io.Writer) error {
+	if o.workers < 0 || o.workers > 1024 {
+		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.workers)
+	}
 	d, err := unfinished(dir)
 	if err != nil {
 		return err
 	}
 	ss, err := store.ReadSpec(d)
 	if err != nil {
+		var iv *store.InvalidError
+		if errors.As(err, &iv) {
+			return err // bad input, naming file and field
+		}
 		return badInput("%v", err)
 	}
 	var prog func(int, int)

@@ -168,7 +168,8 @@ func memoryLimit(maxMemory uint64) memLimit {
 }
 
 // softMemoryLimit tells the garbage collector how much memory the run may
-// use (95% of the tightest limit), unless GOMEMLIMIT says otherwise.
+// use (90% of the tightest limit: the rest is for memory outside the Go
+// heap), unless GOMEMLIMIT says otherwise.
 // Without it a run near the limit could be killed holding garbage the
 // collector would happily have freed (setup leaves several bytes per agent
 // of it), and the heap could grow to twice its live size.
@@ -177,7 +178,7 @@ func softMemoryLimit(l memLimit) {
 		return
 	}
 	if l.Bytes > 0 {
-		debug.SetMemoryLimit(int64(min(l.Bytes, 1<<62) / 20 * 19))
+		debug.SetMemoryLimit(int64(min(l.Bytes, 1<<62) / 10 * 9))
 	}
 }
 

@@ -56,6 +56,9 @@ type Spec struct {
 	Disabled []string
 	// Sweep, when set, is recorded in run.json: the run belongs to a sweep.
 	Sweep *store.SweepInfo
+	// Warn, when set, receives warnings before the run starts (a ledger
+	// that may outgrow the memory limit).
+	Warn func(string)
 }
 
 // Result is a finished run.
@@ -191,6 +194,10 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if plan.mayStop && spec.Warn != nil {
+		spec.Warn(fmt.Sprintf("the ledger could grow to %d rows, more than fit under the memory limit (%s); the run stops if it records more than %d",
+			LedgerBound(sc, spec.Agents, spec.Days, spec.Ledger), plan.limit.Source, plan.ledgerCap))
 	}
 	softMemoryLimit(plan.limit)
 	t0 := now()
@@ -348,9 +355,11 @@ func checkMemory(sc *scenario.Scenario, spec Spec) (memoryPlan, error) {
 	}
 	rowBytes := ledgerRowBytes(spec.CheckpointEvery > 0)
 	bound, dayBound := ledgerBounds(sc, spec.Agents, spec.Days, spec.Ledger)
-	// The engine hands the sink each day's entries in buffers of its own
-	// (one per chunk, then one flat copy): 32 bytes per entry of a day.
-	base := EstimateMemory(sc, spec.Agents) + 32*dayBound
+	// The engine hands the sink each day's entries in buffers of its own,
+	// grown by append: one per chunk (up to twice the entries) and one flat
+	// copy (up to three times while it grows), 16 bytes each: 80 bytes per
+	// entry of a day.
+	base := EstimateMemory(sc, spec.Agents) + 80*dayBound
 	_, expected := LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger)
 	if l, _ := scenario.ParseLedger(spec.Ledger); l.Fraction > 0 {
 		expected = max(expected, rowBytes) // a ledger needs at least a row
@@ -358,7 +367,15 @@ func checkMemory(sc *scenario.Scenario, spec Spec) (memoryPlan, error) {
 	if base+expected > limit.Bytes || base+expected < base {
 		return plan, &MemoryError{Need: base + expected, Have: limit.Bytes, Agents: spec.Agents, Ledger: expected, Limit: limit.Source}
 	}
-	plan.ledgerCap = (limit.Bytes - base) / rowBytes
+	// The ledger gets what is left of 90% of the limit: the rest is
+	// headroom for memory the Go runtime does not count (the binary's
+	// pages, DuckDB's allocations) and for garbage the collector has not
+	// yet returned (see softMemoryLimit).
+	if budget := limit.Bytes / 10 * 9; budget > base {
+		plan.ledgerCap = max((budget-base)/rowBytes, 1)
+	} else {
+		plan.ledgerCap = 1
+	}
 	plan.mayStop = bound > plan.ledgerCap
 	if !plan.mayStop {
 		plan.ledgerCap = 0 // the bound fits: no limit needed

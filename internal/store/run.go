@@ -348,6 +348,20 @@ func (w *RunWriter) Commit(ctx context.Context, m *Manifest, f *sim.Final, write
 	if err := ValidID(w.id); err != nil { // (Resume's callers pass a read id)
 		return "", fmt.Errorf("commit run: %w", err)
 	}
+	final := filepath.Join(w.root, w.id)
+	// rename(2) would replace an empty directory of that name: another
+	// run's (or a user's) directory is never touched. Checked first, while
+	// the run's checkpoints are still there to resume from, and again
+	// before the rename.
+	taken := func() error {
+		if _, err := os.Lstat(final); err == nil {
+			return fmt.Errorf("move run into place: %s: %w", final, os.ErrExist)
+		}
+		return nil
+	}
+	if err := taken(); err != nil {
+		return "", err
+	}
 	m.FormatVersion = FormatVersion
 	m.ID = w.id
 	if err := w.writeFile(DailyFile, func(fh io.Writer) error { return writeDaily(fh, m, w.days) }); err != nil {
@@ -385,11 +399,8 @@ func (w *RunWriter) Commit(ctx context.Context, m *Manifest, f *sim.Final, write
 	if err := SyncDir(w.tmp); err != nil {
 		return "", err
 	}
-	final := filepath.Join(w.root, w.id)
-	// rename(2) would replace an empty directory of that name: another
-	// run's (or a user's) directory is never touched.
-	if _, err := os.Lstat(final); err == nil {
-		return "", fmt.Errorf("move run into place: %s: %w", final, os.ErrExist)
+	if err := taken(); err != nil {
+		return "", err
 	}
 	if err := os.Rename(w.tmp, final); err != nil {
 		return "", fmt.Errorf("move run into place: %w", err)
