@@ -55,7 +55,10 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 		return nil, err
 	}
 	releaseSetupMemory()
-	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
+	eng, err := newEngine(ctx, sc, prog, pop, days, seed, sim.Options{Workers: workers})
+	if err != nil {
+		return nil, err
+	}
 	t1, c1 := time.Now(), cpuTime()
 	for d := 0; d < days; d++ {
 		if err := ctx.Err(); err != nil {
