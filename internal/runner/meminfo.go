@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 )
@@ -157,12 +158,14 @@ func tightest(limits []memLimit) memLimit {
 	return best
 }
 
+const maxMemorySource = "--max-memory"
+
 // memoryLimit is the ceiling a run must fit under: the smallest of the
 // machine's and the cgroups' limits and maxMemory (--max-memory), if set.
 func memoryLimit(maxMemory uint64) memLimit {
 	limits := memoryLimits(sysRoot)
 	if maxMemory > 0 {
-		limits = append(limits, memLimit{maxMemory, "--max-memory"})
+		limits = append(limits, memLimit{maxMemory, maxMemorySource})
 	}
 	return tightest(limits)
 }
@@ -177,9 +180,18 @@ func softMemoryLimit(l memLimit) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	if l.Bytes > 0 {
-		debug.SetMemoryLimit(int64(min(l.Bytes, 1<<62) / 10 * 9))
+	if l.Bytes == 0 {
+		return
 	}
+	limit := l.Bytes / 10 * 9
+	if l.Source != maxMemorySource {
+		// What is available excludes what this process already holds
+		// (the web lab runs many runs in one process).
+		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+		metrics.Read(s)
+		limit += s[0].Value.Uint64() - s[1].Value.Uint64()
+	}
+	debug.SetMemoryLimit(int64(min(limit, 1<<62)))
 }
 
 // releaseSetupMemory collects the garbage population and network generation

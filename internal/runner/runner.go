@@ -590,6 +590,10 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	t2 := now()
 	if err := ctx.Err(); err != nil {
+		if checkpointed { // the final checkpoint holds the whole run
+			w.Keep()
+			return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: err}
+		}
 		return nil, err
 	}
 	partnered := 0
