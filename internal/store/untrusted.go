@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -91,7 +92,10 @@ func readRegular(path string, limit int64) ([]byte, error) {
 	if fi.Size() > limit {
 		return nil, invalid(path, "", "%d bytes, over the limit of %d", fi.Size(), limit)
 	}
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO swapped in after the Lstat must not block the
+	// open (it is then refused below); it changes nothing for a regular
+	// file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
