@@ -331,3 +331,38 @@ func TestCancelDuringSetup(t *testing.T) {
 		t.Errorf("a cancelled run left %v", e[0].Name())
 	}
 }
+
+// A cancellation after the last day, while the outputs are about to be
+// written, leaves nothing without checkpoints, and keeps the run (its
+// final checkpoint holds all of it) with them.
+func TestCancelBeforeWriting(t *testing.T) {
+	sc, _ := scenario.Resolve("benchmark", nil)
+	for _, every := range []int{0, 3} {
+		out := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Execute(ctx, Spec{Scenario: sc, Agents: 3000, Days: 6, Seed: 1, Ledger: "all", OutDir: out, CheckpointEvery: every,
+			Progress: func(day, days int) {
+				if day == days {
+					cancel()
+				}
+			}})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("checkpoint-every %d: got %v, want context.Canceled", every, err)
+		}
+		final, _ := filepath.Glob(filepath.Join(out, "benchmark-*"))
+		kept, _ := filepath.Glob(filepath.Join(out, ".tmp-*", store.CheckpointsDir, "ckpt-00000006.bin"))
+		if len(final) != 0 || (every == 0) != (len(kept) == 0) {
+			t.Errorf("checkpoint-every %d: finished %v, kept %v", every, final, kept)
+		}
+		if every > 0 {
+			var ie *InterruptedError
+			if !errors.As(err, &ie) {
+				t.Fatalf("got %v, want an InterruptedError", err)
+			}
+			res, err := Resume(context.Background(), ie.Dir, 1, nil, nil)
+			if err != nil || res.Manifest.Days != 6 {
+				t.Fatalf("resume after a cancel before writing: %v", err)
+			}
+		}
+	}
+}
