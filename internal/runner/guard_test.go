@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strings"
 	"sync"
@@ -53,6 +55,10 @@ func TestMemoryLimitsFromCgroupFixtures(t *testing.T) {
 	}
 }
 
+// resetMemoryLimit undoes the soft memory limit a run with a small limit
+// set for the process, so later tests do not run under it.
+func resetMemoryLimit() { debug.SetMemoryLimit(math.MaxInt64) }
+
 func withSysRoot(t *testing.T, root string) {
 	old := sysRoot
 	sysRoot = root
@@ -63,6 +69,7 @@ func withSysRoot(t *testing.T, root string) {
 // host has plenty, the message names the limit, and nothing is created.
 // (It failed before: only MemAvailable was read.)
 func TestMemoryGuardUsesCgroupLimit(t *testing.T) {
+	t.Cleanup(resetMemoryLimit)
 	withSysRoot(t, filepath.Join("testdata", "cgroup", "v2-docker"))
 	sc, err := scenario.Resolve("benchmark", nil)
 	if err != nil {
@@ -196,6 +203,7 @@ func TestLedgerBoundHoldsOnHostileScenario(t *testing.T) {
 // the limit and nothing left behind. (Before, the first was accepted under
 // --max-memory 300MiB at 198 MiB and peaked at 2.78 GB.)
 func TestLedgerCannotOutgrowTheLimit(t *testing.T) {
+	t.Cleanup(resetMemoryLimit)
 	const agents, days = 20000, 20
 	out := t.TempDir()
 	_, err := Execute(context.Background(), Spec{Scenario: hostile(t, "1", 20), Agents: agents, Days: days, Seed: 1,
