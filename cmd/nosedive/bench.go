@@ -84,7 +84,7 @@ type benchFigures struct {
 }
 
 func runBench(ctx context.Context, o benchOptions, name string, changed func(string) bool, w io.Writer) error {
-	sc, err := scenario.Resolve(name, nil)
+	sc, err := resolve(ctx, name, nil)
 	if err != nil {
 		return err
 	}

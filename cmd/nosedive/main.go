@@ -14,6 +14,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -44,6 +45,7 @@ func exitCode(err error) int {
 		me *runner.MemoryError
 		ur *runner.UnknownRuleError
 		ba *audit.BadAttributeError
+		iv *store.InvalidError
 	)
 	switch {
 	case err == nil:
@@ -51,7 +53,7 @@ func exitCode(err error) int {
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me),
-		errors.As(err, &ur), errors.As(err, &ba):
+		errors.As(err, &ur), errors.As(err, &ba), errors.As(err, &iv):
 		return exitBadInput
 	}
 	return exitFailure

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,15 +25,18 @@ func newResumeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume DIR",
 		Short: "Finish an interrupted or killed run from its newest valid checkpoint",
-		Long: `Continue an unfinished run directory (DIR/.tmp-<run-id>-*, left by a run
+		Long: `Continue an unfinished run directory (DIR/.tmp-<run-id>, left by a run
 that was interrupted or killed) from its newest valid checkpoint, and
 write the run directory as if the run had never stopped: the tables are
 byte-identical to an uninterrupted run. A damaged or truncated checkpoint
 is reported and the previous one used. DIR may also be the output
-directory when it holds exactly one unfinished run.`,
+directory when it holds exactly one unfinished run. Everything read is
+checked first (file types and sizes, ranges, the seed, scenario, overrides
+and version against the run's hash); a mismatch exits 2 naming the file
+and field.`,
 		Example: `  nosedive run benchmark --agents 10000000 --checkpoint-every 30
   # ... killed, or Ctrl-C ...
-  nosedive resume runs/.tmp-benchmark-s1-20261128-101500-123456
+  nosedive resume runs/.tmp-benchmark-s1-20261128-101500
   nosedive resume runs`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -72,12 +76,19 @@ func unfinished(dir string) (string, error) {
 }
 
 func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr io.Writer) error {
+	if o.workers < 0 || o.workers > 1024 {
+		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.workers)
+	}
 	d, err := unfinished(dir)
 	if err != nil {
 		return err
 	}
 	ss, err := store.ReadSpec(d)
 	if err != nil {
+		var iv *store.InvalidError
+		if errors.As(err, &iv) {
+			return err // bad input, naming file and field
+		}
 		return badInput("%v", err)
 	}
 	var prog func(int, int)

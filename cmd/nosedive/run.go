@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,7 +66,7 @@ printed at the end. The run directory appears only when complete.`,
 }
 
 func runRun(ctx context.Context, o runOptions, name string, changed func(string) bool, stdout, stderr io.Writer) error {
-	sc, err := scenario.Resolve(name, o.sets)
+	sc, err := resolve(ctx, name, o.sets)
 	if err != nil {
 		return err
 	}
@@ -108,6 +110,7 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		return badInput("--checkpoint-every must be a number of days >= 0")
 	}
 	spec.CheckpointEvery = o.checkpointEvery
+	spec.Warn = func(msg string) { fmt.Fprintln(stderr, "nosedive: warning:", msg) }
 	if !o.quiet {
 		spec.Progress = progress(stderr, spec.Days)
 	}
@@ -122,6 +125,27 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		return err
 	}
 	return printSummary(stdout, sc, res)
+}
+
+// resolve loads a scenario, giving up when ctx is done: a signal during
+// loading stops the command at once (the loader, bounded on its own, is
+// left to finish in the background of a process that is exiting).
+func resolve(ctx context.Context, name string, sets []string) (*scenario.Scenario, error) {
+	type result struct {
+		sc  *scenario.Scenario
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sc, err := scenario.Resolve(name, sets)
+		done <- result{sc, err}
+	}()
+	select {
+	case r := <-done:
+		return r.sc, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func workersOf(w int) int {
@@ -153,21 +177,44 @@ func progress(w io.Writer, days int) func(int, int) {
 	}
 }
 
+// maxBytes is the largest size parseBytes accepts (8 EiB: the Go
+// runtime's memory limit is an int64).
+const maxBytes = 1 << 63
+
+// parseBytes parses a size such as 512MiB, 8GiB or 1.5GB: a finite,
+// positive decimal number and a unit, at least 1 byte and below 8 EiB.
+// NaN, Inf, negative, zero, overflowing and trailing-garbage values are
+// refused.
 func parseBytes(s string) (uint64, error) {
 	units := []struct {
 		suffix string
-		mult   uint64
+		mult   float64
 	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+	bad := fmt.Errorf("expected a size such as 512MiB or 8GiB, got %q", s)
 	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			var x float64
-			if _, err := fmt.Sscanf(strings.TrimSuffix(s, u.suffix), "%g", &x); err != nil || x <= 0 {
-				break
-			}
-			return uint64(x * float64(u.mult)), nil
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
 		}
+		// Plain decimals only: strconv would also take "NaN", "Inf",
+		// hexadecimal floats and underscores.
+		if num == "" || strings.Trim(num, "0123456789.eE+-") != "" {
+			return 0, bad
+		}
+		x, err := strconv.ParseFloat(num, 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, bad
+		}
+		b := x * u.mult
+		switch {
+		case !(b >= 1):
+			return 0, fmt.Errorf("%q is below one byte", s)
+		case b >= maxBytes:
+			return 0, fmt.Errorf("%q is too large (the limit is 8 EiB)", s)
+		}
+		return uint64(b), nil
 	}
-	return 0, fmt.Errorf("expected a size such as 512MiB or 8GiB, got %q", s)
+	return 0, bad
 }
 
 // printSummary prints tier shares and sanction rates per group, events,

@@ -13,6 +13,7 @@
 package netgraph
 
 import (
+	"context"
 	"encoding/binary"
 	"math"
 	"math/bits"
@@ -234,14 +235,20 @@ func plain(start []int64, adj []int32) *Graph {
 // changed. Graphs of fewer than 2*ringSpan+2 vertices stay plain (a ring
 // byte's ids would overlap).
 func (g *Graph) Compact() *Graph {
+	c, _ := g.CompactContext(context.Background())
+	return c
+}
+
+// CompactContext is Compact, stopping with ctx.Err() when ctx is done.
+func (g *Graph) CompactContext(ctx context.Context) (*Graph, error) {
 	n := g.n
 	if g.ring != nil || n < 2*ringSpan+2 {
-		return g
+		return g, nil
 	}
 	ring := make([]uint8, n)
 	xOff := make([]uint16, n+1)
 	count := make([]int32, n) // extras per vertex
-	par.For(n, 1<<14, func(lo, hi int) {
+	if err := forCtx(ctx, n, 1<<14, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			var r uint8
 			c := int32(0)
@@ -260,16 +267,18 @@ func (g *Graph) Compact() *Graph {
 			}
 			ring[v], count[v] = r, c
 		}
-	})
+	}); err != nil {
+		return nil, err
+	}
 	xBase, total, ok := extraOffsets(count, xOff)
 	if !ok {
-		return g // a block lists too many extras for uint16 offsets
+		return g, nil // a block lists too many extras for uint16 offsets
 	}
 	c := &Graph{n: n, ends: g.ends, ring: ring, xBase: xBase, xOff: xOff, extra: make([]int32, total)}
 	if c.Bytes() >= g.Bytes() {
-		return g
+		return g, nil
 	}
-	par.For(n, 1<<14, func(lo, hi int) {
+	if err := forCtx(ctx, n, 1<<14, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			w := c.extraStart(v)
 			for _, a := range g.adj[g.start[v]:g.start[v+1]] {
@@ -283,9 +292,26 @@ func (g *Graph) Compact() *Graph {
 				}
 			}
 		}
-	})
-	return c
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
+
+// forCtx is par.For that skips the remaining chunks once ctx is done and
+// then returns ctx.Err(): generators stop within one chunk of a signal.
+func forCtx(ctx context.Context, n, chunk int, fn func(lo, hi int)) error {
+	par.For(n, chunk, func(lo, hi int) {
+		if ctx.Err() == nil {
+			fn(lo, hi)
+		}
+	})
+	return ctx.Err()
+}
+
+// stopEvery is how many iterations a serial loop of a generator runs
+// between checks of its context.
+const stopEvery = 1 << 22
 
 // extraOffsets fills xOff (len n+1) from the number of extras per vertex
 // and returns the blocks' bases and the total, or ok=false when a block of
@@ -327,6 +353,11 @@ func sortUnique(list []int32) int32 {
 // are dropped, duplicate ties merged, and each neighbour list is sorted.
 // Lists are sorted on all cores; the result does not depend on how many.
 func FromEdges(n int, src, dst []int32) *Graph {
+	g, _ := fromEdges(context.Background(), n, src, dst)
+	return g
+}
+
+func fromEdges(ctx context.Context, n int, src, dst []int32) (*Graph, error) {
 	// start holds degrees, then offsets, then (after the scatter) each
 	// list's end, shifted back below.
 	start := make([]int64, n+1)
@@ -341,6 +372,9 @@ func FromEdges(n int, src, dst []int32) *Graph {
 	}
 	adj := make([]int32, start[n])
 	for k := range src {
+		if k%stopEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		a, b := src[k], dst[k]
 		if a == b {
 			continue
@@ -356,18 +390,20 @@ func FromEdges(n int, src, dst []int32) *Graph {
 	for v := range deg {
 		deg[v] = int32(start[v+1] - start[v])
 	}
-	return sortAndMerge(n, start, adj, deg)
+	return sortAndMerge(ctx, n, start, adj, deg)
 }
 
 // sortAndMerge sorts each vertex's list adj[start[v]:start[v]+count[v]]
 // (slots run to start[v+1]), merges duplicates, and packs the lists to the
 // left, updating start. count is reused as scratch.
-func sortAndMerge(n int, start []int64, adj []int32, count []int32) *Graph {
-	par.For(n, 1<<14, func(lo, hi int) {
+func sortAndMerge(ctx context.Context, n int, start []int64, adj []int32, count []int32) (*Graph, error) {
+	if err := forCtx(ctx, n, 1<<14, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			count[v] = sortUnique(adj[start[v] : start[v]+int64(count[v])])
 		}
-	})
+	}); err != nil {
+		return nil, err
+	}
 	w := int64(0)
 	for v := 0; v < n; v++ {
 		s := start[v]
@@ -376,7 +412,7 @@ func sortAndMerge(n int, start []int64, adj []int32, count []int32) *Graph {
 		w += int64(count[v])
 	}
 	start[n] = w
-	return plain(start, slices.Clip(adj[:w]))
+	return plain(start, slices.Clip(adj[:w])), nil
 }
 
 // WattsStrogatz builds a ring lattice where each vertex is tied to its k
@@ -390,17 +426,27 @@ func sortAndMerge(n int, start []int64, adj []int32, count []int32) *Graph {
 // are scattered; the rest is filled, sorted and merged on all cores. The
 // graph is the same as FromEdges would make of the same ties (tested).
 func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
+	g, _ := WattsStrogatzContext(context.Background(), n, k, p, seed)
+	return g
+}
+
+// WattsStrogatzContext is WattsStrogatz, stopping with ctx.Err() when ctx
+// is done.
+func WattsStrogatzContext(ctx context.Context, n, k int, p float64, seed uint64) (*Graph, error) {
 	half := k / 2
 	if n < 2 || half == 0 {
-		return Empty(n)
+		return Empty(n), nil
 	}
-	ws := newWSTies(n, half, p, seed)
+	ws, err := newWSTies(ctx, n, half, p, seed)
+	if err != nil {
+		return nil, err
+	}
 	const chunk = wsChunk
 	chunks := (n + chunk - 1) / chunk
 	// Degrees without the rewired ties' far ends, and those ties by chunk.
 	start := make([]int64, n+1)
 	rewired := make([][]int32, chunks) // pairs (from, to)
-	par.For(n, chunk, func(lo, hi int) {
+	if err := forCtx(ctx, n, chunk, func(lo, hi int) {
 		var far []int32
 		for v := lo; v < hi; v++ {
 			d := int64(0)
@@ -419,7 +465,9 @@ func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 			start[v+1] = d
 		}
 		rewired[lo/chunk] = far
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for _, far := range rewired {
 		for k := 1; k < len(far); k += 2 {
 			start[far[k]+1]++
@@ -430,7 +478,7 @@ func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 	}
 	adj := make([]int32, start[n])
 	fill := make([]int32, n) // entries written so far per vertex
-	par.For(n, chunk, func(lo, hi int) {
+	if err := forCtx(ctx, n, chunk, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			// Nearly sorted already (v-half, ..., v-1, v+1, ..., v+half),
 			// which the insertion sort below finishes in one sweep.
@@ -449,7 +497,9 @@ func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 			}
 			fill[v] = int32(w - start[v])
 		}
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for _, far := range rewired {
 		for k := 0; k+1 < len(far); k += 2 {
 			from, to := far[k], far[k+1]
@@ -458,7 +508,7 @@ func WattsStrogatz(n, k int, p float64, seed uint64) *Graph {
 		}
 	}
 	rewired, ws.rewired = nil, nil
-	return sortAndMerge(n, start, adj, fill)
+	return sortAndMerge(ctx, n, start, adj, fill)
 }
 
 const wsChunk = 1 << 14 // vertices per chunk of work (a multiple of 64)
@@ -466,19 +516,21 @@ const wsChunk = 1 << 14 // vertices per chunk of work (a multiple of 64)
 // newWSTies draws which ties are rewired: one draw per tie, kept as a bit
 // set indexed by tie (v*half + j-1). A chunk's ties fill whole words, so
 // chunks write disjoint words.
-func newWSTies(n, half int, p float64, seed uint64) *wsTies {
+func newWSTies(ctx context.Context, n, half int, p float64, seed uint64) (*wsTies, error) {
 	ws := &wsTies{n: n, half: half, p: p, coin: rng.Key(seed, "netgraph/ws/rewire"), pick: rng.Key(seed, "netgraph/ws/target")}
 	ws.rewired = make([]uint64, (n*half+63)/64)
 	if p > 0 {
-		par.For(n, wsChunk, func(lo, hi int) {
+		if err := forCtx(ctx, n, wsChunk, func(lo, hi int) {
 			for e := lo * half; e < hi*half; e++ {
 				if rng.Float(ws.coin, uint64(e)) < p {
 					ws.rewired[e/64] |= 1 << uint(e%64)
 				}
 			}
-		})
+		}); err != nil {
+			return nil, err
+		}
 	}
-	return ws
+	return ws, nil
 }
 
 // WattsStrogatzCompact is WattsStrogatz(n, k, p, seed).Compact() built
@@ -486,15 +538,34 @@ func newWSTies(n, half int, p float64, seed uint64) *wsTies {
 // rewired ties are scattered and sorted, so the plain form (48 bytes per
 // vertex at degree 10) is never built. Same ties, same order (tested).
 func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
+	g, _ := WattsStrogatzCompactContext(context.Background(), n, k, p, seed)
+	return g
+}
+
+// viaPlain builds the plain graph and compacts it.
+func viaPlain(ctx context.Context, n, k int, p float64, seed uint64) (*Graph, error) {
+	g, err := WattsStrogatzContext(ctx, n, k, p, seed)
+	if err != nil {
+		return nil, err
+	}
+	return g.CompactContext(ctx)
+}
+
+// WattsStrogatzCompactContext is WattsStrogatzCompact, stopping with
+// ctx.Err() when ctx is done.
+func WattsStrogatzCompactContext(ctx context.Context, n, k int, p float64, seed uint64) (*Graph, error) {
 	half := k / 2
 	if n < 2*ringSpan+2 || half == 0 || half > ringSpan {
-		return WattsStrogatz(n, k, p, seed).Compact()
+		return viaPlain(ctx, n, k, p, seed)
 	}
-	ws := newWSTies(n, half, p, seed)
+	ws, err := newWSTies(ctx, n, half, p, seed)
+	if err != nil {
+		return nil, err
+	}
 	ring := make([]uint8, n)
 	chunks := (n + wsChunk - 1) / wsChunk
 	far := make([][]int32, chunks) // rewired ties (v, t) by chunk, t != v
-	par.For(n, wsChunk, func(lo, hi int) {
+	if err := forCtx(ctx, n, wsChunk, func(lo, hi int) {
 		var list []int32
 		for v := lo; v < hi; v++ {
 			var r uint8
@@ -510,7 +581,9 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 			ring[v] = r
 		}
 		far[lo/wsChunk] = list
-	})
+	}); err != nil {
+		return nil, err
+	}
 	ws.rewired = nil
 	// A rewired tie between ids at most ringSpan apart is a ring bit (of
 	// the lower id, mod n); the others are extras at both ends, and stay
@@ -541,7 +614,7 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 	xOff := make([]uint16, n+1)
 	xBase, total, ok := extraOffsets(count, xOff)
 	if !ok {
-		return WattsStrogatz(n, k, p, seed).Compact()
+		return viaPlain(ctx, n, k, p, seed)
 	}
 	c := &Graph{n: n, ring: ring, xBase: xBase, xOff: xOff, extra: make([]int32, total)}
 	clear(count) // now: extras written per vertex
@@ -556,11 +629,13 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 	}
 	// Sort each vertex's extras and drop duplicates (two rewired ties
 	// between the same pair), then pack them if any were dropped.
-	par.For(n, wsChunk, func(lo, hi int) {
+	if err := forCtx(ctx, n, wsChunk, func(lo, hi int) {
 		for v := lo; v < hi; v++ {
 			count[v] = sortUnique(c.extra[c.extraStart(v) : c.extraStart(v)+int64(count[v])])
 		}
-	})
+	}); err != nil {
+		return nil, err
+	}
 	kept := int64(0)
 	for _, x := range count {
 		kept += int64(x)
@@ -578,7 +653,7 @@ func WattsStrogatzCompact(n, k int, p float64, seed uint64) *Graph {
 		ringTies += int64(bits.OnesCount8(r))
 	}
 	c.ends = 2*ringTies + int64(len(c.extra))
-	return c
+	return c, nil
 }
 
 // wsTies computes the ties of a Watts-Strogatz graph from counter-based
@@ -640,9 +715,16 @@ func (ws *wsTies) from(v, j int) int32 {
 // Draws are keyed by (seed, tie), so the graph does not depend on the
 // number of cores.
 func Homophilous(n, k int, h, q float64, bucket []uint16, seed uint64) *Graph {
+	g, _ := HomophilousContext(context.Background(), n, k, h, q, bucket, seed)
+	return g
+}
+
+// HomophilousContext is Homophilous, stopping with ctx.Err() when ctx is
+// done.
+func HomophilousContext(ctx context.Context, n, k int, h, q float64, bucket []uint16, seed uint64) (*Graph, error) {
 	half := k / 2
 	if n < 2 || half == 0 {
-		return Empty(n)
+		return Empty(n), nil
 	}
 	// Members of each bucket, in id order, and each vertex's place there.
 	nb := 0
@@ -670,7 +752,7 @@ func Homophilous(n, k int, h, q float64, bucket []uint16, seed uint64) *Graph {
 	coin := rng.Key(seed, "netgraph/homophily/coin")
 	rewire := rng.Key(seed, "netgraph/homophily/rewire")
 	pick := rng.Key(seed, "netgraph/homophily/target")
-	par.For(n, 1<<14, func(lo, hi int) {
+	if err := forCtx(ctx, n, 1<<14, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			b := bucket[i]
 			same := members[start[b]:start[b+1]]
@@ -698,8 +780,10 @@ func Homophilous(n, k int, h, q float64, bucket []uint16, seed uint64) *Graph {
 				src[e], dst[e] = int32(i), t
 			}
 		}
-	})
-	return FromEdges(n, src, dst)
+	}); err != nil {
+		return nil, err
+	}
+	return fromEdges(ctx, n, src, dst)
 }
 
 // latticeClustering is the clustering of a ring lattice of even degree k,

@@ -9,6 +9,8 @@
 package population
 
 import (
+	"context"
+
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/nosedive-lab/nosedive/internal/rng"
@@ -48,6 +50,17 @@ func Generate(sc *scenario.Scenario, n int, seed uint64) *Population {
 
 // GenerateWith builds a population of n agents for a validated scenario.
 func GenerateWith(sc *scenario.Scenario, n int, seed uint64, opt Options) *Population {
+	p, _ := GenerateContext(context.Background(), sc, n, seed, opt)
+	return p
+}
+
+// stopChunk is the number of agents generated between checks of the
+// context (a few milliseconds of work).
+const stopChunk = 1 << 14
+
+// GenerateContext is GenerateWith, stopping with ctx.Err() within one chunk
+// of work once ctx is done (a signal during the setup of a large run).
+func GenerateContext(ctx context.Context, sc *scenario.Scenario, n int, seed uint64, opt Options) (*Population, error) {
 	p := &Population{
 		N:       n,
 		Region:  make([]uint8, n),
@@ -94,7 +107,10 @@ func GenerateWith(sc *scenario.Scenario, n int, seed uint64, opt Options) *Popul
 	regionName := func(i int) string { return schema.Regions[p.Region[i]] }
 	// Attributes are drawn per agent from counter-based streams, so chunks
 	// are independent and the result does not depend on the cores.
-	par.For(n, 1<<14, func(lo, hi int) {
+	par.For(n, stopChunk, func(lo, hi int) {
+		if ctx.Err() != nil {
+			return
+		}
 		for i := lo; i < hi; i++ {
 			r := p.Region[i]
 			p.Group[i] = regionGroupIdx[r][pickCum(regionGroups[r], rng.Float(kGroup, uint64(i)))]
@@ -125,13 +141,19 @@ func GenerateWith(sc *scenario.Scenario, n int, seed uint64, opt Options) *Popul
 			p.Kids[i] = uint8(min(rng.Poisson(kKids, uint64(i), mean), 255))
 		}
 	})
-	p.pairPartners(sc.Population.Households.Partnered, seed)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := p.pairPartners(ctx, sc.Population.Households.Partnered, seed); err != nil {
+		return nil, err
+	}
+	var err error
 	switch sc.Network.Model {
 	case "watts-strogatz":
 		if opt.CompactGraph { // built in ring form directly, never plain
-			p.Graph = netgraph.WattsStrogatzCompact(n, sc.Network.Degree, sc.Network.Rewire, seed)
+			p.Graph, err = netgraph.WattsStrogatzCompactContext(ctx, n, sc.Network.Degree, sc.Network.Rewire, seed)
 		} else {
-			p.Graph = netgraph.WattsStrogatz(n, sc.Network.Degree, sc.Network.Rewire, seed)
+			p.Graph, err = netgraph.WattsStrogatzContext(ctx, n, sc.Network.Degree, sc.Network.Rewire, seed)
 		}
 	case "homophilous":
 		bucket := make([]uint16, n)
@@ -140,15 +162,20 @@ func GenerateWith(sc *scenario.Scenario, n int, seed uint64, opt Options) *Popul
 			bucket[i] = uint16(int(p.Region[i])*ng + int(p.Group[i]))
 		}
 		q, _ := netgraph.HomophilousRewire(sc.Network.Degree, sc.Network.Homophily, sc.Network.Clustering) // validated
-		p.Graph = netgraph.Homophilous(n, sc.Network.Degree, sc.Network.Homophily, q, bucket, seed)
+		p.Graph, err = netgraph.HomophilousContext(ctx, n, sc.Network.Degree, sc.Network.Homophily, q, bucket, seed)
 	default:
 		p.Graph = netgraph.Empty(n)
 	}
-	if opt.CompactGraph {
-		p.Graph = p.Graph.Compact() // (no-op when already compact)
+	if err != nil {
+		return nil, err
+	}
+	if opt.CompactGraph { // (no-op when already compact)
+		if p.Graph, err = p.Graph.CompactContext(ctx); err != nil {
+			return nil, err
+		}
 	}
 	p.shareZeroColumns()
-	return p
+	return p, nil
 }
 
 // shareZeroColumns lets the byte columns that are 0 for everyone (a single
@@ -170,13 +197,13 @@ func (p *Population) shareZeroColumns() {
 
 // pairPartners shuffles the agents and pairs the first share of them
 // consecutively: (s0,s1), (s2,s3), ...
-func (p *Population) pairPartners(share float64, seed uint64) {
+func (p *Population) pairPartners(ctx context.Context, share float64, seed uint64) error {
 	for i := range p.Partner {
 		p.Partner[i] = -1
 	}
 	pairs := int(float64(p.N)*share) / 2
 	if pairs == 0 {
-		return
+		return nil
 	}
 	perm := make([]int32, p.N)
 	for i := range perm {
@@ -184,6 +211,9 @@ func (p *Population) pairPartners(share float64, seed uint64) {
 	}
 	s := rng.NewStream(rng.Key(seed, "population/partners"))
 	for i := p.N - 1; i > 0; i-- {
+		if i%(64*stopChunk) == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		j := int(s.Below(uint64(i + 1)))
 		perm[i], perm[j] = perm[j], perm[i]
 	}
@@ -191,6 +221,7 @@ func (p *Population) pairPartners(share float64, seed uint64) {
 		a, b := perm[2*k], perm[2*k+1]
 		p.Partner[a], p.Partner[b] = b, a
 	}
+	return nil
 }
 
 func matches(region, group, age, r, g, a string) bool {

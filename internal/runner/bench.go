@@ -44,14 +44,21 @@ func Bench(ctx context.Context, sc *scenario.Scenario, agents, days, workers int
 	if err != nil {
 		return nil, err
 	}
-	if need, have := EstimateMemory(sc, agents), availableMemory(); have > 0 && need > have {
-		return nil, &MemoryError{Need: need, Have: have, Agents: agents}
+	limit := memoryLimit(0)
+	if need := EstimateMemory(sc, agents); limit.Bytes > 0 && need > limit.Bytes {
+		return nil, &MemoryError{Need: need, Have: limit.Bytes, Agents: agents, Limit: limit.Source}
 	}
-	softMemoryLimit()
+	softMemoryLimit(limit)
 	t0 := time.Now()
-	pop := generate(sc, prog, agents, seed)
+	pop, err := generate(ctx, sc, prog, agents, seed)
+	if err != nil {
+		return nil, err
+	}
 	releaseSetupMemory()
-	eng := sim.New(sc, prog, pop, days, seed, sim.Options{Workers: workers})
+	eng, err := newEngine(ctx, sc, prog, pop, days, seed, sim.Options{Workers: workers})
+	if err != nil {
+		return nil, err
+	}
 	t1, c1 := time.Now(), cpuTime()
 	for d := 0; d < days; d++ {
 		if err := ctx.Err(); err != nil {

@@ -7,7 +7,9 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -54,6 +56,9 @@ type Spec struct {
 	Disabled []string
 	// Sweep, when set, is recorded in run.json: the run belongs to a sweep.
 	Sweep *store.SweepInfo
+	// Warn, when set, receives warnings before the run starts (a ledger
+	// that may outgrow the memory limit).
+	Warn func(string)
 }
 
 // Result is a finished run.
@@ -105,20 +110,35 @@ func (t *tee) count(d *metrics.Day) {
 	}
 }
 
-// MemoryError says a run would not fit in memory.
+// MemoryError says a run would not fit in memory, or (Rows > 0) that its
+// ledger reached the most rows that fit and the run was stopped.
 type MemoryError struct {
 	Need, Have uint64
 	Agents     int
-	Ledger     uint64 // bytes of it for the ledger
+	Ledger     uint64 // bytes of Need for the ledger
+	// Limit says which limit Have is and where it was read.
+	Limit string
+	// Rows, when > 0, is the ledger's row limit that stopped a running run.
+	Rows uint64
+	// Kept is the unfinished directory kept for resume, if any.
+	Kept string
 }
 
 func (e *MemoryError) Error() string {
+	if e.Rows > 0 {
+		msg := fmt.Sprintf("stopped: the ledger reached %d rows, the most that fit in the %s available (limit: %s); record a sample (e.g. --ledger sample:0.01) or give the run more memory",
+			e.Rows, human(e.Have), e.Limit)
+		if e.Kept != "" {
+			msg += fmt.Sprintf("; its last checkpoint is kept: nosedive resume %s where more memory is free", e.Kept)
+		}
+		return msg
+	}
 	hint := "use fewer --agents"
 	if e.Ledger > e.Need/2 {
 		hint = fmt.Sprintf("%s of it is the --ledger; record a smaller sample (e.g. --ledger sample:0.01)", human(e.Ledger))
 	}
-	return fmt.Sprintf("a run of %d agents needs about %s of memory, but only %s is available; %s",
-		e.Agents, human(e.Need), human(e.Have), hint)
+	return fmt.Sprintf("a run of %d agents needs about %s of memory, but only %s is available (limit: %s); %s",
+		e.Agents, human(e.Need), human(e.Have), e.Limit, hint)
 }
 
 func human(b uint64) string {
@@ -136,8 +156,8 @@ func human(b uint64) string {
 // of degree 10, against 48) unless an expression reads acq.*, which would
 // then decode an agent's list at every read (the nosedive scenario ran 40%
 // slower). Both forms give the same results.
-func generate(sc *scenario.Scenario, prog *scenario.Program, agents int, seed uint64) *population.Population {
-	return population.GenerateWith(sc, agents, seed, population.Options{CompactGraph: !prog.Refs().Acq})
+func generate(ctx context.Context, sc *scenario.Scenario, prog *scenario.Program, agents int, seed uint64) (*population.Population, error) {
+	return population.GenerateContext(ctx, sc, agents, seed, population.Options{CompactGraph: !prog.Refs().Acq})
 }
 
 // EstimateMemory returns the bytes a run needs at peak: population, engine
@@ -156,6 +176,9 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 // Execute runs a spec. On error or cancellation nothing is left in OutDir,
 // except that with CheckpointEvery > 0 an interrupted run keeps its
 // unfinished directory (with a final checkpoint) for `nosedive resume`.
+// The context is honoured from the start: a cancellation during setup
+// (population, graph, engine) or while the outputs are written stops the
+// run within a chunk of work.
 func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	now := time.Now
 	if spec.Now != nil {
@@ -165,34 +188,47 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	if _, err := scenario.ParseLedger(spec.Ledger); err != nil {
 		return nil, err
 	}
-	if err := checkMemory(sc, spec); err != nil {
+	plan, err := checkMemory(sc, spec)
+	if err != nil {
 		return nil, err
 	}
-	softMemoryLimit()
-	t0 := now()
-	id := spec.ID
-	if id == "" {
-		id = store.NewID(spec.OutDir, sc.Name, spec.Seed, t0)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	w, err := store.Create(spec.OutDir, id)
+	if plan.mayStop && spec.Warn != nil {
+		spec.Warn(fmt.Sprintf("the ledger could grow to %d rows, more than fit under the memory limit (%s); the run stops if it records more than %d",
+			LedgerBound(sc, spec.Agents, spec.Days, spec.Ledger), plan.limit.Source, plan.ledgerCap))
+	}
+	softMemoryLimit(plan.limit)
+	t0 := now()
+	var w *store.RunWriter
+	if spec.ID != "" {
+		w, err = store.Create(spec.OutDir, spec.ID)
+	} else {
+		w, err = store.CreateUnique(spec.OutDir, store.BaseID(sc.Name, spec.Seed, t0))
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer w.Abort()
+	id := w.ID()
 	ss := &store.Spec{ID: id, ScenarioFile: sc.File, ScenarioText: string(sc.Source), ScenarioSHA256: scenario.Hash(sc.Source, spec.Sets),
 		Sets: spec.Sets, Agents: spec.Agents, Days: spec.Days, Seed: spec.Seed, Ledger: spec.Ledger,
-		CheckpointEvery: spec.CheckpointEvery, Created: t0.UTC().Format(time.RFC3339)}
+		CheckpointEvery: spec.CheckpointEvery, Created: t0.UTC().Format(time.RFC3339), Version: Version}
 	if !spec.NoRegime && len(spec.Disabled) == 0 {
 		if err := w.WriteSpec(ss); err != nil {
 			return nil, err
 		}
 	}
-	return execute(ctx, spec, ss, w, nil, now)
+	return execute(ctx, spec, ss, w, nil, plan, now)
 }
 
 // LedgerEstimate returns the expected number of ledger entries of a run and
 // their size in bytes in memory (the ledger is held until the run ends):
-// people x days x fraction x (expected rule firings per person-day).
+// people x days x fraction x (expected rule firings per person-day), with
+// constant event rates as given and 0.1 assumed for rates that are
+// expressions. It is a typical size, for warnings; LedgerBound is the
+// upper bound the memory guard relies on.
 func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (entries, bytes uint64) {
 	l, err := scenario.ParseLedger(ledger)
 	if err != nil || l.Fraction == 0 {
@@ -223,20 +259,128 @@ func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (ent
 		perDay++
 	}
 	entries = uint64(float64(agents) * float64(days) * l.Fraction * perDay)
-	return entries, entries * 12
+	return entries, entries * ledgerRowBytes(false)
 }
 
-func checkMemory(sc *scenario.Scenario, spec Spec) error {
-	_, ledgerBytes := LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger)
-	need := EstimateMemory(sc, spec.Agents) + ledgerBytes
-	have := availableMemory()
-	if spec.MaxMemory > 0 && (have == 0 || spec.MaxMemory < have) {
-		have = spec.MaxMemory
+// LedgerBound returns an upper bound on the ledger entries a run can
+// record. Per sampled agent and day the engine writes at most: one entry
+// per event rule of each behaviour whose rate is not the constant 0 (a
+// behaviour draws at most one event a day; every rate that is an
+// expression counts as 1, every detection as certain, every condition as
+// true), one per periodic rule on the days it runs, one for recovery, one
+// for the clamp to the score range and one for a release from detention.
+// Sampled agents (--ledger sample:F) are bounded by F x agents + 10 x
+// sqrt(F x agents) + 40, which the binomial draw exceeds with probability
+// below e^-40.
+func LedgerBound(sc *scenario.Scenario, agents, days int, ledger string) uint64 {
+	total, _ := ledgerBounds(sc, agents, days, ledger)
+	return total
+}
+
+// ledgerBounds returns LedgerBound and the bound on one day's entries.
+func ledgerBounds(sc *scenario.Scenario, agents, days int, ledger string) (total, day uint64) {
+	l, err := scenario.ParseLedger(ledger)
+	if err != nil || l.Fraction == 0 {
+		return 0, 0
 	}
-	if have > 0 && need > have {
-		return &MemoryError{Need: need, Have: have, Agents: spec.Agents, Ledger: ledgerBytes}
+	prog, err := sc.Compile()
+	if err != nil {
+		return 0, 0
 	}
-	return nil
+	perDay := uint64(2) // clamp, release
+	if sc.Scoring.Recovery != nil {
+		perDay++
+	}
+	for b, bh := range sc.Behaviours {
+		if prog.Rate[b].Const && !(prog.Rate[b].Value > 0) {
+			continue
+		}
+		for _, r := range sc.Scoring.Rules {
+			if r.On == bh.Name {
+				perDay++
+			}
+		}
+	}
+	perAgent, periodic := perDay*uint64(days), uint64(0)
+	for _, r := range sc.Scoring.Rules {
+		if r.On == "" {
+			every := max(r.Every, 1)
+			perAgent += uint64(days/every + 1)
+			periodic++
+		}
+	}
+	sampled := float64(agents)
+	if !l.All {
+		mu := l.Fraction * float64(agents)
+		sampled = min(mu+10*math.Sqrt(mu)+40, float64(agents))
+	}
+	n := uint64(math.Ceil(sampled))
+	return n * perAgent, n * (perDay + periodic)
+}
+
+// ledgerRowBytes is the most memory one ledger entry takes at the peak: 16
+// bytes in the ledger's array, 36 while the array grows (old and new copy,
+// see store.RunWriter.Ledger), and with checkpoints a further 32 for the
+// entry's encoding in the checkpoint buffer (at most 16 bytes of gob,
+// doubled by the buffer's growth).
+func ledgerRowBytes(checkpoints bool) uint64 {
+	if checkpoints {
+		return 36 + 32
+	}
+	return 36
+}
+
+// memoryPlan is what the memory guard decided for a run: the limit it must
+// fit under and the most ledger rows it may hold (0: no limit).
+type memoryPlan struct {
+	limit     memLimit
+	ledgerCap uint64
+	// mayStop says the ledger's upper bound is above ledgerCap: the run
+	// stops (MemoryError with Rows) if its ledger outgrows the limit.
+	mayStop bool
+}
+
+// checkMemory is the memory guard. The engine, population and graph are
+// estimated from the agents (EstimateMemory, an upper bound); what is
+// left under the tightest limit (cgroup, MemAvailable, --max-memory) is
+// the ledger's, as a row limit the run writer enforces. A run whose
+// expected ledger (LedgerEstimate) does not fit is refused before it
+// starts; one whose upper bound (LedgerBound) does not fit is started with
+// the row limit, and stops cleanly if it reaches it.
+func checkMemory(sc *scenario.Scenario, spec Spec) (memoryPlan, error) {
+	limit := memoryLimit(spec.MaxMemory)
+	plan := memoryPlan{limit: limit}
+	if limit.Bytes == 0 {
+		return plan, nil // no limit could be read
+	}
+	rowBytes := ledgerRowBytes(spec.CheckpointEvery > 0)
+	bound, dayBound := ledgerBounds(sc, spec.Agents, spec.Days, spec.Ledger)
+	// The engine hands the sink each day's entries in buffers of its own,
+	// grown by append: one per chunk (up to twice the entries) and one flat
+	// copy (up to three times while it grows), 16 bytes each: 80 bytes per
+	// entry of a day.
+	base := EstimateMemory(sc, spec.Agents) + 80*dayBound
+	_, expected := LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger)
+	if l, _ := scenario.ParseLedger(spec.Ledger); l.Fraction > 0 {
+		expected = max(expected, rowBytes) // a ledger needs at least a row
+	}
+	if base+expected > limit.Bytes || base+expected < base {
+		return plan, &MemoryError{Need: base + expected, Have: limit.Bytes, Agents: spec.Agents, Ledger: expected, Limit: limit.Source}
+	}
+	// The ledger gets what is left of 90% of the limit: the rest is
+	// headroom for memory the Go runtime does not count (the binary's
+	// pages, DuckDB's allocations) and for garbage the collector has not
+	// yet returned (see softMemoryLimit).
+	if budget := limit.Bytes / 10 * 9; budget > base {
+		plan.ledgerCap = max((budget-base)/rowBytes, 1)
+	} else {
+		plan.ledgerCap = 1
+	}
+	plan.mayStop = bound > plan.ledgerCap
+	if !plan.mayStop {
+		plan.ledgerCap = 0 // the bound fits: no limit needed
+	}
+	return plan, nil
 }
 
 // InterruptedError says a run was stopped and can be resumed from Dir.
@@ -254,52 +398,139 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 
 // Resume continues an unfinished run directory (left by an interrupted or
 // killed run) from its newest valid checkpoint, or from the start when it
-// has none, and commits it. warn receives skipped checkpoints.
+// has none, and commits it. warn receives skipped (damaged) checkpoints.
+//
+// Everything read is checked first (see store.ReadSpec and
+// store.ReadCheckpoint): spec.json's fields and hash, the version that
+// wrote it, and each checkpoint's file type, size, seed, version, scenario
+// and spec hash. A mismatch is an *store.InvalidError naming the file and
+// field; nothing is written.
 func Resume(ctx context.Context, dir string, workers int, progress func(int, int), warn func(error)) (*Result, error) {
-	softMemoryLimit()
 	ss, err := store.ReadSpec(dir)
 	if err != nil {
 		return nil, err
 	}
+	specFile := filepath.Join(dir, store.SpecFile)
+	if ss.Version != Version {
+		return nil, &store.InvalidError{File: specFile, Field: "version",
+			Msg: fmt.Sprintf("the run was started by nosedive %q, this is %q: finish it with the version that started it", ss.Version, Version)}
+	}
+	if workers < 0 || workers > 1024 {
+		return nil, fmt.Errorf("resume: workers must be between 0 (all cores) and 1024, got %d", workers)
+	}
 	sc, err := scenario.Load(ss.ScenarioFile, []byte(ss.ScenarioText), ss.Sets)
 	if err != nil {
-		return nil, fmt.Errorf("%s: the stored scenario does not validate: %w", dir, err)
+		return nil, fmt.Errorf("%s: the stored scenario does not validate: %w", specFile, err)
 	}
 	if h := scenario.Hash(sc.Source, ss.Sets); h != ss.ScenarioSHA256 {
-		return nil, fmt.Errorf("%s: %s does not match its scenario hash", dir, store.SpecFile)
+		return nil, &store.InvalidError{File: specFile, Field: "scenario_sha256", Msg: "does not match the stored scenario text and overrides"}
+	}
+	if d := sc.Network.Degree; sc.Network.Model != "none" && ss.Agents <= d {
+		return nil, &store.InvalidError{File: specFile, Field: "agents", Msg: fmt.Sprintf("%d is too few for network.degree %d", ss.Agents, d)}
 	}
 	spec := Spec{Scenario: sc, Sets: ss.Sets, Agents: ss.Agents, Days: ss.Days, Seed: ss.Seed, Workers: workers,
 		Ledger: ss.Ledger, OutDir: filepath.Dir(dir), ID: ss.ID, CheckpointEvery: ss.CheckpointEvery, Progress: progress}
-	if err := checkMemory(sc, spec); err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(filepath.Join(spec.OutDir, ss.ID)); err == nil {
-		return nil, fmt.Errorf("run %s already exists in %s", ss.ID, spec.OutDir)
-	}
-	ckpt, err := store.LatestCheckpoint(dir, ss.ScenarioSHA256, warn)
+	plan, err := checkMemory(sc, spec)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := os.Lstat(filepath.Join(spec.OutDir, ss.ID)); err == nil {
+		return nil, fmt.Errorf("run %s already exists in %s", ss.ID, spec.OutDir)
+	}
+	// A checkpoint is read whole: it must fit in the memory the run has.
+	limit := int64(store.DefaultMaxCheckpointBytes)
+	if plan.limit.Bytes > 0 {
+		limit = int64(min(plan.limit.Bytes, 1<<62))
+	}
+	ckpt, err := store.LatestCheckpoint(dir, ss, limit, warn)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	softMemoryLimit(plan.limit)
 	w := store.Resume(dir, spec.OutDir, ss.ID)
 	w.Keep() // a failed resume can be tried again
-	return execute(ctx, spec, ss, w, ckpt, time.Now)
+	return execute(ctx, spec, ss, w, ckpt, plan, time.Now)
+}
+
+// newEngine is sim.New, returning ctx.Err() as soon as ctx is done. The
+// engine's setup (allocating and initialising its state: about 0.4 us per
+// agent, seconds for a large run) does not read the context itself, so it
+// runs on a goroutine of its own which, on a cancellation, is left to
+// finish and be collected while the run returns.
+func newEngine(ctx context.Context, sc *scenario.Scenario, prog *scenario.Program, pop *population.Population, days int, seed uint64, opts sim.Options) (*sim.Engine, error) {
+	done := make(chan *sim.Engine, 1)
+	go func() { done <- sim.New(sc, prog, pop, days, seed, opts) }()
+	select {
+	case eng := <-done:
+		return eng, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// validOutputs checks a checkpoint's collected outputs against the run
+// before they are used: consecutive days with cells of the scenario's
+// shape, ledger entries naming agents, rules and days of the run. (The
+// checksum finds damage; this refuses a well-formed checkpoint whose
+// contents would make the writer index out of range.)
+func validOutputs(c *store.Checkpoint, eng *sim.Engine, sc *scenario.Scenario, spec Spec) error {
+	bad := func(field, format string, args ...any) error {
+		return &store.InvalidError{File: c.Path, Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if eng.Day() != c.Day {
+		return bad("day", "the header says day %d, the engine state day %d", c.Day, eng.Day())
+	}
+	s := sc.Schema()
+	days := c.Days()
+	if len(days) > c.Day+1 {
+		return bad("days", "%d daily records for day %d", len(days), c.Day)
+	}
+	nb := len(sc.Behaviours)
+	for k, d := range days {
+		if d == nil || d.Day != k {
+			return bad("days", "record %d is not day %d", k, k)
+		}
+		for _, cell := range d.Cells {
+			if int(cell.Region) >= len(s.Regions) || int(cell.Group) >= len(s.Groups) ||
+				len(cell.Tier) != len(s.Tiers) || len(cell.Sanction) != len(s.Sanctions) || len(cell.Flag) != len(s.Flags) ||
+				len(cell.Attempted) != nb || len(cell.Detected) != nb || len(cell.Blocked) != nb {
+				return bad("days", "day %d has a cell of another scenario's shape", k)
+			}
+		}
+	}
+	nc := len(eng.ContribNames())
+	for k, e := range c.Ledger() {
+		if e.Agent < 0 || int(e.Agent) >= spec.Agents || e.Rule < 0 || int(e.Rule) >= nc || e.Day < 1 || int(e.Day) > c.Day {
+			return bad("ledger", "entry %d (day %d, agent %d, rule %d) is out of range", k, e.Day, e.Agent, e.Rule)
+		}
+	}
+	return nil
 }
 
 // execute runs (or continues) the day loop into w and commits the run.
-func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter, ckpt *store.Checkpoint, now func() time.Time) (*Result, error) {
+func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter, ckpt *store.Checkpoint, plan memoryPlan, now func() time.Time) (*Result, error) {
 	sc := spec.Scenario
 	ledger, _ := scenario.ParseLedger(spec.Ledger)
 	prog, err := sc.Compile()
 	if err != nil {
 		return nil, err
 	}
+	if plan.ledgerCap > 0 {
+		w.SetLedgerLimit(int(min(plan.ledgerCap, math.MaxInt32*16)))
+	}
 	t0 := now()
-	pop := generate(sc, prog, spec.Agents, spec.Seed)
+	pop, err := generate(ctx, sc, prog, spec.Agents, spec.Seed)
+	if err != nil {
+		return nil, err
+	}
 	releaseSetupMemory()
 	var eng *sim.Engine
 	checkpointed := ckpt != nil
 	checkpoint := func(day int) error {
-		if err := w.Checkpoint(day, ss.ScenarioSHA256, eng.Snapshot); err != nil {
+		if err := w.Checkpoint(day, ss, eng.Snapshot); err != nil {
 			return err
 		}
 		checkpointed = true
@@ -315,11 +546,16 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 			return nil
 		}
 	}
-	eng = sim.New(sc, prog, pop, spec.Days, spec.Seed, opts)
+	if eng, err = newEngine(ctx, sc, prog, pop, spec.Days, spec.Seed, opts); err != nil {
+		return nil, err
+	}
 	tw := &tee{Sink: w, onDay: spec.OnDay}
 	if ckpt != nil {
 		if err := eng.Restore(bytes.NewReader(ckpt.Engine)); err != nil {
-			return nil, fmt.Errorf("%s: %w", ckpt.Path, err)
+			return nil, &store.InvalidError{File: ckpt.Path, Field: "engine", Msg: err.Error()}
+		}
+		if err := validOutputs(ckpt, eng, sc, spec); err != nil {
+			return nil, err
 		}
 		w.RestoreOutputs(ckpt)
 		for _, d := range w.CollectedDays() {
@@ -328,6 +564,15 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	t1 := now()
 	if err := eng.Run(ctx, tw); err != nil {
+		var ll *store.LedgerLimitError
+		if errors.As(err, &ll) {
+			me := &MemoryError{Have: plan.limit.Bytes, Agents: spec.Agents, Limit: plan.limit.Source, Rows: uint64(ll.Rows)}
+			if checkpointed { // resumable where more memory is free
+				w.Keep()
+				me.Kept = w.Dir()
+			}
+			return nil, me
+		}
 		if ctx.Err() != nil && spec.CheckpointEvery > 0 {
 			if cerr := checkpoint(eng.Day()); cerr != nil {
 				return nil, fmt.Errorf("interrupted, and the final checkpoint failed: %w", cerr)
@@ -345,6 +590,10 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	t2 := now()
 	if err := ctx.Err(); err != nil {
+		if checkpointed { // the final checkpoint holds the whole run
+			w.Keep()
+			return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: err}
+		}
 		return nil, err
 	}
 	partnered := 0
@@ -374,8 +623,18 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 	}
 	m.Describe(sc, prog)
-	dir, err := w.Commit(m, eng.Final(), t2)
+	dir, err := w.Commit(ctx, m, eng.Final(), t2)
 	if err != nil {
+		if checkpointed {
+			// The final checkpoint holds the whole run: a run interrupted
+			// while writing, or whose name was taken meanwhile, is kept
+			// for resume, never deleted.
+			w.Keep()
+			if ctx.Err() != nil {
+				return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: ctx.Err()}
+			}
+			return nil, fmt.Errorf("%w (the run's last checkpoint is kept in %s: nosedive resume %s)", err, w.Dir(), w.Dir())
+		}
 		return nil, err
 	}
 	return &Result{Dir: dir, Manifest: m, Final: eng.Final(), Last: tw.last, Totals: tw.totals}, nil

@@ -194,13 +194,19 @@ func TestCheckpointOfAnotherScenarioIsRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, _ := filepath.Glob(filepath.Join(ie.Dir, "checkpoints", "ckpt-*.bin"))
-	if _, err := store.ReadCheckpoint(list[0], "0000"); err == nil || !strings.Contains(err.Error(), "another scenario") {
+	ss, err := store.ReadSpec(ie.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *ss
+	other.ScenarioSHA256 = "0000"
+	if _, err := store.ReadCheckpoint(list[0], &other, 1<<30); err == nil || !strings.Contains(err.Error(), "another scenario") {
 		t.Errorf("got %v, want a scenario mismatch", err)
 	}
 	trunc := list[0] + ".trunc"
 	b, _ := os.ReadFile(list[0])
 	os.WriteFile(trunc, b[:len(b)/3], 0o644)
-	if _, err := store.ReadCheckpoint(trunc, ""); err == nil {
+	if _, err := store.ReadCheckpoint(trunc, ss, 1<<30); err == nil {
 		t.Error("a truncated checkpoint was accepted")
 	}
 }
@@ -219,7 +225,7 @@ func TestCompactGraphUnlessAcq(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pop := generate(sc, prog, 2000, 1)
+		pop, _ := generate(context.Background(), sc, prog, 2000, 1)
 		if pop.Graph.Compacted() != want {
 			t.Errorf("%s: compacted %v, want %v", name, pop.Graph.Compacted(), want)
 		}

@@ -40,26 +40,47 @@ type Spec struct {
 	Ledger          string   `json:"ledger"`
 	CheckpointEvery int      `json:"checkpoint_every"`
 	Created         string   `json:"created"`
+	// Version is the nosedive version that started the run; only the same
+	// version resumes it.
+	Version string `json:"version"`
+	// SpecSHA256 is Hash() of the fields above, set by WriteSpec.
+	SpecSHA256 string `json:"spec_sha256"`
 }
 
-// WriteSpec stores the run's spec in the unfinished directory.
+// WriteSpec stores the run's spec, with its hash, in the unfinished
+// directory.
 func (w *RunWriter) WriteSpec(s *Spec) error {
-	return w.writeFile(SpecFile, func(fh *os.File) error {
+	s.SpecSHA256 = s.Hash()
+	return w.writeFile(SpecFile, func(fh io.Writer) error {
 		enc := json.NewEncoder(fh)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	})
 }
 
-// ReadSpec reads an unfinished run directory's spec.
+// ReadSpec reads and validates an unfinished run directory's spec: a
+// regular file of at most MaxSpecBytes, strict JSON (no unknown fields),
+// values in range and a matching hash (see Spec.Validate).
 func ReadSpec(dir string) (*Spec, error) {
-	b, err := os.ReadFile(filepath.Join(dir, SpecFile))
+	path := filepath.Join(dir, SpecFile)
+	b, err := readRegular(path, MaxSpecBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not an unfinished run (no %s): %w", dir, SpecFile, err)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s is not an unfinished run (no %s): %w", dir, SpecFile, err)
+		}
+		return nil, err
 	}
 	var s Spec
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, invalid(path, "", "%v", err)
+	}
+	if dec.More() {
+		return nil, invalid(path, "", "data after the JSON object")
+	}
+	if err := s.Validate(path); err != nil {
+		return nil, err
 	}
 	return &s, nil
 }
@@ -88,8 +109,10 @@ type writerState struct {
 //	magic | header length | header JSON | payload length | payload | SHA-256 of everything before
 //
 // into checkpoints/ckpt-DAY.bin via a temporary file, fsync and rename; only
-// the newest two are kept.
-func (w *RunWriter) Checkpoint(day int, scenarioSHA string, engineState func(io.Writer) error) error {
+// the newest two are kept. The header names the run it belongs to (seed,
+// version, scenario hash and the spec's hash), so a checkpoint of any other
+// run is refused by ReadCheckpoint.
+func (w *RunWriter) Checkpoint(day int, spec *Spec, engineState func(io.Writer) error) error {
 	dir := filepath.Join(w.tmp, CheckpointsDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -102,7 +125,8 @@ func (w *RunWriter) Checkpoint(day int, scenarioSHA string, engineState func(io.
 	if err := gob.NewEncoder(&payload).Encode(writerState{Days: w.days, Ledger: w.ledger}); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	hdr, _ := json.Marshal(checkpointHeader{Day: day, ScenarioSHA256: scenarioSHA, EngineBytes: engineLen})
+	hdr, _ := json.Marshal(checkpointHeader{Day: day, Seed: spec.Seed, Version: spec.Version,
+		ScenarioSHA256: spec.ScenarioSHA256, SpecSHA256: spec.Hash(), EngineBytes: engineLen})
 	final := filepath.Join(dir, fmt.Sprintf("ckpt-%08d.bin", day))
 	err := WriteAtomic(final, func(f io.Writer) error {
 		h := sha256.New()
@@ -131,13 +155,25 @@ func (w *RunWriter) Checkpoint(day int, scenarioSHA string, engineState func(io.
 
 type checkpointHeader struct {
 	Day            int    `json:"day"`
+	Seed           uint64 `json:"seed"`
+	Version        string `json:"version"`
 	ScenarioSHA256 string `json:"scenario_sha256"`
+	SpecSHA256     string `json:"spec_sha256"`
 	EngineBytes    int    `json:"engine_bytes"`
 }
 
-// listCheckpoints returns checkpoint files, oldest first.
+// listCheckpoints returns checkpoint files, oldest first. The checkpoints
+// directory must be a real directory, not a symlink.
 func listCheckpoints(dir string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(dir, CheckpointsDir))
+	cdir := filepath.Join(dir, CheckpointsDir)
+	fi, err := os.Lstat(cdir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, invalid(cdir, "", "not a directory (%s); refusing to read it", fi.Mode().Type())
+	}
+	entries, err := os.ReadDir(cdir)
 	if err != nil {
 		return nil, err
 	}
@@ -162,10 +198,14 @@ type Checkpoint struct {
 // ErrCorruptCheckpoint marks a checkpoint that fails verification.
 var ErrCorruptCheckpoint = errors.New("corrupt checkpoint")
 
-// ReadCheckpoint reads and verifies one checkpoint file against the run's
-// scenario hash.
-func ReadCheckpoint(path, scenarioSHA string) (*Checkpoint, error) {
-	b, err := os.ReadFile(path)
+// ReadCheckpoint reads and verifies one checkpoint file of the run spec
+// describes. The file must be a regular file of at most limit bytes (it is
+// read whole into memory). A damaged file is ErrCorruptCheckpoint (resume
+// falls back to an older one); a file that is not a regular file, too
+// large, or written for another run (seed, version, scenario or any other
+// field of the spec) is an *InvalidError naming the field.
+func ReadCheckpoint(path string, spec *Spec, limit int64) (*Checkpoint, error) {
+	b, err := readRegular(path, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +231,17 @@ func ReadCheckpoint(path, scenarioSHA string) (*Checkpoint, error) {
 	if err := json.Unmarshal(hdrBytes, &hdr); err != nil {
 		return fail("bad header")
 	}
-	if hdr.ScenarioSHA256 != scenarioSHA {
-		return nil, fmt.Errorf("%s: %w: written for another scenario (sha256 %.12s, this run %.12s)", path, ErrCorruptCheckpoint, hdr.ScenarioSHA256, scenarioSHA)
+	switch {
+	case hdr.Version != spec.Version:
+		return nil, invalid(path, "version", "written by nosedive %q, this is %q: finish the run with the version that started it", hdr.Version, spec.Version)
+	case hdr.Seed != spec.Seed:
+		return nil, invalid(path, "seed", "written for seed %d, this run has seed %d", hdr.Seed, spec.Seed)
+	case hdr.ScenarioSHA256 != spec.ScenarioSHA256:
+		return nil, invalid(path, "scenario_sha256", "written for another scenario (sha256 %.12s, this run %.12s)", hdr.ScenarioSHA256, spec.ScenarioSHA256)
+	case hdr.SpecSHA256 != spec.Hash():
+		return nil, invalid(path, "spec_sha256", "written for another run (spec sha256 %.12s, this run %.12s: agents, days, ledger, overrides or scenario file differ)", hdr.SpecSHA256, spec.Hash())
+	case hdr.Day < 0 || hdr.Day > spec.Days:
+		return nil, invalid(path, "day", "%d is out of range [0, %d]", hdr.Day, spec.Days)
 	}
 	var pl uint64
 	binary.Read(r, binary.LittleEndian, &pl)
@@ -209,9 +258,11 @@ func ReadCheckpoint(path, scenarioSHA string) (*Checkpoint, error) {
 }
 
 // LatestCheckpoint returns the newest valid checkpoint of an unfinished run,
-// reporting (through warn) any newer one it had to skip. It returns nil, nil
-// when there is none.
-func LatestCheckpoint(dir, scenarioSHA string, warn func(error)) (*Checkpoint, error) {
+// reporting (through warn) any newer damaged one it had to skip. It returns
+// nil, nil when there is none, and stops at the first checkpoint that is
+// not a damaged one of this run (an *InvalidError: a symlink, a file over
+// limit bytes, a checkpoint of another run).
+func LatestCheckpoint(dir string, spec *Spec, limit int64, warn func(error)) (*Checkpoint, error) {
 	list, err := listCheckpoints(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -220,9 +271,12 @@ func LatestCheckpoint(dir, scenarioSHA string, warn func(error)) (*Checkpoint, e
 		return nil, err
 	}
 	for k := len(list) - 1; k >= 0; k-- {
-		c, err := ReadCheckpoint(list[k], scenarioSHA)
+		c, err := ReadCheckpoint(list[k], spec, limit)
 		if err == nil {
 			return c, nil
+		}
+		if !errors.Is(err, ErrCorruptCheckpoint) {
+			return nil, err
 		}
 		if warn != nil {
 			warn(err)
@@ -230,6 +284,13 @@ func LatestCheckpoint(dir, scenarioSHA string, warn func(error)) (*Checkpoint, e
 	}
 	return nil, nil
 }
+
+// Days returns the daily records a checkpoint holds (to be validated
+// before use: see runner).
+func (c *Checkpoint) Days() []*metrics.Day { return c.state.Days }
+
+// Ledger returns the ledger entries a checkpoint holds.
+func (c *Checkpoint) Ledger() []metrics.LedgerEntry { return c.state.Ledger }
 
 // RestoreOutputs puts a checkpoint's collected outputs back into the writer.
 func (w *RunWriter) RestoreOutputs(c *Checkpoint) {

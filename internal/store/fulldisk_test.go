@@ -53,7 +53,7 @@ func TestFullDiskLeavesNothing(t *testing.T) {
 	}
 	m := &Manifest{Agents: 2000, Days: 3, Ledger: "none", Names: NamesOf(sc, eng.ContribNames())}
 	m.Describe(sc, prog)
-	_, err = w.Commit(m, eng.Final(), time.Now())
+	_, err = w.Commit(context.Background(), m, eng.Final(), time.Now())
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("commit on a full disk: %v, want ENOSPC", err)
 	}

@@ -6,8 +6,11 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,14 +208,21 @@ type RunWriter struct {
 	root, tmp, id string
 	days          []*metrics.Day
 	ledger        []metrics.LedgerEntry
+	ledgerLimit   int // rows; 0: no limit
 	committed     bool
 	keep          bool
+	ctx           context.Context // of Commit: writing stops when it is done
 }
 
 var _ sim.Sink = (*RunWriter)(nil)
 
-// Create starts a run directory for a run named id under root.
+// Create starts a run directory for a run named id under root. The
+// unfinished directory is made with a random suffix (os.MkdirTemp), so runs
+// started together never share one, and Abort removes only it.
 func Create(root, id string) (*RunWriter, error) {
+	if err := ValidID(id); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -223,10 +233,17 @@ func Create(root, id string) (*RunWriter, error) {
 	return &RunWriter{root: root, tmp: tmp, id: id}, nil
 }
 
-// NewID returns a fresh run id: scenario name, seed and UTC time, with a
-// counter when that directory already exists.
+// BaseID is the name a run gets when nothing else has it: scenario name,
+// seed and UTC time (name-sSEED-YYYYMMDD-HHMMSS).
+func BaseID(scenarioName string, seed uint64, now time.Time) string {
+	return fmt.Sprintf("%s-s%d-%s", scenarioName, seed, now.UTC().Format("20060102-150405"))
+}
+
+// NewID returns a fresh run id: BaseID, with a counter when that directory
+// already exists. It only looks: two runs started together may both get
+// it. CreateUnique claims a name.
 func NewID(root, scenarioName string, seed uint64, now time.Time) string {
-	base := fmt.Sprintf("%s-s%d-%s", scenarioName, seed, now.UTC().Format("20060102-150405"))
+	base := BaseID(scenarioName, seed, now)
 	id := base
 	for k := 2; ; k++ {
 		// Only an existing entry takes the name; any other error (the root
@@ -238,6 +255,49 @@ func NewID(root, scenarioName string, seed uint64, now time.Time) string {
 	}
 }
 
+// CreateUnique starts a run directory under root named base, or base-2,
+// base-3, ... : the first name that no finished run has and no other run
+// (in this process or another) has claimed. The claim is an exclusive
+// os.Mkdir of the unfinished directory .tmp-NAME, made before the finished
+// name is checked once more, so of runs started together (the same second,
+// the same --out) each gets its own name, and none can later find its
+// name taken.
+func CreateUnique(root, base string) (*RunWriter, error) {
+	if err := ValidID(base); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("create output directory: %w", err)
+	}
+	for k := 1; k < 1_000_000; k++ {
+		id := base
+		if k > 1 {
+			id = fmt.Sprintf("%s-%d", base, k)
+		}
+		if _, err := os.Lstat(filepath.Join(root, id)); err == nil {
+			continue
+		}
+		tmp := filepath.Join(root, ".tmp-"+id)
+		if err := os.Mkdir(tmp, 0o700); err != nil {
+			if errors.Is(err, os.ErrExist) {
+				continue
+			}
+			return nil, fmt.Errorf("create run directory: %w", err)
+		}
+		// A run that finished between the check above and the claim
+		// renamed its .tmp- away first: look again.
+		if _, err := os.Lstat(filepath.Join(root, id)); err == nil {
+			os.Remove(tmp)
+			continue
+		}
+		return &RunWriter{root: root, tmp: tmp, id: id}, nil
+	}
+	return nil, fmt.Errorf("create run directory: no free name for %s in %s", base, root)
+}
+
+// ID returns the run's id (its directory name once committed).
+func (w *RunWriter) ID() string { return w.id }
+
 // Day implements sim.Sink. Daily rows are small (days x cells), so they are
 // kept until Commit.
 func (w *RunWriter) Day(d *metrics.Day) error {
@@ -245,8 +305,37 @@ func (w *RunWriter) Day(d *metrics.Day) error {
 	return nil
 }
 
+// LedgerLimitError says a run's ledger reached the most rows the memory
+// guard allowed it (RunWriter.SetLedgerLimit).
+type LedgerLimitError struct{ Rows int }
+
+func (e *LedgerLimitError) Error() string {
+	return fmt.Sprintf("the ledger reached its limit of %d rows", e.Rows)
+}
+
+// SetLedgerLimit makes Ledger fail with a *LedgerLimitError rather than hold
+// more than rows entries (0: no limit). The ledger's slice then never has a
+// capacity above rows, so its memory is bounded by 16 bytes x rows (and
+// 36 bytes x rows while it grows: the old and the new array).
+func (w *RunWriter) SetLedgerLimit(rows int) { w.ledgerLimit = rows }
+
 // Ledger implements sim.Sink.
 func (w *RunWriter) Ledger(entries []metrics.LedgerEntry) error {
+	n := len(w.ledger) + len(entries)
+	if w.ledgerLimit > 0 && n > w.ledgerLimit {
+		return &LedgerLimitError{Rows: w.ledgerLimit}
+	}
+	if n > cap(w.ledger) {
+		// Grow by a quarter (as append does for large slices), never past
+		// the limit, so the bound above holds.
+		c := max(n, cap(w.ledger)+cap(w.ledger)/4, 1024)
+		if w.ledgerLimit > 0 {
+			c = min(c, w.ledgerLimit)
+		}
+		grown := make([]metrics.LedgerEntry, len(w.ledger), c)
+		copy(grown, w.ledger)
+		w.ledger = grown
+	}
 	w.ledger = append(w.ledger, entries...)
 	return nil
 }
@@ -260,18 +349,38 @@ func (w *RunWriter) Abort() {
 
 // Commit writes the tables and the manifest, syncs them and renames the
 // directory into place. It returns the final path.
-func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (string, error) {
-	m.FormatVersion = FormatVersion
-	m.ID = w.id
-	if err := w.writeFile(DailyFile, func(fh *os.File) error { return writeDaily(fh, m, w.days) }); err != nil {
+// Writing stops with ctx.Err() (between output buffers) once ctx is done.
+func (w *RunWriter) Commit(ctx context.Context, m *Manifest, f *sim.Final, writeStart time.Time) (string, error) {
+	w.ctx = ctx
+	defer func() { w.ctx = nil }()
+	if err := ValidID(w.id); err != nil { // (Resume's callers pass a read id)
+		return "", fmt.Errorf("commit run: %w", err)
+	}
+	final := filepath.Join(w.root, w.id)
+	// rename(2) would replace an empty directory of that name: another
+	// run's (or a user's) directory is never touched. Checked first, while
+	// the run's checkpoints are still there to resume from, and again
+	// before the rename.
+	taken := func() error {
+		if _, err := os.Lstat(final); err == nil {
+			return fmt.Errorf("move run into place: %s: %w", final, os.ErrExist)
+		}
+		return nil
+	}
+	if err := taken(); err != nil {
 		return "", err
 	}
-	if err := w.writeFile(AgentsFile, func(fh *os.File) error { return writeAgents(fh, m, f) }); err != nil {
+	m.FormatVersion = FormatVersion
+	m.ID = w.id
+	if err := w.writeFile(DailyFile, func(fh io.Writer) error { return writeDaily(fh, m, w.days) }); err != nil {
+		return "", err
+	}
+	if err := w.writeFile(AgentsFile, func(fh io.Writer) error { return writeAgents(fh, m, f) }); err != nil {
 		return "", err
 	}
 	files := []string{ManifestFile, DailyFile, AgentsFile}
 	if m.Ledger != "none" {
-		if err := w.writeFile(LedgerFile, func(fh *os.File) error { return writeLedger(fh, m, w.ledger) }); err != nil {
+		if err := w.writeFile(LedgerFile, func(fh io.Writer) error { return writeLedger(fh, m, w.ledger) }); err != nil {
 			return "", err
 		}
 		files = append(files, LedgerFile)
@@ -279,7 +388,7 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 	m.Files = files
 	m.Timings.Write = time.Since(writeStart).Seconds()
 	m.Timings.Total = m.Timings.Setup + m.Timings.Simulate + m.Timings.Write
-	if err := w.writeFile(ManifestFile, func(fh *os.File) error {
+	if err := w.writeFile(ManifestFile, func(fh io.Writer) error {
 		enc := json.NewEncoder(fh)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
@@ -289,13 +398,18 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 	// An unfinished run's resume files are not part of the finished run.
 	os.RemoveAll(filepath.Join(w.tmp, CheckpointsDir))
 	os.Remove(filepath.Join(w.tmp, SpecFile))
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	if err := os.Chmod(w.tmp, 0o755); err != nil {
 		return "", err
 	}
 	if err := SyncDir(w.tmp); err != nil {
 		return "", err
 	}
-	final := filepath.Join(w.root, w.id)
+	if err := taken(); err != nil {
+		return "", err
+	}
 	if err := os.Rename(w.tmp, final); err != nil {
 		return "", fmt.Errorf("move run into place: %w", err)
 	}
@@ -310,12 +424,33 @@ func (w *RunWriter) Commit(m *Manifest, f *sim.Final, writeStart time.Time) (str
 // such as a full disk.
 var createFile = os.Create
 
-func (w *RunWriter) writeFile(name string, fill func(*os.File) error) error {
+// ctxWriter fails writes once its context is done, so writing a large
+// table stops soon after a signal.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+func (w *RunWriter) writeFile(name string, fill func(io.Writer) error) error {
+	ctx := w.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	fh, err := createFile(filepath.Join(w.tmp, name))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	if err := fill(fh); err != nil {
+	if err := fill(ctxWriter{ctx, fh}); err != nil {
 		fh.Close()
 		return fmt.Errorf("write %s: %w", name, err)
 	}
@@ -363,7 +498,7 @@ func bytesOf(names []string) [][]byte {
 	return out
 }
 
-func writeDaily(fh *os.File, m *Manifest, days []*metrics.Day) error {
+func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
 	type row struct {
 		day  int
 		cell *metrics.Cell
@@ -415,7 +550,7 @@ func writeDaily(fh *os.File, m *Manifest, days []*metrics.Day) error {
 	return writeTable(fh, "daily", cols, len(rows), nil)
 }
 
-func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
+func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 	nm := m.Names
 	p := f.Pop
 	regions, groups, ages, tiers := bytesOf(nm.Regions), bytesOf(nm.Groups), bytesOf(nm.Ages), bytesOf(nm.Tiers)
@@ -461,7 +596,7 @@ func writeAgents(fh *os.File, m *Manifest, f *sim.Final) error {
 	return writeTable(fh, "agents", cols, p.N, nil)
 }
 
-func writeLedger(fh *os.File, m *Manifest, entries []metrics.LedgerEntry) error {
+func writeLedger(fh io.Writer, m *Manifest, entries []metrics.LedgerEntry) error {
 	names := bytesOf(m.Names.Contributions)
 	cols := []column{
 		{name: "day", typ: tInt32, i32: func(r int) int32 { return entries[r].Day }},
