@@ -37,7 +37,8 @@ type Catalog struct {
 type RunDir struct {
 	ID  string // the directory name
 	Dir string // the path, Root joined with the directory's place under it
-	// Which of the optional files are present and pass the cheap checks.
+	// Which of the optional files are present; the Parquet files pass
+	// checkParquet.
 	Daily, Agents, Ledger, Audit bool
 }
 
@@ -145,7 +146,9 @@ func Discover(root string) (*Catalog, error) {
 				Daily:  present(dailyFile, "daily", checkParquet),
 				Agents: present(agentsFile, "agents", checkParquet),
 				Ledger: present(ledgerFile, "ledger", checkParquet),
-				Audit:  present(auditFile, "audit", checkJSON)})
+				// audit.json is read whole to check it, which waits
+				// until a query uses the audit view (DB.screen).
+				Audit: has[auditFile]})
 			return filepath.SkipDir
 		}
 		if has[sweepFile] {

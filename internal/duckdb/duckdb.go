@@ -173,12 +173,25 @@ func (d *DB) define(ctx context.Context, query string) error {
 	return nil
 }
 
-// screen returns the files of v whose footers DuckDB reads and which have
-// the columns v needs, reporting the others to d.warn. One
-// parquet_schema call reads every footer; only when it fails is each file
-// read alone, to find the ones at fault.
+// screen returns the files of v that pass, reporting the others to
+// d.warn: JSON documents must pass checkJSON (they are read whole, so
+// this waits until a query needs them); Parquet files must have footers
+// DuckDB reads and the columns v needs. One parquet_schema call reads
+// every footer; only when it fails is each file read alone, to find the
+// ones at fault.
 func (d *DB) screen(ctx context.Context, v *view) ([]string, error) {
-	if len(v.parquet) == 0 {
+	if v.json {
+		var good []string
+		for _, f := range v.files {
+			if err := checkJSON(f); err != nil {
+				d.warn(Damage{Run: filepath.Dir(f), File: f, Skipped: v.name, Err: err})
+				continue
+			}
+			good = append(good, f)
+		}
+		return good, nil
+	}
+	if len(v.files) == 0 {
 		return nil, nil
 	}
 	schemas := map[string][]column{}
@@ -199,13 +212,13 @@ func (d *DB) screen(ctx context.Context, v *view) ([]string, error) {
 		return rows.Err()
 	}
 	var bad map[string]error
-	if err := read(v.parquet); err != nil {
+	if err := read(v.files); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		bad = map[string]error{}
 		clear(schemas)
-		for _, f := range v.parquet {
+		for _, f := range v.files {
 			if err := read([]string{f}); err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
@@ -215,7 +228,7 @@ func (d *DB) screen(ctx context.Context, v *view) ([]string, error) {
 		}
 	}
 	var good []string
-	for _, f := range v.parquet {
+	for _, f := range v.files {
 		err := bad[f]
 		if err == nil {
 			err = missingColumns(schemas[filepath.ToSlash(f)], requiredColumns[v.kind])

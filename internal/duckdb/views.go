@@ -13,13 +13,14 @@ type view struct {
 	doc  string
 	sql  string // SELECT ... ; empty when the view is omitted
 	note string // why the view is empty or omitted, if it is
-	// A view over Parquet files is made when it is defined, from those
-	// of parquet that DB.screen passes: by over(files), or as empty
-	// (empty when there are none left; no view if empty is "").
-	parquet []string
-	kind    string // the key of requiredColumns, or "" for no column check
-	over    func(files []string) string
-	empty   string
+	// A view over files is made when it is defined, from those of files
+	// that DB.screen passes: by over(files), or as empty when none pass
+	// (no view if empty is "").
+	files []string
+	json  bool   // the files are JSON documents (checkJSON), else Parquet
+	kind  string // the key of requiredColumns, or "" for no column check
+	over  func(files []string) string
+	empty string
 }
 
 // sqlString quotes s as an SQL string literal.
@@ -208,13 +209,14 @@ func views(c *Catalog) []view {
 		{name: "runs", doc: "one row per run directory (run.json), sweep columns when the run belongs to a sweep",
 			sql: "WITH docs AS (" + docs(manifests) + ")" + runsSelect, note: none("run directories", len(manifests))},
 		{name: "daily", doc: "every run's daily.parquet (day x region x group) with run_id and dir",
-			parquet: daily, kind: "daily", over: parquetRows, empty: emptyDaily, note: none("daily.parquet", len(daily))},
+			files: daily, kind: "daily", over: parquetRows, empty: emptyDaily, note: none("daily.parquet", len(daily))},
 		{name: "agents", doc: "every run's agents.parquet (one row per synthetic person at the end) with run_id and dir",
-			parquet: agents, kind: "agents", over: parquetRows, empty: emptyAgents, note: none("agents.parquet", len(agents))},
+			files: agents, kind: "agents", over: parquetRows, empty: emptyAgents, note: none("agents.parquet", len(agents))},
 		{name: "ledger", doc: "every run's ledger.parquet (one row per score change of the people `--ledger` selected) with run_id and dir",
-			parquet: ledger, kind: "ledger", over: parquetRows, empty: emptyLedger, note: none("ledger.parquet (run with `--ledger`)", len(ledger))},
+			files: ledger, kind: "ledger", over: parquetRows, empty: emptyLedger, note: none("ledger.parquet (run with `--ledger`)", len(ledger))},
 		{name: "audit", doc: "one row per run with audit.json (run `nosedive audit RUN`): headline figures flattened, the whole file in json",
-			sql: "WITH docs AS (" + docs(audits) + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},
+			files: audits, json: true, over: func(files []string) string { return "WITH docs AS (" + docs(files) + ")" + auditSelect },
+			empty: "WITH docs AS (" + emptyDocs + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},
 	}
 	sweeps := view{name: "sweeps", doc: "one row per sweep directory (sweep.json): sweep_id, dir, json"}
 	sd := view{name: "sweep_daily", doc: "the sweeps' tidy tables results/daily*.parquet (run x day x group, parameters as columns)"}
@@ -226,12 +228,12 @@ func views(c *Catalog) []view {
 	} else {
 		sweeps.sql = "SELECT " + runIDOf + " AS sweep_id, parse_dirpath(filename) AS dir, j AS json FROM (" + docs(sweepDocs) + ")"
 		if len(sweepDaily) > 0 {
-			sd.parquet, sd.over = sweepDaily, tidyRows
+			sd.files, sd.over = sweepDaily, tidyRows
 		} else {
 			sd.note = "omitted: no results/daily*.parquet in any sweep yet"
 		}
 		if len(sweepAudit) > 0 {
-			sa.parquet, sa.over = sweepAudit, tidyRows
+			sa.files, sa.over = sweepAudit, tidyRows
 		} else {
 			sa.note = "omitted: no results/audit*.parquet in any sweep yet"
 		}
@@ -244,13 +246,10 @@ func views(c *Catalog) []view {
 func (c *Catalog) files() []string {
 	var out []string
 	for _, v := range views(c) {
-		out = append(out, v.parquet...)
+		out = append(out, v.files...)
 	}
 	for _, r := range c.Runs {
 		out = append(out, filepath.Join(r.Dir, manifestFile))
-		if r.Audit {
-			out = append(out, filepath.Join(r.Dir, auditFile))
-		}
 	}
 	for _, s := range c.Sweeps {
 		out = append(out, filepath.Join(s.Dir, sweepFile))
