@@ -84,6 +84,11 @@ var readOnlyCases = []struct{ name, q, want string }{
 	{"serialized statement", "SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))", "json_execute_serialized_sql() is not available"},
 	{"checkpoint", "SELECT * FROM checkpoint()", "checkpoint() is not available"},
 	{"raw pointers", "SELECT * FROM arrow_scan(0, 0, 0)", "arrow_scan() is not available"},
+	{"method-call syntax", "SELECT 'SELECT 1'.query()", "query() is not available"},
+	{"explain in a subquery", "SELECT * FROM (EXPLAIN ANALYZE COPY (SELECT 1) TO 'DAILY' (USE_TMP_FILE false))", "Parser Error"},
+	{"explain analyze twice", "EXPLAIN ANALYZE EXPLAIN ANALYZE COPY (SELECT 1) TO 'DAILY' (USE_TMP_FILE false)", "Parser Error"},
+	{"describe copy", "DESCRIBE COPY (SELECT 1) TO 'DAILY' (USE_TMP_FILE false)", "Parser Error"},
+	{"copy in a CTE", "WITH x AS (COPY (SELECT 1) TO 'DAILY' (USE_TMP_FILE false)) SELECT 1", "Parser Error"},
 	{"unicode escaped name", `PIVOT (SELECT * FROM U&"\0065nable_profiling"()) ON a USING count(*)`, "U&"},
 	// Other databases, extensions, secrets.
 	{"attach a new file", "ATTACH 'OUT.db'", "read-only"},
