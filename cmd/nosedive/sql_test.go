@@ -300,6 +300,20 @@ func TestSQLDamagedStore(t *testing.T) {
 	if strings.Count(stderr, "warning") != 1 || !strings.Contains(stderr, agents) || !strings.Contains(stderr, "left out of the agents view") {
 		t.Errorf("want one warning naming %s, got:\n%s", agents, stderr)
 	}
+	// A damaged audit.json: runs lists the run as not audited.
+	audit := filepath.Join(root, ids[0], "audit.json")
+	if err := os.WriteFile(audit, []byte{0xff, 0xfe, 0x00, '{'}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = cli(t, "runs", "--store", root, "--json")
+	var listed []struct {
+		RunID   string `json:"run_id"`
+		Audited bool   `json:"audited"`
+	}
+	if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil || len(listed) != 2 || listed[0].Audited || listed[1].Audited ||
+		!strings.Contains(stderr, audit) || !strings.Contains(stderr, "left out of the audit view") {
+		t.Errorf("runs with a damaged audit.json: exit %d, %v\n%s\n%s", code, err, out, stderr)
+	}
 	// run.json unreadable: the run is skipped by runs and sql alike.
 	if err := os.WriteFile(filepath.Join(root, ids[1], store.ManifestFile), []byte(`{"id": `), 0o644); err != nil {
 		t.Fatal(err)
