@@ -131,6 +131,8 @@ var readOnlyCases = []struct{ name, q, want string }{
 	{"glob the store", "SELECT * FROM glob('ROOT/*')", "Permission Error"},
 	{"glob outside", "SELECT * FROM glob('/etc/*')", "Permission Error"},
 	{"sniff_csv outside", "SELECT * FROM sniff_csv('OUTSIDEFILE')", "Permission Error"},
+	{"file URL outside", "SELECT * FROM read_text('file://OUTSIDEFILE')", "Permission Error|No files found"},
+	{"pipe", "SELECT * FROM read_text('/dev/stdin')", "Permission Error"},
 	{"home directory", "SELECT * FROM read_text('~/.bashrc')", "Permission Error"},
 	{"extensions directory", "SELECT * FROM duckdb_extensions()", "Permission Error"},
 	{"read through ..", "SELECT * FROM read_text('ROOT/alpha-s1/../../OUTBASE/secret.csv')", "Permission Error"},
@@ -192,6 +194,7 @@ func TestReadOnly(t *testing.T) {
 	for _, q := range []string{
 		"SELECT count(*) FROM read_parquet('DAILY')",
 		"SELECT count(*) FROM read_text('AUDIT')",
+		"SELECT count(*) FROM read_text('file://ROOT/alpha-s1/../beta-s2/run.json')",
 		"EXPLAIN SELECT count(*) FROM daily",
 		"EXPLAIN ANALYZE SELECT count(*) FROM daily",
 		"explain (format json) SELECT 1",
