@@ -1,9 +1,9 @@
 // Package duckdb answers SQL over a run store with embedded DuckDB
 // (github.com/duckdb/duckdb-go, cgo). It finds every run directory and
 // sweep directory under a store root, defines views over their files
-// (runs, daily, agents, audit, and sweeps, sweep_daily, sweep_audit when
-// sweeps exist) in an in-memory database, and runs one read-only
-// statement at a time.
+// (runs, daily, agents, ledger, audit, and sweeps, sweep_daily,
+// sweep_audit when sweeps exist) in an in-memory database, and runs one
+// read-only statement at a time.
 //
 // Goals: a question about many runs is one SQL statement, with no export
 // step; the files are read where they lie, only when a query needs them.
