@@ -28,7 +28,9 @@ audited with nosedive audit, the share of people in the lowest tier at the
 end, the largest disparity ratio against the reference group (how many
 times worse off than the reference; ratios against a reference rate of 0
 are undefined and not counted) and where it occurs. It is a fixed query
-over the views of nosedive sql: see nosedive sql --help.`,
+over the views of nosedive sql: see nosedive sql --help. A run whose
+run.json is damaged is skipped, and a damaged audit.json is left out, each
+with a warning on stderr naming the file.`,
 		Example: `  nosedive runs
   nosedive runs --store /data/runs --json | jq '.[0].run_id'`,
 		Args: exactArgs(0),
@@ -65,7 +67,7 @@ FROM runs r LEFT JOIN audit a USING (dir)
 ORDER BY r.created DESC NULLS LAST, r.run_id`
 
 func runRuns(ctx context.Context, o runsOptions, stdout, stderr io.Writer) (err error) {
-	db, err := openStore(ctx, o.store)
+	db, err := openStore(ctx, o.store, stderr)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,11 @@ func newSQLCmd() *cobra.Command {
 		Short: "Query every stored run and sweep with SQL (embedded DuckDB, read-only)",
 		Long: `Run one SQL query (DuckDB's dialect) over every run directory and sweep
 directory under the store root, without exporting anything. The files are
-read where they lie; nothing is written into the store.
+read where they lie, and nothing can be written: DuckDB runs with external
+access off and may open only the store files the views read, and only
+queries run. A damaged file (truncated, overwritten, not written by
+nosedive) is left out with a warning naming it; the rest of the store
+stays queryable.
 
 Views:
   runs         one row per run (run.json): run_id, dir, scenario, seed, agents,
@@ -36,6 +40,7 @@ Views:
                sweep_params for runs of a sweep, the whole manifest as JSON
   daily        every daily.parquet (day x region x group), run_id and dir first
   agents       every agents.parquet (one row per synthetic person), run_id and dir first
+  ledger       every ledger.parquet (score changes of the people --ledger selected)
   audit        one row per run with audit.json (from nosedive audit RUN):
                headline figures flattened, the whole file in the json column
   sweeps       one row per sweep directory (sweep.json)      } only when the
@@ -51,8 +56,9 @@ name; dir, its path, is unique even where sweeps repeat run ids
 (p0000-r00), so join on dir when the store holds several sweeps.
 docs/sql.md has worked examples.
 
-Only queries run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN), one
-per call. csv and json stream rows as DuckDB produces them; table holds
+Only queries run (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, PIVOT with an IN
+list, EXPLAIN [ANALYZE] of a SELECT), one per call; functions that change
+DuckDB's state (enable_profiling, query, ...) are refused. csv and json stream rows as DuckDB produces them; table holds
 the result in memory to align it, so use csv or json for large results.`,
 		Example: `  nosedive sql "SELECT run_id, scenario, seed, agents, days FROM runs"
   nosedive sql --schema
@@ -83,9 +89,13 @@ the result in memory to align it, so use csv or json for large results.`,
 	return cmd
 }
 
-// openStore opens the store for SQL, reporting a missing store as bad input.
-func openStore(ctx context.Context, root string) (*duckdb.DB, error) {
-	db, err := duckdb.Open(ctx, root)
+// openStore opens the store for SQL, reporting a missing store as bad
+// input and each damaged file left out of the views as a warning on
+// stderr.
+func openStore(ctx context.Context, root string, stderr io.Writer) (*duckdb.DB, error) {
+	db, err := duckdb.Open(ctx, root, duckdb.Options{Warn: func(d duckdb.Damage) {
+		fmt.Fprintf(stderr, "nosedive: warning: %v\n", d)
+	}})
 	if nf := (*duckdb.NotFoundError)(nil); errors.As(err, &nf) {
 		return nil, badInput("%v", err)
 	}
@@ -96,7 +106,7 @@ func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.W
 	if !slices.Contains(duckdb.Formats, o.format) {
 		return badInput("--format: unknown format %q; use one of %s", o.format, strings.Join(duckdb.Formats, ", "))
 	}
-	db, err := openStore(ctx, o.store)
+	db, err := openStore(ctx, o.store, stderr)
 	if err != nil {
 		return err
 	}

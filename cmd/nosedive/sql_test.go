@@ -1,14 +1,18 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
@@ -227,5 +231,100 @@ func TestRunsList(t *testing.T) {
 	if len(got) != 3 || got[0].RunID != ids[1] || got[0].Audited || got[0].Share != nil ||
 		got[1].RunID != ids[0] || !got[1].Audited || got[1].Share == nil || got[2].RunID != "p0003-r01" {
 		t.Errorf("--json: %+v", got)
+	}
+}
+
+// fileHashes maps every file under root to the SHA-256 of its content.
+func fileHashes(t *testing.T, root string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		m[p] = fmt.Sprintf("%x", sha256.Sum256(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestSQLReadOnly is the attack that overwrote a committed run's table
+// (issue 15) and its relatives, end to end: each exits 2 saying why, and
+// every file in the store keeps its bytes.
+func TestSQLReadOnly(t *testing.T) {
+	root, ids := sqlStore(t)
+	before := fileHashes(t, root)
+	daily := filepath.ToSlash(filepath.Join(root, ids[0], store.DailyFile))
+	for _, q := range []string{
+		"EXPLAIN ANALYZE COPY (SELECT * FROM daily WHERE false) TO '" + daily + "' (FORMAT parquet, USE_TMP_FILE false)",
+		"COPY (SELECT 1) TO '" + daily + "' (FORMAT parquet, USE_TMP_FILE false)",
+		"SELECT * FROM enable_profiling(format := 'json', save_location := '" + filepath.ToSlash(filepath.Join(root, ids[0], "audit.json")) + "')",
+		"ATTACH '" + filepath.ToSlash(filepath.Join(root, "x.db")) + "'",
+		"SELECT * FROM read_csv('/etc/passwd')",
+		"SET enable_external_access = true",
+		"SELECT 1; SELECT 2",
+	} {
+		code, _, stderr := cli(t, "sql", "--store", root, q)
+		if code != exitBadInput || !(strings.Contains(stderr, "read-only") || strings.Contains(stderr, "one statement")) {
+			t.Errorf("%s: exit %d, want 2 and a reason\n%s", q, code, stderr)
+		}
+	}
+	if diff := cmp.Diff(fileHashes(t, root), before); diff != "" {
+		t.Errorf("the store changed (-after +before):\n%s", diff)
+	}
+}
+
+// TestSQLDamagedStore: one damaged file per run leaves that file out,
+// with one warning naming it, and runs and sql answer for the rest.
+func TestSQLDamagedStore(t *testing.T) {
+	root, ids := sqlStore(t)
+	agents := filepath.Join(root, ids[0], store.AgentsFile)
+	b, err := os.ReadFile(agents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(agents, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli(t, "sql", "--store", root, "SELECT run_id, count(*) FROM agents GROUP BY ALL", "--format", "csv")
+	if code != 0 || out != "run_id,count_star()\n"+ids[1]+",2000\n" {
+		t.Errorf("agents with one damaged file: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if strings.Count(stderr, "warning") != 1 || !strings.Contains(stderr, agents) || !strings.Contains(stderr, "left out of the agents view") {
+		t.Errorf("want one warning naming %s, got:\n%s", agents, stderr)
+	}
+	// A damaged audit.json: runs lists the run as not audited.
+	audit := filepath.Join(root, ids[0], "audit.json")
+	if err := os.WriteFile(audit, []byte{0xff, 0xfe, 0x00, '{'}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = cli(t, "runs", "--store", root, "--json")
+	var listed []struct {
+		RunID   string `json:"run_id"`
+		Audited bool   `json:"audited"`
+	}
+	if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil || len(listed) != 2 || listed[0].Audited || listed[1].Audited ||
+		!strings.Contains(stderr, audit) || !strings.Contains(stderr, "left out of the audit view") {
+		t.Errorf("runs with a damaged audit.json: exit %d, %v\n%s\n%s", code, err, out, stderr)
+	}
+	// run.json unreadable: the run is skipped by runs and sql alike.
+	if err := os.WriteFile(filepath.Join(root, ids[1], store.ManifestFile), []byte(`{"id": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = cli(t, "runs", "--store", root)
+	if code != 0 || !strings.Contains(out, ids[0]) || strings.Contains(out, ids[1]) ||
+		!strings.Contains(stderr, filepath.Join(root, ids[1], store.ManifestFile)) || !strings.Contains(stderr, "skipped") {
+		t.Errorf("runs with a damaged run.json: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr = cli(t, "sql", "--store", root, "SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(DISTINCT run_id) FROM daily) AS daily", "--format", "csv")
+	if code != 0 || out != "runs,daily\n1,1\n" || strings.Count(stderr, "warning") != 2 {
+		t.Errorf("sql with a damaged run.json: exit %d\n%s\n%s", code, out, stderr)
 	}
 }

@@ -17,6 +17,7 @@ const (
 	manifestFile = "run.json"
 	dailyFile    = "daily.parquet"
 	agentsFile   = "agents.parquet"
+	ledgerFile   = "ledger.parquet"
 	auditFile    = "audit.json"
 	sweepFile    = "sweep.json"
 	resultsDir   = "results"
@@ -27,14 +28,18 @@ type Catalog struct {
 	Root   string
 	Runs   []RunDir
 	Sweeps []SweepDir
+	// Damaged lists the files left out because they failed the cheap
+	// checks of checkJSON and checkParquet, in path order.
+	Damaged []Damage
 }
 
 // RunDir is one run directory: a directory holding run.json.
 type RunDir struct {
 	ID  string // the directory name
 	Dir string // the path, Root joined with the directory's place under it
-	// Which of the optional files are present.
-	Daily, Agents, Audit bool
+	// Which of the optional files are present; the Parquet files pass
+	// checkParquet.
+	Daily, Agents, Ledger, Audit bool
 }
 
 // SweepDir is one sweep directory: a directory holding sweep.json, whose
@@ -64,7 +69,10 @@ func (e *NotFoundError) Unwrap() error { return e.Err }
 // are not searched. A directory holding sweep.json is a sweep; it is
 // searched further, so the runs under it are found as ordinary runs.
 // Hidden directories, among them unfinished runs (.tmp-*), are skipped.
-// Runs and sweeps are sorted by path.
+// Runs and sweeps are sorted by path. A run whose run.json fails
+// checkJSON is left out, a run file or sweep file that fails its check
+// is marked absent; both are listed in Damaged. A directory that cannot
+// be read is listed there too and not searched.
 func Discover(root string) (*Catalog, error) {
 	st, err := os.Stat(root)
 	if err != nil {
@@ -85,7 +93,13 @@ func Discover(root string) (*Catalog, error) {
 	}
 	err = filepath.WalkDir(real, func(walked string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			if walked == real {
+				return err
+			}
+			// A directory that cannot be read (permissions) hides its
+			// runs, not the store's.
+			c.Damaged = append(c.Damaged, Damage{Run: walked, File: walked, Skipped: skippedDir, Err: err})
+			return filepath.SkipDir
 		}
 		if !d.IsDir() {
 			return nil
@@ -100,7 +114,11 @@ func Discover(root string) (*Catalog, error) {
 		}
 		entries, err := os.ReadDir(path)
 		if err != nil {
-			return err
+			if rel == "." {
+				return err
+			}
+			c.Damaged = append(c.Damaged, Damage{Run: path, File: path, Skipped: skippedDir, Err: err})
+			return filepath.SkipDir
 		}
 		has := map[string]bool{}
 		for _, e := range entries {
@@ -109,11 +127,37 @@ func Discover(root string) (*Catalog, error) {
 			}
 		}
 		if has[manifestFile] {
+			if err := checkJSON(filepath.Join(path, manifestFile)); err != nil {
+				c.Damaged = append(c.Damaged, Damage{Run: path, File: filepath.Join(path, manifestFile), Skipped: skippedRun, Err: err})
+				return filepath.SkipDir
+			}
+			present := func(name, view string, check func(string) error) bool {
+				if !has[name] {
+					return false
+				}
+				p := filepath.Join(path, name)
+				if err := check(p); err != nil {
+					c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
+					return false
+				}
+				return true
+			}
 			c.Runs = append(c.Runs, RunDir{ID: filepath.Base(path), Dir: path,
-				Daily: has[dailyFile], Agents: has[agentsFile], Audit: has[auditFile]})
+				Daily:  present(dailyFile, "daily", checkParquet),
+				Agents: present(agentsFile, "agents", checkParquet),
+				Ledger: present(ledgerFile, "ledger", checkParquet),
+				// audit.json is read whole to check it, which waits
+				// until a query uses the audit view (DB.screen).
+				Audit: has[auditFile]})
 			return filepath.SkipDir
 		}
 		if has[sweepFile] {
+			if err := checkJSON(filepath.Join(path, sweepFile)); err != nil {
+				// The sweep's runs are still runs; only the sweep's own
+				// files are left out.
+				c.Damaged = append(c.Damaged, Damage{Run: path, File: filepath.Join(path, sweepFile), Skipped: skippedSweep, Err: err})
+				return nil
+			}
 			s := SweepDir{ID: filepath.Base(path), Dir: path}
 			res := filepath.Join(path, resultsDir)
 			if rs, err := os.ReadDir(res); err == nil {
@@ -122,12 +166,25 @@ func Discover(root string) (*Catalog, error) {
 					if e.IsDir() || !strings.HasSuffix(n, ".parquet") {
 						continue
 					}
+					p := filepath.Join(res, n)
+					var list *[]string
 					switch {
 					case strings.HasPrefix(n, "daily"):
-						s.Daily = append(s.Daily, filepath.Join(res, n))
+						list = &s.Daily
 					case strings.HasPrefix(n, "audit"):
-						s.Audit = append(s.Audit, filepath.Join(res, n))
+						list = &s.Audit
+					default:
+						continue
 					}
+					if err := checkParquet(p); err != nil {
+						view := "sweep_daily"
+						if list == &s.Audit {
+							view = "sweep_audit"
+						}
+						c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
+						continue
+					}
+					*list = append(*list, p)
 				}
 			}
 			sort.Strings(s.Daily)
@@ -141,5 +198,6 @@ func Discover(root string) (*Catalog, error) {
 	}
 	sort.Slice(c.Runs, func(i, j int) bool { return c.Runs[i].Dir < c.Runs[j].Dir })
 	sort.Slice(c.Sweeps, func(i, j int) bool { return c.Sweeps[i].Dir < c.Sweeps[j].Dir })
+	sort.SliceStable(c.Damaged, func(i, j int) bool { return c.Damaged[i].File < c.Damaged[j].File })
 	return c, nil
 }

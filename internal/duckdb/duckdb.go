@@ -1,16 +1,22 @@
 // Package duckdb answers SQL over a run store with embedded DuckDB
 // (github.com/duckdb/duckdb-go, cgo). It finds every run directory and
 // sweep directory under a store root, defines views over their files
-// (runs, daily, agents, audit, and sweeps, sweep_daily, sweep_audit when
-// sweeps exist) in an in-memory database, and runs one read-only
-// statement at a time.
+// (runs, daily, agents, ledger, audit, and sweeps, sweep_daily,
+// sweep_audit when sweeps exist) in an in-memory database, and runs one
+// read-only statement at a time.
 //
 // Goals: a question about many runs is one SQL statement, with no export
 // step; the files are read where they lie, only when a query needs them.
-// Non-goals: writing anything (the store is never modified: only SELECT,
-// EXPLAIN and their relatives run, and nothing is installed or spilled
-// into the store), persisting a database, and serving queries over a
-// network.
+// The store is never modified: DuckDB runs with external access off, may
+// open only the store files the views read (and a private temporary
+// directory), installs and loads nothing, and has its configuration
+// locked before the first query; on top of that only SELECT, EXPLAIN and
+// their relatives run (guard.go). A damaged file is left out of the
+// views with a warning, and the rest of the store stays queryable
+// (validate.go).
+//
+// Non-goals: writing anything, persisting a database, and serving queries
+// over a network.
 package duckdb
 
 import (
@@ -21,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -35,6 +42,16 @@ type DB struct {
 	views   []view
 	defined map[string]bool
 	tmp     string
+	warn    func(Damage)
+}
+
+// Options are Open's settings.
+type Options struct {
+	// Warn is called once for every damaged file left out of the views:
+	// those Discover finds when the store is opened, and those whose
+	// Parquet footer or columns fail when a view over them is first
+	// created. Nil ignores them.
+	Warn func(Damage)
 }
 
 // Open discovers the runs and sweeps under root and prepares the views.
@@ -42,10 +59,16 @@ type DB struct {
 // it, which reads the footer of every Parquet file it covers (1.5 s for
 // 3,000 runs here), so a query pays only for the views it uses.
 // It fails with *NotFoundError when root is not a directory.
-func Open(ctx context.Context, root string) (*DB, error) {
+func Open(ctx context.Context, root string, o Options) (*DB, error) {
 	c, err := Discover(root)
 	if err != nil {
 		return nil, err
+	}
+	if o.Warn == nil {
+		o.Warn = func(Damage) {}
+	}
+	for _, dmg := range c.Damaged {
+		o.Warn(dmg)
 	}
 	// Spilling goes to a private temporary directory, never to the
 	// working directory or the store; it is removed by Close.
@@ -53,7 +76,7 @@ func Open(ctx context.Context, root string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{Catalog: c, tmp: tmp, views: views(c), defined: map[string]bool{}}
+	d := &DB{Catalog: c, tmp: tmp, views: views(c), defined: map[string]bool{}, warn: o.Warn}
 	if err := d.open(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -61,6 +84,15 @@ func Open(ctx context.Context, root string) (*DB, error) {
 	return d, nil
 }
 
+// open starts DuckDB and locks it down before any query can run. The
+// settings, not the statement gate, are what keep the store and the rest
+// of the machine safe from a statement: with external access off DuckDB
+// opens only the files in allowed_paths (the store files the views read,
+// so it can create no file in the store and read none outside it) and
+// its temporary directory; extensions are neither installed nor loaded;
+// secrets are never persisted; and the locked configuration cannot be
+// changed back. What these settings cannot do is tell a read of an
+// allowed file from a write, which is the gate's part (guard.go).
 func (d *DB) open(ctx context.Context) error {
 	conn, err := ddb.NewConnector("", nil)
 	if err != nil {
@@ -70,13 +102,28 @@ func (d *DB) open(ctx context.Context) error {
 	if d.conn, err = d.db.Conn(ctx); err != nil {
 		return fmt.Errorf("start duckdb: %w", err)
 	}
+	var allowed []string
+	for _, p := range d.Catalog.files() {
+		allowed = append(allowed, p)
+		if abs, err := filepath.Abs(p); err == nil && abs != p {
+			allowed = append(allowed, abs)
+		}
+	}
 	for _, s := range []string{
 		"SET autoinstall_known_extensions = false", // no downloads, nothing written to ~/.duckdb
-		"SET temp_directory = " + sqlString(d.tmp),
+		"SET autoload_known_extensions = false",
+		"SET allow_community_extensions = false",
+		"SET allow_persistent_secrets = false",
+		"SET temp_directory = " + sqlString(d.tmp), // spilling goes here, never to the store
 		"SET TimeZone = 'UTC'",
+		"SET allowed_paths = " + sqlList(allowed),
+		"SET enable_external_access = false",
 		"SET lock_configuration = true", // the user's query cannot undo the above
 	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
+			if len(s) > 80 {
+				s = s[:80] + "..."
+			}
 			return fmt.Errorf("duckdb setup: %s: %w", s, err)
 		}
 	}
@@ -93,19 +140,136 @@ var catalogQuery = regexp.MustCompile(`(?i)\b(show|describe|information_schema|p
 // an empty query means all.
 func (d *DB) define(ctx context.Context, query string) error {
 	all := query == "" || catalogQuery.MatchString(query)
-	for _, v := range d.views {
-		if v.sql == "" || d.defined[v.name] {
+	for i := range d.views {
+		v := &d.views[i]
+		if d.defined[v.name] {
 			continue
 		}
 		if !all && !regexp.MustCompile(`(?i)\b`+v.name+`\b`).MatchString(query) {
 			continue
 		}
-		if _, err := d.conn.ExecContext(ctx, createView(v)); err != nil {
+		if v.over != nil || v.empty != "" {
+			files, err := d.screen(ctx, v)
+			if err != nil {
+				return fmt.Errorf("define view %s: %w", v.name, err)
+			}
+			switch {
+			case len(files) > 0:
+				v.sql = v.over(files)
+			case v.empty != "":
+				v.sql = v.empty
+			default:
+				continue // every file damaged: no view, as without files
+			}
+		}
+		if v.sql == "" {
+			continue
+		}
+		if _, err := d.conn.ExecContext(ctx, createView(*v)); err != nil {
 			return fmt.Errorf("define view %s: %w", v.name, err)
 		}
 		d.defined[v.name] = true
 	}
 	return nil
+}
+
+// screen returns the files of v that pass, reporting the others to
+// d.warn: JSON documents must pass checkJSON (they are read whole, so
+// this waits until a query needs them); Parquet files must have footers
+// DuckDB reads and the columns v needs. One parquet_schema call reads
+// every footer; only when it fails is each file read alone, to find the
+// ones at fault.
+func (d *DB) screen(ctx context.Context, v *view) ([]string, error) {
+	if v.json {
+		var good []string
+		for _, f := range v.files {
+			if err := checkJSON(f); err != nil {
+				d.warn(Damage{Run: filepath.Dir(f), File: f, Skipped: v.name, Err: err})
+				continue
+			}
+			good = append(good, f)
+		}
+		return good, nil
+	}
+	if len(v.files) == 0 {
+		return nil, nil
+	}
+	schemas := map[string][]column{}
+	read := func(files []string) error {
+		rows, err := d.conn.QueryContext(ctx, "SELECT file_name, name, coalesce(type, '') FROM parquet_schema("+sqlList(files)+")")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var f string
+			var c column
+			if err := rows.Scan(&f, &c.name, &c.physical); err != nil {
+				return err
+			}
+			schemas[f] = append(schemas[f], c)
+		}
+		return rows.Err()
+	}
+	var bad map[string]error
+	if err := read(v.files); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		bad = map[string]error{}
+		clear(schemas)
+		for _, f := range v.files {
+			if err := read([]string{f}); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				bad[f] = fmt.Errorf("footer unreadable: %s", firstLine(err))
+			}
+		}
+	}
+	var good []string
+	for _, f := range v.files {
+		err := bad[f]
+		if err == nil {
+			err = missingColumns(schemas[filepath.ToSlash(f)], requiredColumns[v.kind])
+		}
+		if err != nil {
+			run := filepath.Dir(f)
+			if v.kind == "" { // a sweep's results/
+				run = filepath.Dir(run)
+			}
+			d.warn(Damage{Run: run, File: f, Skipped: v.name, Err: err})
+			continue
+		}
+		good = append(good, f)
+	}
+	return good, nil
+}
+
+// missingColumns reports the first of want that have is without, or has
+// with another physical type.
+func missingColumns(have, want []column) error {
+	types := map[string]string{}
+	for _, c := range have {
+		types[c.name] = c.physical
+	}
+	for _, w := range want {
+		t, ok := types[w.name]
+		switch {
+		case !ok:
+			return fmt.Errorf("wrong schema: no column %s", w.name)
+		case t != w.physical:
+			return fmt.Errorf("wrong schema: column %s is %s, not %s", w.name, t, w.physical)
+		}
+	}
+	return nil
+}
+
+// firstLine is err's message up to its first line break (DuckDB adds
+// context lines).
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
 }
 
 // Close releases the database and removes its temporary directory.
@@ -135,13 +299,6 @@ type QueryError struct{ Err error }
 func (e *QueryError) Error() string { return e.Err.Error() }
 func (e *QueryError) Unwrap() error { return e.Err }
 
-// readOnly lists the statement types Query runs. DESCRIBE, SHOW and
-// SUMMARIZE are SELECT statements to DuckDB.
-var readOnly = map[ddb.StmtType]bool{
-	ddb.STATEMENT_TYPE_SELECT:  true,
-	ddb.STATEMENT_TYPE_EXPLAIN: true,
-}
-
 // userErrors are the DuckDB error types that mean the statement is wrong,
 // not the store or the machine.
 var userErrors = map[ddb.ErrorType]bool{
@@ -169,6 +326,9 @@ func classify(err error, preparing bool) error {
 	if !errors.As(err, &de) {
 		return err
 	}
+	if de.Type == ddb.ErrorTypePermission {
+		return &QueryError{Err: fmt.Errorf("%w\n(the store is read-only: nosedive sql writes no file and opens none but the store's own)", err)}
+	}
 	if userErrors[de.Type] || (preparing && !machineErrors[de.Type]) {
 		return &QueryError{Err: err}
 	}
@@ -193,22 +353,16 @@ func (d *DB) Query(ctx context.Context, query string, header func([]Column) erro
 		if !ok {
 			return fmt.Errorf("duckdb: unexpected driver connection %T", dc)
 		}
-		ds, err := c.Prepare(query)
+		run, err := gate(c, query)
 		if err != nil {
-			if strings.Contains(err.Error(), "multi-statement") {
-				return &QueryError{Err: errors.New("one statement at a time, please: the query has more than one")}
-			}
+			return err
+		}
+		ds, err := c.Prepare(run)
+		if err != nil {
 			return classify(err, true)
 		}
 		st := ds.(*ddb.Stmt)
 		defer st.Close()
-		typ, err := st.StatementType()
-		if err != nil {
-			return classify(err, true)
-		}
-		if !readOnly[typ] {
-			return &QueryError{Err: errors.New("only queries run here (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN): the store is read-only")}
-		}
 		rs, err := st.QueryContext(ctx, nil)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -271,7 +425,7 @@ func (d *DB) Schema(ctx context.Context) ([]ViewInfo, error) {
 	var out []ViewInfo
 	for _, v := range d.views {
 		vi := ViewInfo{Name: v.name, Doc: v.doc, Note: v.note}
-		if v.sql != "" {
+		if d.defined[v.name] {
 			rows, err := d.conn.QueryContext(ctx,
 				"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", v.name)
 			if err != nil {

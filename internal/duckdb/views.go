@@ -13,6 +13,14 @@ type view struct {
 	doc  string
 	sql  string // SELECT ... ; empty when the view is omitted
 	note string // why the view is empty or omitted, if it is
+	// A view over files is made when it is defined, from those of files
+	// that DB.screen passes: by over(files), or as empty when none pass
+	// (no view if empty is "").
+	files []string
+	json  bool   // the files are JSON documents (checkJSON), else Parquet
+	kind  string // the key of requiredColumns, or "" for no column check
+	over  func(files []string) string
+	empty string
 }
 
 // sqlString quotes s as an SQL string literal.
@@ -137,6 +145,7 @@ const auditShape = `{"scenario": "VARCHAR", "seed": "UBIGINT", "agents": "BIGINT
 const (
 	emptyDaily  = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::BIGINT AS agents, NULL::DOUBLE AS score_mean WHERE false`
 	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS id, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
+	emptyLedger = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS rule, NULL::DOUBLE AS delta WHERE false`
 )
 
 // textDocs reads JSON files as (filename, j) rows.
@@ -146,6 +155,11 @@ func textDocs(paths []string) string {
 
 // emptyDocs is textDocs of no file.
 const emptyDocs = "SELECT NULL::VARCHAR AS filename, NULL::JSON AS j WHERE false"
+
+// tidyRows reads a sweep's tidy tables as they are.
+func tidyRows(paths []string) string {
+	return "SELECT * FROM read_parquet(" + sqlList(paths) + ", union_by_name = true)"
+}
 
 // parquetRows reads Parquet files with run_id and dir columns first. The
 // run id is the directory name, which sweeps repeat (p0000-r00 in every
@@ -157,7 +171,7 @@ func parquetRows(paths []string) string {
 
 // views builds the view definitions for a catalog.
 func views(c *Catalog) []view {
-	var manifests, daily, agents, audits, sweepDaily, sweepAudit, sweepDocs []string
+	var manifests, daily, agents, ledger, audits, sweepDaily, sweepAudit, sweepDocs []string
 	for _, r := range c.Runs {
 		manifests = append(manifests, filepath.Join(r.Dir, manifestFile))
 		if r.Daily {
@@ -165,6 +179,9 @@ func views(c *Catalog) []view {
 		}
 		if r.Agents {
 			agents = append(agents, filepath.Join(r.Dir, agentsFile))
+		}
+		if r.Ledger {
+			ledger = append(ledger, filepath.Join(r.Dir, ledgerFile))
 		}
 		if r.Audit {
 			audits = append(audits, filepath.Join(r.Dir, auditFile))
@@ -192,17 +209,14 @@ func views(c *Catalog) []view {
 		{name: "runs", doc: "one row per run directory (run.json), sweep columns when the run belongs to a sweep",
 			sql: "WITH docs AS (" + docs(manifests) + ")" + runsSelect, note: none("run directories", len(manifests))},
 		{name: "daily", doc: "every run's daily.parquet (day x region x group) with run_id and dir",
-			sql: emptyDaily, note: none("daily.parquet", len(daily))},
+			files: daily, kind: "daily", over: parquetRows, empty: emptyDaily, note: none("daily.parquet", len(daily))},
 		{name: "agents", doc: "every run's agents.parquet (one row per synthetic person at the end) with run_id and dir",
-			sql: emptyAgents, note: none("agents.parquet", len(agents))},
+			files: agents, kind: "agents", over: parquetRows, empty: emptyAgents, note: none("agents.parquet", len(agents))},
+		{name: "ledger", doc: "every run's ledger.parquet (one row per score change of the people `--ledger` selected) with run_id and dir",
+			files: ledger, kind: "ledger", over: parquetRows, empty: emptyLedger, note: none("ledger.parquet (run with `--ledger`)", len(ledger))},
 		{name: "audit", doc: "one row per run with audit.json (run `nosedive audit RUN`): headline figures flattened, the whole file in json",
-			sql: "WITH docs AS (" + docs(audits) + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},
-	}
-	if len(daily) > 0 {
-		vs[1].sql = parquetRows(daily)
-	}
-	if len(agents) > 0 {
-		vs[2].sql = parquetRows(agents)
+			files: audits, json: true, over: func(files []string) string { return "WITH docs AS (" + docs(files) + ")" + auditSelect },
+			empty: "WITH docs AS (" + emptyDocs + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},
 	}
 	sweeps := view{name: "sweeps", doc: "one row per sweep directory (sweep.json): sweep_id, dir, json"}
 	sd := view{name: "sweep_daily", doc: "the sweeps' tidy tables results/daily*.parquet (run x day x group, parameters as columns)"}
@@ -214,17 +228,33 @@ func views(c *Catalog) []view {
 	} else {
 		sweeps.sql = "SELECT " + runIDOf + " AS sweep_id, parse_dirpath(filename) AS dir, j AS json FROM (" + docs(sweepDocs) + ")"
 		if len(sweepDaily) > 0 {
-			sd.sql = "SELECT * FROM read_parquet(" + sqlList(sweepDaily) + ", union_by_name = true)"
+			sd.files, sd.over = sweepDaily, tidyRows
 		} else {
 			sd.note = "omitted: no results/daily*.parquet in any sweep yet"
 		}
 		if len(sweepAudit) > 0 {
-			sa.sql = "SELECT * FROM read_parquet(" + sqlList(sweepAudit) + ", union_by_name = true)"
+			sa.files, sa.over = sweepAudit, tidyRows
 		} else {
 			sa.note = "omitted: no results/audit*.parquet in any sweep yet"
 		}
 	}
 	return append(vs, sweeps, sd, sa)
+}
+
+// files lists every file the views may read: DuckDB is allowed to open
+// these and nothing else in the store.
+func (c *Catalog) files() []string {
+	var out []string
+	for _, v := range views(c) {
+		out = append(out, v.files...)
+	}
+	for _, r := range c.Runs {
+		out = append(out, filepath.Join(r.Dir, manifestFile))
+	}
+	for _, s := range c.Sweeps {
+		out = append(out, filepath.Join(s.Dir, sweepFile))
+	}
+	return out
 }
 
 // createView is the statement defining v.
