@@ -238,8 +238,8 @@ func (r *Run) facts() *agentFacts {
 			case ru.Kind == "event":
 				l.Own += -x
 			case strings.Contains(ru.Via, "partner") && strings.Contains(ru.Via, "acq"):
-				l.Partner += -x / 2
-				l.Acquaintances += -x / 2
+				l.Partner += float64(-x / 2)
+				l.Acquaintances += float64(-x / 2)
 			case ru.Via == "partner":
 				l.Partner += -x
 			case ru.Via == "acquaintances":
@@ -361,7 +361,7 @@ func gini(x []float64, _ any) float64 {
 	n := float64(len(s))
 	for k, v := range s {
 		v -= lo
-		num += (2*float64(k+1) - n - 1) * v
+		num += float64((float64(2*float64(k+1)) - n - 1) * v)
 		tot += v
 	}
 	if tot == 0 {

@@ -178,8 +178,8 @@ func (r *Run) conditional(f *agentFacts, a *attr, ref string, minGroup int) []Co
 			c.Strata = append(c.Strata, row)
 			if rf.n >= int64(minGroup) && g.n > 0 {
 				n += g.n
-				gap += float64(g.n) * float64(row.Rate.Value-row.RefRate.Value)
-				sgap += float64(g.n) * (row.MeanScore - row.RefScore)
+				gap += float64(float64(g.n) * float64(row.Rate.Value-row.RefRate.Value))
+				sgap += float64(float64(g.n) * (row.MeanScore - row.RefScore))
 			}
 		}
 		if n > 0 {

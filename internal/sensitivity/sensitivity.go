@@ -141,8 +141,8 @@ func Sobol(y []float64, k int, seed uint64) ([]SobolIndex, []string, error) {
 		var a1, at float64
 		for _, j := range idx {
 			fa, fb, fab := blocks[j][0], blocks[j][k+1], blocks[j][1+i]
-			a1 += fb * (fab - fa)
-			at += (fa - fab) * (fa - fab)
+			a1 += float64(fb * (fab - fa))
+			at += float64((fa - fab) * (fa - fab))
 		}
 		m := float64(len(idx))
 		return a1 / m / v, at / (2 * m) / v
@@ -206,7 +206,7 @@ func variance(x []float64) float64 {
 	m := mean(x)
 	s := 0.0
 	for _, v := range x {
-		s += (v - m) * (v - m)
+		s += float64((v - m) * (v - m))
 	}
 	return s / float64(len(x)-1)
 }

@@ -160,7 +160,7 @@ func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.M
 		case name == "score_mean":
 			sum := make([]float64, n)
 			for i, v := range t.Cols[name].Float {
-				sum[row(i)] += v * float64(t.Cols["agents"].Int[i])
+				sum[row(i)] += float64(v * float64(t.Cols["agents"].Int[i]))
 			}
 			for j := range sum {
 				if agents[j] > 0 {

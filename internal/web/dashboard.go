@@ -110,7 +110,7 @@ func (s *Server) buildDashboard(m *store.Manifest, dir string) ([]byte, error) {
 				d.Series[c][g][t] += float64(col.Int[row])
 			}
 		}
-		d.Series["score_mean"][g][t] += float64(daily.Cols["agents"].Int[row]) * mean[row]
+		d.Series["score_mean"][g][t] += float64(float64(daily.Cols["agents"].Int[row]) * mean[row])
 	}
 	for g := range m.Names.Groups {
 		for t := 0; t <= m.Days; t++ {
