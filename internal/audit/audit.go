@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // DefaultMinGroup is the group size below which figures carry a
@@ -96,7 +98,10 @@ type Row struct {
 
 // Report is audit.json.
 type Report struct {
-	Run           string        `json:"run"`
+	Run string `json:"run"`
+	// Nosedive is the nosedive that computed the audit (run.json names the
+	// one that made the run).
+	Nosedive      store.Build   `json:"nosedive"`
 	Scenario      string        `json:"scenario"`
 	Agents        int           `json:"agents"`
 	Days          int           `json:"days"`

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
 )
 
 // Conditional is the gap in sanction rates between a group and the
@@ -43,7 +45,7 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	}
 	m := r.Manifest
 	f := r.facts()
-	rep := &Report{Run: m.ID, Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
+	rep := &Report{Run: m.ID, Nosedive: runner.Build(), Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
 	rep.Overall = r.row(f, "all", "all", func(int) bool { return true }, opt.MinGroup)
 	attrs := make([]*attr, len(opt.By))
 	for k, name := range opt.By {
