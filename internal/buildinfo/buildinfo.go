@@ -6,8 +6,9 @@
 // `go build` and `go install` stamp a checkout's commit by default; `go run`
 // and `go test` do not (Go 1.26, -buildvcs=auto), and -buildvcs=false turns
 // stamping off. A binary that `go run` has just built (it lives in the go
-// command's temporary go-build directory) asks git for the commit of the
-// source tree it was compiled from instead, so the README's
+// command's temporary go-build directory, or in its build cache when
+// `go run` reuses a build) asks git for the commit of the source tree it
+// was compiled from instead, so the README's
 // `go run ./cmd/nosedive run ...` records it too. Any other unstamped binary
 // reports version "devel" and no commit: nothing it says can be checked.
 //
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -107,15 +109,28 @@ func FromBuildInfo(bi *debug.BuildInfo) Info {
 	return i
 }
 
-// goRunBinary reports whether the executable is one `go run` built: it
-// lives in an exe directory of the go command's temporary go-build tree.
+// goRunBinary reports whether the executable is one `go run` built (and
+// so was compiled from the source tree as it is now): it lives in an exe
+// directory of the go command's temporary tree (GOTMPDIR/go-buildN/b001/exe/)
+// or, when `go run` reuses a build, in the build cache
+// (GOCACHE/xx/<64 hex digits>-d/).
 func goRunBinary() bool {
 	exe, err := os.Executable()
 	if err != nil {
 		return false
 	}
+	return isGoRunPath(exe)
+}
+
+var cachedExeDir = regexp.MustCompile(`^[0-9a-f]{64}-d$`)
+
+func isGoRunPath(exe string) bool {
 	dir := filepath.Dir(exe)
-	return filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build")
+	if filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build") {
+		return true
+	}
+	sub := filepath.Base(filepath.Dir(dir))
+	return cachedExeDir.MatchString(filepath.Base(dir)) && len(sub) == 2 && strings.Trim(sub, "0123456789abcdef") == ""
 }
 
 // sourceRoot is the module root this file was compiled from ("" when the

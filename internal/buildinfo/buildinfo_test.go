@@ -90,4 +90,15 @@ func TestGoRunBinary(t *testing.T) {
 	if goRunBinary() {
 		t.Error("a test binary was taken for a go run binary")
 	}
+	for path, want := range map[string]bool{
+		"/tmp/go-build2480898075/b001/exe/nosedive":                                                            true,
+		"/root/.cache/go-build/25/2598c6a7b5fe2f256732f904ca4666a758703f23b7213f6a4f038bb5acea5c61-d/nosedive": true,
+		"/tmp/go-build2480898075/b001/nosedive.test":                                                           false,
+		"/usr/local/bin/nosedive":                                                                              false,
+		"/home/me/go/bin/nosedive":                                                                             false,
+	} {
+		if got := isGoRunPath(path); got != want {
+			t.Errorf("%s: go run binary %v, want %v", path, got, want)
+		}
+	}
 }
