@@ -97,7 +97,7 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, exactMax, pe
 				}
 				w := fact[size] * fact[n-size-1] / fact[n]
 				for _, k := range metrics {
-					at.Shapley[r][k] += w * (mi[k] - ms[k])
+					at.Shapley[r][k] += float64(w * (mi[k] - ms[k]))
 				}
 			}
 		}
@@ -131,7 +131,7 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, exactMax, pe
 				for _, k := range metrics {
 					d := cur[k] - prev[k]
 					x := sums[rules[i]][k]
-					sums[rules[i]][k] = [2]float64{x[0] + d, x[1] + d*d}
+					sums[rules[i]][k] = [2]float64{x[0] + d, x[1] + float64(d*d)}
 				}
 				prev = cur
 			}
@@ -142,7 +142,7 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, exactMax, pe
 				mean := s[0] / float64(perms)
 				at.Shapley[r][k] = mean
 				if perms > 1 {
-					vr := (s[1] - float64(perms)*mean*mean) / float64(perms-1)
+					vr := (s[1] - float64(float64(perms)*mean*mean)) / float64(perms-1)
 					at.StdErr[r][k] = math.Sqrt(max(vr, 0) / float64(perms))
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // DefaultMinGroup is the group size below which figures carry a
@@ -106,7 +108,10 @@ type Row struct {
 
 // Report is audit.json.
 type Report struct {
-	Run           string        `json:"run"`
+	Run string `json:"run"`
+	// Nosedive is the nosedive that computed the audit (run.json names the
+	// one that made the run).
+	Nosedive      store.Build   `json:"nosedive"`
 	Scenario      string        `json:"scenario"`
 	Agents        int           `json:"agents"`
 	Days          int           `json:"days"`
@@ -251,8 +256,8 @@ func (r *Run) facts() *agentFacts {
 			case ru.Kind == "event":
 				l.Own += -x
 			case strings.Contains(ru.Via, "partner") && strings.Contains(ru.Via, "acq"):
-				l.Partner += -x / 2
-				l.Acquaintances += -x / 2
+				l.Partner += float64(-x / 2)
+				l.Acquaintances += float64(-x / 2)
 			case ru.Via == "partner":
 				l.Partner += -x
 			case ru.Via == "acquaintances":
@@ -378,7 +383,7 @@ func gini(x []float64, _ any) float64 {
 	n := float64(len(s))
 	for k, v := range s {
 		v -= lo
-		num += (2*float64(k+1) - n - 1) * v
+		num += float64((float64(2*float64(k+1)) - n - 1) * v)
 		tot += v
 	}
 	if tot == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -167,6 +168,10 @@ func TestGoldenAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rep.Nosedive.Version != runner.Version {
+		t.Errorf("audit.json names nosedive %q, want %q", rep.Nosedive.Version, runner.Version)
+	}
+	rep.Nosedive = store.Build{Version: "v0.0.0-test", Commit: "0123456789abcdef0123456789abcdef01234567"} // the test binary's own varies with -buildvcs
 	got, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		t.Fatal(err)

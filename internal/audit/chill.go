@@ -98,13 +98,14 @@ func slope(y []Num) float64 {
 		n++
 		sx += x
 		sy += v
-		sxx += x * x
-		sxy += x * v
+		sxx += float64(x * x)
+		sxy += float64(x * v)
 	}
-	if n < 2 || n*sxx-sx*sx == 0 {
+	den := float64(n*sxx) - float64(sx*sx)
+	if n < 2 || den == 0 {
 		return 0
 	}
-	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
+	return (float64(n*sxy) - float64(sx*sy)) / den
 }
 
 // Ablation is the change in the headline harms when one rule is removed.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
 )
 
 // Conditional is the gap in sanction rates between a group and the
@@ -43,7 +45,7 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	}
 	m := r.Manifest
 	f := r.facts()
-	rep := &Report{Run: m.ID, Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
+	rep := &Report{Run: m.ID, Nosedive: runner.Build(), Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
 	rep.Overall = r.row(f, "all", "all", func(int) bool { return true }, opt.MinGroup)
 	attrs := make([]*attr, len(opt.By))
 	for k, name := range opt.By {
@@ -182,8 +184,8 @@ func (r *Run) conditional(f *agentFacts, a *attr, ref string, minGroup int) []Co
 			c.Strata = append(c.Strata, row)
 			if rf.n >= int64(minGroup) && g.n > 0 {
 				n += g.n
-				gap += float64(g.n) * float64(row.Rate.Value-row.RefRate.Value)
-				sgap += float64(g.n) * (row.MeanScore - row.RefScore)
+				gap += float64(float64(g.n) * float64(row.Rate.Value-row.RefRate.Value))
+				sgap += float64(float64(g.n) * (row.MeanScore - row.RefScore))
 			}
 		}
 		if n > 0 {

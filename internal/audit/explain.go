@@ -269,7 +269,7 @@ func (r *Run) reference(tier uint8) (map[string]float64, string) {
 	better := m.Names.Tiers[tier-1]
 	lo := *r.Scenario.Tiers.Levels[tier-1].Min
 	span := r.Scenario.Scoring.Range[1] - r.Scenario.Scoring.Range[0]
-	hi := lo + 0.05*span
+	hi := lo + float64(0.05*span)
 	score, tiers := r.floats("score"), r.strs("tier")
 	var members []int
 	for i := range score {

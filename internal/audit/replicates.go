@@ -145,7 +145,8 @@ type NotReplicatesError struct{ Msg string }
 func (e *NotReplicatesError) Error() string { return e.Msg }
 
 // CheckReplicates refuses runs that are not replicates of one design:
-// fewer than two, a different scenario text, --set overrides, population
+// fewer than two, a different nosedive version or commit, scenario text,
+// --set overrides, population
 // size or number of days, or the same seed twice (identical runs).
 func CheckReplicates(ms []*store.Manifest) error {
 	if len(ms) < 2 {
@@ -160,6 +161,9 @@ func CheckReplicates(ms []*store.Manifest) error {
 		}
 		if !slices.Equal(m.Scenario.Sets, a.Scenario.Sets) {
 			diff = append(diff, fmt.Sprintf("--set overrides ([%s] vs [%s])", strings.Join(a.Scenario.Sets, " "), strings.Join(m.Scenario.Sets, " ")))
+		}
+		if m.Version != a.Version || m.Commit != a.Commit {
+			diff = append(diff, fmt.Sprintf("nosedive version (%s vs %s): their results come from two engines", buildName(a.Build), buildName(m.Build)))
 		}
 		if m.Agents != a.Agents {
 			diff = append(diff, fmt.Sprintf("population size (%d vs %d agents)", a.Agents, m.Agents))
@@ -176,6 +180,18 @@ func CheckReplicates(ms []*store.Manifest) error {
 		seeds[m.Seed] = m.ID
 	}
 	return nil
+}
+
+// buildName names a nosedive build in messages.
+func buildName(b store.Build) string {
+	v := b.Version
+	if v == "" {
+		v = "unrecorded"
+	}
+	if b.Commit != "" {
+		v += " commit " + b.Commit
+	}
+	return v
 }
 
 // Summarize combines the audits of replicate runs (CheckReplicates their

@@ -91,6 +91,10 @@ func TestCheckReplicates(t *testing.T) {
 		{"agents", []*store.Manifest{a, mk(func(m *store.Manifest) { m.Agents = 99 })}, "population size (100 vs 99 agents)"},
 		{"days", []*store.Manifest{a, mk(func(m *store.Manifest) { m.Days = 9 })}, "days (10 vs 9)"},
 		{"seed", []*store.Manifest{a, mk(func(m *store.Manifest) { m.Seed = 1 })}, "same seed 1"},
+		{"version", []*store.Manifest{a, mk(func(m *store.Manifest) { m.Version = "v0.0.0-20261204201213-55b730a125d0" })},
+			"nosedive version (unrecorded vs v0.0.0-20261204201213-55b730a125d0)"},
+		{"commit", []*store.Manifest{a, mk(func(m *store.Manifest) { m.Commit = "55b730a125d04a2dd05496ed166a86ecf55e98e1" })},
+			"nosedive version (unrecorded vs unrecorded commit 55b730a125d04a2dd05496ed166a86ecf55e98e1)"},
 	} {
 		err := CheckReplicates(c.ms)
 		if c.want == "" {

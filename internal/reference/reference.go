@@ -128,8 +128,8 @@ type counter struct {
 
 func (c *counter) add(p float64, hit bool) {
 	c.draws++
-	c.expected += p
-	c.variance += p * (1 - p)
+	c.expected += float64(p) // p may be a product inlined from the caller: keep it unfused
+	c.variance += float64(float64(p) * (1 - float64(p)))
 	if hit {
 		c.hits++
 	}
@@ -359,7 +359,7 @@ func (w *world) step(r *rand.Rand) {
 		if q := w.partner[i]; q >= 0 {
 			ps := w.score[q] // start-of-day: w.score is not written until the end of the day
 			if ps < s {
-				delta -= partnerGapFactor * (s - ps)
+				delta -= float64(partnerGapFactor * (s - ps))
 			}
 			if w.party[q] {
 				delta += partyBonus

@@ -54,9 +54,11 @@ func daySeries(t *store.Table, groups []string, countCols []string) *groupSeries
 		g, d := gi[grp[r]], int(day[r])
 		w := float64(n[r])
 		s.agents[g][d] += w
-		s.mean[g][d] += w * mean[r]
-		for _, c := range qcols {
-			s.q[c][g][d] += w * t.Cols[c].Float[r]
+		if w > 0 { // an empty cell's mean and quantiles are NULL (NaN)
+			s.mean[g][d] += float64(w * mean[r])
+			for _, c := range qcols {
+				s.q[c][g][d] += float64(w * t.Cols[c].Float[r])
+			}
 		}
 		for _, c := range countCols {
 			if col, ok := t.Cols[c]; ok {

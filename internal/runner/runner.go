@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/nosedive-lab/nosedive/internal/buildinfo"
 	"github.com/nosedive-lab/nosedive/internal/metrics"
 	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -22,9 +23,24 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
-// Version is the nosedive version written into every run; set at build time
-// with -ldflags "-X .../internal/runner.Version=v1.2.3".
-var Version = "dev"
+// Version is the nosedive version written into every run, audit and sweep.
+// It comes from the build information (internal/buildinfo: the module
+// version, a pseudo-version of the commit, or "devel"); a release build may
+// set it with -ldflags "-X .../internal/runner.Version=v1.2.3".
+var Version string
+
+func init() {
+	if Version == "" {
+		Version = buildinfo.Read().Version()
+	}
+}
+
+// Build identifies the running nosedive: Version, and the commit it was
+// built from (empty when the binary does not know it).
+func Build() store.Build {
+	bi := buildinfo.Read()
+	return store.Build{Version: Version, Commit: bi.Commit, Modified: bi.Modified}
+}
 
 // Spec says what to run.
 type Spec struct {
@@ -311,8 +327,8 @@ func ledgerBounds(sc *scenario.Scenario, agents, days int, ledger string) (total
 	}
 	sampled := float64(agents)
 	if !l.All {
-		mu := l.Fraction * float64(agents)
-		sampled = min(mu+10*math.Sqrt(mu)+40, float64(agents))
+		mu := float64(l.Fraction * float64(agents))
+		sampled = min(mu+float64(10*math.Sqrt(mu))+40, float64(agents))
 	}
 	n := uint64(math.Ceil(sampled))
 	return n * perAgent, n * (perDay + periodic)
@@ -604,7 +620,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	const clusteringSample = 20000
 	m := &store.Manifest{
-		Version: Version,
+		Build: Build(),
 		Scenario: store.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File,
 			SHA256: ss.ScenarioSHA256, Sets: spec.Sets, Text: string(sc.Source)},
 		Seed: spec.Seed, Agents: spec.Agents, Days: spec.Days, Ledger: spec.Ledger,

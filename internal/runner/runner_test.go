@@ -131,7 +131,8 @@ func TestInterruptResumeWithDamagedCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := func(out string) Spec {
-		return Spec{Scenario: sc, Agents: 8000, Days: 40, Seed: 4, Ledger: "sample:0.05", OutDir: out, CheckpointEvery: 5}
+		// One id for both runs: the tables' metadata names the run.
+		return Spec{Scenario: sc, Agents: 8000, Days: 40, Seed: 4, Ledger: "sample:0.05", OutDir: out, CheckpointEvery: 5, ID: "resume-test"}
 	}
 	ref, err := Execute(context.Background(), spec(t.TempDir()))
 	if err != nil {

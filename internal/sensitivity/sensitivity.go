@@ -17,8 +17,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // z975 is the 0.975 quantile of the standard normal.
@@ -167,8 +165,8 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 	if opt.Resamples < 2 {
 		return SobolResult{}, fmt.Errorf("sobol: %d bootstrap resamples; at least 2 are needed", opt.Resamples)
 	}
-	if !(opt.Level > 0 && opt.Level < 1) {
-		return SobolResult{}, fmt.Errorf("sobol: confidence level %g is not between 0 and 1", opt.Level)
+	if twoSidedZ(opt.Level) == 0 {
+		return SobolResult{}, fmt.Errorf("sobol: confidence level %g: use 0.90, 0.95 or 0.99", opt.Level)
 	}
 	res := SobolResult{Rows: len(y) / (k + 2)}
 	var rows [][]float64
@@ -256,7 +254,7 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 			bootT[i] = append(bootT[i], bst[i])
 		}
 	}
-	z := distuv.UnitNormal.Quantile(1 - (1-opt.Level)/2)
+	z := twoSidedZ(opt.Level)
 	wide := false
 	for i := range k {
 		res.Indices[i] = SobolIndex{S1: s1[i], ST: st[i], S1Conf: z * sd(boot1[i]), STConf: z * sd(bootT[i])}
@@ -291,15 +289,15 @@ func sobolEstimate(fa, fb []float64, fab [][]float64, rows []int, s1, st []float
 	var ss float64
 	for _, j := range rows {
 		da, db := fa[j]-mu, fb[j]-mu
-		ss += da*da + db*db
+		ss += float64(da*da) + float64(db*db)
 	}
 	v := ss / (2 * m)
 	for i, ab := range fab {
 		var a1, at float64
 		for _, j := range rows {
 			d := ab[j] - fa[j]
-			a1 += fb[j] * d
-			at += d * d
+			a1 += float64(fb[j] * d)
+			at += float64(d * d)
 		}
 		s1[i] = a1 / m / v
 		st[i] = at / (2 * m) / v
@@ -334,7 +332,7 @@ func meanAbs(x []float64) float64 {
 func meanSq(x []float64, m float64) float64 {
 	s := 0.0
 	for _, v := range x {
-		s += (v - m) * (v - m)
+		s += float64((v - m) * (v - m))
 	}
 	return s / float64(len(x))
 }
@@ -347,9 +345,26 @@ func variance(x []float64) float64 {
 	m := mean(x)
 	s := 0.0
 	for _, v := range x {
-		s += (v - m) * (v - m)
+		s += float64((v - m) * (v - m))
 	}
 	return s / float64(len(x)-1)
 }
 
 func sd(x []float64) float64 { return math.Sqrt(variance(x)) }
+
+// twoSidedZ is the standard normal quantile at 1 - (1-level)/2 for the
+// levels intervals may use (0 for any other). They are constants (scipy's
+// norm.ppf to the last digit) rather than computed, so that intervals are
+// the same bytes on every architecture: a quantile function compiled with
+// fused multiply-adds on arm64 differs in the last bits (test/fma).
+func twoSidedZ(level float64) float64 {
+	switch level {
+	case 0.90:
+		return 1.6448536269514722
+	case 0.95:
+		return 1.959963984540054
+	case 0.99:
+		return 2.5758293035489004
+	}
+	return 0
+}

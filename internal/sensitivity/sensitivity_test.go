@@ -285,7 +285,7 @@ func TestSobolOptions(t *testing.T) {
 	if diff := cmp.Diff(got.Warnings, want); diff != "" {
 		t.Errorf("warnings (-got +want):\n%s", diff)
 	}
-	for _, bad := range []sensitivity.SobolOptions{{Level: 1}, {Level: -0.5}, {Resamples: 1}} {
+	for _, bad := range []sensitivity.SobolOptions{{Level: 1}, {Level: -0.5}, {Level: 0.8}, {Resamples: 1}} {
 		if _, err := sensitivity.Sobol(y, k, bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}

@@ -468,7 +468,7 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	if e.anyPeerChill {
 		frac = e.peerFrac(s, i, kk)
 	}
-	mult := 1 - bh.peers*frac
+	mult := 1 - float64(bh.peers*frac)
 	if bh.self > 0 && e.lastPenalised[i] >= 0 && d-int(e.lastPenalised[i]) <= bh.memory {
 		mult *= 1 - bh.self
 	}
@@ -971,18 +971,18 @@ func quantile(h []uint32, n int64, q, lo, width float64) float64 {
 	if n == 0 {
 		return math.NaN()
 	}
-	target := q * float64(n)
+	target := float64(q * float64(n))
 	cum := 0.0
 	for b, x := range h {
 		if x == 0 {
 			continue
 		}
 		if cum+float64(x) >= target {
-			return lo + width*(float64(b)+(target-cum)/float64(x))
+			return lo + float64(width*(float64(b)+(target-cum)/float64(x)))
 		}
 		cum += float64(x)
 	}
-	return lo + width*float64(len(h))
+	return lo + float64(width*float64(len(h)))
 }
 
 func addInts(a, b []int64) {

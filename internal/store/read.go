@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // Column is one column read from a table, in the Go type that fits it:
-// integers as Int, doubles as Float, booleans as Bool, strings as Str.
+// integers as Int, doubles as Float, booleans as Bool, strings as Str. A
+// NULL double (an empty cell's mean, say) reads as NaN.
 type Column struct {
 	Int   []int64
 	Float []float64
@@ -121,6 +123,15 @@ func readChunk(cc parquet.ColumnChunk, col *Column) error {
 			return err
 		}
 		for _, v := range buf[:k] {
+			if v.IsNull() {
+				// Only doubles are ever NULL (docs/store-format.md); they
+				// read as NaN.
+				if kind := cc.Type().Kind(); kind != parquet.Double && kind != parquet.Float {
+					return fmt.Errorf("NULL in a %v column", kind)
+				}
+				col.Float = append(col.Float, math.NaN())
+				continue
+			}
 			switch v.Kind() {
 			case parquet.Int32, parquet.Int64:
 				col.Int = append(col.Int, v.Int64())

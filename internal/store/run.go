@@ -35,26 +35,35 @@ const (
 
 // Manifest is run.json.
 type Manifest struct {
-	FormatVersion int             `json:"format_version"`
-	ID            string          `json:"id"`
-	Version       string          `json:"version"`
-	Scenario      ScenarioInfo    `json:"scenario"`
-	Seed          uint64          `json:"seed"`
-	Agents        int             `json:"agents"`
-	Days          int             `json:"days"`
-	Ledger        string          `json:"ledger"`
-	Graph         GraphInfo       `json:"graph"`
-	Names         Names           `json:"names"`
-	Rules         []RuleInfo      `json:"rules"`
-	Sanctions     []SanctionInfo  `json:"sanctions"`
-	Behaviours    []BehaviourInfo `json:"behaviours"`
-	Files         []string        `json:"files"`
+	FormatVersion int    `json:"format_version"`
+	ID            string `json:"id"`
+	Build
+	Scenario   ScenarioInfo    `json:"scenario"`
+	Seed       uint64          `json:"seed"`
+	Agents     int             `json:"agents"`
+	Days       int             `json:"days"`
+	Ledger     string          `json:"ledger"`
+	Graph      GraphInfo       `json:"graph"`
+	Names      Names           `json:"names"`
+	Rules      []RuleInfo      `json:"rules"`
+	Sanctions  []SanctionInfo  `json:"sanctions"`
+	Behaviours []BehaviourInfo `json:"behaviours"`
+	Files      []string        `json:"files"`
 	// Sweep is set when the run belongs to a sweep (nosedive sweep).
 	Sweep *SweepInfo `json:"sweep,omitempty"`
 	// Volatile fields: they differ between identical runs.
 	Created string  `json:"created"`
 	Timings Timings `json:"timings"`
 	Host    Host    `json:"host"`
+}
+
+// Build identifies the nosedive that wrote a file: its version (see
+// internal/buildinfo), the commit it was built from ("" when unknown) and
+// whether that tree had uncommitted changes.
+type Build struct {
+	Version  string `json:"version"`
+	Commit   string `json:"commit"`
+	Modified bool   `json:"modified"`
 }
 
 // SweepInfo places a run in a sweep: the sweep's name, the design point,
@@ -511,6 +520,8 @@ func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
 	}
 	nm := m.Names
 	regions, groups := bytesOf(nm.Regions), bytesOf(nm.Groups)
+	// A cell without agents has no mean or quantiles: NULL, not 0 or NaN.
+	empty := func(r int) bool { return rows[r].cell.Agents == 0 }
 	cols := []column{
 		{name: "day", typ: tInt32, i32: func(r int) int32 { return int32(rows[r].day) }},
 		{name: "region", typ: tString, s: func(r int) []byte { return regions[rows[r].cell.Region] }},
@@ -521,7 +532,7 @@ func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
 		{name: "detained", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.Detained }},
 		{name: "partnered", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.Partnered }},
 		{name: "children_blocked", typ: tInt64, i64: func(r int) int64 { return rows[r].cell.ChildrenBlocked }},
-		{name: "score_mean", typ: tDouble, f64: func(r int) float64 {
+		{name: "score_mean", typ: tDouble, null: empty, f64: func(r int) float64 {
 			c := rows[r].cell
 			if c.Agents == 0 {
 				return 0
@@ -531,7 +542,7 @@ func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
 	}
 	for q, frac := range metrics.Quantiles {
 		q := q
-		cols = append(cols, column{name: fmt.Sprintf("score_p%02.0f", frac*100), typ: tDouble,
+		cols = append(cols, column{name: fmt.Sprintf("score_p%02.0f", frac*100), typ: tDouble, null: empty,
 			f64: func(r int) float64 { return rows[r].cell.ScoreQ[q] }})
 	}
 	add := func(prefix string, names []string, get func(c *metrics.Cell) []int64) {
@@ -547,7 +558,7 @@ func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
 	add("attempted_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Attempted })
 	add("detected_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Detected })
 	add("blocked_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Blocked })
-	return writeTable(fh, "daily", cols, len(rows), nil)
+	return writeTable(fh, "daily", cols, len(rows), Metadata(m))
 }
 
 func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
@@ -593,7 +604,7 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
 			f64: func(r int) float64 { return points(int64(f.ContribAt(r, k))) }})
 	}
-	return writeTable(fh, "agents", cols, p.N, nil)
+	return writeTable(fh, "agents", cols, p.N, Metadata(m))
 }
 
 func writeLedger(fh io.Writer, m *Manifest, entries []metrics.LedgerEntry) error {
@@ -604,5 +615,5 @@ func writeLedger(fh io.Writer, m *Manifest, entries []metrics.LedgerEntry) error
 		{name: "rule", typ: tString, s: func(r int) []byte { return names[entries[r].Rule] }},
 		{name: "delta", typ: tDouble, f64: func(r int) float64 { return points(int64(entries[r].Delta)) }},
 	}
-	return writeTable(fh, "ledger", cols, len(entries), nil)
+	return writeTable(fh, "ledger", cols, len(entries), Metadata(m))
 }

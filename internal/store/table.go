@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/par"
@@ -32,6 +33,9 @@ type column struct {
 	f64  func(r int) float64
 	b    func(r int) bool
 	s    func(r int) []byte
+	// null, when set, makes the column optional: row r is NULL where it
+	// returns true (docs/store-format.md says which columns and when).
+	null func(r int) bool
 }
 
 // schemaOf builds a Parquet schema that keeps the columns in the given order
@@ -54,6 +58,9 @@ func schemaOf(name string, cols []column) *parquet.Schema {
 			t = reflect.TypeOf("")
 			tag += ",dict"
 		}
+		if c.null != nil {
+			tag += ",optional"
+		}
 		fields[k] = reflect.StructField{
 			Name: fmt.Sprintf("F%d", k),
 			Type: t,
@@ -64,6 +71,25 @@ func schemaOf(name string, cols []column) *parquet.Schema {
 	return parquet.NewSchema(name, parquet.SchemaOf(model))
 }
 
+// KeyValue is one entry of a Parquet file's key-value metadata.
+type KeyValue struct{ Key, Value string }
+
+// Metadata is the key-value metadata of every Parquet file of a run
+// (docs/store-format.md; the file holds it sorted by key): which run the
+// file belongs to and which nosedive wrote it, so that a copied file still
+// says.
+func Metadata(m *Manifest) []KeyValue {
+	return []KeyValue{
+		{"nosedive.run_id", m.ID},
+		{"nosedive.scenario", m.Scenario.Name},
+		{"nosedive.scenario_sha256", m.Scenario.SHA256},
+		{"nosedive.seed", strconv.FormatUint(m.Seed, 10)},
+		{"nosedive.version", m.Version},
+		{"nosedive.commit", m.Commit},
+		{"nosedive.modified", strconv.FormatBool(m.Modified)},
+	}
+}
+
 // rowGroupRows is the number of rows per Parquet row group.
 const rowGroupRows = 1 << 20
 
@@ -71,14 +97,14 @@ const rowGroupRows = 1 << 20
 // columns of a row group are encoded on all cores (each column writer
 // buffers its own pages; the row group is then written in column order), so
 // the file's bytes do not depend on the number of cores.
-func writeTable(w io.Writer, name string, cols []column, n int, meta map[string]string) error {
+func writeTable(w io.Writer, name string, cols []column, n int, meta []KeyValue) error {
 	opts := []parquet.WriterOption{
 		schemaOf(name, cols),
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.CreatedBy("nosedive", "", ""),
 	}
-	for k, v := range meta {
-		opts = append(opts, parquet.KeyValueMetadata(k, v))
+	for _, kv := range meta {
+		opts = append(opts, parquet.KeyValueMetadata(kv.Key, kv.Value))
 	}
 	pw := parquet.NewWriter(w, opts...)
 	writers := pw.ColumnWriters()
@@ -102,9 +128,9 @@ func writeTable(w io.Writer, name string, cols []column, n int, meta map[string]
 	return pw.Close()
 }
 
-// writeColumn writes rows [lo, hi) of one column. The values carry no
-// levels: every column is required and flat, so column index and levels
-// are implied by the writer they go to.
+// writeColumn writes rows [lo, hi) of one column. Columns are flat, so a
+// value's only level is the definition level of an optional column (0 for
+// NULL, 1 for a value); the column index is implied by the writer.
 func writeColumn(cw *parquet.ColumnWriter, c *column, lo, hi int) error {
 	buf := make([]parquet.Value, min(hi-lo, 64<<10))
 	for blo := lo; blo < hi; blo += len(buf) {
@@ -129,6 +155,15 @@ func writeColumn(cw *parquet.ColumnWriter, c *column, lo, hi int) error {
 		case tString:
 			for k := range vals {
 				vals[k] = parquet.ByteArrayValue(c.s(blo + k))
+			}
+		}
+		if c.null != nil {
+			for k := range vals {
+				if c.null(blo + k) {
+					vals[k] = parquet.NullValue().Level(0, 0, 0)
+				} else {
+					vals[k] = vals[k].Level(0, 1, 0)
+				}
 			}
 		}
 		if _, err := cw.WriteRowValues(vals); err != nil {

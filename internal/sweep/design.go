@@ -59,7 +59,7 @@ func (p *Param) valueAt(u float64) string {
 		i := min(int(u*float64(len(p.Values))), len(p.Values)-1)
 		return p.Values[i]
 	}
-	v := p.Min + u*(p.Max-p.Min)
+	v := p.Min + float64(u*(p.Max-p.Min))
 	if p.Integer {
 		return strconv.FormatInt(int64(math.Round(v)), 10)
 	}
@@ -110,7 +110,7 @@ func LatinHypercube(n, k int, seed uint64) [][]float64 {
 	for j := range k {
 		perm := r.Perm(n)
 		for i := range n {
-			out[i][j] = (float64(perm[i]) + r.Float64()) / float64(n)
+			out[i][j] = (float64(perm[i]) + float64(r.Float64())) / float64(n)
 		}
 	}
 	return out
@@ -139,7 +139,7 @@ func MorrisTrajectories(r, k, p int, seed uint64) [][]float64 {
 		}
 		out = append(out, slices.Clone(x))
 		for _, i := range rng.Perm(k) {
-			x[i] = snap(x[i]+dir[i]*delta, p)
+			x[i] = snap(x[i]+float64(dir[i]*delta), p)
 			out = append(out, slices.Clone(x))
 		}
 	}

@@ -77,6 +77,9 @@ func mix(z uint64) uint64 {
 type Manifest struct {
 	FormatVersion int    `json:"format_version"`
 	PlanSHA256    string `json:"plan_sha256"`
+	// Nosedive is the nosedive that created the sweep directory; every
+	// process that adds runs to it must be the same version.
+	Nosedive store.Build `json:"nosedive"`
 	*Sweep
 	Runs   []Run  `json:"runs"`
 	Status Status `json:"status"`
@@ -101,6 +104,26 @@ func (s *Sweep) PlanHash() string {
 	h.Write(b)
 	h.Write([]byte("\x00" + runner.Version))
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sameVersion refuses to add runs to a sweep made by another nosedive:
+// its tables would mix the results of two engines.
+func sameVersion(dir string, b store.Build) error {
+	if b.Version == runner.Version {
+		return nil
+	}
+	was := b.Version
+	if was == "" {
+		was = "a nosedive that did not record its version"
+	}
+	if b.Commit != "" {
+		was += " (commit " + b.Commit + ")"
+	}
+	now := runner.Version
+	if c := runner.Build().Commit; c != "" {
+		now += " (commit " + c + ")"
+	}
+	return &ConflictError{Msg: fmt.Sprintf("%s was made by nosedive %s, this is nosedive %s: its results would mix two engines; continue it with the nosedive that started it, or use another --out", filepath.Join(dir, ManifestFile), was, now)}
 }
 
 // ConflictError says a sweep directory exists and cannot be used as asked.
@@ -263,6 +286,9 @@ func prepare(s *Sweep, opt Options, now func() time.Time) error {
 	m, err := ReadManifest(opt.Dir)
 	switch {
 	case err == nil:
+		if err := sameVersion(opt.Dir, m.Nosedive); err != nil {
+			return err
+		}
 		if m.PlanSHA256 != s.PlanHash() {
 			return &ConflictError{Msg: fmt.Sprintf("%s holds a different sweep (the sweep file, its scenario or the nosedive version changed); use another --out or remove it", opt.Dir)}
 		}
@@ -286,7 +312,7 @@ func prepare(s *Sweep, opt Options, now func() time.Time) error {
 	if m != nil {
 		return nil
 	}
-	m = &Manifest{FormatVersion: FormatVersion, PlanSHA256: s.PlanHash(), Sweep: s}
+	m = &Manifest{FormatVersion: FormatVersion, PlanSHA256: s.PlanHash(), Nosedive: runner.Build(), Sweep: s}
 	for k := range s.Runs() {
 		m.Runs = append(m.Runs, s.Run(k))
 	}
@@ -487,6 +513,6 @@ func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
 		return err
 	}
 	return store.WriteAtomic(filepath.Join(results, auditFragment(r.ID)), func(w io.Writer) error {
-		return s.writeAuditFragment(w, r, metrics)
+		return s.writeAuditFragment(w, r, res.Manifest, metrics)
 	})
 }

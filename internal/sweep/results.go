@@ -109,18 +109,25 @@ func (s *Sweep) keyCols(r Run, n int) []*col {
 	return cols
 }
 
+// fragmentMetadata is a result fragment's key-value metadata: its run's
+// (store.Metadata) and the sweep's name.
+func fragmentMetadata(s *Sweep, m *store.Manifest) []store.KeyValue {
+	return append(store.Metadata(m), store.KeyValue{Key: "nosedive.sweep", Value: s.Name})
+}
+
 // writeAuditFragment writes the one-row audit table of a run.
-func (s *Sweep) writeAuditFragment(w io.Writer, r Run, ms []metricValue) error {
+func (s *Sweep) writeAuditFragment(w io.Writer, r Run, m *store.Manifest, ms []metricValue) error {
 	cols := s.keyCols(r, 1)
 	for _, m := range ms {
 		cols = append(cols, &col{name: m.name, f64: []float64{m.value}})
 	}
-	return writeParquet(w, "audit", cols, 1)
+	return writeParquet(w, "audit", cols, 1, fragmentMetadata(s, m))
 }
 
 // writeDailyFragment writes a run's daily table summed over regions: one
-// row per day x group, counts summed and score_mean weighted by agents
-// (score quantiles do not add up over regions and are left out).
+// row per day x group, counts summed and score_mean weighted by agents,
+// NULL for a day and group without agents (score quantiles do not add up
+// over regions and are left out).
 func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.Manifest) error {
 	t, err := store.ReadTable(filepath.Join(runDir, store.DailyFile))
 	if err != nil {
@@ -160,11 +167,15 @@ func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.M
 		case name == "score_mean":
 			sum := make([]float64, n)
 			for i, v := range t.Cols[name].Float {
-				sum[row(i)] += v * float64(t.Cols["agents"].Int[i])
+				if a := t.Cols["agents"].Int[i]; a > 0 { // an empty cell's mean is NULL (NaN)
+					sum[row(i)] += float64(v * float64(a))
+				}
 			}
 			for j := range sum {
 				if agents[j] > 0 {
 					sum[j] /= float64(agents[j])
+				} else {
+					sum[j] = math.NaN() // written as NULL
 				}
 			}
 			cols = append(cols, &col{name: name, f64: sum})
@@ -176,5 +187,5 @@ func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.M
 			cols = append(cols, &col{name: name, i64: sum})
 		}
 	}
-	return writeParquet(w, "daily", cols, n)
+	return writeParquet(w, "daily", cols, n, fragmentMetadata(s, m))
 }

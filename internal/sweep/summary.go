@@ -47,7 +47,7 @@ func MeanCI(xs []float64) Stat {
 	}
 	ss := 0.0
 	for _, x := range vals {
-		ss += (x - st.Mean) * (x - st.Mean)
+		ss += float64((x - st.Mean) * (x - st.Mean))
 	}
 	st.SD = math.Sqrt(ss / float64(st.N-1))
 	half := TQuantile975(st.N-1) * st.SD / math.Sqrt(float64(st.N))

@@ -3,7 +3,10 @@ package sweep
 import (
 	"fmt"
 	"io"
+	"math"
 	"reflect"
+
+	"github.com/nosedive-lab/nosedive/internal/store"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -32,20 +35,29 @@ func (c *col) kind() reflect.Type {
 }
 
 // writeParquet writes the columns (all of length n) as one Parquet file,
-// keeping their order. The output depends only on the values, so equal
-// inputs give byte-identical files.
-func writeParquet(w io.Writer, name string, cols []*col, n int) error {
+// keeping their order, with the key-value metadata meta. The output
+// depends only on the values, so equal inputs give byte-identical files.
+// Double columns are optional: a NaN (a figure that is undefined, such as
+// the mean score of a day and group without agents) is written as NULL.
+func writeParquet(w io.Writer, name string, cols []*col, n int, meta []store.KeyValue) error {
 	fields := make([]reflect.StructField, len(cols))
 	for k, c := range cols {
 		tag := c.name
-		if c.str != nil {
+		switch {
+		case c.str != nil:
 			tag += ",dict"
+		case c.f64 != nil:
+			tag += ",optional" // NaN, an undefined figure, is written as NULL
 		}
 		fields[k] = reflect.StructField{Name: fmt.Sprintf("F%d", k), Type: c.kind(), Tag: reflect.StructTag(`parquet:"` + tag + `"`)}
 	}
 	model := reflect.New(reflect.StructOf(fields)).Elem().Interface()
-	pw := parquet.NewWriter(w, parquet.NewSchema(name, parquet.SchemaOf(model)),
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}), parquet.CreatedBy("nosedive", "", ""))
+	opts := []parquet.WriterOption{parquet.NewSchema(name, parquet.SchemaOf(model)),
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}), parquet.CreatedBy("nosedive", "", "")}
+	for _, kv := range meta {
+		opts = append(opts, parquet.KeyValueMetadata(kv.Key, kv.Value))
+	}
+	pw := parquet.NewWriter(w, opts...)
 	buf := make([]parquet.Value, n)
 	for k, c := range cols {
 		for r := range n {
@@ -57,10 +69,15 @@ func writeParquet(w io.Writer, name string, cols []*col, n int) error {
 				v = parquet.Int64Value(c.i64[r])
 			case c.str != nil:
 				v = parquet.ByteArrayValue([]byte(c.str[r]))
+			case math.IsNaN(c.f64[r]):
+				v = parquet.NullValue().Level(0, 0, k)
 			default:
-				v = parquet.DoubleValue(c.f64[r])
+				v = parquet.DoubleValue(c.f64[r]).Level(0, 1, k)
 			}
-			buf[r] = v.Level(0, 0, k)
+			if c.f64 == nil {
+				v = v.Level(0, 0, k)
+			}
+			buf[r] = v
 		}
 		if _, err := pw.ColumnWriters()[k].WriteRowValues(buf); err != nil {
 			return fmt.Errorf("write %s column %s: %w", name, c.name, err)

@@ -110,7 +110,9 @@ func (s *Server) buildDashboard(m *store.Manifest, dir string) ([]byte, error) {
 				d.Series[c][g][t] += float64(col.Int[row])
 			}
 		}
-		d.Series["score_mean"][g][t] += float64(daily.Cols["agents"].Int[row]) * mean[row]
+		if n := daily.Cols["agents"].Int[row]; n > 0 { // an empty cell's mean is NULL (NaN)
+			d.Series["score_mean"][g][t] += float64(float64(n) * mean[row])
+		}
 	}
 	for g := range m.Names.Groups {
 		for t := 0; t <= m.Days; t++ {

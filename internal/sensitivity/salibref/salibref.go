@@ -167,7 +167,7 @@ func analyze(fA, fB []float64, fAB [][]float64, nBoot int, confLevel float64, dr
 	sum = kahan{}
 	for _, col := range append([][]float64{fA, fB}, fAB...) {
 		for _, y := range col {
-			sum.add((y - mean) * (y - mean))
+			sum.add(float64((y - mean) * (y - mean)))
 		}
 	}
 	sd := math.Sqrt(sum.value() / float64(total))
@@ -254,16 +254,16 @@ func estimate(a, b []float64, ab [][]float64, idx []int, s1, st []float64) {
 	mu := sum.value() / (2 * m)
 	sum = kahan{}
 	for _, k := range idx {
-		sum.add((a[k] - mu) * (a[k] - mu))
-		sum.add((b[k] - mu) * (b[k] - mu))
+		sum.add(float64((a[k] - mu) * (a[k] - mu)))
+		sum.add(float64((b[k] - mu) * (b[k] - mu)))
 	}
 	v := sum.value() / (2 * m) // np.var(np.r_[A, B]), ddof=0
 	for i, col := range ab {
 		var first, total kahan
 		for _, k := range idx {
-			first.add(b[k] * (col[k] - a[k]))
+			first.add(float64(b[k] * (col[k] - a[k])))
 			diff := a[k] - col[k]
-			total.add(diff * diff)
+			total.add(float64(diff * diff))
 		}
 		s1[i] = first.value() / m / v
 		st[i] = 0.5 * (total.value() / m) / v
@@ -305,7 +305,7 @@ func sampleStd(x []float64) float64 {
 	mean := sum.value() / float64(len(x))
 	sum = kahan{}
 	for _, v := range x {
-		sum.add((v - mean) * (v - mean))
+		sum.add(float64((v - mean) * (v - mean)))
 	}
 	return math.Sqrt(sum.value() / float64(len(x)-1))
 }
