@@ -76,8 +76,24 @@ const (
 	ContribRelease  = "release"
 )
 
-// Engine holds a run's whole state.
+// Engine holds a run's whole state, grouped by lifetime as the day step
+// uses it: what the engine was built from, the per-agent state the days
+// rewrite, the ground truth kept for audits, the tables compiled once from
+// the scenario, who is watched (ledger sample, traces), the current day, and
+// buffers reused every day. The groups are embedded, so code reads e.score
+// or e.beh directly; hot fields keep their one-slice-per-attribute layout.
 type Engine struct {
+	setup
+	agentState
+	truth
+	tables
+	watched
+	current
+	buffers
+}
+
+// setup is what the engine was built from.
+type setup struct {
 	sc    *scenario.Scenario
 	prog  *scenario.Program
 	pop   *population.Population
@@ -90,7 +106,10 @@ type Engine struct {
 	// nRule+2 when no release score can change anyone's score (the release
 	// column, the last, is then 0 for everyone and is not stored).
 	nContrib int
+}
 
+// agentState is the per-agent state a day reads and writes.
+type agentState struct {
 	// Double-buffered state; "next" is written during a day and swapped in.
 	score, scoreNext       []int32
 	tier, tierNext         []uint8
@@ -98,7 +117,6 @@ type Engine struct {
 	sanc, sancNext         []uint32
 	partner, partnerNext   []int32
 	detained, detainedNext []bool // one array when no sanction detains (detains false)
-	detains                bool
 	visible, visibleNext   []bool
 	// visibleAcq[i] counts agent i's acquaintances who are visible today,
 	// kept up to date from the day's changes (see updateVisibleAcq), so
@@ -108,16 +126,20 @@ type Engine struct {
 	visibleAcq    []uint16
 	releaseDay    []int32 // day of release for detained agents, -1 never
 	lastPenalised []int32 // last day of an own penalty, -1 never
-	baseline      []int32 // starting score per cell (region x group)
+}
 
-	// Ground truth for audits.
+// truth is the ground truth kept for audits.
+type truth struct {
 	penalisedAttempts []uint32 // penalised behaviours the agent actually did
 	attempts          []uint16 // n x behaviours: events tried (saturating)
 	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
 	sanctionDays      []int32  // days spent under any sanction
 	contrib           []int32  // n x nContrib, fixed point
+}
 
-	// Compiled, per-behaviour and per-region tables.
+// tables are compiled once from the scenario: per-behaviour, per-rule,
+// per-sanction and per-region constants.
+type tables struct {
 	beh           []behaviour
 	detect        [][]float64 // [behaviour][region]
 	blockMask     []uint32    // per behaviour: sanctions that block it
@@ -127,7 +149,9 @@ type Engine struct {
 	tierMin       []int32 // per tier except the last
 	capBest       []uint8 // per (region, group)
 	capWorst      []uint8
+	baseline      []int32 // starting score per cell (region x group)
 	schoolMask    uint32
+	detains       bool
 	detainSanc    int // index of the first detaining sanction, -1 none
 	anyPeerChill  bool
 	// visibleAfter says visibility reads what pass 2 writes for other
@@ -135,17 +159,11 @@ type Engine struct {
 	visibleAfter bool
 	// staticPartners: partnerships never form or break (see New)
 	staticPartners bool
-	day            int
-	active         []regionState // per region, for the current day
-	ledgerSet      []bool
 	nCells         int
 	nGroups        int
 	disabled       uint64 // rules switched off by Options.Disabled
-	traceSlot      map[int32]int
-	traces         []*Trace
-	scratch        []*scratch // per worker, reused every day
-	batchSanc      uint64     // sanctions evaluated per chunk (see sanctionBatch)
-	regionEnd      []int      // agents are stored region by region: region r ends before regionEnd[r]
+	batchSanc      uint64 // sanctions evaluated per chunk (see sanctionBatch)
+	regionEnd      []int  // agents are stored region by region: region r ends before regionEnd[r]
 
 	recoveryUnless uint32 // flags that stop recovery
 	recTarget      int64  // recovery target and daily rate, fixed point
@@ -154,8 +172,25 @@ type Engine struct {
 	sancPartner    []bool   // per sanction: its condition reads the partner
 	sancChildren   []bool   // per sanction: it targets children
 	ruleFlags      []uint32 // per rule: flags it sets
+}
 
-	// Buffers reused every day.
+// watched says whose score changes are booked to the ledger and whose
+// days are traced.
+type watched struct {
+	ledgerSet []bool
+	traceSlot map[int32]int
+	traces    []*Trace
+}
+
+// current is the day being simulated.
+type current struct {
+	day    int
+	active []regionState // per region, for the current day
+}
+
+// buffers are reused every day, so the day step allocates nothing.
+type buffers struct {
+	scratch        []*scratch // per worker
 	dayKeys        dayKeys
 	behKeys        [][2]uint64 // per behaviour: event and detection stream keys
 	views          [3]rule.View
@@ -178,7 +213,7 @@ type regionState struct {
 // New builds the engine's state from a population.
 func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Population, days int, seed uint64, opt Options) *Engine {
 	n := pop.N
-	e := &Engine{sc: sc, prog: prog, pop: pop, n: n, days: days, seed: seed, opt: opt, nRule: len(sc.Scoring.Rules)}
+	e := &Engine{setup: setup{sc: sc, prog: prog, pop: pop, n: n, days: days, seed: seed, opt: opt, nRule: len(sc.Scoring.Rules)}}
 	if e.opt.Workers <= 0 {
 		e.opt.Workers = runtime.GOMAXPROCS(0)
 	}
