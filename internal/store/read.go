@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -50,9 +51,51 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
+// DamagedError says a stored table cannot be read as what it should be:
+// not Parquet, cut short, overwritten, or with columns of the wrong name,
+// type or length, or values outside the run's ranges. Path names the file.
+type DamagedError struct {
+	Path   string
+	Detail string
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("%s is damaged: %s", e.Path, e.Detail)
+}
+
+func damaged(path, format string, args ...any) error {
+	return &DamagedError{Path: path, Detail: fmt.Sprintf(format, args...)}
+}
+
 // ReadTable reads the named columns of a Parquet file (all columns when
 // names is empty).
-func ReadTable(path string, names ...string) (*Table, error) {
+//
+// Whatever the file holds, the answer is a table whose columns all have
+// Rows values, or an error naming the file (a *DamagedError when the file
+// is there but unreadable): the Parquet decoder's panics on corrupt input
+// are turned into errors here. A run directory's own tables (daily.parquet,
+// agents.parquet, ledger.parquet) are also checked against the schema of
+// docs/store-format.md, and, when the directory's run.json is readable,
+// against the run's names and sizes (every column the run's categories
+// call for, categories and ids in range), so that code indexing by them
+// cannot go out of bounds.
+func ReadTable(path string, names ...string) (t *Table, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t, err = nil, damaged(path, "the Parquet decoder failed: %v", p)
+		}
+	}()
+	t, err = readTable(path, names)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRunTable(path, t, len(names) == 0); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func readTable(path string, names []string) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -62,44 +105,90 @@ func ReadTable(path string, names ...string) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, damaged(path, "%v", err)
 	}
-	t := &Table{Rows: int(pf.NumRows()), Cols: map[string]*Column{}}
+	rows := pf.NumRows()
+	if rows < 0 || rows > math.MaxInt32*8 {
+		return nil, damaged(path, "it claims %d rows", rows)
+	}
+	t := &Table{Rows: int(rows), Cols: map[string]*Column{}}
 	fields := pf.Schema().Fields()
+	seen := map[string]bool{}
+	for _, fl := range fields {
+		if !fl.Leaf() || fl.Repeated() {
+			return nil, damaged(path, "column %q is nested or repeated; nosedive writes flat columns", fl.Name())
+		}
+		if seen[fl.Name()] {
+			return nil, damaged(path, "column %q appears twice", fl.Name())
+		}
+		seen[fl.Name()] = true
+		t.Names = append(t.Names, fl.Name())
+	}
+	for _, n := range names {
+		if !seen[n] {
+			return nil, fmt.Errorf("%s: no column %q", path, n)
+		}
+	}
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
 	}
-	for _, fl := range fields {
-		t.Names = append(t.Names, fl.Name())
+	groups := pf.RowGroups()
+	var sum int64
+	for _, rg := range groups {
+		if len(rg.ColumnChunks()) != len(fields) {
+			return nil, damaged(path, "a row group has %d columns, the schema %d", len(rg.ColumnChunks()), len(fields))
+		}
+		if rg.NumRows() < 0 {
+			return nil, damaged(path, "a row group claims %d rows", rg.NumRows())
+		}
+		sum += rg.NumRows()
 	}
-	for _, n := range names {
-		found := false
-		for _, fl := range fields {
-			found = found || fl.Name() == n
-		}
-		if !found {
-			return nil, fmt.Errorf("%s: no column %q", path, n)
-		}
+	if sum != rows {
+		return nil, damaged(path, "its row groups hold %d rows, its footer says %d", sum, rows)
 	}
 	for ci, fl := range fields {
 		if len(want) > 0 && !want[fl.Name()] {
 			continue
 		}
 		col := &Column{}
-		for _, rg := range pf.RowGroups() {
-			if err := readChunk(rg.ColumnChunks()[ci], col); err != nil {
-				return nil, fmt.Errorf("%s: column %s: %w", path, fl.Name(), err)
+		for _, rg := range groups {
+			if err := readChunk(rg.ColumnChunks()[ci], col, t.Rows); err != nil {
+				return nil, damaged(path, "column %s: %v", fl.Name(), err)
 			}
+		}
+		if n := col.len(); n != t.Rows {
+			return nil, damaged(path, "column %s has %d values for %d rows", fl.Name(), n, t.Rows)
 		}
 		t.Cols[fl.Name()] = col
 	}
 	return t, nil
 }
 
-func readChunk(cc parquet.ColumnChunk, col *Column) error {
+// len is the number of values in the column; a column holding values of
+// two kinds has length -1.
+func (c *Column) len() int {
+	n, kinds := 0, 0
+	for _, l := range []int{len(c.Int), len(c.Float), len(c.Bool), len(c.Str)} {
+		if l > 0 {
+			n, kinds = l, kinds+1
+		}
+	}
+	if kinds > 1 {
+		return -1
+	}
+	return n
+}
+
+// readChunk appends a column chunk's values to col; limit bounds how many
+// values the column may hold in all, so that a damaged page header cannot
+// make it allocate more than the table has rows.
+func readChunk(cc parquet.ColumnChunk, col *Column, limit int) error {
 	pages := cc.Pages()
 	defer pages.Close()
 	var buf []parquet.Value
@@ -112,6 +201,9 @@ func readChunk(cc parquet.ColumnChunk, col *Column) error {
 			return err
 		}
 		n := int(p.NumValues())
+		if n < 0 || n > limit-col.len() || col.len() < 0 {
+			return fmt.Errorf("a page holds %d values, more than the table has rows", p.NumValues())
+		}
 		if cap(buf) < n {
 			buf = make([]parquet.Value, n)
 		}
@@ -121,6 +213,9 @@ func readChunk(cc parquet.ColumnChunk, col *Column) error {
 			return err
 		}
 		for _, v := range buf[:k] {
+			if v.IsNull() {
+				return fmt.Errorf("a null value (nosedive writes none)")
+			}
 			switch v.Kind() {
 			case parquet.Int32, parquet.Int64:
 				col.Int = append(col.Int, v.Int64())
@@ -136,4 +231,219 @@ func readChunk(cc parquet.ColumnChunk, col *Column) error {
 		}
 		parquet.Release(p)
 	}
+}
+
+// Kind is the Go type a column is read as.
+type Kind uint8
+
+// Column kinds.
+const (
+	KindInt Kind = iota
+	KindFloat
+	KindBool
+	KindString
+)
+
+func (k Kind) String() string {
+	return [...]string{"an integer", "a double", "a boolean", "a string"}[k]
+}
+
+func (c *Column) kind() (Kind, bool) {
+	switch {
+	case c.Int != nil:
+		return KindInt, true
+	case c.Float != nil:
+		return KindFloat, true
+	case c.Bool != nil:
+		return KindBool, true
+	case c.Str != nil:
+		return KindString, true
+	}
+	return 0, false // no rows: any kind fits
+}
+
+// Require checks that the table has each named column, of kind k; path
+// names the file in the error.
+func (t *Table) Require(path string, k Kind, names ...string) error {
+	for _, n := range names {
+		c, ok := t.Cols[n]
+		if !ok {
+			return damaged(path, "no column %q", n)
+		}
+		if got, ok := c.kind(); ok && got != k {
+			return damaged(path, "column %q holds %s, not %s", n, got, k)
+		}
+	}
+	return nil
+}
+
+// requireIn checks that every value of a string column is one of names.
+func (t *Table) requireIn(path, col string, names []string) error {
+	c := t.Cols[col]
+	if c == nil {
+		return nil
+	}
+	ok := map[string]bool{}
+	for _, n := range names {
+		ok[n] = true
+	}
+	for r, v := range c.Str {
+		if !ok[v] {
+			return damaged(path, "row %d: %s %q is not one of the run's", r, col, v)
+		}
+	}
+	return nil
+}
+
+// requireRange checks that every value of an integer column is in [lo, hi].
+func (t *Table) requireRange(path, col string, lo, hi int64) error {
+	c := t.Cols[col]
+	if c == nil {
+		return nil
+	}
+	for r, v := range c.Int {
+		if v < lo || v > hi {
+			return damaged(path, "row %d: %s %d is outside %d..%d", r, col, v, lo, hi)
+		}
+	}
+	return nil
+}
+
+// tableSchema is a run table's documented columns: fixed names and, for
+// the per-category ones, prefixes.
+type tableSchema struct {
+	fixed    map[string]Kind
+	prefixed map[string]Kind
+}
+
+var runSchemas = map[string]tableSchema{
+	DailyFile: {
+		fixed: map[string]Kind{"day": KindInt, "region": KindString, "group": KindString, "regime_active": KindBool,
+			"agents": KindInt, "active": KindInt, "detained": KindInt, "partnered": KindInt, "children_blocked": KindInt,
+			"score_mean": KindFloat, "score_p10": KindFloat, "score_p25": KindFloat, "score_p50": KindFloat,
+			"score_p75": KindFloat, "score_p90": KindFloat},
+		prefixed: map[string]Kind{"tier_": KindInt, "sanction_": KindInt, "flag_": KindInt, "attempted_": KindInt,
+			"detected_": KindInt, "blocked_": KindInt},
+	},
+	AgentsFile: {
+		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
+			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
+			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
+		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat},
+	},
+	LedgerFile: {
+		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
+	},
+}
+
+// checkRunTable checks a run directory's table against its schema and,
+// when run.json is beside it, against the run. whole says every column
+// was read (a subset is checked for the columns it has).
+func checkRunTable(path string, t *Table, whole bool) error {
+	sc, ok := runSchemas[filepath.Base(path)]
+	if !ok {
+		return nil
+	}
+	for name, c := range t.Cols {
+		k, typed := sc.fixed[name]
+		if !typed {
+			for p, pk := range sc.prefixed {
+				if len(name) > len(p) && name[:len(p)] == p {
+					k, typed = pk, true
+				}
+			}
+		}
+		if got, ok := c.kind(); typed && ok && got != k {
+			return damaged(path, "column %q holds %s, not %s", name, got, k)
+		}
+	}
+	if whole {
+		for name, k := range sc.fixed {
+			if err := t.Require(path, k, name); err != nil {
+				return err
+			}
+		}
+	}
+	m, err := ReadManifest(filepath.Dir(path))
+	if err != nil {
+		return nil // not in a run directory: the schema is all we know
+	}
+	nm := m.Names
+	switch filepath.Base(path) {
+	case DailyFile:
+		if whole {
+			for _, need := range []struct {
+				prefix string
+				names  []string
+			}{{"tier_", nm.Tiers}, {"sanction_", nm.Sanctions}, {"flag_", nm.Flags},
+				{"attempted_", nm.Behaviours}, {"detected_", nm.Behaviours}, {"blocked_", nm.Behaviours}} {
+				for _, n := range need.names {
+					if err := t.Require(path, KindInt, columnName(need.prefix, n)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
+			return err
+		}
+		if err := t.requireIn(path, "region", nm.Regions); err != nil {
+			return err
+		}
+		return t.requireIn(path, "group", nm.Groups)
+	case AgentsFile:
+		if t.Rows != m.Agents {
+			return damaged(path, "%d rows for a run of %d agents", t.Rows, m.Agents)
+		}
+		if whole {
+			for _, n := range nm.Traits {
+				if err := t.Require(path, KindBool, columnName("", n)); err != nil {
+					return err
+				}
+			}
+			for _, n := range nm.Behaviours {
+				if err := t.Require(path, KindInt, columnName("attempted_", n)); err != nil {
+					return err
+				}
+			}
+			for _, n := range nm.Sanctions {
+				if err := t.Require(path, KindBool, columnName("sanction_", n)); err != nil {
+					return err
+				}
+			}
+			for _, n := range nm.Flags {
+				if err := t.Require(path, KindBool, columnName("flag_", n)); err != nil {
+					return err
+				}
+			}
+		}
+		for col, names := range map[string][]string{"region": nm.Regions, "group": nm.Groups, "age": nm.Ages, "tier": nm.Tiers} {
+			if err := t.requireIn(path, col, names); err != nil {
+				return err
+			}
+		}
+		if c := t.Cols["id"]; c != nil {
+			for r, v := range c.Int {
+				if v != int64(r) {
+					return damaged(path, "row %d has id %d", r, v)
+				}
+			}
+		}
+		if err := t.requireRange(path, "partner", -1, int64(m.Agents)-1); err != nil {
+			return err
+		}
+		if err := t.requireRange(path, "first_sanction_day", -1, int64(m.Days)); err != nil {
+			return err
+		}
+		return t.requireRange(path, "children", 0, math.MaxInt32)
+	case LedgerFile:
+		if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
+			return err
+		}
+		if err := t.requireRange(path, "agent", 0, int64(m.Agents)-1); err != nil {
+			return err
+		}
+		return t.requireIn(path, "rule", nm.Contributions)
+	}
+	return nil
 }
