@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -213,7 +214,7 @@ func TestDashboardLoadTime(t *testing.T) {
 		t.Logf("%s: first request %v (%d KiB), cached %v", what, cold.Round(time.Millisecond), len(b)>>10, warm.Round(10*time.Microsecond))
 		return cold
 	}
-	m, _, err := newCache(&runStore{root: *bigStore}).manifest(id)
+	m, _, err := newCache(&runStore{root: *bigStore}, log.Default()).manifest(id)
 	if err != nil {
 		t.Fatal(err)
 	}
