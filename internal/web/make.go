@@ -59,15 +59,21 @@ func (s *Server) makeAuditOf(id, dir string) (*audit.Report, error) {
 		return nil, err
 	}
 	if err := store.WriteJSONAtomic(filepath.Join(dir, "audit.json"), rep); err != nil {
-		s.auditsMu.Lock()
-		if len(s.audits) >= maxDashboards {
-			clear(s.audits)
-		}
-		s.audits[id] = rep
-		s.auditsMu.Unlock()
+		s.keepAudit(id, rep)
 	}
 	s.cache.forget(id)
 	return rep, nil
+}
+
+// keepAudit keeps an audit the store could not take (at most
+// maxDashboards; then they are computed again).
+func (s *Server) keepAudit(id string, rep *audit.Report) {
+	s.auditsMu.Lock()
+	defer s.auditsMu.Unlock()
+	if len(s.audits) >= maxDashboards {
+		clear(s.audits)
+	}
+	s.audits[id] = rep
 }
 
 // Made answers the POSTs that make something: where to read it now.

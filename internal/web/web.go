@@ -10,8 +10,11 @@
 //
 // Goals: safe by default (loopback unless a token is set, every request
 // checked for it, bounded bodies and run sizes, run ids resolved only
-// inside the store, CSP and other security headers), fast (aggregates are
-// computed once per run and cached; heavy work — runs, replays — is
+// inside the store, CSP and other security headers, a GET never changes
+// the store, time and connection limits against slow or greedy clients),
+// robust (a panic or a damaged run directory fails that request or that
+// run, never the lab: see safety.go), fast (aggregates are computed once
+// per run and cached; heavy work — runs, replays, twins, reports — is
 // bounded by queues), stateless about edits: a scenario being edited lives
 // in the browser and travels with each request, so concurrent users never
 // see each other's unsaved edits.
@@ -81,7 +84,7 @@ type Server struct {
 	mux      *http.ServeMux
 	jobs     *queue
 	cache    *cache
-	heavy    chan struct{} // replays and twin runs, one at a time
+	heavy    chan struct{} // replays, twin runs, audits and reports, one at a time
 	years    yearCache
 	static   http.Handler
 	ids      sync.Mutex // allocating run ids
