@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -13,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // The adversarial suite against a real listener (docs/reliability.md,
@@ -367,5 +371,44 @@ func TestLoopbackLoad(t *testing.T) {
 	}
 	if c := byKind["citizen"]; len(c) > 0 && c[len(c)*99/100] > 6*time.Second {
 		t.Errorf("p99 latency of replays %v, want at most 6 s", c[len(c)*99/100])
+	}
+}
+
+// Heavy requests (a twin run, a replay, a report) outlive the read and
+// write timeouts: they end with their work, not with the deadline.
+func TestHeavyRequestsOutliveTimeouts(t *testing.T) {
+	root := t.TempDir()
+	sets := []string{"run.agents=30000", "run.days=60"}
+	sc, err := scenario.Resolve("xinjiang-pilot", sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Sets: sets, Agents: 30000, Days: 60, Seed: 1,
+		Workers: 1, Ledger: "none", OutDir: root, ID: "big"}); err != nil {
+		t.Fatal(err)
+	}
+	limits := Limits{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond,
+		WriteTimeout: 200 * time.Millisecond, IdleTimeout: time.Second}
+	addr, _, _ := liveLimited(t, Config{Store: root, Loopback: true, Limits: limits})
+	for _, q := range []struct{ method, path, body string }{
+		{"POST", "/api/runs/big/twins", `{"without":"no-regime"}`},
+		{"POST", "/api/runs/big/report", "{}"},
+		{"GET", "/api/runs/big/citizen?agent=5&without=no-regime", ""},
+	} {
+		req, _ := http.NewRequest(q.method, "http://"+addr+q.path, strings.NewReader(q.body))
+		if q.method == "POST" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		t0 := time.Now()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v after %v (timeouts %v)", q.method, q.path, err, time.Since(t0), limits.WriteTimeout)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		t.Logf("%s %s: %d after %v", q.method, q.path, res.StatusCode, time.Since(t0).Round(time.Millisecond))
+		if res.StatusCode != 200 {
+			t.Errorf("%s %s: %d %s", q.method, q.path, res.StatusCode, b)
+		}
 	}
 }
