@@ -180,6 +180,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	if s.cfg.Token == "" && s.cfg.Loopback && !loopbackHost(r.Host) {
+		hangUp(w)
 		httpError(w, http.StatusMisdirectedRequest, "this server answers only to localhost, 127.0.0.1 or [::1]")
 		return
 	}
@@ -190,17 +191,28 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		// A cross-site page can post forms but cannot send JSON without
 		// the browser asking first; the Origin, when sent, must be ours.
 		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+			hangUp(w)
 			httpError(w, http.StatusForbidden, "cross-origin request refused")
 			return
 		}
 		// JSON always, even for an empty body: a cross-site form can post
 		// without a body, but not with this type.
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			hangUp(w)
 			httpError(w, http.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
 			return
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// hangUp makes a refused request's connection close right after the
+// answer, without reading (draining) a body the client may send a byte at
+// a time: the net/http server would otherwise read up to 256 KiB of it,
+// until the read timeout, before closing.
+func hangUp(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 // authorised checks the token from the Authorization header, the cookie
@@ -224,6 +236,7 @@ func (s *Server) authorised(w http.ResponseWriter, r *http.Request) bool {
 		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 		return false
 	}
+	hangUp(w)
 	httpError(w, http.StatusUnauthorized, "a token is required: open the address printed by `nosedive serve` (it ends in ?token=...)")
 	return false
 }
