@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -137,5 +139,47 @@ func TestTableOfAnotherRun(t *testing.T) {
 		} else {
 			t.Logf("%s of another run: %v", f, err)
 		}
+	}
+}
+
+// A run.json whose sizes or names readers index by are out of range is
+// a DamagedError naming it.
+func TestDamagedManifest(t *testing.T) {
+	dir := smallRun(t)
+	path := filepath.Join(dir, store.ManifestFile)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(m map[string]any){
+		"negative agents": func(m map[string]any) { m["agents"] = -5 },
+		"no tiers":        func(m map[string]any) { m["names"].(map[string]any)["tiers"] = []string{} },
+		"repeated group":  func(m map[string]any) { m["names"].(map[string]any)["groups"] = []string{"a", "a"} },
+		"40 traits": func(m map[string]any) {
+			var tr []string
+			for k := range 40 {
+				tr = append(tr, fmt.Sprint("t", k))
+			}
+			m["names"].(map[string]any)["traits"] = tr
+		},
+		"sanctions undescribed": func(m map[string]any) { m["sanctions"] = []any{} },
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(orig, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ := json.Marshal(m)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var de *store.DamagedError
+		if _, err := store.ReadManifest(dir); !errors.As(err, &de) || de.Path != path {
+			t.Errorf("%s: %v, want a DamagedError naming run.json", name, err)
+		}
+	}
+	os.WriteFile(path, orig, 0o644)
+	if _, err := store.ReadManifest(dir); err != nil {
+		t.Errorf("the healthy run.json: %v", err)
 	}
 }

@@ -48,7 +48,47 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if m.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("%s: format_version %d, this nosedive reads %d", dir, m.FormatVersion, FormatVersion)
 	}
+	if err := m.check(); err != nil {
+		return nil, damaged(filepath.Join(dir, ManifestFile), "%v", err)
+	}
 	return &m, nil
+}
+
+// check tells whether a manifest read from disk can describe a run: the
+// sizes and category names that readers index by are in range.
+func (m *Manifest) check() error {
+	if m.Agents < 1 || m.Agents > math.MaxInt32 {
+		return fmt.Errorf("agents %d is outside 1..%d", m.Agents, math.MaxInt32)
+	}
+	if m.Days < 0 || m.Days > 1<<20 {
+		return fmt.Errorf("days %d is outside 0..%d", m.Days, 1<<20)
+	}
+	nm := m.Names
+	for _, l := range []struct {
+		what        string
+		names       []string
+		least, most int
+	}{
+		{"names.regions", nm.Regions, 1, math.MaxInt32}, {"names.groups", nm.Groups, 1, math.MaxInt32},
+		{"names.ages", nm.Ages, 1, math.MaxInt32}, {"names.tiers", nm.Tiers, 1, math.MaxInt32},
+		{"names.traits", nm.Traits, 0, 32}, {"names.sanctions", nm.Sanctions, 0, 32}, {"names.flags", nm.Flags, 0, 32},
+		{"names.behaviours", nm.Behaviours, 0, math.MaxInt32}, {"names.contributions", nm.Contributions, 0, math.MaxInt32},
+	} {
+		if len(l.names) < l.least || len(l.names) > l.most {
+			return fmt.Errorf("%s has %d names, want %d to %d", l.what, len(l.names), l.least, l.most)
+		}
+		seen := map[string]bool{}
+		for _, n := range l.names {
+			if n == "" || seen[n] {
+				return fmt.Errorf("%s: name %q is empty or repeated", l.what, n)
+			}
+			seen[n] = true
+		}
+	}
+	if len(m.Sanctions) != len(nm.Sanctions) {
+		return fmt.Errorf("%d sanctions described for %d named", len(m.Sanctions), len(nm.Sanctions))
+	}
+	return nil
 }
 
 // DamagedError says a stored table cannot be read as what it should be:

@@ -174,6 +174,25 @@ func TestDamagedRunDoesNotJamTheLab(t *testing.T) {
 
 func r2s(r reply) string { return r.body }
 
+// A damaged run.json is a 500 naming it on that run's requests; the run
+// is not listed (its list entry would come from run.json) and the other
+// runs are.
+func TestDamagedManifestInTheLab(t *testing.T) {
+	root, ids := smallStore(t, 2)
+	if err := os.WriteFile(filepath.Join(root, ids[0], store.ManifestFile), []byte(`{"format_version": 1, "agents": -5}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, Config{Store: root})
+	if r := bounded(t, s, "GET", "/api/runs/"+ids[0], ""); r.code != http.StatusInternalServerError || !strings.Contains(r.body, "run.json") {
+		t.Errorf("damaged run.json: %d %s", r.code, r.body)
+	}
+	r := bounded(t, s, "GET", "/api/runs", "")
+	if strings.Contains(r.body, `"id":"`+ids[0]+`"`) || !strings.Contains(r.body, `"id":"`+ids[1]+`"`) {
+		t.Errorf("run list: %s", r.body)
+	}
+	audited(t, s, ids[1])
+}
+
 // A panic in a handler is a 500 with a message, logged once; the slot and
 // the lock it held are free again; a panic while a cached value is built
 // is that request's error, not a cached empty value.

@@ -288,9 +288,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 func (s *Server) runDir(w http.ResponseWriter, r *http.Request) (*store.Manifest, string, bool) {
 	id := r.PathValue("id")
 	m, dir, err := s.cache.manifest(id)
+	var de *store.DamagedError
 	switch {
 	case errors.Is(err, ErrBadRunID):
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a run id", id))
+		return nil, "", false
+	case errors.As(err, &de):
+		s.runError(w, id, err)
 		return nil, "", false
 	case err != nil:
 		httpError(w, http.StatusNotFound, fmt.Sprintf("no run %q in the store", id))
