@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +18,9 @@ import (
 )
 
 // smallRun writes a run of 300 people over 20 days with its full ledger.
-func smallRun(t *testing.T) string {
+func smallRun(t *testing.T) string { t.Helper(); return smallRunF(t) }
+
+func smallRunF(t testing.TB) string {
 	t.Helper()
 	sets := []string{"run.agents=300", "run.days=20"}
 	sc, err := scenario.Resolve("xinjiang-pilot", sets)
@@ -182,4 +185,48 @@ func TestDamagedManifest(t *testing.T) {
 	if _, err := store.ReadManifest(dir); err != nil {
 		t.Errorf("the healthy run.json: %v", err)
 	}
+}
+
+// A footer or page header that claims a huge list, string or page is
+// refused before the decoder allocates it: the decoder would ask for the
+// claimed size at once (hundreds of GiB here), a fatal error that no
+// recover catches.
+func TestClaimsBeyondTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, store.DailyFile)
+	file := func(footer []byte) []byte {
+		b := append([]byte("PAR1"), footer...)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(footer)))
+		return append(b, "PAR1"...)
+	}
+	pad := make([]byte, 64)
+	for name, data := range map[string][]byte{
+		// FileMetaData: version 1, then a schema list of 2^32-1 structs.
+		"a list of 4 billion":  file(append([]byte{0x15, 0x02, 0x19, 0xfc, 0xff, 0xff, 0xff, 0xff, 0x0f}, pad...)),
+		"a string of 1 GiB":    file(append([]byte{0x15, 0x02, 0x19, 0x1c, 0x48, 0x80, 0x80, 0x80, 0x80, 0x04}, pad...)),
+		"a footer of 4 GiB":    append([]byte("PAR1\x00\x00\x00\x00"), 0xff, 0xff, 0xff, 0xff, 'P', 'A', 'R', '1'),
+		"nested 100 deep":      file(append(append([]byte{0x15, 0x02}, bytesRepeat(0x1c, 100)...), pad...)),
+		"a map of 2^40 pairs":  file(append([]byte{0x1b, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x55}, pad...)),
+		"an unknown type 13":   file(append([]byte{0x1d}, pad...)),
+		"a footer cut short":   file([]byte{0x15, 0x02, 0x19}),
+		"just the magic bytes": []byte("PAR1PAR1"),
+	} {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var de *store.DamagedError
+		if _, err := store.ReadTable(path); !errors.As(err, &de) {
+			t.Errorf("%s: %v, want a DamagedError", name, err)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+func bytesRepeat(b byte, n int) []byte {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = b
+	}
+	return out
 }

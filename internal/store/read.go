@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // Column is one column read from a table, in the Go type that fits it:
@@ -148,8 +151,20 @@ func readTable(path string, names []string) (*Table, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	// The decoder allocates what the file's footer and page headers claim
+	// before it reads them (up to 4 GiB for a footer, 2 GiB a page): their
+	// sizes are checked against the file first.
+	if err := checkFooter(f, st.Size()); err != nil {
+		return nil, damaged(path, "%v", err)
+	}
+	if err := checkFooterLists(f, st.Size()); err != nil {
+		return nil, damaged(path, "%v", err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
+		return nil, damaged(path, "%v", err)
+	}
+	if err := checkPages(f, pf); err != nil {
 		return nil, damaged(path, "%v", err)
 	}
 	rows := pf.NumRows()
@@ -208,6 +223,229 @@ func readTable(path string, names []string) (*Table, error) {
 		t.Cols[fl.Name()] = col
 	}
 	return t, nil
+}
+
+// maxPageBytes bounds one page, compressed or not; nosedive's pages are
+// about 256 KiB.
+const maxPageBytes = 256 << 20
+
+// checkFooter checks the file's end: the magic bytes, and a footer length
+// that fits in the file.
+func checkFooter(f *os.File, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("%d bytes is too short for a Parquet file", size)
+	}
+	var tail [8]byte
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return err
+	}
+	if string(tail[4:]) != "PAR1" {
+		return fmt.Errorf("no Parquet magic bytes at its end (cut short or overwritten?)")
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return fmt.Errorf("its footer claims %d bytes, more than the file's %d", n, size)
+	}
+	return nil
+}
+
+// checkFooterLists reads the footer (its length checked by checkFooter)
+// and checks its structure before the decoder sees it: the decoder
+// allocates every list at the length the file claims, so one damaged
+// length would take all the memory there is (a fatal error, not a panic).
+func checkFooterLists(f *os.File, size int64) error {
+	var tail [4]byte
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return err
+	}
+	b := make([]byte, binary.LittleEndian.Uint32(tail[:]))
+	if _, err := f.ReadAt(b, size-8-int64(len(b))); err != nil {
+		return err
+	}
+	n, err := thriftStruct(b, 0)
+	if err != nil {
+		return fmt.Errorf("its footer: %v", err)
+	}
+	if n != len(b) {
+		return fmt.Errorf("its footer ends at byte %d of %d", n, len(b))
+	}
+	return nil
+}
+
+// thriftStruct walks one struct in Thrift's compact encoding (what
+// Parquet's footer and page headers are) and returns its length in bytes.
+// It checks what a decoder would trust: every length and element count
+// fits in the bytes that remain (each element takes at least one), and
+// nesting is at most 32 deep.
+func thriftStruct(b []byte, depth int) (int, error) {
+	if depth > 32 {
+		return 0, fmt.Errorf("structures nested more than 32 deep")
+	}
+	p := 0
+	for {
+		if p >= len(b) {
+			return 0, fmt.Errorf("cut short at byte %d", p)
+		}
+		h := b[p]
+		p++
+		if h == 0 { // stop
+			return p, nil
+		}
+		if h>>4 == 0 { // a full field id follows
+			_, n, err := uvarint(b[p:])
+			if err != nil {
+				return 0, err
+			}
+			p += n
+		}
+		n, err := thriftValue(b[p:], h&0x0f, depth, true)
+		if err != nil && depth == 0 {
+			return 0, fmt.Errorf("in the field at byte %d: %v", p, err)
+		}
+		if err != nil {
+			return 0, err
+		}
+		p += n
+	}
+}
+
+// thriftValue returns the length of one value of compact type t; a field's
+// booleans are in its header, a list's take a byte each.
+func thriftValue(b []byte, t byte, depth int, field bool) (int, error) {
+	switch t {
+	case 1, 2: // boolean
+		if field {
+			return 0, nil
+		}
+		if len(b) < 1 {
+			return 0, fmt.Errorf("cut short")
+		}
+		return 1, nil
+	case 3: // byte
+		if len(b) < 1 {
+			return 0, fmt.Errorf("cut short")
+		}
+		return 1, nil
+	case 4, 5, 6: // i16, i32, i64
+		_, n, err := uvarint(b)
+		return n, err
+	case 7: // double
+		if len(b) < 8 {
+			return 0, fmt.Errorf("cut short")
+		}
+		return 8, nil
+	case 8: // binary
+		l, n, err := uvarint(b)
+		if err != nil {
+			return 0, err
+		}
+		if l > uint64(len(b)-n) {
+			return 0, fmt.Errorf("a string of %d bytes where %d remain", l, len(b)-n)
+		}
+		return n + int(l), nil
+	case 9, 10: // list, set
+		if len(b) < 1 {
+			return 0, fmt.Errorf("cut short")
+		}
+		count, et, p := uint64(b[0]>>4), b[0]&0x0f, 1
+		if count == 15 {
+			c, n, err := uvarint(b[1:])
+			if err != nil {
+				return 0, err
+			}
+			count, p = c, 1+n
+		}
+		if count > uint64(len(b)-p) {
+			return 0, fmt.Errorf("a list of %d elements where %d bytes remain", count, len(b)-p)
+		}
+		for range count {
+			n, err := thriftValue(b[p:], et, depth+1, false)
+			if err != nil {
+				return 0, err
+			}
+			p += n
+		}
+		return p, nil
+	case 11: // map
+		count, p, err := uvarint(b)
+		if err != nil {
+			return 0, err
+		}
+		if count == 0 {
+			return p, nil
+		}
+		if count > uint64(len(b)-p)/2 || p >= len(b) {
+			return 0, fmt.Errorf("a map of %d entries where %d bytes remain", count, len(b)-p)
+		}
+		kt, vt := b[p]>>4, b[p]&0x0f
+		p++
+		for range count {
+			for _, et := range []byte{kt, vt} {
+				n, err := thriftValue(b[p:], et, depth+1, false)
+				if err != nil {
+					return 0, err
+				}
+				p += n
+			}
+		}
+		return p, nil
+	case 12: // struct
+		return thriftStruct(b, depth+1)
+	}
+	return 0, fmt.Errorf("unknown Thrift type %d", t)
+}
+
+// uvarint reads a varint of at most 10 bytes.
+func uvarint(b []byte) (uint64, int, error) {
+	v, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, 0, fmt.Errorf("a damaged number")
+	}
+	return v, n, nil
+}
+
+// checkPages walks every column chunk's page headers as the decoder will,
+// and checks that each chunk lies inside the file and each page inside its
+// chunk, with a bounded uncompressed size.
+func checkPages(f *os.File, pf *parquet.File) error {
+	size := pf.Size()
+	proto := &thrift.CompactProtocol{}
+	buf := make([]byte, 64<<10) // a page header is a few dozen bytes; statistics may add some
+	for i, rg := range pf.Metadata().RowGroups {
+		for j, cc := range rg.Columns {
+			md := cc.MetaData
+			start := md.DataPageOffset
+			if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+				start = md.DictionaryPageOffset
+			}
+			end := start + md.TotalCompressedSize
+			if start < 4 || md.TotalCompressedSize < 0 || end < start || end > size-8 {
+				return fmt.Errorf("row group %d, column %d: its pages (bytes %d to %d) lie outside the file", i, j, start, end)
+			}
+			for off := start; off < end; {
+				n, err := f.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
+				if err != nil && err != io.EOF {
+					return err
+				}
+				hlen, err := thriftStruct(buf[:n], 0)
+				if err != nil {
+					return fmt.Errorf("row group %d, column %d: page header at byte %d: %v", i, j, off, err)
+				}
+				pr := proto.NewReaderFromBytes(buf[:hlen])
+				var h format.PageHeader
+				if err := thrift.NewDecoder(pr).Decode(&h); err != nil {
+					return fmt.Errorf("row group %d, column %d: page header at byte %d: %v", i, j, off, err)
+				}
+				hl := int64(pr.BytesRead())
+				if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxPageBytes ||
+					int64(h.CompressedPageSize) > end-off-hl {
+					return fmt.Errorf("row group %d, column %d: the page at byte %d claims %d bytes (%d uncompressed), its column chunk has %d left",
+						i, j, off, h.CompressedPageSize, h.UncompressedPageSize, end-off-hl)
+				}
+				off += hl + int64(h.CompressedPageSize)
+			}
+		}
+	}
+	return nil
 }
 
 // len is the number of values in the column; a column holding values of
