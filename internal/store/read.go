@@ -128,17 +128,36 @@ func ReadTable(path string, names ...string) (t *Table, err error) {
 			t, err = nil, damaged(path, "the Parquet decoder failed: %v", p)
 		}
 	}()
-	t, err = readTable(path, names)
+	var m *Manifest
+	if _, ok := runSchemas[filepath.Base(path)]; ok {
+		m, _ = ReadManifest(filepath.Dir(path)) // nil: not in a run directory
+	}
+	t, err = readTable(path, names, maxRows(path, m))
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRunTable(path, t, len(names) == 0); err != nil {
+	if err := checkRunTable(path, t, len(names) == 0, m); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-func readTable(path string, names []string) (*Table, error) {
+// maxRows is how many rows a run's table can have (-1: no bound known):
+// agents.parquet one per agent, daily.parquet one per day and cell.
+func maxRows(path string, m *Manifest) int64 {
+	if m == nil {
+		return -1
+	}
+	switch filepath.Base(path) {
+	case AgentsFile:
+		return int64(m.Agents)
+	case DailyFile:
+		return int64(m.Days+1) * int64(len(m.Names.Regions)) * int64(len(m.Names.Groups))
+	}
+	return -1
+}
+
+func readTable(path string, names []string, most int64) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -168,8 +187,8 @@ func readTable(path string, names []string) (*Table, error) {
 		return nil, damaged(path, "%v", err)
 	}
 	rows := pf.NumRows()
-	if rows < 0 || rows > math.MaxInt32*8 {
-		return nil, damaged(path, "it claims %d rows", rows)
+	if rows < 0 || rows > math.MaxInt32*8 || (most >= 0 && rows > most) {
+		return nil, damaged(path, "it claims %d rows, more than the run can have", rows)
 	}
 	t := &Table{Rows: int(rows), Cols: map[string]*Column{}}
 	fields := pf.Schema().Fields()
@@ -465,11 +484,12 @@ func (c *Column) len() int {
 
 // readChunk appends a column chunk's values to col; limit bounds how many
 // values the column may hold in all, so that a damaged page header cannot
-// make it allocate more than the table has rows.
+// make it hold more than the table has rows. Values are read in batches,
+// whatever count a page claims.
 func readChunk(cc parquet.ColumnChunk, col *Column, limit int) error {
 	pages := cc.Pages()
 	defer pages.Close()
-	var buf []parquet.Value
+	buf := make([]parquet.Value, 64<<10)
 	for {
 		p, err := pages.ReadPage()
 		if err == io.EOF {
@@ -478,37 +498,56 @@ func readChunk(cc parquet.ColumnChunk, col *Column, limit int) error {
 		if err != nil {
 			return err
 		}
-		n := int(p.NumValues())
-		if n < 0 || n > limit-col.len() || col.len() < 0 {
-			return fmt.Errorf("a page holds %d values, more than the table has rows", p.NumValues())
+		if n := p.NumValues(); n < 0 || n > int64(limit-col.len()) || col.len() < 0 {
+			return fmt.Errorf("a page holds %d values, more than the table has rows", n)
 		}
-		if cap(buf) < n {
-			buf = make([]parquet.Value, n)
-		}
-		buf = buf[:n]
-		k, err := p.Values().ReadValues(buf)
-		if err != nil && err != io.EOF {
+		if err := readPage(p, buf, col, limit); err != nil {
 			return err
-		}
-		for _, v := range buf[:k] {
-			if v.IsNull() {
-				return fmt.Errorf("a null value (nosedive writes none)")
-			}
-			switch v.Kind() {
-			case parquet.Int32, parquet.Int64:
-				col.Int = append(col.Int, v.Int64())
-			case parquet.Double, parquet.Float:
-				col.Float = append(col.Float, v.Double())
-			case parquet.Boolean:
-				col.Bool = append(col.Bool, v.Boolean())
-			case parquet.ByteArray:
-				col.Str = append(col.Str, string(v.ByteArray()))
-			default:
-				return fmt.Errorf("unsupported value kind %v", v.Kind())
-			}
 		}
 		parquet.Release(p)
 	}
+}
+
+// readPage appends a page's values to col.
+func readPage(p parquet.Page, buf []parquet.Value, col *Column, limit int) error {
+	vals := p.Values()
+	for {
+		k, err := vals.ReadValues(buf)
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err := appendValues(buf[:k], col); err != nil {
+			return err
+		}
+		if col.len() > limit || col.len() < 0 {
+			return fmt.Errorf("a page holds more values than the table has rows")
+		}
+		if err == io.EOF || k == 0 {
+			return nil
+		}
+	}
+}
+
+// appendValues appends values of the column's kind to col.
+func appendValues(vs []parquet.Value, col *Column) error {
+	for _, v := range vs {
+		if v.IsNull() {
+			return fmt.Errorf("a null value (nosedive writes none)")
+		}
+		switch v.Kind() {
+		case parquet.Int32, parquet.Int64:
+			col.Int = append(col.Int, v.Int64())
+		case parquet.Double, parquet.Float:
+			col.Float = append(col.Float, v.Double())
+		case parquet.Boolean:
+			col.Bool = append(col.Bool, v.Boolean())
+		case parquet.ByteArray:
+			col.Str = append(col.Str, string(v.ByteArray()))
+		default:
+			return fmt.Errorf("unsupported value kind %v", v.Kind())
+		}
+	}
+	return nil
 }
 
 // Kind is the Go type a column is read as.
@@ -617,7 +656,7 @@ var runSchemas = map[string]tableSchema{
 // checkRunTable checks a run directory's table against its schema and,
 // when run.json is beside it, against the run. whole says every column
 // was read (a subset is checked for the columns it has).
-func checkRunTable(path string, t *Table, whole bool) error {
+func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 	sc, ok := runSchemas[filepath.Base(path)]
 	if !ok {
 		return nil
@@ -642,8 +681,7 @@ func checkRunTable(path string, t *Table, whole bool) error {
 			}
 		}
 	}
-	m, err := ReadManifest(filepath.Dir(path))
-	if err != nil {
+	if m == nil {
 		return nil // not in a run directory: the schema is all we know
 	}
 	nm := m.Names
