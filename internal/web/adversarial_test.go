@@ -259,7 +259,7 @@ func TestEventStreamOutlivesTimeouts(t *testing.T) {
 // network views, a citizen's replayed year now and then), each waiting
 // for its answer before the next request, against the lab on 127.0.0.1
 // with its default limits. No request may fail; the p99 of pages must stay
-// under 1 s and that of replays (queued one at a time) under 6 s,
+// under 2 s and that of replays (queued one at a time) under 10 s,
 // generous for a shared 2-core machine (the dedicated load test of
 // docs/web.md, TestLoad -load, holds 200 ms for pages).
 func TestLoopbackLoad(t *testing.T) {
@@ -370,8 +370,9 @@ func TestLoopbackLoad(t *testing.T) {
 		t.Errorf("%d requests failed, e.g. %s", len(failures), failures[0])
 	}
 	// Bounds generous for a shared 2-core machine: pages answer from
-	// caches (observed p99 about 120 ms); citizens' years wait in the
-	// one-at-a-time replay queue (observed p99 about 2 s).
+	// caches (observed p99 120 ms, 600 ms with the load average at 8);
+	// citizens' years wait in the one-at-a-time replay queue (observed
+	// p99 2 to 3 s).
 	var light []time.Duration
 	for k, l := range byKind {
 		if k != "citizen" {
@@ -379,11 +380,11 @@ func TestLoopbackLoad(t *testing.T) {
 		}
 	}
 	slices.Sort(light)
-	if p := light[len(light)*99/100]; p > time.Second {
-		t.Errorf("p99 latency of pages (all but replays) %v, want at most 1 s", p)
+	if p := light[len(light)*99/100]; p > 2*time.Second {
+		t.Errorf("p99 latency of pages (all but replays) %v, want at most 2 s", p)
 	}
-	if c := byKind["citizen"]; len(c) > 0 && c[len(c)*99/100] > 6*time.Second {
-		t.Errorf("p99 latency of replays %v, want at most 6 s", c[len(c)*99/100])
+	if c := byKind["citizen"]; len(c) > 0 && c[len(c)*99/100] > 10*time.Second {
+		t.Errorf("p99 latency of replays %v, want at most 10 s", c[len(c)*99/100])
 	}
 }
 
