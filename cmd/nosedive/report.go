@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,7 +60,7 @@ file goes to the first replicate's directory unless --out says otherwise.`,
 }
 
 func runReport(_ context.Context, o reportOptions, dir string, w io.Writer) error {
-	run, err := loadRun(dir)
+	run, err := loadReportRun(dir)
 	if err != nil {
 		return err
 	}
@@ -83,14 +84,36 @@ func runReportReplicates(_ context.Context, o reportOptions, args []string, w, s
 	dir := dirs[0]
 	var run *audit.Run
 	if _, err := os.Stat(filepath.Join(dir, store.AgentsFile)); err == nil {
-		run, err = loadRun(dir)
+		run, err = loadReportRun(dir)
 		if err != nil {
 			return err
 		}
 	} else if run, err = audit.LoadAggregates(dir); err != nil {
-		return badInput("%s: %v", dir, err)
+		return loadError(dir, err)
 	}
 	return writeReport(o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
+}
+
+// loadReportRun loads the run in dir: not a run directory is bad input
+// (exit 2); a damaged table in it is a failure naming the file (exit 1).
+func loadReportRun(dir string) (*audit.Run, error) {
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return nil, badInput("%s: not a run directory", dir)
+	}
+	r, err := audit.Load(dir)
+	if err != nil {
+		return nil, loadError(dir, err)
+	}
+	return r, nil
+}
+
+func loadError(dir string, err error) error {
+	var de *store.DamagedError
+	if errors.As(err, &de) {
+		return fmt.Errorf("report %s: %w (run it again, or remove it)", dir, err)
+	}
+	return badInput("%s: %v", dir, err)
 }
 
 // writeReport renders a report of the run in dir (atomically) and its

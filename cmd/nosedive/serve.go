@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
+	neturl "net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -15,9 +16,18 @@ import (
 )
 
 type serveOptions struct {
-	addr, store, token string
-	maxRuns, workers   int
+	addr, store, token, tokenFile string
+	maxRuns, workers              int
+	maxConns, maxConnsPerClient   int
+	// env looks up an environment variable (os.LookupEnv; tests inject).
+	env func(string) (string, bool)
 }
+
+// TokenEnv is the environment variable `serve` reads its token from when
+// neither --token nor --token-file is given. A token in a flag is visible
+// to every user of the machine (ps, /proc); the variable and the file are
+// not.
+const TokenEnv = "NOSEDIVE_TOKEN"
 
 func newServeCmd() *cobra.Command {
 	var o serveOptions
@@ -31,23 +41,34 @@ once), browse stored runs, read dashboards and audits, compare two runs,
 follow one synthetic citizen through their year with the explanation and a
 counterfactual year, and download a run's files. See docs/web.md.
 
-It binds 127.0.0.1:8080 by default. Binding any other address requires
---token: every request must then carry it (open the printed address once;
-the browser keeps it in a cookie).`,
+It binds 127.0.0.1:8080 by default. Binding any other address requires a
+token: every request must then carry it (open the printed address once;
+the browser keeps it in a cookie). Give it in the environment variable
+NOSEDIVE_TOKEN or in a file (--token-file), which other users of the
+machine cannot read; --token SECRET works too but shows the token in ps.
+
+Slow or greedy clients are bounded: request and answer time limits, and
+at most --max-conns connections (--max-conns-per-client from one address);
+see docs/web.md.`,
 		Example: `  nosedive serve
   nosedive serve --store runs --addr 127.0.0.1:9000
-  nosedive serve --addr 0.0.0.0:8080 --token "$(openssl rand -hex 16)"`,
+  NOSEDIVE_TOKEN="$(openssl rand -hex 16)" nosedive serve --addr 0.0.0.0:8080
+  nosedive serve --addr 0.0.0.0:8080 --token-file ~/.config/nosedive/token`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.env = os.LookupEnv
 			return runServe(cmd.Context(), o, cmd.OutOrStdout(), nil)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	f.StringVar(&o.store, "store", "runs", "run store directory (the same as `nosedive run --out`)")
-	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address")
+	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address (visible in ps: prefer $"+TokenEnv+" or --token-file)")
+	f.StringVar(&o.tokenFile, "token-file", "", "read the access token from this file (its first line)")
 	f.IntVar(&o.maxRuns, "max-runs", 1, "runs executing at once (more wait in a queue of 8)")
 	f.IntVar(&o.workers, "workers", 0, "worker threads per run (default: all cores but one, so pages stay fast)")
+	f.IntVar(&o.maxConns, "max-conns", web.DefaultLimits.MaxConns, "open connections at most, in all")
+	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", web.DefaultLimits.MaxConnsPerClient, "open connections at most from one IP address")
 	return cmd
 }
 
@@ -60,27 +81,34 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	if o.workers < 0 || o.workers > 1024 {
 		return badInput("--workers must be between 0 (default) and 1024, got %d", o.workers)
 	}
-	if o.token != "" && len(o.token) < 16 {
-		return badInput("--token must be at least 16 characters (e.g. openssl rand -hex 16)")
+	if o.maxConns < 1 || o.maxConnsPerClient < 1 || o.maxConnsPerClient > o.maxConns {
+		return badInput("--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got %d and %d", o.maxConns, o.maxConnsPerClient)
 	}
+	token, err := serveToken(o)
+	if err != nil {
+		return err
+	}
+	o.token = token
 	loopback, err := web.CheckAddr(ctx, o.addr, o.token)
 	if err != nil {
 		return badInput("%v", err)
 	}
+	limits := web.DefaultLimits
+	limits.MaxConns, limits.MaxConnsPerClient = o.maxConns, o.maxConnsPerClient
 	srv, err := web.New(web.Config{Store: o.store, Token: o.token, MaxRuns: o.maxRuns, Workers: o.workers,
-		Version: runner.Version, Loopback: loopback})
+		Version: runner.Version, Loopback: loopback, Limits: limits})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := srv.Listen(o.addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := srv.HTTPServer()
 	url := "http://" + ln.Addr().String() + "/"
 	if o.token != "" {
-		url += "?token=" + o.token
+		url += "?" + (neturl.Values{"token": {o.token}}).Encode()
 	}
 	fmt.Fprintf(stdout, "nosedive serve: the web lab is at %s (store %s; Ctrl-C stops it)\n", url, o.store)
 	if ready != nil {
@@ -101,4 +129,51 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	}
 	fmt.Fprintln(stdout, "nosedive serve: stopped")
 	return nil
+}
+
+// serveToken is the access token from --token, --token-file or
+// $NOSEDIVE_TOKEN (one of them at most), checked.
+func serveToken(o serveOptions) (string, error) {
+	env := ""
+	if o.env != nil {
+		env, _ = o.env(TokenEnv)
+	}
+	given := 0
+	for _, v := range []string{o.token, o.tokenFile, env} {
+		if v != "" {
+			given++
+		}
+	}
+	if given > 1 {
+		return "", badInput("give the token one way: --token, --token-file or $%s", TokenEnv)
+	}
+	token, from := o.token, "--token"
+	switch {
+	case o.tokenFile != "":
+		from = "--token-file " + o.tokenFile
+		fi, err := os.Stat(o.tokenFile)
+		if err != nil {
+			return "", badInput("%s: %v", from, err)
+		}
+		if !fi.Mode().IsRegular() || fi.Size() > 4096 {
+			return "", badInput("%s: not a regular file of at most 4 KiB", from)
+		}
+		b, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return "", badInput("%s: %v", from, err)
+		}
+		token, _, _ = strings.Cut(string(b), "\n")
+		token = strings.TrimRight(token, "\r \t")
+		if token == "" {
+			return "", badInput("%s: the file is empty", from)
+		}
+	case env != "":
+		token, from = env, "$"+TokenEnv
+	}
+	if token != "" {
+		if err := web.CheckToken(token); err != nil {
+			return "", badInput("%s: %v", from, err)
+		}
+	}
+	return token, nil
 }

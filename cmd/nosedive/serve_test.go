@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +40,7 @@ func TestServeStartsAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	go func() {
-		done <- runServe(ctx, serveOptions{addr: "127.0.0.1:0", store: t.TempDir(), maxRuns: 1}, &out, ready)
+		done <- runServe(ctx, serveOptions{addr: "127.0.0.1:0", store: t.TempDir(), maxRuns: 1, maxConns: 16, maxConnsPerClient: 16}, &out, ready)
 	}()
 	var addr string
 	select {
@@ -66,5 +70,106 @@ func TestServeStartsAndStops(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "http://"+addr+"/") {
 		t.Errorf("serve did not print its address: %q", out.String())
+	}
+}
+
+// startServe runs serve in the background and returns its address and
+// what it printed so far.
+func startServe(t *testing.T, o serveOptions) (string, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { done <- runServe(ctx, o, &out, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	select {
+	case addr := <-ready:
+		return addr, &out
+	case err := <-done:
+		t.Fatalf("serve ended: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return "", nil
+}
+
+// The token comes from $NOSEDIVE_TOKEN or --token-file as well as
+// --token, and the printed address works as printed, whatever
+// characters a base64 token has.
+func TestServeToken(t *testing.T) {
+	const token = "a+b/c=d+e/f==g+h/i" // base64 characters a URL must escape
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(v string) func(string) (string, bool) {
+		return func(k string) (string, bool) {
+			if k == TokenEnv && v != "" {
+				return v, true
+			}
+			return "", false
+		}
+	}
+	for name, o := range map[string]serveOptions{
+		"flag": {token: token},
+		"env":  {env: env(token)},
+		"file": {tokenFile: file},
+	} {
+		o.addr, o.store, o.maxRuns, o.maxConns, o.maxConnsPerClient = "127.0.0.1:0", t.TempDir(), 1, 16, 16
+		addr, out := startServe(t, o)
+		line := out.String()
+		i := strings.Index(line, "http://"+addr)
+		if i < 0 {
+			t.Fatalf("%s: no address printed: %q", name, line)
+		}
+		printed := strings.Fields(line[i:])[0]
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		res, err := c.Get(printed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: GET %s: %d, want 200", name, printed, res.StatusCode)
+		}
+		res, err = c.Get("http://" + addr + "/api/runs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: with the cookie: %d, want 200", name, res.StatusCode)
+		}
+		res, err = http.Get("http://" + addr + "/api/runs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: without the token: %d, want 401", name, res.StatusCode)
+		}
+	}
+	for name, o := range map[string]serveOptions{
+		"two ways":     {token: token, env: env(token)},
+		"short in env": {env: env("short")},
+		"empty file":   {tokenFile: os.DevNull},
+		"no file":      {tokenFile: file + ".missing"},
+		"a space":      {token: "sixteen chars or more"},
+	} {
+		o.addr, o.store, o.maxRuns, o.maxConns, o.maxConnsPerClient = "127.0.0.1:0", t.TempDir(), 1, 16, 16
+		err := runServe(context.Background(), o, io.Discard, nil)
+		var bad *usageError
+		if !errors.As(err, &bad) {
+			t.Errorf("%s: %v, want bad input", name, err)
+		}
 	}
 }

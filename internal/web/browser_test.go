@@ -360,3 +360,57 @@ func TestBrowserUploadAndCancel(t *testing.T) {
 		t.Errorf("the cancelled run left %d entries in the store", len(ents))
 	}
 }
+
+// TestBrowserPostsAndDamage: a run made outside the lab opens (the page
+// sends the POST that audits it), the report is made by its button (a
+// POST), and a run with a damaged table says so on its own page, naming
+// the file, while the other run still opens.
+func TestBrowserPostsAndDamage(t *testing.T) {
+	ctx := browser(t)
+	root, ids := smallStore(t, 2)
+	bad, good := ids[0], ids[1]
+	daily := filepath.Join(root, bad, "daily.parquet")
+	b, err := os.ReadFile(daily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(daily, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := liveServerAt(t, root)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			chromedp.Do(ctx, screenshot(t, "failed"))
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	wait := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+
+	do("open a run made outside the lab", chromedp.Navigate(base+"/#/run/"+good), wait(`#audit-groups`))
+	if _, err := os.Stat(filepath.Join(root, good, "audit.json")); err != nil {
+		t.Errorf("opening the run did not audit it: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, good, "report.html")); err == nil {
+		t.Error("the report was made before it was asked for")
+	}
+	do("make the report", chromedp.ScrollIntoView(chromedp.CSS(`#make-report`)), jsClick(`#make-report`), wait(`#report-link`))
+	if _, err := os.Stat(filepath.Join(root, good, "report.html")); err != nil {
+		t.Errorf("the button did not make the report: %v", err)
+	}
+	do("the damaged run", chromedp.Navigate(base+"/#/run/"+bad), wait(`#dash-error`), screenshot(t, "damaged"))
+	if got := text(`#dash-error`); !strings.Contains(got, "daily.parquet") || !strings.Contains(got, "Other runs are not affected") {
+		t.Errorf("the damaged run's page says %q; want the file named", got)
+	}
+	do("the healthy run again", chromedp.Navigate(base+"/#/run/"+good), wait(`#audit-groups`))
+}

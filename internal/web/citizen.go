@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/sim"
@@ -157,7 +158,7 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	without := q.Get("without")
-	if without != "" && without != runner.NoRegime && !slices.ContainsFunc(m.Rules, func(ri store.RuleInfo) bool { return ri.Name == without }) {
+	if without != "" && twinName(m, without) == "" {
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("no rule %q in this run; pick one of its rules or %s", without, runner.NoRegime))
 		return
 	}
@@ -166,20 +167,30 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 		writeJSONBytes(w, b)
 		return
 	}
+	// The counterfactual year needs the twin run, which is made (and
+	// stored) by a POST only.
+	twinDir := ""
+	if without != "" {
+		var ok bool
+		if twinDir, ok = twinReady(m, dir, twinName(m, without)); !ok {
+			needPost(w, fmt.Sprintf("the year without %s needs a twin run of %s without it: POST /api/runs/%s/twins with {\"without\": %q} makes it", without, m.ID, m.ID, without),
+				"/api/runs/"+m.ID+"/twins", TwinRequest{Without: without})
+			return
+		}
+	}
 	// Replays re-simulate the run: one at a time, and abandoned when the
 	// browser goes away.
-	select {
-	case s.heavy <- struct{}{}:
-		defer func() { <-s.heavy }()
-	case <-r.Context().Done():
-		return
-	}
-	y, err := s.year(r.Context(), m, dir, int32(a), without)
+	longRequest(w)
+	var y *Year
+	err = s.withHeavy(r.Context(), func() (err error) {
+		y, err = s.year(r.Context(), m, int32(a), without, twinDir)
+		return err
+	})
 	if err != nil {
 		if r.Context().Err() != nil {
 			return
 		}
-		httpError(w, http.StatusInternalServerError, err.Error())
+		s.runError(w, m.ID, err)
 		return
 	}
 	b, err := json.Marshal(y)
@@ -191,7 +202,9 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 	writeJSONBytes(w, b)
 }
 
-func (s *Server) year(ctx context.Context, m *store.Manifest, dir string, a int32, without string) (*Year, error) {
+// year replays citizen a (and, with without, their year in twinDir, the
+// twin run without that rule or regime).
+func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, twinDir string) (*Year, error) {
 	lr, err := s.cache.run(m.ID)
 	if err != nil {
 		return nil, err
@@ -200,9 +213,8 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, dir string, a int3
 	if err != nil {
 		return nil, err
 	}
-	lr.mu.Lock()
-	x, err := audit.Explain(lr.run, a, final, traces[0])
-	lr.mu.Unlock()
+	var x *audit.Explanation
+	lr.with(func() { x, err = audit.Explain(lr.run, a, final, traces[0]) })
 	if err != nil {
 		return nil, err
 	}
@@ -216,16 +228,11 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, dir string, a int3
 	if without == "" {
 		return y, nil
 	}
-	twin := runner.NoRegime
 	var disabled []string
 	if without != runner.NoRegime {
-		twin, disabled = "ablate-"+without, []string{without}
+		disabled = []string{without}
 	}
-	twinDir, err := runner.Twin(ctx, dir, twin, s.cfg.Workers)
-	if err != nil {
-		return nil, err
-	}
-	tl, err := s.cache.load(m.ID+"/"+twin, twinDir)
+	tl, err := s.cache.load(m.ID+"/"+twinName(m, without), twinDir)
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +241,8 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, dir string, a int3
 	if err != nil {
 		return nil, err
 	}
-	tl.mu.Lock()
-	cx, err := audit.Explain(tl.run, a, cf, ctr[0])
-	tl.mu.Unlock()
+	var cx *audit.Explanation
+	tl.with(func() { cx, err = audit.Explain(tl.run, a, cf, ctr[0]) })
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +278,7 @@ func (s *Server) someoneLike(w http.ResponseWriter, r *http.Request) {
 	}
 	lr, err := s.cache.run(m.ID)
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, err.Error())
+		s.runError(w, m.ID, err)
 		return
 	}
 	t := lr.run.Agents
@@ -344,12 +350,11 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 	}
 	lr, err := s.cache.run(m.ID)
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, err.Error())
+		s.runError(w, m.ID, err)
 		return
 	}
-	lr.mu.Lock()
-	g := lr.run.Population().Graph
-	lr.mu.Unlock()
+	var g *netgraph.Graph
+	lr.with(func() { g = lr.run.Population().Graph })
 	t := lr.run.Agents
 	tierIdx := map[string]int{}
 	for k, n := range m.Names.Tiers {

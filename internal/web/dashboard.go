@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
@@ -51,19 +52,21 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b, err := s.cache.dashboard(m.ID, func() ([]byte, error) { return s.buildDashboard(m, dir) })
+	rep := s.storedAudit(m.ID, dir)
+	if rep == nil {
+		needPost(w, fmt.Sprintf("run %s has no audit yet (it was made outside the lab): POST /api/runs/%s/audit makes it", m.ID, m.ID),
+			"/api/runs/"+m.ID+"/audit", struct{}{})
+		return
+	}
+	b, err := s.cache.dashboard(m.ID, func() ([]byte, error) { return s.buildDashboard(m, dir, rep) })
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, err.Error())
+		s.runError(w, m.ID, err)
 		return
 	}
 	writeJSONBytes(w, b)
 }
 
-func (s *Server) buildDashboard(m *store.Manifest, dir string) ([]byte, error) {
-	rep, err := s.auditOf(m.ID, dir)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) buildDashboard(m *store.Manifest, dir string, rep *audit.Report) ([]byte, error) {
 	daily, err := store.ReadTable(filepath.Join(dir, store.DailyFile))
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -14,10 +15,11 @@ import (
 )
 
 // download serves one of a run's files by name from a fixed list; no other
-// path can be asked for. The HTML report is made on first request (and
-// kept as RUN/report.html, as `nosedive report` would); it is shown in the
-// browser with a policy that allows its inline styles and nothing else
-// (it has no scripts), or downloaded with ?download=1.
+// path can be asked for. The HTML report is made by POST
+// /api/runs/{id}/report (and kept as RUN/report.html, as `nosedive report`
+// would); it is shown in the browser with a policy that allows its inline
+// styles and nothing else (it has no scripts), or downloaded with
+// ?download=1.
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	m, dir, ok := s.runDir(w, r)
 	if !ok {
@@ -29,22 +31,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := filepath.Join(dir, name)
-	if name == "report.html" {
-		if _, err := os.Stat(path); err != nil {
-			// Made once, one heavy job at a time (a report of a large run
-			// takes seconds); a request that waited finds it made.
-			select {
-			case s.heavy <- struct{}{}:
-			case <-r.Context().Done():
-				return
-			}
-			err := s.writeReport(m.ID, dir, path)
-			<-s.heavy
-			if err != nil {
-				httpError(w, http.StatusInternalServerError, "report: "+err.Error())
-				return
-			}
-		}
+	if _, err := os.Lstat(path); err != nil && name == "report.html" {
+		needPost(w, fmt.Sprintf("run %s has no report yet: POST /api/runs/%s/report makes it (a few seconds)", m.ID, m.ID),
+			"/api/runs/"+m.ID+"/report", struct{}{})
+		return
 	}
 	// Regular files only: a symbolic link planted in a run directory is
 	// not followed out of the store.
@@ -90,12 +80,13 @@ func joinNames(names []string) string {
 	return b.String()
 }
 
-// writeReport writes RUN/report.html unless it is there already.
+// writeReport writes RUN/report.html unless it is there already, and the
+// run's audit first if it has none. The caller holds the heavy slot.
 func (s *Server) writeReport(id, dir, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
-	rep, err := s.auditOf(id, dir)
+	rep, err := s.makeAuditOf(id, dir)
 	if err != nil {
 		return err
 	}
@@ -109,9 +100,7 @@ func (s *Server) writeReport(id, dir, path string) error {
 		in.TwinDir = twin
 	}
 	var buf bytes.Buffer
-	lr.mu.Lock()
-	_, err = report.Render(&buf, in)
-	lr.mu.Unlock()
+	lr.with(func() { _, err = report.Render(&buf, in) })
 	if err != nil {
 		return err
 	}

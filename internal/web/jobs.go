@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/metrics"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -113,8 +112,8 @@ func (j *job) observe(d *metrics.Day) {
 		}
 	}
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.live.Points = append(j.live.Points, p)
-	j.mu.Unlock()
 }
 
 // pointsSince returns the live points from index k on.
@@ -129,10 +128,10 @@ func (j *job) pointsSince(k int) []LivePoint {
 
 func (j *job) update(f func(*JobStatus)) {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	f(&j.st)
 	close(j.changed)
 	j.changed = make(chan struct{})
-	j.mu.Unlock()
 }
 
 // queue runs jobs in the order they came, at most `slots` at once and at
@@ -173,9 +172,9 @@ func (q *queue) dispatch() {
 // release frees a job's slot for the next one.
 func (q *queue) release() {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	q.running--
 	q.dispatch()
-	q.mu.Unlock()
 }
 
 // acquire waits for the job's turn; false if it was cancelled first.
@@ -271,6 +270,14 @@ func (q *queue) list() []JobStatus {
 func (q *queue) run(ctx context.Context, j *job) {
 	defer q.wg.Done()
 	defer j.cancel()
+	// A panic in a run fails that run, not the lab (this goroutine is no
+	// request's: nothing else would catch it).
+	defer func() {
+		if p := recover(); p != nil {
+			err := recovered(q.s.cfg.Log, "run "+j.st.ID, p)
+			j.update(func(st *JobStatus) { st.State, st.Error = StateFailed, err.Error() })
+		}
+	}()
 	if !q.acquire(ctx, j) {
 		j.update(func(st *JobStatus) { st.State = StateCancelled })
 		return
@@ -280,10 +287,7 @@ func (q *queue) run(ctx context.Context, j *job) {
 		j.update(func(st *JobStatus) { st.State = StateCancelled })
 		return
 	}
-	j.mu.Lock()
-	j.started = time.Now()
-	j.mu.Unlock()
-	j.update(func(st *JobStatus) { st.State = StateRunning })
+	j.update(func(st *JobStatus) { j.started, st.State = time.Now(), StateRunning })
 	s := q.s
 	spec := runner.Spec{Scenario: j.sc, Sets: j.sets, Agents: j.sc.Run.Agents, Days: j.sc.Run.Days, Seed: j.sc.Run.Seed,
 		Workers: s.cfg.Workers, Ledger: j.sc.Run.Ledger, OutDir: s.cache.st.root, ID: s.newRunID(j.sc),
@@ -305,7 +309,7 @@ func (q *queue) run(ctx context.Context, j *job) {
 	id := filepath.Base(res.Dir)
 	j.update(func(st *JobStatus) { st.State, st.Run = StateAuditing, id })
 	// Audit now, so that the dashboard opens at once.
-	if _, err := s.auditOf(id, res.Dir); err != nil {
+	if _, err := s.makeAuditOf(id, res.Dir); err != nil {
 		j.update(func(st *JobStatus) { st.State, st.Error = StateFailed, "audit: "+err.Error() })
 		return
 	}
@@ -406,12 +410,18 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
+	// The stream lasts as long as the run: no read deadline (it would
+	// cancel the request), and the write deadline moves with each event,
+	// so that only a client that stops reading is cut off.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
 	tick := time.NewTicker(time.Second) // elapsed time moves even without progress
 	defer tick.Stop()
 	sent := 0
 	for {
 		// Status first: every point up to its day is already recorded.
 		st, changed := j.status()
+		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.Limits.WriteTimeout))
 		if pts := j.pointsSince(sent); len(pts) > 0 {
 			b, _ := json.Marshal(Live{Groups: j.live.Groups, Worst: j.live.Worst, Points: pts})
 			if _, err := fmt.Fprintf(w, "event: points\ndata: %s\n\n", b); err != nil {
@@ -439,30 +449,4 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// auditOf returns the run's audit: RUN/audit.json when present (written by
-// `nosedive audit` or earlier by the web lab), else computed and written.
-func (s *Server) auditOf(id, dir string) (*audit.Report, error) {
-	path := filepath.Join(dir, "audit.json")
-	if b, err := os.ReadFile(path); err == nil {
-		var rep audit.Report
-		if err := json.Unmarshal(b, &rep); err == nil {
-			return &rep, nil
-		}
-	}
-	lr, err := s.cache.run(id)
-	if err != nil {
-		return nil, err
-	}
-	lr.mu.Lock()
-	rep, err := audit.Compute(lr.run, audit.Options{})
-	lr.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	// A read-only store still gets its dashboard: a failed write only
-	// means the audit is computed again next time.
-	_ = store.WriteJSONAtomic(path, rep)
-	return rep, nil
 }

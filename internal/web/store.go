@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -85,20 +86,14 @@ func nonNil(s []string) []string {
 // networks. Runs never change once committed, so entries never go stale;
 // sizes are bounded.
 type cache struct {
-	st *runStore
+	st  *runStore
+	log *log.Logger
 
 	mu         sync.Mutex
 	manifests  map[string]*store.Manifest
 	dashboards map[string]*entry[[]byte]
 	runs       map[string]*entry[*loadedRun]
 	order      []string // loaded runs, least recently used first
-}
-
-// entry computes a value once; concurrent callers wait for the first.
-type entry[T any] struct {
-	once sync.Once
-	val  T
-	err  error
 }
 
 // loadedRun is a run with its agents table in memory; mu serialises the
@@ -108,35 +103,60 @@ type loadedRun struct {
 	run *audit.Run
 }
 
+// with calls f holding the run's lock (released if f panics).
+func (lr *loadedRun) with(f func()) {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	f()
+}
+
 const (
 	maxDashboards = 256
 	maxLoadedRuns = 3
 )
 
-func newCache(st *runStore) *cache {
-	return &cache{st: st, manifests: map[string]*store.Manifest{}, dashboards: map[string]*entry[[]byte]{},
+func newCache(st *runStore, l *log.Logger) *cache {
+	return &cache{st: st, log: l, manifests: map[string]*store.Manifest{}, dashboards: map[string]*entry[[]byte]{},
 		runs: map[string]*entry[*loadedRun]{}}
 }
 
+// manifest returns the run.json of run id. A run's id is its directory
+// name: a directory renamed after the run keeps its old id in run.json,
+// and is served (and listed) under its new name.
 func (c *cache) manifest(id string) (*store.Manifest, string, error) {
 	dir, err := c.st.dir(id)
 	if err != nil {
 		return nil, "", err
 	}
-	c.mu.Lock()
-	m := c.manifests[id]
-	c.mu.Unlock()
-	if m != nil {
+	if m := c.cachedManifest(id); m != nil {
 		return m, dir, nil
 	}
-	m, err = store.ReadManifest(dir)
+	m, err := store.ReadManifest(dir)
 	if err != nil {
 		return nil, "", err
 	}
+	if m.ID != id {
+		cp := *m
+		cp.ID = id
+		m = &cp
+	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.manifests[id] = m
-	c.mu.Unlock()
 	return m, dir, nil
+}
+
+// locked calls f holding the cache's lock.
+func (c *cache) locked(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+}
+
+func (c *cache) cachedManifest(id string) *store.Manifest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.manifests[id]
 }
 
 // list returns the stored runs, newest first.
@@ -166,26 +186,39 @@ func (c *cache) list() ([]RunInfo, error) {
 }
 
 func (c *cache) dashboard(id string, build func() ([]byte, error)) ([]byte, error) {
-	c.mu.Lock()
-	e := c.dashboards[id]
-	if e == nil {
-		if len(c.dashboards) >= maxDashboards {
-			for k := range c.dashboards { // drop any one; rebuilt on demand
-				delete(c.dashboards, k)
-				break
+	var e *entry[[]byte]
+	owner := false
+	c.locked(func() {
+		if e = c.dashboards[id]; e == nil {
+			if len(c.dashboards) >= maxDashboards {
+				for k := range c.dashboards { // drop any one; rebuilt on demand
+					delete(c.dashboards, k)
+					break
+				}
 			}
+			e, owner = newEntry[[]byte](), true
+			c.dashboards[id] = e
 		}
-		e = &entry[[]byte]{}
-		c.dashboards[id] = e
+	})
+	if owner {
+		e.build(c.log, "dashboard of "+id, build)
+		if e.err != nil {
+			c.locked(func() {
+				if c.dashboards[id] == e {
+					delete(c.dashboards, id)
+				}
+			})
+		}
 	}
-	c.mu.Unlock()
-	e.once.Do(func() { e.val, e.err = build() })
-	if e.err != nil {
-		c.mu.Lock()
-		delete(c.dashboards, id)
-		c.mu.Unlock()
-	}
-	return e.val, e.err
+	return e.wait()
+}
+
+// forget drops what is cached of a run that changed on disk (an audit or
+// a report was added): its dashboard lists them.
+func (c *cache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.dashboards, id)
 }
 
 // run returns the loaded run id (agents table in memory), loading it once.
@@ -199,29 +232,37 @@ func (c *cache) run(id string) (*loadedRun, error) {
 
 // load loads any run directory (twins included) under the cache key key.
 func (c *cache) load(key, dir string) (*loadedRun, error) {
-	c.mu.Lock()
-	e := c.runs[key]
-	if e == nil {
-		e = &entry[*loadedRun]{}
-		c.runs[key] = e
-	}
-	c.order = append(slicesDelete(c.order, key), key)
-	for len(c.order) > maxLoadedRuns {
-		delete(c.runs, c.order[0])
-		c.order = c.order[1:]
-	}
-	c.mu.Unlock()
-	e.once.Do(func() {
-		r, err := audit.Load(dir)
-		e.val, e.err = &loadedRun{run: r}, err
+	var e *entry[*loadedRun]
+	owner := false
+	c.locked(func() {
+		if e = c.runs[key]; e == nil {
+			e, owner = newEntry[*loadedRun](), true
+			c.runs[key] = e
+		}
+		c.order = append(slicesDelete(c.order, key), key)
+		for len(c.order) > maxLoadedRuns {
+			delete(c.runs, c.order[0])
+			c.order = c.order[1:]
+		}
 	})
-	if e.err != nil {
-		c.mu.Lock()
-		delete(c.runs, key)
-		c.order = slicesDelete(c.order, key)
-		c.mu.Unlock()
+	if owner {
+		e.build(c.log, "loading "+key, func() (*loadedRun, error) {
+			r, err := audit.Load(dir)
+			if err != nil {
+				return nil, err
+			}
+			return &loadedRun{run: r}, nil
+		})
+		if e.err != nil {
+			c.locked(func() {
+				if c.runs[key] == e {
+					delete(c.runs, key)
+					c.order = slicesDelete(c.order, key)
+				}
+			})
+		}
 	}
-	return e.val, e.err
+	return e.wait()
 }
 
 func slicesDelete(s []string, v string) []string {
@@ -247,9 +288,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 func (s *Server) runDir(w http.ResponseWriter, r *http.Request) (*store.Manifest, string, bool) {
 	id := r.PathValue("id")
 	m, dir, err := s.cache.manifest(id)
+	var de *store.DamagedError
 	switch {
 	case errors.Is(err, ErrBadRunID):
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a run id", id))
+		return nil, "", false
+	case errors.As(err, &de):
+		s.runError(w, id, err)
 		return nil, "", false
 	case err != nil:
 		httpError(w, http.StatusNotFound, fmt.Sprintf("no run %q in the store", id))
@@ -276,6 +321,10 @@ func writeJSONBytes(w http.ResponseWriter, b []byte) {
 // APIError is the body of every failed API request.
 type APIError struct {
 	Error string `json:"error"`
+	// Post, with Body, is the request that makes what a GET found
+	// missing (answered 409).
+	Post string `json:"post,omitempty"`
+	Body any    `json:"body,omitempty"`
 }
 
 func httpError(w http.ResponseWriter, code int, msg string) {

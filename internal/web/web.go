@@ -10,8 +10,11 @@
 //
 // Goals: safe by default (loopback unless a token is set, every request
 // checked for it, bounded bodies and run sizes, run ids resolved only
-// inside the store, CSP and other security headers), fast (aggregates are
-// computed once per run and cached; heavy work — runs, replays — is
+// inside the store, CSP and other security headers, a GET never changes
+// the store, time and connection limits against slow or greedy clients),
+// robust (a panic or a damaged run directory fails that request or that
+// run, never the lab: see safety.go), fast (aggregates are computed once
+// per run and cached; heavy work — runs, replays, twins, reports — is
 // bounded by queues), stateless about edits: a scenario being edited lives
 // in the browser and travels with each request, so concurrent users never
 // see each other's unsaved edits.
@@ -26,12 +29,15 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/audit"
 )
 
 //go:embed assets
@@ -64,6 +70,12 @@ type Config struct {
 	// the Host header must name a loopback host (a guard against DNS
 	// rebinding) unless a token is set.
 	Loopback bool
+	// Limits bounds connections and request times (HTTPServer, Listen);
+	// unset fields take DefaultLimits.
+	Limits Limits
+	// Log receives what the server must tell its operator (a recovered
+	// panic, with its stack); default: the standard logger.
+	Log *log.Logger
 }
 
 // Server is the web lab. Create it with New; it is an http.Handler.
@@ -72,11 +84,15 @@ type Server struct {
 	mux      *http.ServeMux
 	jobs     *queue
 	cache    *cache
-	heavy    chan struct{} // replays and twin runs, one at a time
+	heavy    chan struct{} // replays, twin runs, audits and reports, one at a time
 	years    yearCache
 	static   http.Handler
 	ids      sync.Mutex // allocating run ids
 	reserved map[string]bool
+	// audits holds audits computed by POST /api/runs/{id}/audit that
+	// could not be written to a read-only store.
+	auditsMu sync.Mutex
+	audits   map[string]*audit.Report
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -85,6 +101,11 @@ var _ http.Handler = (*Server)(nil)
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == "" {
 		return nil, fmt.Errorf("web: no store directory")
+	}
+	if cfg.Token != "" {
+		if err := CheckToken(cfg.Token); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
 	}
 	if cfg.MaxRuns <= 0 {
 		cfg.MaxRuns = 1
@@ -101,12 +122,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxDays <= 0 {
 		cfg.MaxDays = DefaultMaxDays
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.Log == nil {
+		cfg.Log = log.Default()
+	}
 	st, err := openStore(cfg.Store)
 	if err != nil {
 		return nil, err
 	}
 	sub, _ := fs.Sub(assetsFS, "assets")
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: newCache(st), heavy: make(chan struct{}, 1),
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: newCache(st, cfg.Log), audits: map[string]*audit.Report{}, heavy: make(chan struct{}, 1),
 		static: http.FileServerFS(sub), reserved: map[string]bool{}}
 	s.jobs = newQueue(s, cfg.MaxRuns, cfg.MaxQueue)
 	s.routes()
@@ -134,11 +159,18 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/runs/{id}/like", s.someoneLike)
 	m.HandleFunc("GET /api/runs/{id}/network", s.network)
 	m.HandleFunc("GET /api/runs/{id}/files/{file}", s.download)
+	// What the lab computes and stores is made by POST only (a GET from
+	// an <img> on another site must not run a twin or write a file).
+	m.HandleFunc("POST /api/runs/{id}/audit", s.makeAudit)
+	m.HandleFunc("POST /api/runs/{id}/report", s.makeReport)
+	m.HandleFunc("POST /api/runs/{id}/twins", s.makeTwin)
 }
 
 // ServeHTTP applies the security headers, the token and the host check,
-// then routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// then routes. A panic in a handler is answered with a 500 and logged.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	w := &headerWriter{ResponseWriter: rw}
+	defer s.recoverPanic(w, r)
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -148,6 +180,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	if s.cfg.Token == "" && s.cfg.Loopback && !loopbackHost(r.Host) {
+		hangUp(w)
 		httpError(w, http.StatusMisdirectedRequest, "this server answers only to localhost, 127.0.0.1 or [::1]")
 		return
 	}
@@ -158,15 +191,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A cross-site page can post forms but cannot send JSON without
 		// the browser asking first; the Origin, when sent, must be ours.
 		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+			hangUp(w)
 			httpError(w, http.StatusForbidden, "cross-origin request refused")
 			return
 		}
-		if ct := r.Header.Get("Content-Type"); r.ContentLength != 0 && !strings.HasPrefix(ct, "application/json") {
+		// JSON always, even for an empty body: a cross-site form can post
+		// without a body, but not with this type.
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			hangUp(w)
 			httpError(w, http.StatusUnsupportedMediaType, "send JSON (Content-Type: application/json)")
 			return
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// hangUp makes a refused request's connection close right after the
+// answer, without reading (draining) a body the client may send a byte at
+// a time: the net/http server would otherwise read up to 256 KiB of it,
+// until the read timeout, before closing.
+func hangUp(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 // authorised checks the token from the Authorization header, the cookie
@@ -190,6 +236,7 @@ func (s *Server) authorised(w http.ResponseWriter, r *http.Request) bool {
 		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 		return false
 	}
+	hangUp(w)
 	httpError(w, http.StatusUnauthorized, "a token is required: open the address printed by `nosedive serve` (it ends in ?token=...)")
 	return false
 }
@@ -214,6 +261,21 @@ func sameOrigin(origin, host string) bool {
 		}
 	}
 	return false
+}
+
+// CheckToken says whether t can be a token: at least 16 characters, each
+// one a cookie may carry unchanged (printable ASCII but space, ", ',', ;
+// and \), since the browser keeps the token in a cookie.
+func CheckToken(t string) error {
+	if len(t) < 16 {
+		return fmt.Errorf("the token must be at least 16 characters (e.g. openssl rand -hex 16)")
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\' {
+			return fmt.Errorf("the token may not contain %q (character %d): use letters, digits and punctuation such as + / = - _", c, i+1)
+		}
+	}
+	return nil
 }
 
 // AddrError says an address may not be bound without a token.

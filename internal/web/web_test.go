@@ -96,7 +96,7 @@ func call(t *testing.T, h http.Handler, method, target, body string, hdr ...stri
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, rd)
-	if body != "" {
+	if body != "" || method == "POST" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Host = "127.0.0.1:8080"
@@ -412,9 +412,18 @@ func TestDraftsArePerBrowser(t *testing.T) {
 	}
 }
 
+// audited makes the run's audit (a run made outside the lab has none).
+func audited(t *testing.T, s http.Handler, id string) {
+	t.Helper()
+	if r := call(t, s, "POST", "/api/runs/"+id+"/audit", "{}"); r.code != 200 {
+		t.Fatalf("POST audit: %d %s", r.code, r.body)
+	}
+}
+
 func TestDashboard(t *testing.T) {
 	_, id := testStore(t)
 	s := newServer(t, Config{})
+	audited(t, s, id)
 	r := call(t, s, "GET", "/api/runs/"+id, "")
 	if r.code != 200 {
 		t.Fatalf("dashboard: %d %s", r.code, r.body)
@@ -456,9 +465,12 @@ func TestDownloads(t *testing.T) {
 			t.Errorf("%s: %d, %q", f, r.code, r.hdr.Get("Content-Disposition"))
 		}
 	}
-	call(t, s, "GET", "/api/runs/"+id, "") // computes audit.json
+	audited(t, s, id)
 	if r := call(t, s, "GET", "/api/runs/"+id+"/files/audit.json", ""); r.code != 200 || !strings.Contains(r.body, `"headline"`) {
 		t.Errorf("audit.json: %d", r.code)
+	}
+	if r := call(t, s, "POST", "/api/runs/"+id+"/report", "{}"); r.code != 200 {
+		t.Fatalf("POST report: %d %s", r.code, r.body)
 	}
 	r := call(t, s, "GET", "/api/runs/"+id+"/files/report.html", "")
 	if r.code != 200 || !strings.Contains(r.body, "<html") || !strings.Contains(r.hdr.Get("Content-Security-Policy"), "default-src 'none'") {
@@ -489,6 +501,9 @@ func TestCitizenLikeAndNetwork(t *testing.T) {
 		}
 	}
 	a := like.Agents[0]
+	if r := call(t, s, "POST", "/api/runs/"+id+"/twins", `{"without": "mosque"}`); r.code != 200 {
+		t.Fatalf("POST twin: %d %s", r.code, r.body)
+	}
 	r = call(t, s, "GET", fmt.Sprintf("/api/runs/%s/citizen?agent=%d&without=mosque", id, a), "")
 	if r.code != 200 {
 		t.Fatalf("citizen: %d %s", r.code, r.body)

@@ -25,11 +25,19 @@ function status(msg, bad) {
   s.textContent = msg || '';
   s.className = 'status' + (bad ? ' bad' : '');
 }
-async function api(path, body) {
+// api GETs path, or POSTs body as JSON. A GET never changes the store:
+// when what it reads is not made yet (a run's audit, a twin run for a
+// counterfactual year), the server answers 409 with the POST that makes
+// it; api sends that POST and asks once more.
+async function api(path, body, retried) {
   const opt = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
   const r = await fetch(path, opt);
   let data = null;
   try { data = await r.json(); } catch (e) { /* empty body */ }
+  if (r.status === 409 && data && data.post && body === undefined && !retried) {
+    await api(data.post, data.body || {});
+    return api(path, undefined, true);
+  }
   if (!r.ok) {
     const err = new Error((data && data.error) || `${r.status} ${r.statusText}`);
     err.data = data; err.status = r.status;
@@ -504,7 +512,17 @@ async function showRun(id) {
   box.textContent = '';
   box.appendChild(h('p', { class: 'muted' }, 'Loading the dashboard… (a run made outside the lab is audited the first time it is opened: a few seconds per million people)'));
   const t0 = performance.now();
-  const d = await getDash(id);
+  let d;
+  try {
+    d = await getDash(id);
+  } catch (e) {
+    // A damaged run says so on its own page; other runs are not affected.
+    box.textContent = '';
+    box.appendChild(h('h2', {}, `Run ${id}`));
+    box.appendChild(h('p', { class: 'bad', id: 'dash-error', role: 'alert' }, e.message));
+    $('#main').focus();
+    return;
+  }
   const rep = d.audit;
   box.textContent = '';
   box.appendChild(h('h2', {}, `Run ${d.run.id}`));
@@ -547,12 +565,39 @@ async function showRun(id) {
   box.appendChild(h('h3', { id: 'citizen-pick', tabindex: '-1' }, 'Follow a citizen'));
   box.appendChild(citizenPicker(d));
   box.appendChild(h('h3', {}, 'Downloads'));
-  box.appendChild(h('ul', { class: 'files' }, d.files.map(f => h('li', {},
-    h('a', { href: `/api/runs/${encodeURIComponent(id)}/files/${f.name}${f.name === 'report.html' ? '' : ''}`, download: f.name === 'report.html' ? null : `${id}-${f.name}`, target: f.name === 'report.html' ? '_blank' : null, rel: 'noopener' }, f.name),
-    f.size >= 0 ? ` (${big(Math.ceil(f.size / 1024))} KiB)` : ' (made when first opened; takes a few seconds)',
-    f.name === 'report.html' ? h('span', {}, ' · ', h('a', { href: `/api/runs/${encodeURIComponent(id)}/files/report.html?download=1` }, 'download')) : null))));
+  box.appendChild(h('ul', { class: 'files' }, d.files.map(f => f.name === 'report.html' ? reportItem(id, f) : h('li', {},
+    h('a', { href: `/api/runs/${encodeURIComponent(id)}/files/${f.name}`, download: `${id}-${f.name}`, rel: 'noopener' }, f.name),
+    ` (${big(Math.ceil(f.size / 1024))} KiB)`))));
   box.appendChild(h('p', { class: 'muted small' }, `Dashboard drawn in ${Math.round(performance.now() - t0)} ms.`));
   $('#main').focus();
+}
+// reportItem links the HTML report, or offers to make it (a POST: the
+// report is written into the run's directory).
+function reportItem(id, f) {
+  const base = `/api/runs/${encodeURIComponent(id)}/files/report.html`;
+  const links = () => [h('a', { href: base, target: '_blank', rel: 'noopener', id: 'report-link' }, 'report.html'),
+    h('span', {}, ' · ', h('a', { href: base + '?download=1' }, 'download'))];
+  const li = h('li', {});
+  if (f.size >= 0) {
+    for (const e of links()) li.appendChild(e);
+    li.appendChild(document.createTextNode(` (${big(Math.ceil(f.size / 1024))} KiB)`));
+    return li;
+  }
+  const note = h('span', { class: 'muted' }, ' (not made yet; takes a few seconds)');
+  const btn = h('button', { type: 'button', class: 'small', id: 'make-report' }, 'Make the HTML report');
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    note.textContent = ' making it…';
+    try {
+      await api(`/api/runs/${encodeURIComponent(id)}/report`, {});
+      dashCache.delete(id);
+      li.textContent = '';
+      for (const e of links()) li.appendChild(e);
+    } catch (e) { btn.disabled = false; note.textContent = ' ' + e.message; note.className = 'bad'; }
+  });
+  li.appendChild(btn);
+  li.appendChild(note);
+  return li;
 }
 function citizenPicker(d) {
   const id = d.run.id;
