@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // ODD is the model description in the structure of the ODD protocol
@@ -19,6 +20,9 @@ type ODD struct {
 	Tiers                                       []Line
 	Sanctions                                   []Line
 	Phases                                      []Line
+	// References lists, in order of first use, every citation the tables
+	// name, with its full text (docs/calibration.md).
+	References []Reference
 }
 
 // Line is one row of a submodel table.
@@ -26,19 +30,51 @@ type Line struct {
 	Name, What, Source string
 }
 
-func src(s string) string {
-	switch s {
-	case "":
-		return "not stated (invented for illustration)"
-	case "essay":
-		return "essay (a claim of the op-ed the project started from)"
+// sources resolves `source:` fields to what the report prints: each entry
+// as "note [key]" in the submodel tables, and each key once, with its full
+// citation, in the references list.
+type sources struct {
+	own  map[string]string
+	seen map[string]bool
+	refs []Reference
+}
+
+// Reference is one citation the model description names.
+type Reference struct {
+	Key, Text, Quality string
+}
+
+func (r *sources) src(s string) string {
+	if s == "" {
+		return "not stated"
 	}
-	return s
+	refs, err := scenario.ResolveSource(s, r.own)
+	if err != nil {
+		return s // a run made before sources were keys: print it as written
+	}
+	parts := make([]string, len(refs))
+	for i, ref := range refs {
+		parts[i] = "[" + ref.Key + "]"
+		if ref.Note != "" {
+			parts[i] = ref.Note + " " + parts[i]
+		}
+		if !r.seen[ref.Key] {
+			r.seen[ref.Key] = true
+			c, ok := scenario.LookupCitation(ref.Key)
+			if !ok {
+				c = scenario.Citation{Key: ref.Key, Text: r.own[ref.Key], Quality: "the scenario's own citation"}
+			}
+			r.refs = append(r.refs, Reference{Key: c.Key, Text: c.Text, Quality: c.Quality})
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func describe(r *audit.Run) ODD {
 	sc, m := r.Scenario, r.Manifest
 	var o ODD
+	cite := &sources{own: sc.OwnCitations(), seen: map[string]bool{}}
+	src := cite.src
 	o.Purpose = fmt.Sprintf("%s. The model shows what a social scoring regime of this design does to a synthetic population: who is scored down, who is sanctioned, and through which rules and ties.", strings.TrimSuffix(sc.Description, "."))
 	var regions []string
 	for _, reg := range sc.Population.Regions {
@@ -130,7 +166,7 @@ func describe(r *audit.Run) ODD {
 		if t.Min != nil {
 			what = fmt.Sprintf("score ≥ %g", *t.Min)
 		}
-		o.Tiers = append(o.Tiers, Line{t.Name, what, ""})
+		o.Tiers = append(o.Tiers, Line{t.Name, what, src(t.Source)})
 	}
 	for _, c := range sc.Tiers.Caps {
 		who := strings.TrimSpace(c.Group + " " + c.Region)
@@ -178,5 +214,6 @@ func describe(r *audit.Run) ODD {
 		}
 		o.Phases = append(o.Phases, Line{p.Name, what, src(p.Source)})
 	}
+	o.References = cite.refs
 	return o
 }

@@ -121,10 +121,10 @@ var funcs = template.FuncMap{
 	"num":  func(x float64) string { return fmt.Sprintf("%.1f", x) },
 	"ratio": func(x audit.Num) string {
 		if math.IsInf(float64(x), 1) {
-			return "∞"
+			return "unbounded"
 		}
 		if math.IsNaN(float64(x)) {
-			return "–"
+			return "n/a"
 		}
 		return fmt.Sprintf("%.2f", float64(x))
 	},

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"html/template"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,12 +87,45 @@ func TestReportEveryBuiltin(t *testing.T) {
 			if b.Name == "benchmark" && !strings.Contains(html, "The chilling effect") {
 				t.Error("benchmark report with a twin lacks the chilling chart")
 			}
-			// Every rule's source appears in the model description.
+			// Every rule is in the model description, and every source of a
+			// rule, tier, cap, sanction or phase is printed with each key's
+			// full citation in the references.
 			sc, _ := scenario.Resolve(b.Name, nil)
 			for _, r := range sc.Scoring.Rules {
 				if !strings.Contains(html, ">"+r.Name+"<") {
 					t.Errorf("rule %s missing from the model description", r.Name)
 				}
+			}
+			var srcs []string
+			for _, r := range sc.Scoring.Rules {
+				srcs = append(srcs, r.Source)
+			}
+			for _, l := range sc.Tiers.Levels {
+				srcs = append(srcs, l.Source)
+			}
+			for _, c := range sc.Tiers.Caps {
+				srcs = append(srcs, c.Source)
+			}
+			for _, x := range sc.Sanctions {
+				srcs = append(srcs, x.Source)
+			}
+			for _, p := range sc.Phases {
+				srcs = append(srcs, p.Source)
+			}
+			for _, s := range srcs {
+				refs, err := scenario.ResolveSource(s, sc.OwnCitations())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ref := range refs {
+					c, _ := scenario.LookupCitation(ref.Key)
+					if !strings.Contains(html, "["+ref.Key+"]") || !strings.Contains(html, template.HTMLEscapeString(c.Text)) {
+						t.Errorf("source key %s not printed with its citation", ref.Key)
+					}
+				}
+			}
+			if strings.Contains(html, "invented for illustration") {
+				t.Error("a source is printed as not stated")
 			}
 		})
 	}

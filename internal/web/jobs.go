@@ -351,7 +351,7 @@ func (s *Server) startJob(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	sc, diags, err := load(req.Draft)
+	sc, diags, err := loadContext(r.Context(), req.Draft)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return

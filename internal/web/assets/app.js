@@ -47,7 +47,9 @@ async function api(path, body, retried) {
 }
 const pct = v => v == null || !isFinite(v) ? 'n/a' : (100 * v).toFixed(1) + '%';
 const num = v => v == null || !isFinite(v) ? 'n/a' : (Math.round(v * 10) / 10).toLocaleString('en');
-const ratio = v => v == null ? '∞' : !isFinite(v) ? 'n/a' : v.toFixed(2);
+// A disparity's ratio: null when it is undefined (0/0: n/a) or unbounded
+// (the reference rate is 0: flagged).
+const ratio = d => d.ratio != null && isFinite(d.ratio) ? d.ratio.toFixed(2) : d.outside_four_fifths ? 'unbounded' : 'n/a';
 const big = n => Number(n).toLocaleString('en');
 
 // ---------- the draft (this tab only) ----------
@@ -488,7 +490,7 @@ function groupTable(rep, d, attribute) {
     const ever = (r.disparities || []).find(x => x.metric === 'ever_sanctioned');
     tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.value + (attribute === 'group' && r.value === rep.reference_group ? ' (reference)' : '')), h('td', { class: 'n' }, big(r.n)), h('td', { class: 'n' }, num(r.mean_score)),
       ...tiers.map(t => h('td', { class: 'n' }, pct((r.tiers.find(x => x.name === t) || {}).value))),
-      h('td', { class: 'n' }, pct(r.ever_sanctioned.value)), h('td', { class: 'n' + (ever && ever.outside_four_fifths ? ' flag' : '') }, ever ? ratio(ever.ratio) + (ever.outside_four_fifths ? ' ⚠' : '') : '—'),
+      h('td', { class: 'n' }, pct(r.ever_sanctioned.value)), h('td', { class: 'n' + (ever && ever.outside_four_fifths ? ' flag' : '') }, ever ? ratio(ever) + (ever.outside_four_fifths ? ' ⚠' : '') : '—'),
       h('td', { class: 'n' }, pct(r.detained.value)), h('td', { class: 'n' }, pct(r.sanctioned_law_abiding.value)), h('td', { class: 'n' }, pct(r.loss.association_share))));
   }
   const caption = attribute === 'group' ? `Audit by group at the end of day ${d.days} (⚠: outside the four-fifths band [0.8, 1.25] against the reference group ${rep.reference_group})`
@@ -501,7 +503,7 @@ function disparityTable(rep) {
   for (const r of rep.groups.filter(r => r.attribute === 'group' && r.value !== rep.reference_group)) {
     for (const x of r.disparities || []) {
       tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.value), h('td', {}, x.metric.replace(/_/g, ' ')), h('td', { class: 'n' }, pct(x.rate)), h('td', { class: 'n' }, pct(x.reference_rate)),
-        h('td', { class: 'n' + (x.outside_four_fifths ? ' flag' : '') }, ratio(x.ratio) + (x.outside_four_fifths ? ' ⚠ outside band' : ''))));
+        h('td', { class: 'n' + (x.outside_four_fifths ? ' flag' : '') }, h('span', { title: x.undefined || '' }, ratio(x) + (x.outside_four_fifths ? ' ⚠ outside band' : '')))));
     }
   }
   return h('table', { class: 'data' }, h('caption', {}, `Disparities against ${rep.reference_group}`),
