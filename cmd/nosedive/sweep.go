@@ -18,6 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/nosedive-lab/nosedive/internal/cluster"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
@@ -148,13 +149,10 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	switch o.emit {
 	case "":
 	case "slurm", "k8s":
-		if o.emitShards < 1 || o.emitShards > 100000 || o.cpusPerTask < 1 || o.cpusPerTask > 1024 {
-			return badInput("--emit-shards must be 1..100000 and --cpus-per-task 1..1024")
+		if o.emitShards < 1 || o.emitShards > cluster.MaxShards || o.cpusPerTask < 1 || o.cpusPerTask > cluster.MaxCPUsPerTask {
+			return badInput("--emit-shards must be 1..%d and --cpus-per-task 1..%d", cluster.MaxShards, cluster.MaxCPUsPerTask)
 		}
-		if o.emit == "slurm" {
-			return emitSlurm(o, s, arg, dir, stdout)
-		}
-		return emitK8s(o, s, arg, stdout)
+		return emitJob(o, s, arg, dir, stdout)
 	default:
 		return badInput("--emit: choose slurm or k8s, got %q", o.emit)
 	}
@@ -238,107 +236,37 @@ func humanBytes(b uint64) string {
 	return fmt.Sprintf("%d KiB", b>>10)
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// taskMemoryMiB is a memory request for a task running jobs runs at once.
-func taskMemoryMiB(s *sweep.Sweep, jobs int) (uint64, error) {
+// emitJob prints the cluster job that runs the sweep in shards
+// (internal/cluster, docs/cluster.md).
+func emitJob(o sweepOptions, s *sweep.Sweep, arg, dir string, w io.Writer) error {
 	sc, err := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), s.PointSets(0))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	return (runner.EstimateMemory(sc, s.Agents)*uint64(jobs)*3/2)>>20 + 256, nil
-}
-
-func emitSlurm(o sweepOptions, s *sweep.Sweep, arg, dir string, w io.Writer) error {
+	job := cluster.Job{Sweep: s.Name, Runs: s.Runs(), Shards: o.emitShards, CPUsPerTask: o.cpusPerTask,
+		MemoryMiB: cluster.TaskMemoryMiB(runner.EstimateMemory(sc, s.Agents), o.cpusPerTask)}
+	if o.emit == "k8s" {
+		k := &cluster.Kubernetes{Job: job, Image: o.image, Claim: o.pvc, Mount: o.mount, SweepFile: filepath.Base(arg)}
+		if err := cluster.WriteKubernetes(w, k); err != nil {
+			return badInput("--emit k8s: %v", err)
+		}
+		return nil
+	}
 	bin := o.binary
 	if bin == "" {
-		exe, err := os.Executable()
-		if err != nil {
+		if bin, err = os.Executable(); err != nil {
 			return err
 		}
-		bin = exe
 	}
-	file, err := filepath.Abs(arg)
+	sl, err := cluster.NewSlurm(job, bin, arg, o.out, dir)
 	if err != nil {
-		return err
+		return badInput("--emit slurm: %v", err)
 	}
-	out, err := filepath.Abs(o.out)
-	if err != nil {
-		return err
-	}
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	logs := filepath.Join(absDir, "logs")
 	// sbatch needs the log directory to exist when the tasks start.
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", logs, err)
+	if err := os.MkdirAll(sl.LogDir(), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", sl.LogDir(), err)
 	}
-	mem, err := taskMemoryMiB(s, o.cpusPerTask)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, `#!/bin/bash
-# nosedive sweep %[1]s: %[2]d runs in %[3]d shards, as a Slurm job array.
-# Submit with: sbatch THIS_FILE. Every task writes disjoint files into
-# %[4]s; a task that is requeued or resubmitted skips the runs it finished.
-# Then: nosedive sweep summarize %[4]s
-#SBATCH --job-name=nosedive-%[1]s
-#SBATCH --array=0-%[5]d
-#SBATCH --cpus-per-task=%[6]d
-#SBATCH --mem=%[7]dM
-#SBATCH --output=%[8]s/slurm-%%A_%%a.out
-set -euo pipefail
-exec %[9]s sweep %[10]s --out %[11]s --shard auto/%[3]d --jobs "${SLURM_CPUS_PER_TASK:-%[6]d}" --quiet
-`, s.Name, s.Runs(), o.emitShards, absDir, o.emitShards-1, o.cpusPerTask, mem, logs,
-		shellQuote(bin), shellQuote(file), shellQuote(out))
-	return nil
-}
-
-func emitK8s(o sweepOptions, s *sweep.Sweep, arg string, w io.Writer) error {
-	mem, err := taskMemoryMiB(s, o.cpusPerTask)
-	if err != nil {
-		return err
-	}
-	name := strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace("nosedive-" + s.Name))
-	if len(name) > 52 {
-		name = strings.TrimRight(name[:52], "-")
-	}
-	file := o.mount + "/" + filepath.Base(arg)
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	fmt.Fprintf(w, `# nosedive sweep %[1]s: %[2]d runs in %[3]d shards, as a Kubernetes Indexed Job.
-# Put %[4]s (and any scenario file it names) on the volume claim %[5]s,
-# then: kubectl apply -f THIS_FILE. Each index i runs shard i (from
-# JOB_COMPLETION_INDEX); a retried index skips the runs it finished.
-# Results: %[6]s/runs/%[1]s/results/ on the volume.
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: %[7]s
-spec:
-  completionMode: Indexed
-  completions: %[3]d
-  parallelism: %[3]d
-  backoffLimit: %[8]d
-  template:
-    spec:
-      restartPolicy: OnFailure
-      containers:
-        - name: sweep
-          image: %[9]s
-          command: [nosedive, sweep, %[10]s, --out, %[11]s, --shard, auto/%[3]d, --jobs, "%[12]d", --quiet]
-          resources:
-            requests: {cpu: "%[12]d", memory: %[13]dMi}
-            limits: {memory: %[13]dMi}
-          volumeMounts:
-            - {name: data, mountPath: %[14]s}
-      volumes:
-        - name: data
-          persistentVolumeClaim: {claimName: %[15]s}
-`, s.Name, s.Runs(), o.emitShards, filepath.Base(arg), o.pvc, o.mount, name, 3*o.emitShards,
-		q(o.image), q(file), q(o.mount+"/runs"), o.cpusPerTask, mem, q(o.mount), q(o.pvc))
-	return nil
+	return cluster.WriteSlurm(w, sl)
 }
 
 type summarizeOptions struct {
