@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -112,33 +110,9 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 	if err := store.WriteJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
 		return err
 	}
-	printAttribution(stdout, at)
+	if err := audit.WriteAttributionText(stdout, at); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nwritten: %s\n", filepath.Join(dir, AuditFile))
 	return nil
-}
-
-func printAttribution(w io.Writer, at *audit.Attribution) {
-	fmt.Fprintf(w, "Rule attribution (%s; %d twin runs of %d agents)\n", at.Method, at.Runs, at.Agents)
-	for _, k := range []string{audit.MetricGap, audit.MetricEver, audit.MetricFalse, audit.MetricChildren} {
-		fmt.Fprintf(w, "\n%s: total effect of all rules %+.4g\n", k, at.Total[k])
-		rules := append([]string(nil), at.Rules...)
-		sort.SliceStable(rules, func(i, j int) bool { return abs(at.Shapley[rules[i]][k]) > abs(at.Shapley[rules[j]][k]) })
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  rule\tShapley\t± s.e.\tleave-one-out\t")
-		for _, r := range rules {
-			se := "-"
-			if at.StdErr != nil {
-				se = fmt.Sprintf("%.3g", at.StdErr[r][k])
-			}
-			fmt.Fprintf(tw, "  %s\t%+.4g\t%s\t%+.4g\t\n", r, at.Shapley[r][k], se, at.LeaveOneOut[r][k])
-		}
-		tw.Flush()
-	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

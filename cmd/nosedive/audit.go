@@ -6,14 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -150,7 +145,9 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	printAudit(stdout, rep)
+	if err := audit.WriteText(stdout, rep); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nwritten: %s\n", filepath.Join(dir, AuditFile))
 	return nil
 }
@@ -174,94 +171,6 @@ func readAudit(dir string) (*audit.Report, error) {
 	}
 	var rep audit.Report
 	return &rep, json.Unmarshal(b, &rep)
-}
-
-func fpct(f audit.Figure) string {
-	if math.IsNaN(float64(f.Value)) {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*float64(f.Value))
-}
-
-func printAudit(w io.Writer, rep *audit.Report) {
-	fmt.Fprintf(w, "Audit of %s (%s, %d agents x %d days, seed %d)\n\n", rep.Run, rep.Scenario, rep.Agents, rep.Days, rep.Seed)
-	for _, h := range rep.Headline {
-		fmt.Fprintf(w, "  * %s\n", h)
-	}
-	fmt.Fprintf(w, "\nReference group: %s (%s). Ratios outside [0.8, 1.25] fail the four-fifths\nscreen (marked !): a screen for disparity, not a proof of it.\n\n", rep.Reference, rep.ReferenceWhy)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	if len(rep.Groups) == 0 {
-		return
-	}
-	hdr := "attribute\tvalue\tn\tmean score\t"
-	for _, t := range rep.Groups[0].Tiers {
-		hdr += t.Name + "\t"
-	}
-	hdr += "ever sanctioned\tratio\tno own violation\tbroke no law\tassociation loss\tchildren blocked\tgini\t"
-	fmt.Fprintln(tw, hdr)
-	rows := append(append([]audit.Row{}, rep.Groups...), rep.Intersections...)
-	rows = append(rows, rep.Overall)
-	for _, r := range rows {
-		line := fmt.Sprintf("%s\t%s\t%d\t%.1f\t", r.Attribute, r.Value, r.N, r.MeanScore)
-		for _, t := range r.Tiers {
-			line += fpct(t.Figure) + "\t"
-		}
-		ratio := "-"
-		for _, d := range r.Disparities {
-			switch {
-			case d.Metric != "ever_sanctioned":
-			case !math.IsNaN(float64(d.Ratio)):
-				ratio = fmt.Sprintf("%.2f", float64(d.Ratio))
-				if d.OutsideBand {
-					ratio += "!"
-				}
-			case d.OutsideBand:
-				ratio = "unbounded!" // the reference rate is 0
-			}
-		}
-		small := ""
-		if r.SmallGroup {
-			small = " (small)"
-		}
-		line += fmt.Sprintf("%s\t%s\t%s\t%s\t%.0f%%\t%d\t%.3f\t%s", fpct(r.Ever), ratio, fpct(r.FalseDiscoveryRate), fpct(r.LawAbiding),
-			100*r.Loss.AssociationShare, r.ChildrenBlocked, r.Gini, small)
-		fmt.Fprintln(tw, line)
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\n(no own violation: share of the sanctioned who did nothing penalised; broke no law: share of the\nsanctioned who never did anything the scenario declares unlawful; association loss: share of\npoints lost through partner and acquaintance rules; small: fewer than %d people)\n", rep.MinGroup)
-
-	if len(rep.Conditional) > 0 {
-		fmt.Fprintln(w, "\nAt equal own behaviour (gap in the share ever sanctioned vs the reference, weighted over strata):")
-		for _, c := range rep.Conditional {
-			fmt.Fprintf(w, "  %s: %+.1f points; score gap %+.1f\n", c.Group, 100*c.WeightedGap, c.ScoreGap)
-		}
-	}
-	c := rep.Cascade
-	fmt.Fprintf(w, "\nCascades along ties: %d sanctioned, %d seeds, %d reached through a sanctioned tie (%d of them with no own violation); mean depth %.2f, max %d.\n",
-		c.Sanctioned, c.Seeds, c.Cascaded, c.CascadedNoViolation, c.MeanDepth, c.MaxDepth)
-	a := rep.Art5
-	fmt.Fprintf(w, "\nEU AI Act Art. 5(1)(c):\n  (i) unrelated contexts: %s. %s\n  (ii) disproportionate: %s. %s\n",
-		a.VerdictI, a.EvidenceI, a.VerdictII, a.EvidenceII)
-	if len(rep.Worst) > 0 {
-		fmt.Fprintln(w, "\nWorst-treated subgroups (share ever sanctioned):")
-		for _, r := range rep.Worst {
-			fmt.Fprintf(w, "  %s = %s: %s of %d\n", r.Attribute, r.Value, fpct(r.Ever), r.N)
-		}
-	}
-	if len(rep.Chilling) > 0 {
-		fmt.Fprintln(w, "\nChilling (lawful penalised behaviour, vs the same people without the regime):")
-		for _, c := range rep.Chilling {
-			fmt.Fprintf(w, "  %s: %.1f%% less over the run (first %d days %.1f%%, last %d days %.1f%%); %d vs %d events\n",
-				c.Behaviour, 100*c.Drop, audit.ChillWindow, 100*c.Immediate, audit.ChillWindow, 100*c.Final, c.Regime, c.Twin)
-		}
-	}
-	for _, ab := range rep.Ablations {
-		var parts []string
-		for _, k := range []string{audit.MetricGap, audit.MetricEver, audit.MetricFalse, audit.MetricChildren} {
-			parts = append(parts, fmt.Sprintf("%s %+.4g", k, ab.Effect[k]))
-		}
-		fmt.Fprintf(w, "\nRule %s adds: %s\n", ab.Rule, strings.Join(parts, ", "))
-	}
 }
 
 // isSweepDir reports whether dir holds a sweep manifest.
@@ -427,140 +336,9 @@ func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
-	printReplicates(stdout, s)
+	if err := audit.WriteReplicatesText(stdout, s); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nwritten or read: %s in each of the %d run directories\n", AuditFile, len(dirs))
 	return nil
-}
-
-// ivFormat prints an interval as "mean [lo, hi]" with the given scale and
-// precision, "-" with no value, and "(n=K)" when fewer replicates than
-// total had a value.
-func ivFormat(iv audit.Interval, total int, scale float64, prec int, unit string) string {
-	if iv.N == 0 {
-		return "-"
-	}
-	f := func(x audit.Num) string { return strconv.FormatFloat(scale*float64(x), 'f', prec, 64) }
-	s := f(iv.Mean) + unit
-	if iv.N >= 2 {
-		s += " [" + f(iv.Lo) + ", " + f(iv.Hi) + "]"
-	}
-	if iv.N < total {
-		s += fmt.Sprintf(" (n=%d)", iv.N)
-	}
-	return s
-}
-
-func printReplicates(w io.Writer, s *audit.Replicates) {
-	n := len(s.Runs)
-	pct := func(iv audit.Interval) string { return ivFormat(iv, n, 100, 1, "%") }
-	num := func(iv audit.Interval, prec int) string { return ivFormat(iv, n, 1, prec, "") }
-	seeds := make([]string, n)
-	for i, x := range s.Seeds {
-		seeds[i] = strconv.FormatUint(x, 10)
-	}
-	sets := ""
-	if len(s.Sets) > 0 {
-		sets = ", --set " + strings.Join(s.Sets, " ")
-	}
-	fmt.Fprintf(w, "Audit of %d replicates of %s (%d agents x %d days%s; seeds %s)\n", n, s.Scenario, s.Agents, s.Days, sets, strings.Join(seeds, ", "))
-	for _, r := range s.Runs {
-		fmt.Fprintf(w, "  %s\n", r)
-	}
-	fmt.Fprintf(w, "\nEvery figure is the mean over the %d replicates [95%% confidence interval, Student t\nwith %d degrees of freedom]; (n=K) marks a figure only K replicates have (a rate with no\ndenominator, a ratio against a reference rate of zero).\n\n", n, n-1)
-	fmt.Fprintln(w, "Headline figures (named as in `nosedive sweep summarize`):")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, h := range s.Headline {
-		var v string
-		switch {
-		case strings.HasSuffix(h.Name, "_score"):
-			v = num(h.Interval, 1)
-		case h.Name == "gini":
-			v = num(h.Interval, 3)
-		case h.Name == "sanctioned_without_own_violation" || h.Name == "children_blocked" || h.Name == "cascaded":
-			v = num(h.Interval, 1)
-		case h.Name == "association_share" || strings.HasPrefix(h.Name, "gap_"):
-			v = ivFormat(h.Interval, n, 100, 1, " pts")
-			if h.Name == "association_share" {
-				v = pct(h.Interval)
-			}
-		default:
-			v = pct(h.Interval)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\n", h.Name, v)
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\nReference group: %s. Ratios whose mean lies outside [0.8, 1.25] fail the four-fifths\nscreen (marked !): a screen for disparity, not a proof of it.\n", s.Reference)
-	rows := append(append([]audit.ReplicateRow{}, s.Groups...), s.Intersection...)
-	rows = append(rows, s.Overall)
-	small := func(r audit.ReplicateRow) string {
-		if r.SmallGroup {
-			return " (small)"
-		}
-		return ""
-	}
-	fmt.Fprintln(w, "\nScores and tiers:")
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	hdr := "attribute\tvalue\tpeople\tmean score\t"
-	for _, t := range s.Tiers {
-		hdr += t + "\t"
-	}
-	fmt.Fprintln(tw, hdr+"gini\t")
-	for _, r := range rows {
-		f := r.Figures
-		line := fmt.Sprintf("%s\t%s\t%s\t%s\t", r.Attribute, r.Value, num(f.Get("people"), 0), num(f.Get("mean_score"), 1))
-		for _, t := range s.Tiers {
-			line += pct(f.Get("tier_"+t)) + "\t"
-		}
-		fmt.Fprintln(tw, line+num(f.Get("gini"), 3)+"\t"+small(r))
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\nSanctions:")
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "attribute\tvalue\tever sanctioned\tratio\tno own violation\tbroke no law\tassociation loss\tchildren blocked\t")
-	for _, r := range rows {
-		f := r.Figures
-		ratio := "-"
-		if r.Attribute != "all" && !strings.Contains(r.Attribute, "×") {
-			iv := f.Get("ratio_ever_sanctioned")
-			ratio = num(iv, 2)
-			if iv.N > 0 && (iv.Mean < audit.FourFifths[0] || iv.Mean > audit.FourFifths[1]) {
-				ratio += "!"
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Attribute, r.Value, pct(f.Get("ever_sanctioned")), ratio,
-			pct(f.Get("false_discovery_rate")), pct(f.Get("sanctioned_law_abiding")), pct(f.Get("association_share")),
-			num(f.Get("children_blocked"), 1), small(r))
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\n(ratio: share ever sanctioned against the reference group's, whose mean is undefined (-)\nwhen the reference rate is zero in a replicate; no own violation: share of the sanctioned who did\nnothing penalised; broke no law: share of the sanctioned who never did anything unlawful;\nassociation loss: share of points lost through partner and acquaintance rules; small: fewer\nthan %d people in some replicate. --json has every figure of every row.)\n", s.MinGroup)
-	if len(s.Conditional) > 0 {
-		fmt.Fprintln(w, "\nAt equal own behaviour (gap in the share ever sanctioned vs the reference, weighted over strata):")
-		for _, c := range s.Conditional {
-			fmt.Fprintf(w, "  %s: %s points; score gap %s\n", c.Group, ivFormat(c.WeightedGap, n, 100, 1, ""), num(c.ScoreGap, 1))
-		}
-	}
-	c := s.Cascade
-	fmt.Fprintf(w, "\nCascades along ties: %s sanctioned, %s seeds, %s reached through a sanctioned tie\n(%s of them with no own violation); mean depth %s, max %s.\n",
-		num(c.Get("sanctioned"), 1), num(c.Get("seeds"), 1), num(c.Get("cascaded"), 1), num(c.Get("cascaded_without_own_violation"), 1),
-		num(c.Get("mean_depth"), 2), num(c.Get("max_depth"), 1))
-	verdicts := func(v map[string]int) string {
-		var parts []string
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			parts = append(parts, fmt.Sprintf("%s in %d of %d", k, v[k], n))
-		}
-		return strings.Join(parts, ", ")
-	}
-	a := s.Art5
-	fmt.Fprintf(w, "\nEU AI Act Art. 5(1)(c):\n  (i) unrelated contexts: %s; cross-context detriment %s of sanctions.\n  (ii) disproportionate: %s; %s of sanctions disproportionate, %s without own conduct.\n",
-		verdicts(s.VerdictsI), pct(a.Get("cross_context_detriment_rate")), verdicts(s.VerdictsII),
-		pct(a.Get("disproportionate_share")), pct(a.Get("without_own_conduct_share")))
-	if len(s.Worst) > 0 {
-		fmt.Fprintln(w, "\nWorst-treated subgroups (share ever sanctioned, over the replicates that list the subgroup among their worst):")
-		for i, r := range s.Worst {
-			if i == 5 {
-				break
-			}
-			fmt.Fprintf(w, "  %s = %s: %s of %s people; listed in %d of %d\n", r.Attribute, r.Value, pct(r.Ever), num(r.People, 0), r.Listed, n)
-		}
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -70,75 +69,5 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w io.Writer) 
 		enc.SetIndent("", "  ")
 		return enc.Encode(x)
 	}
-	printExplanation(w, x)
-	return nil
-}
-
-func printExplanation(w io.Writer, x *audit.Explanation) {
-	fmt.Fprintf(w, "Citizen %d of run %s, after day %d\n\n", x.Agent, x.Run, x.Day)
-	traits := "none"
-	if len(x.Traits) > 0 {
-		traits = strings.Join(x.Traits, ", ")
-	}
-	partner := "none"
-	if x.Partner >= 0 {
-		partner = fmt.Sprint(x.Partner)
-	}
-	fmt.Fprintf(w, "  region %s, group %s, age %s; traits: %s; school-age children: %d; partner: %s\n",
-		x.Region, x.Group, x.Age, traits, x.Children, partner)
-	status := fmt.Sprintf("  score %.1f, tier %s", x.Score, x.Tier)
-	if x.Threshold != nil {
-		status += fmt.Sprintf(" (%s starts at %.0f)", x.NextTier, *x.Threshold)
-	}
-	if x.Detained {
-		status += "; DETAINED"
-	}
-	if len(x.Flags) > 0 {
-		status += "; flagged " + strings.Join(x.Flags, ", ")
-	}
-	fmt.Fprintln(w, status)
-	if len(x.Sanctions) > 0 {
-		fmt.Fprintln(w, "\nSanctions:")
-		for _, s := range x.Sanctions {
-			end := "still in force"
-			if s.End >= 0 {
-				end = fmt.Sprintf("lifted on day %d", s.End)
-			}
-			fmt.Fprintf(w, "  %s (%s) from day %d, %s\n", s.Name, s.Context, s.Start, end)
-		}
-	}
-	if len(x.TierChanges) > 0 {
-		fmt.Fprintln(w, "\nTier changes:")
-		for _, t := range x.TierChanges {
-			fmt.Fprintf(w, "  day %d: %s -> %s\n", t.Day, t.From, t.To)
-		}
-	}
-	fmt.Fprintf(w, "\nWhy the score is %.1f (baseline + contributions, exact):\n", x.Score)
-	fmt.Fprintf(w, "  %10.1f  starting score\n", x.BaseValue)
-	for _, c := range x.Contributions {
-		who := c.Origin
-		if len(c.Via) > 0 && len(c.Via) <= 5 {
-			who += fmt.Sprintf(" %v", c.Via)
-		}
-		fmt.Fprintf(w, "  %+10.1f  %s (%d times; %s; data from %s)\n", c.Points, c.Rule, c.Times, who, c.SourceContext)
-	}
-	fmt.Fprintf(w, "  %10.1f  total\n", x.Sum)
-	if len(x.PrincipalReasons) > 0 {
-		fmt.Fprintf(w, "\nPrincipal reasons (reference: %s):\n", x.Reference)
-		for _, r := range x.PrincipalReasons {
-			fmt.Fprintf(w, "  %s\n", r)
-		}
-	}
-	if len(x.Counterfactuals) > 0 {
-		fmt.Fprintln(w, "\nWhat single change would have changed the tier (everything else held fixed):")
-		for _, c := range x.Counterfactuals {
-			fmt.Fprintf(w, "  %s: %.1f points, %s\n", c.Change, c.NewScore, c.NewTier)
-		}
-	}
-	if len(x.Events) > 0 {
-		fmt.Fprintln(w, "\nWhat the citizen did (attempted / blocked / seen by the regime):")
-		for _, e := range x.Events {
-			fmt.Fprintf(w, "  %s: %d / %d / %d\n", e.Behaviour, e.Attempted, e.Blocked, e.Detected)
-		}
-	}
+	return audit.WriteExplanationText(w, x)
 }
