@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 
 type attributeOptions struct {
 	agents, perms, workers int
+	quiet                  bool
 }
 
 func newAttributeCmd() *cobra.Command {
@@ -44,6 +46,7 @@ attribute on a smaller replica of the run when it is large.`,
 	cmd.Flags().IntVar(&o.agents, "agents", 0, "run the twins on this many agents (default: the run's size)")
 	cmd.Flags().IntVar(&o.perms, "permutations", 200, "permutations sampled when there are more than 12 rules")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads (default: all cores)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
@@ -75,10 +78,22 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// Exact Shapley values run every subset of the rules; the permutation
+	// estimate runs an unknown number (subsets repeat).
+	total := 0
+	if len(rules) <= audit.ExactMaxRules {
+		total = 1 << len(rules)
+	}
+	if o.quiet {
+		stderr = io.Discard
+	}
+	fmt.Fprintf(stderr, "nosedive: attributing %d rules by twin runs of %d agents x %d days\n", len(rules), agents, m.Days)
+	meter := prog.New(stderr, total, "twin runs", prog.Options{Bar: prog.IsTerminal(stderr)})
+	defer meter.Finish()
 	n := 0
 	eval := func(ctx context.Context, off []string) (map[string]float64, error) {
 		n++
-		fmt.Fprintf(stderr, "nosedive: twin %d (without %v)\n", n, off)
+		defer meter.Set(n, fmt.Sprintf("last without %v", off))
 		sc, err := runner.ScenarioOf(m)
 		if err != nil {
 			return nil, err

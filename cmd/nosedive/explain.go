@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/spf13/cobra"
 )
@@ -15,6 +16,7 @@ type explainOptions struct {
 	agent   int
 	asJSON  bool
 	workers int
+	quiet   bool
 }
 
 func newExplainCmd() *cobra.Command {
@@ -36,16 +38,17 @@ and the smallest single change that would have changed the tier.`,
 			if !cmd.Flags().Changed("agent") {
 				return badInput("explain needs --agent ID")
 			}
-			return runExplain(cmd.Context(), o, args[0], cmd.OutOrStdout())
+			return runExplain(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().IntVar(&o.agent, "agent", 0, "the citizen's id (agents.parquet id column)")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads for the replay (default: all cores)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
-func runExplain(ctx context.Context, o explainOptions, dir string, w io.Writer) error {
+func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.Writer) error {
 	run, err := loadRun(dir)
 	if err != nil {
 		return err
@@ -53,7 +56,13 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w io.Writer) 
 	if o.agent < 0 || o.agent >= run.Manifest.Agents {
 		return badInput("--agent %d: this run has agents 0 to %d", o.agent, run.Manifest.Agents-1)
 	}
-	final, traces, err := runner.Replay(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers)
+	if o.quiet {
+		stderr = io.Discard
+	}
+	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
+	meter := prog.New(stderr, run.Manifest.Days, "days", prog.Options{Bar: prog.IsTerminal(stderr)})
+	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
+	meter.Finish()
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/cluster"
+	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
@@ -174,7 +175,9 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 		s.Name, len(s.Points), s.Replicates, s.Runs(), s.Design.Type, where, s.Agents, s.Days, jobs, humanBytes(perRun))
 	opt := sweep.Options{Dir: dir, Jobs: jobs, Workers: workers, Shard: shard, Shards: shards, Resume: o.resume}
 	if !o.quiet {
-		opt.Progress = sweepProgress(stderr)
+		report, finish := sweepProgress(stderr)
+		defer finish()
+		opt.Progress = report
 	}
 	out, err := sweep.Execute(ctx, s, opt)
 	var ce *sweep.ConflictError
@@ -201,28 +204,28 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	return nil
 }
 
-// sweepProgress prints a line per finished run, at most one a second
-// (failures and the last run always).
-func sweepProgress(w io.Writer) func(sweep.Progress) {
-	var mu sync.Mutex
-	var last time.Time
-	return func(p sweep.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		finished := p.Done + p.Failed
-		if p.Err == nil && finished < p.Total && time.Since(last) < time.Second {
-			return
-		}
-		last = time.Now()
-		line := fmt.Sprintf("nosedive: %d/%d runs done, %d failed, elapsed %s, eta %s", finished, p.Total, p.Failed,
-			p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
-		if p.Skipped > 0 {
-			line += fmt.Sprintf(" (%d done before)", p.Skipped)
-		}
+// sweepProgress reports finished runs on a progress meter (a bar on a
+// terminal, plain lines otherwise) and every failure as a line of its own.
+// The meter starts with the first report, which says how many runs this
+// process has to do; finish clears the bar.
+func sweepProgress(w io.Writer) (report func(sweep.Progress), finish func()) {
+	var once sync.Once
+	var m *prog.Meter
+	report = func(p sweep.Progress) {
+		once.Do(func() { m = prog.New(w, p.Total, "runs done", prog.Options{Bar: prog.IsTerminal(w)}) })
 		if p.Err != nil {
-			line += fmt.Sprintf("\nnosedive: run %s failed: %v", p.Last.ID, p.Err)
+			m.Note(fmt.Sprintf("nosedive: run %s failed: %v", p.Last.ID, p.Err))
 		}
-		fmt.Fprintln(w, line)
+		detail := fmt.Sprintf("%d failed", p.Failed)
+		if p.Skipped > 0 {
+			detail += fmt.Sprintf(" (%d done before)", p.Skipped)
+		}
+		m.Set(p.Done+p.Failed, detail)
+	}
+	return report, func() {
+		if m != nil {
+			m.Finish()
+		}
 	}
 }
 
