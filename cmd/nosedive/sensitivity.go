@@ -8,6 +8,7 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/sensitivity"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
@@ -49,11 +50,11 @@ were. Warnings say when the design is too small for stable indices.`,
 
 type sensitivityRow struct {
 	Parameter          string
-	MuStar, MuStarConf jsonNum
-	Mu, Sigma          jsonNum
+	MuStar, MuStarConf audit.Num
+	Mu, Sigma          audit.Num
 	N                  int
-	S1, S1Conf         jsonNum
-	ST, STConf         jsonNum
+	S1, S1Conf         audit.Num
+	ST, STConf         audit.Num
 }
 
 // jsonRow is a row of --json output with the design's fields only.
@@ -101,8 +102,8 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 		}
 		warn = w
 		for i, x := range idx {
-			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, MuStar: jsonNum(x.MuStar), MuStarConf: jsonNum(x.MuStarConf),
-				Mu: jsonNum(x.Mu), Sigma: jsonNum(x.Sigma), N: x.N})
+			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, MuStar: audit.Num(x.MuStar), MuStarConf: audit.Num(x.MuStarConf),
+				Mu: audit.Num(x.Mu), Sigma: audit.Num(x.Sigma), N: x.N})
 		}
 		sort.SliceStable(rows, func(a, b int) bool { return rows[a].MuStar > rows[b].MuStar })
 	} else {
@@ -121,8 +122,8 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 		sobol = &sobolSkipped{Rows: r.Rows, RowsUsed: r.RowsUsed, RowsSkipped: r.Rows - r.RowsUsed, PointsMissing: r.Missing,
 			Runs: len(m.Points) * m.Replicates, RunsMissing: runsMissing(res, mi)}
 		for i, x := range r.Indices {
-			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, S1: jsonNum(x.S1), S1Conf: jsonNum(x.S1Conf),
-				ST: jsonNum(x.ST), STConf: jsonNum(x.STConf)})
+			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, S1: audit.Num(x.S1), S1Conf: audit.Num(x.S1Conf),
+				ST: audit.Num(x.ST), STConf: audit.Num(x.STConf)})
 		}
 		sort.SliceStable(rows, func(a, b int) bool { return rows[a].ST > rows[b].ST })
 	}
@@ -190,7 +191,7 @@ func runsMissing(res *sweep.Results, mi int) int {
 	return len(res.Manifest.Points)*res.Manifest.Replicates - have
 }
 
-func fig(x jsonNum) string {
+func fig(x audit.Num) string {
 	if math.IsNaN(float64(x)) {
 		return "n/a"
 	}

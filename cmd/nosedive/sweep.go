@@ -2,20 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/cluster"
@@ -306,30 +301,6 @@ ones. --csv and --json give every metric in a long format.`,
 	return cmd
 }
 
-var defaultSummaryMetrics = []string{"ever_sanctioned", "best_tier_share", "worst_tier_share", "gap_worst_tier", "detained"}
-
-// pointSummary is one point x metric of `sweep summarize --json`.
-type pointSummary struct {
-	Point  int               `json:"point"`
-	Params map[string]string `json:"params"`
-	Metric string            `json:"metric"`
-	N      int               `json:"n"`
-	Mean   jsonNum           `json:"mean"`
-	SD     jsonNum           `json:"sd"`
-	Lo     jsonNum           `json:"ci95_low"`
-	Hi     jsonNum           `json:"ci95_high"`
-}
-
-// jsonNum writes NaN as null.
-type jsonNum float64
-
-func (n jsonNum) MarshalJSON() ([]byte, error) {
-	if math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, float64(n), 'g', -1, 64), nil
-}
-
 func readSweepResults(dir string) (*sweep.Results, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, badInput("%s is not a sweep directory", dir)
@@ -359,130 +330,26 @@ func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer)
 	}
 	metrics := o.metrics
 	if len(metrics) == 0 {
+		metrics = res.HeadlineMetrics()
 		if o.asCSV || o.asJSON || o.point >= 0 {
 			metrics = res.Metrics
-		} else {
-			for _, name := range defaultSummaryMetrics {
-				if slices.Contains(res.Metrics, name) {
-					metrics = append(metrics, name)
-				}
-			}
-			if len(metrics) == 0 {
-				metrics = res.Metrics[:min(len(res.Metrics), 4)]
-			}
 		}
 	}
-	idx := make([]int, len(metrics))
-	stats := make([][]sweep.Stat, len(metrics))
-	for k, name := range metrics {
-		i, err := res.MetricIndex(name)
-		if err != nil {
-			return badInput("--metric: %v", err)
-		}
-		idx[k] = i
-		stats[k] = res.PointStats(i)
+	sum, err := res.Summarize(metrics)
+	if err != nil {
+		return badInput("--metric: %v", err)
 	}
 	switch {
 	case o.asCSV:
 		fmt.Fprintln(stderr, "nosedive:", status)
-		cw := csv.NewWriter(stdout)
-		head := []string{"point"}
-		for _, p := range m.Params {
-			head = append(head, p.Path)
-		}
-		cw.Write(append(head, "metric", "n", "mean", "sd", "ci95_low", "ci95_high"))
-		for p := range m.Points {
-			for k, name := range metrics {
-				st := stats[k][p]
-				row := append([]string{strconv.Itoa(p)}, m.Points[p].Values...)
-				row = append(row, name, strconv.Itoa(st.N), csvNum(st.Mean), csvNum(st.SD), csvNum(st.Lo), csvNum(st.Hi))
-				cw.Write(row)
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return sum.WriteCSV(stdout)
 	case o.asJSON:
 		fmt.Fprintln(stderr, "nosedive:", status)
-		var out []pointSummary
-		for p := range m.Points {
-			params := map[string]string{}
-			for j, par := range m.Params {
-				params[par.Path] = m.Points[p].Values[j]
-			}
-			for k, name := range metrics {
-				st := stats[k][p]
-				out = append(out, pointSummary{Point: p, Params: params, Metric: name, N: st.N,
-					Mean: jsonNum(st.Mean), SD: jsonNum(st.SD), Lo: jsonNum(st.Lo), Hi: jsonNum(st.Hi)})
-			}
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return sum.WriteJSON(stdout)
 	}
 	fmt.Fprintln(stdout, status)
 	if o.point >= 0 {
-		return printPoint(stdout, m, o.point, metrics, stats)
+		return sum.WritePoint(stdout, o.point)
 	}
-	fmt.Fprintln(stdout, "mean over replicates [95% confidence interval]")
-	fmt.Fprintln(stdout)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	head := "point\t"
-	for _, p := range m.Params {
-		head += p.Path + "\t"
-	}
-	head += "n\t" + strings.Join(metrics, "\t") + "\t"
-	fmt.Fprintln(tw, head)
-	for p := range m.Points {
-		line := strconv.Itoa(p) + "\t" + strings.Join(m.Points[p].Values, "\t") + "\t"
-		n := 0
-		for k := range metrics {
-			n = max(n, stats[k][p].N)
-		}
-		line += strconv.Itoa(n) + "\t"
-		for k := range metrics {
-			st := stats[k][p]
-			switch {
-			case st.N == 0:
-				line += "-\t"
-			case st.N == 1:
-				line += fmtFig(st.Mean) + "\t"
-			default:
-				line += fmt.Sprintf("%s [%s, %s]\t", fmtFig(st.Mean), fmtFig(st.Lo), fmtFig(st.Hi))
-			}
-		}
-		fmt.Fprintln(tw, line)
-	}
-	return tw.Flush()
-}
-
-// printPoint prints every metric of one point, a line each.
-func printPoint(w io.Writer, m *sweep.Manifest, p int, metrics []string, stats [][]sweep.Stat) error {
-	fmt.Fprintf(w, "point %d:", p)
-	for j, par := range m.Params {
-		fmt.Fprintf(w, " %s=%s", par.Path, m.Points[p].Values[j])
-	}
-	fmt.Fprint(w, "\n\n")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "metric\tn\tmean\t95% CI\tsd\tmin\tmax\t")
-	for k, name := range metrics {
-		st := stats[k][p]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t[%s, %s]\t%s\t%s\t%s\t\n", name, st.N, fmtFig(st.Mean), fmtFig(st.Lo), fmtFig(st.Hi),
-			fmtFig(st.SD), fmtFig(st.Min), fmtFig(st.Max))
-	}
-	return tw.Flush()
-}
-
-func csvNum(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'g', 10, 64)
-}
-
-// fmtFig prints a figure with four significant digits.
-func fmtFig(x float64) string {
-	if math.IsNaN(x) {
-		return "n/a"
-	}
-	return strconv.FormatFloat(x, 'g', 4, 64)
+	return sum.WriteTable(stdout)
 }

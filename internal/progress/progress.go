@@ -179,9 +179,12 @@ func (m *Meter) eta(el time.Duration) string {
 	return duration(time.Duration(float64(el) / float64(m.done) * float64(left)))
 }
 
-// duration rounds to what a person reads: tenths of a second below ten
-// seconds, seconds above.
+// duration rounds to what a person reads: milliseconds below a second,
+// tenths of a second below ten seconds, seconds above.
 func duration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
 	if d < 10*time.Second {
 		return d.Round(100 * time.Millisecond).String()
 	}

@@ -97,9 +97,9 @@ func TestBarRedrawsInPlaceAndClears(t *testing.T) {
 	m.Set(4, "") // the last unit is always drawn
 	m.Finish()
 	want := "\r\x1b[Kdays  25% [=======>                      ] 1/4, elapsed 500ms, eta 1.5s" +
-		"\r\x1b[Kdays  75% [======================>       ] 3/4, elapsed 1.6s, eta 500ms" +
+		"\r\x1b[Kdays  75% [======================>       ] 3/4, elapsed 1.6s, eta 517ms" +
 		"\r\x1b[Knosedive: run r7 failed: boom\n" +
-		"\r\x1b[Kdays  75% [======================>       ] 3/4, elapsed 1.6s, eta 500ms" +
+		"\r\x1b[Kdays  75% [======================>       ] 3/4, elapsed 1.6s, eta 517ms" +
 		"\r\x1b[Kdays 100% [==============================] 4/4, elapsed 1.6s, eta 0s" +
 		"\r\x1b[K"
 	if diff := cmp.Diff(b.String(), want); diff != "" {
