@@ -10,7 +10,6 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -122,7 +121,7 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		}
 	}
 	rep.Attribution = at
-	if err := store.WriteJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
+	if err := audit.WriteReport(dir, rep); err != nil {
 		return err
 	}
 	if err := audit.WriteAttributionText(stdout, at); err != nil {

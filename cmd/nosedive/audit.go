@@ -8,17 +8,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
 
 // AuditFile is the audit's output inside the run directory.
-const AuditFile = "audit.json"
+const AuditFile = audit.ReportFile
 
 type auditOptions struct {
 	reference      string
@@ -133,11 +131,7 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 			rep.Ablations = append(rep.Ablations, ab)
 		}
 	}
-	// Keep an attribution computed earlier by `nosedive attribute`.
-	if old, err := readAudit(dir); err == nil && old.Attribution != nil {
-		rep.Attribution = old.Attribution
-	}
-	if err := store.WriteJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
+	if err := audit.WriteReport(dir, rep); err != nil { // keeps an earlier attribution
 		return err
 	}
 	if o.asJSON {
@@ -152,6 +146,8 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	return nil
 }
 
+func readAudit(dir string) (*audit.Report, error) { return audit.ReadReport(dir) }
+
 func loadRun(dir string) (*audit.Run, error) {
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
@@ -162,15 +158,6 @@ func loadRun(dir string) (*audit.Run, error) {
 		return nil, badInput("%v", err)
 	}
 	return r, nil
-}
-
-func readAudit(dir string) (*audit.Report, error) {
-	b, err := os.ReadFile(filepath.Join(dir, AuditFile))
-	if err != nil {
-		return nil, err
-	}
-	var rep audit.Report
-	return &rep, json.Unmarshal(b, &rep)
 }
 
 // isSweepDir reports whether dir holds a sweep manifest.
@@ -206,86 +193,11 @@ func replicateDirs(args []string, point int, stderr io.Writer) ([]string, error)
 	if point > last {
 		return nil, badInput("--point %d: sweep %s has points 0 to %d", point, m.Name, last)
 	}
-	var dirs []string
-	for _, r := range m.Runs {
-		if r.Point != point {
-			continue
-		}
-		d := filepath.Join(dir, sweep.RunsDir, r.ID)
-		if _, err := os.Stat(filepath.Join(d, "run.json")); err != nil {
-			fmt.Fprintf(stderr, "nosedive: point %d: replicate %d (%s) is not done; left out\n", point, r.Replicate, r.ID)
-			continue
-		}
-		dirs = append(dirs, d)
+	dirs, notDone := m.PointRuns(dir, point)
+	for _, r := range notDone {
+		fmt.Fprintf(stderr, "nosedive: point %d: replicate %d (%s) is not done; left out\n", point, r.Replicate, r.ID)
 	}
 	return dirs, nil
-}
-
-// loadReplicates audits each replicate as single-run audit does (and
-// writes its audit.json) when the run keeps its agents table, and reads
-// its audit.json otherwise (sweep runs keep only aggregates by default).
-// With stored set (the report), it reads each audit.json that exists, as
-// single-run report does, and computes (without writing) the others.
-// With no --reference, every replicate is compared against the group the
-// first one picks, so that the disparities compare like with like.
-func loadReplicates(o auditOptions, dirs []string, stored bool) ([]*audit.Report, []*store.Manifest, error) {
-	var ms []*store.Manifest
-	for _, d := range dirs {
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return nil, nil, badInput("%s: not a run directory", d)
-		}
-		m, err := store.ReadManifest(d)
-		if err != nil {
-			return nil, nil, badInput("%s: not a run directory: %v", d, err)
-		}
-		ms = append(ms, m)
-	}
-	if err := audit.CheckReplicates(ms); err != nil {
-		return nil, nil, badInput("%v", err)
-	}
-	defaults := o.reference == "" && slices.Equal(o.by, []string{"group", "region"}) && o.minGroup == audit.DefaultMinGroup
-	opts := audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup}
-	var reps []*audit.Report
-	for _, d := range dirs {
-		if stored {
-			if rep, err := readAudit(d); err == nil {
-				reps = append(reps, rep)
-				continue
-			}
-		}
-		if _, err := os.Stat(filepath.Join(d, store.AgentsFile)); err != nil {
-			rep, err := readAudit(d)
-			if err != nil {
-				return nil, nil, badInput("%s keeps neither its agents table nor an audit.json, so it cannot be audited", d)
-			}
-			if !defaults {
-				return nil, nil, badInput("%s keeps no agents table (a sweep run without keep: [agents]); its stored audit.json has the default --by, --reference and --min-group, so those flags cannot apply", d)
-			}
-			reps = append(reps, rep)
-			continue
-		}
-		run, err := loadRun(d)
-		if err != nil {
-			return nil, nil, err
-		}
-		rep, err := audit.Compute(run, opts)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !stored {
-			if old, err := readAudit(d); err == nil && old.Attribution != nil {
-				rep.Attribution = old.Attribution
-			}
-			if err := store.WriteJSONAtomic(filepath.Join(d, AuditFile), rep); err != nil {
-				return nil, nil, err
-			}
-		}
-		if opts.Reference == "" {
-			opts.Reference = rep.Reference
-		}
-		reps = append(reps, rep)
-	}
-	return reps, ms, nil
 }
 
 // meanCI is sweep.MeanCI, the t-interval of `sweep summarize`, in the
@@ -309,12 +221,14 @@ func summarizeReplicates(o auditOptions, args []string, stored bool, stderr io.W
 		}
 		return nil, nil, nil, badInput("%s: a single run gives no interval; use `nosedive audit RUN` (or `report RUN`) for one run, or give two or more replicates", what)
 	}
-	reps, ms, err := loadReplicates(o, dirs, stored)
-	if err != nil {
-		return nil, nil, nil, err
+	reps, ms, err := audit.ReplicateSet{Dirs: dirs, Options: audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup},
+		Stored: stored}.Load()
+	var s *audit.Replicates
+	if err == nil {
+		s, err = audit.Summarize(reps, ms, meanCI)
 	}
-	s, err := audit.Summarize(reps, ms, meanCI)
-	if nr := (*audit.NotReplicatesError)(nil); errors.As(err, &nr) {
+	nr, rd := (*audit.NotReplicatesError)(nil), (*audit.RunDirError)(nil)
+	if errors.As(err, &nr) || errors.As(err, &rd) {
 		return nil, nil, nil, badInput("%v", err)
 	}
 	return s, reps, dirs, err
