@@ -88,7 +88,6 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 	}
 	fmt.Fprintf(stderr, "nosedive: attributing %d rules by twin runs of %d agents x %d days\n", len(rules), agents, m.Days)
 	meter := prog.New(stderr, total, "twin runs", prog.Options{Bar: prog.IsTerminal(stderr)})
-	defer meter.Finish()
 	n := 0
 	eval := func(ctx context.Context, off []string) (map[string]float64, error) {
 		n++
@@ -110,6 +109,7 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		return audit.HeadlineMetrics(tr)
 	}
 	at, err := audit.Attribute(ctx, rules, eval, audit.ExactMaxRules, o.perms, m.Seed)
+	meter.Finish()
 	if err != nil {
 		return err
 	}

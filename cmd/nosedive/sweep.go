@@ -169,12 +169,12 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	fmt.Fprintf(stderr, "nosedive: sweep %s: %d points x %d replicates = %d runs (%s design%s), %d agents x %d days each, %d at once (about %s of memory each)\n",
 		s.Name, len(s.Points), s.Replicates, s.Runs(), s.Design.Type, where, s.Agents, s.Days, jobs, humanBytes(perRun))
 	opt := sweep.Options{Dir: dir, Jobs: jobs, Workers: workers, Shard: shard, Shards: shards, Resume: o.resume}
+	finish := func() {}
 	if !o.quiet {
-		report, finish := sweepProgress(stderr)
-		defer finish()
-		opt.Progress = report
+		opt.Progress, finish = sweepProgress(stderr)
 	}
 	out, err := sweep.Execute(ctx, s, opt)
+	finish()
 	var ce *sweep.ConflictError
 	switch {
 	case errors.As(err, &ce):

@@ -88,7 +88,12 @@ func (m *Meter) Set(done int, detail string) {
 	now := m.opt.Now()
 	finished := m.total > 0 && done >= m.total
 	if m.opt.Bar {
-		if finished || now.Sub(m.last) >= Redraw || !m.shown {
+		switch {
+		case finished:
+			// Done: clear the bar, so that what the command prints next
+			// starts on a clean line.
+			m.clear()
+		case now.Sub(m.last) >= Redraw || !m.shown:
 			m.last = now
 			m.draw(now)
 		}
@@ -120,10 +125,16 @@ func (m *Meter) Note(line string) {
 	}
 }
 
-// Finish clears the bar, leaving the screen as it was; plain lines stay.
+// Finish clears the bar (a bar also clears itself when the work is
+// done), leaving the screen as it was; plain lines stay. Call it before
+// printing anything else, also when the work stopped early.
 func (m *Meter) Finish() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.clear()
+}
+
+func (m *Meter) clear() {
 	if m.shown {
 		fmt.Fprint(m.w, "\r\x1b[K")
 		m.shown = false
