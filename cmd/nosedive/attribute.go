@@ -6,17 +6,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
 type attributeOptions struct {
 	agents, perms, workers int
+	quiet                  bool
 }
 
 func newAttributeCmd() *cobra.Command {
@@ -46,6 +45,7 @@ attribute on a smaller replica of the run when it is large.`,
 	cmd.Flags().IntVar(&o.agents, "agents", 0, "run the twins on this many agents (default: the run's size)")
 	cmd.Flags().IntVar(&o.perms, "permutations", 200, "permutations sampled when there are more than 12 rules")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads (default: all cores)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
@@ -77,10 +77,21 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// Exact Shapley values run every subset of the rules; the permutation
+	// estimate runs an unknown number (subsets repeat).
+	total := 0
+	if len(rules) <= audit.ExactMaxRules {
+		total = 1 << len(rules)
+	}
+	if o.quiet {
+		stderr = io.Discard
+	}
+	fmt.Fprintf(stderr, "nosedive: attributing %d rules by twin runs of %d agents x %d days\n", len(rules), agents, m.Days)
+	meter := prog.New(stderr, total, "twin runs", prog.Options{Bar: prog.IsTerminal(stderr)})
 	n := 0
 	eval := func(ctx context.Context, off []string) (map[string]float64, error) {
 		n++
-		fmt.Fprintf(stderr, "nosedive: twin %d (without %v)\n", n, off)
+		defer meter.Set(n, fmt.Sprintf("last without %v", off))
 		sc, err := runner.ScenarioOf(m)
 		if err != nil {
 			return nil, err
@@ -98,6 +109,7 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		return audit.HeadlineMetrics(tr)
 	}
 	at, err := audit.Attribute(ctx, rules, eval, audit.ExactMaxRules, o.perms, m.Seed)
+	meter.Finish()
 	if err != nil {
 		return err
 	}
@@ -109,36 +121,12 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		}
 	}
 	rep.Attribution = at
-	if err := store.WriteJSONAtomic(filepath.Join(dir, AuditFile), rep); err != nil {
+	if err := audit.WriteReport(dir, rep); err != nil {
 		return err
 	}
-	printAttribution(stdout, at)
+	if err := audit.WriteAttributionText(stdout, at); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\nwritten: %s\n", filepath.Join(dir, AuditFile))
 	return nil
-}
-
-func printAttribution(w io.Writer, at *audit.Attribution) {
-	fmt.Fprintf(w, "Rule attribution (%s; %d twin runs of %d agents)\n", at.Method, at.Runs, at.Agents)
-	for _, k := range []string{audit.MetricGap, audit.MetricEver, audit.MetricFalse, audit.MetricChildren} {
-		fmt.Fprintf(w, "\n%s: total effect of all rules %+.4g\n", k, at.Total[k])
-		rules := append([]string(nil), at.Rules...)
-		sort.SliceStable(rules, func(i, j int) bool { return abs(at.Shapley[rules[i]][k]) > abs(at.Shapley[rules[j]][k]) })
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  rule\tShapley\t± s.e.\tleave-one-out\t")
-		for _, r := range rules {
-			se := "-"
-			if at.StdErr != nil {
-				se = fmt.Sprintf("%.3g", at.StdErr[r][k])
-			}
-			fmt.Fprintf(tw, "  %s\t%+.4g\t%s\t%+.4g\t\n", r, at.Shapley[r][k], se, at.LeaveOneOut[r][k])
-		}
-		tw.Flush()
-	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

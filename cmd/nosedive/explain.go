@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/spf13/cobra"
 )
@@ -16,6 +16,7 @@ type explainOptions struct {
 	agent   int
 	asJSON  bool
 	workers int
+	quiet   bool
 }
 
 func newExplainCmd() *cobra.Command {
@@ -37,16 +38,17 @@ and the smallest single change that would have changed the tier.`,
 			if !cmd.Flags().Changed("agent") {
 				return badInput("explain needs --agent ID")
 			}
-			return runExplain(cmd.Context(), o, args[0], cmd.OutOrStdout())
+			return runExplain(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().IntVar(&o.agent, "agent", 0, "the citizen's id (agents.parquet id column)")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads for the replay (default: all cores)")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
-func runExplain(ctx context.Context, o explainOptions, dir string, w io.Writer) error {
+func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.Writer) error {
 	run, err := loadRun(dir)
 	if err != nil {
 		return err
@@ -54,7 +56,13 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w io.Writer) 
 	if o.agent < 0 || o.agent >= run.Manifest.Agents {
 		return badInput("--agent %d: this run has agents 0 to %d", o.agent, run.Manifest.Agents-1)
 	}
-	final, traces, err := runner.Replay(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers)
+	if o.quiet {
+		stderr = io.Discard
+	}
+	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
+	meter := prog.New(stderr, run.Manifest.Days, "days", prog.Options{Bar: prog.IsTerminal(stderr)})
+	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
+	meter.Finish()
 	if err != nil {
 		return err
 	}
@@ -70,75 +78,5 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w io.Writer) 
 		enc.SetIndent("", "  ")
 		return enc.Encode(x)
 	}
-	printExplanation(w, x)
-	return nil
-}
-
-func printExplanation(w io.Writer, x *audit.Explanation) {
-	fmt.Fprintf(w, "Citizen %d of run %s, after day %d\n\n", x.Agent, x.Run, x.Day)
-	traits := "none"
-	if len(x.Traits) > 0 {
-		traits = strings.Join(x.Traits, ", ")
-	}
-	partner := "none"
-	if x.Partner >= 0 {
-		partner = fmt.Sprint(x.Partner)
-	}
-	fmt.Fprintf(w, "  region %s, group %s, age %s; traits: %s; school-age children: %d; partner: %s\n",
-		x.Region, x.Group, x.Age, traits, x.Children, partner)
-	status := fmt.Sprintf("  score %.1f, tier %s", x.Score, x.Tier)
-	if x.Threshold != nil {
-		status += fmt.Sprintf(" (%s starts at %.0f)", x.NextTier, *x.Threshold)
-	}
-	if x.Detained {
-		status += "; DETAINED"
-	}
-	if len(x.Flags) > 0 {
-		status += "; flagged " + strings.Join(x.Flags, ", ")
-	}
-	fmt.Fprintln(w, status)
-	if len(x.Sanctions) > 0 {
-		fmt.Fprintln(w, "\nSanctions:")
-		for _, s := range x.Sanctions {
-			end := "still in force"
-			if s.End >= 0 {
-				end = fmt.Sprintf("lifted on day %d", s.End)
-			}
-			fmt.Fprintf(w, "  %s (%s) from day %d, %s\n", s.Name, s.Context, s.Start, end)
-		}
-	}
-	if len(x.TierChanges) > 0 {
-		fmt.Fprintln(w, "\nTier changes:")
-		for _, t := range x.TierChanges {
-			fmt.Fprintf(w, "  day %d: %s -> %s\n", t.Day, t.From, t.To)
-		}
-	}
-	fmt.Fprintf(w, "\nWhy the score is %.1f (baseline + contributions, exact):\n", x.Score)
-	fmt.Fprintf(w, "  %10.1f  starting score\n", x.BaseValue)
-	for _, c := range x.Contributions {
-		who := c.Origin
-		if len(c.Via) > 0 && len(c.Via) <= 5 {
-			who += fmt.Sprintf(" %v", c.Via)
-		}
-		fmt.Fprintf(w, "  %+10.1f  %s (%d times; %s; data from %s)\n", c.Points, c.Rule, c.Times, who, c.SourceContext)
-	}
-	fmt.Fprintf(w, "  %10.1f  total\n", x.Sum)
-	if len(x.PrincipalReasons) > 0 {
-		fmt.Fprintf(w, "\nPrincipal reasons (reference: %s):\n", x.Reference)
-		for _, r := range x.PrincipalReasons {
-			fmt.Fprintf(w, "  %s\n", r)
-		}
-	}
-	if len(x.Counterfactuals) > 0 {
-		fmt.Fprintln(w, "\nWhat single change would have changed the tier (everything else held fixed):")
-		for _, c := range x.Counterfactuals {
-			fmt.Fprintf(w, "  %s: %.1f points, %s\n", c.Change, c.NewScore, c.NewTier)
-		}
-	}
-	if len(x.Events) > 0 {
-		fmt.Fprintln(w, "\nWhat the citizen did (attempted / blocked / seen by the regime):")
-		for _, e := range x.Events {
-			fmt.Fprintf(w, "  %s: %d / %d / %d\n", e.Behaviour, e.Attempted, e.Blocked, e.Detected)
-		}
-	}
+	return audit.WriteExplanationText(w, x)
 }

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"sort"
-	"text/tabwriter"
 
-	"github.com/nosedive-lab/nosedive/internal/sensitivity"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
@@ -47,24 +42,6 @@ were. Warnings say when the design is too small for stable indices.`,
 	return cmd
 }
 
-type sensitivityRow struct {
-	Parameter          string
-	MuStar, MuStarConf jsonNum
-	Mu, Sigma          jsonNum
-	N                  int
-	S1, S1Conf         jsonNum
-	ST, STConf         jsonNum
-}
-
-// jsonRow is a row of --json output with the design's fields only.
-func (r sensitivityRow) jsonRow(design string) map[string]any {
-	if design == sweep.Morris {
-		return map[string]any{"parameter": r.Parameter, "mu_star": r.MuStar, "mu_star_conf": r.MuStarConf,
-			"mu": r.Mu, "sigma": r.Sigma, "n": r.N}
-	}
-	return map[string]any{"parameter": r.Parameter, "S1": r.S1, "S1_conf": r.S1Conf, "ST": r.ST, "ST_conf": r.STConf}
-}
-
 func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) error {
 	if o.metric == "" {
 		return badInput("--metric is required, e.g. --metric ever_sanctioned")
@@ -81,118 +58,17 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 	if err != nil {
 		return badInput("--metric: %v", err)
 	}
-	stats := res.PointStats(mi)
-	y := make([]float64, len(stats))
-	units := make([][]float64, len(stats))
-	for p, st := range stats {
-		y[p] = st.Mean
-		units[p] = m.Points[p].Unit
-	}
-	k := len(m.Params)
-	var rows []sensitivityRow
-	var warn []string
-	var sobol *sobolSkipped
-	method := ""
-	if m.Design.Type == sweep.Morris {
-		method = fmt.Sprintf("Morris elementary effects, %d trajectories, %d levels", m.Design.Trajectories, m.Design.Levels)
-		idx, w, err := sensitivity.Morris(units, y, k, o.seed)
-		if err != nil {
-			return err
-		}
-		warn = w
-		for i, x := range idx {
-			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, MuStar: jsonNum(x.MuStar), MuStarConf: jsonNum(x.MuStarConf),
-				Mu: jsonNum(x.Mu), Sigma: jsonNum(x.Sigma), N: x.N})
-		}
-		sort.SliceStable(rows, func(a, b int) bool { return rows[a].MuStar > rows[b].MuStar })
-	} else {
-		r, err := sensitivity.Sobol(y, k, sensitivity.SobolOptions{Seed: o.seed})
-		warn = r.Warnings
-		if err != nil {
-			for _, s := range warn {
-				fmt.Fprintln(stderr, "nosedive: warning:", s)
-			}
-			return err
-		}
-		method = fmt.Sprintf("Sobol indices (S1: Saltelli et al. 2010, ST: Jansen 1999, on standardised outputs, as SALib), N = %d", r.Rows)
-		if skipped := r.Rows - r.RowsUsed; skipped > 0 {
-			method += fmt.Sprintf(", %d rows used (%d skipped)", r.RowsUsed, skipped)
-		}
-		sobol = &sobolSkipped{Rows: r.Rows, RowsUsed: r.RowsUsed, RowsSkipped: r.Rows - r.RowsUsed, PointsMissing: r.Missing,
-			Runs: len(m.Points) * m.Replicates, RunsMissing: runsMissing(res, mi)}
-		for i, x := range r.Indices {
-			rows = append(rows, sensitivityRow{Parameter: m.Params[i].Path, S1: jsonNum(x.S1), S1Conf: jsonNum(x.S1Conf),
-				ST: jsonNum(x.ST), STConf: jsonNum(x.STConf)})
-		}
-		sort.SliceStable(rows, func(a, b int) bool { return rows[a].ST > rows[b].ST })
-	}
-	if m.Replicates < 2 {
-		warn = append(warn, "one replicate per point: simulation noise is part of every effect; replicates average it out")
-	}
-	for _, s := range warn {
-		fmt.Fprintln(stderr, "nosedive: warning:", s)
-	}
-	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		var out []map[string]any
-		for _, r := range rows {
-			out = append(out, r.jsonRow(m.Design.Type))
-		}
-		doc := map[string]any{"sweep": m.Name, "metric": o.metric, "method": method, "indices": out, "warnings": warn}
-		if sobol != nil {
-			doc["samples"] = sobol
-		}
-		return enc.Encode(doc)
-	}
-	fmt.Fprintf(stdout, "sweep %s, metric %s: %s; outputs are means over %d replicates\n", m.Name, o.metric, method, m.Replicates)
-	if sobol != nil && sobol.RowsSkipped > 0 {
-		fmt.Fprintf(stdout, "skipped %d of %d base rows: %d of %d points have no output (%d of %d runs failed, missing or without a value)\n",
-			sobol.RowsSkipped, sobol.Rows, sobol.PointsMissing, len(m.Points), sobol.RunsMissing, sobol.Runs)
-	}
-	fmt.Fprintln(stdout)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	if m.Design.Type == sweep.Morris {
-		fmt.Fprintln(tw, "parameter\tmu*\t±95%\tmu\tsigma\teffects\t")
-		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t\n", r.Parameter, fig(r.MuStar), fig(r.MuStarConf), fig(r.Mu), fig(r.Sigma), r.N)
-		}
-	} else {
-		fmt.Fprintln(tw, "parameter\tS1\t±95%\tST\t±95%\t")
-		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", r.Parameter, fig(r.S1), fig(r.S1Conf), fig(r.ST), fig(r.STConf))
+	an, err := sweep.Analyze(res, mi, o.seed)
+	if an != nil {
+		for _, s := range an.Warnings {
+			fmt.Fprintln(stderr, "nosedive: warning:", s)
 		}
 	}
-	return tw.Flush()
-}
-
-// sobolSkipped says, in --json output, how much of a Sobol design the
-// indices use: a base row is skipped when A, B or any AB_i has no output.
-type sobolSkipped struct {
-	Rows          int `json:"rows"`
-	RowsUsed      int `json:"rows_used"`
-	RowsSkipped   int `json:"rows_skipped"`
-	PointsMissing int `json:"points_missing"` // design points without an output
-	Runs          int `json:"runs"`
-	RunsMissing   int `json:"runs_missing"` // runs failed, not (yet) run, or with the metric undefined
-}
-
-// runsMissing counts the planned runs of a sweep without a value of
-// metric mi: failed, not run yet, or with the metric undefined (NaN or
-// infinite).
-func runsMissing(res *sweep.Results, mi int) int {
-	have := 0
-	for i := range res.Runs {
-		if v := res.Values[i][mi]; !math.IsNaN(v) && !math.IsInf(v, 0) {
-			have++
-		}
+	switch {
+	case err != nil:
+		return err
+	case o.asJSON:
+		return an.WriteJSON(stdout)
 	}
-	return len(res.Manifest.Points)*res.Manifest.Replicates - have
-}
-
-func fig(x jsonNum) string {
-	if math.IsNaN(float64(x)) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.4g", float64(x))
+	return an.WriteText(stdout)
 }

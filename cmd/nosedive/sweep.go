@@ -2,22 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
+	"github.com/nosedive-lab/nosedive/internal/cluster"
+	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
@@ -148,13 +145,10 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	switch o.emit {
 	case "":
 	case "slurm", "k8s":
-		if o.emitShards < 1 || o.emitShards > 100000 || o.cpusPerTask < 1 || o.cpusPerTask > 1024 {
-			return badInput("--emit-shards must be 1..100000 and --cpus-per-task 1..1024")
+		if o.emitShards < 1 || o.emitShards > cluster.MaxShards || o.cpusPerTask < 1 || o.cpusPerTask > cluster.MaxCPUsPerTask {
+			return badInput("--emit-shards must be 1..%d and --cpus-per-task 1..%d", cluster.MaxShards, cluster.MaxCPUsPerTask)
 		}
-		if o.emit == "slurm" {
-			return emitSlurm(o, s, arg, dir, stdout)
-		}
-		return emitK8s(o, s, arg, stdout)
+		return emitJob(o, s, arg, dir, stdout)
 	default:
 		return badInput("--emit: choose slurm or k8s, got %q", o.emit)
 	}
@@ -175,10 +169,12 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	fmt.Fprintf(stderr, "nosedive: sweep %s: %d points x %d replicates = %d runs (%s design%s), %d agents x %d days each, %d at once (about %s of memory each)\n",
 		s.Name, len(s.Points), s.Replicates, s.Runs(), s.Design.Type, where, s.Agents, s.Days, jobs, humanBytes(perRun))
 	opt := sweep.Options{Dir: dir, Jobs: jobs, Workers: workers, Shard: shard, Shards: shards, Resume: o.resume}
+	finish := func() {}
 	if !o.quiet {
-		opt.Progress = sweepProgress(stderr)
+		opt.Progress, finish = sweepProgress(stderr)
 	}
 	out, err := sweep.Execute(ctx, s, opt)
+	finish()
 	var ce *sweep.ConflictError
 	switch {
 	case errors.As(err, &ce):
@@ -203,28 +199,28 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	return nil
 }
 
-// sweepProgress prints a line per finished run, at most one a second
-// (failures and the last run always).
-func sweepProgress(w io.Writer) func(sweep.Progress) {
-	var mu sync.Mutex
-	var last time.Time
-	return func(p sweep.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		finished := p.Done + p.Failed
-		if p.Err == nil && finished < p.Total && time.Since(last) < time.Second {
-			return
-		}
-		last = time.Now()
-		line := fmt.Sprintf("nosedive: %d/%d runs done, %d failed, elapsed %s, eta %s", finished, p.Total, p.Failed,
-			p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
-		if p.Skipped > 0 {
-			line += fmt.Sprintf(" (%d done before)", p.Skipped)
-		}
+// sweepProgress reports finished runs on a progress meter (a bar on a
+// terminal, plain lines otherwise) and every failure as a line of its own.
+// The meter starts with the first report, which says how many runs this
+// process has to do; finish clears the bar.
+func sweepProgress(w io.Writer) (report func(sweep.Progress), finish func()) {
+	var once sync.Once
+	var m *prog.Meter
+	report = func(p sweep.Progress) {
+		once.Do(func() { m = prog.New(w, p.Total, "runs done", prog.Options{Bar: prog.IsTerminal(w)}) })
 		if p.Err != nil {
-			line += fmt.Sprintf("\nnosedive: run %s failed: %v", p.Last.ID, p.Err)
+			m.Note(fmt.Sprintf("nosedive: run %s failed: %v", p.Last.ID, p.Err))
 		}
-		fmt.Fprintln(w, line)
+		detail := fmt.Sprintf("%d failed", p.Failed)
+		if p.Skipped > 0 {
+			detail += fmt.Sprintf(" (%d done before)", p.Skipped)
+		}
+		m.Set(p.Done+p.Failed, detail)
+	}
+	return report, func() {
+		if m != nil {
+			m.Finish()
+		}
 	}
 }
 
@@ -238,107 +234,37 @@ func humanBytes(b uint64) string {
 	return fmt.Sprintf("%d KiB", b>>10)
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// taskMemoryMiB is a memory request for a task running jobs runs at once.
-func taskMemoryMiB(s *sweep.Sweep, jobs int) (uint64, error) {
+// emitJob prints the cluster job that runs the sweep in shards
+// (internal/cluster, docs/cluster.md).
+func emitJob(o sweepOptions, s *sweep.Sweep, arg, dir string, w io.Writer) error {
 	sc, err := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), s.PointSets(0))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	return (runner.EstimateMemory(sc, s.Agents)*uint64(jobs)*3/2)>>20 + 256, nil
-}
-
-func emitSlurm(o sweepOptions, s *sweep.Sweep, arg, dir string, w io.Writer) error {
+	job := cluster.Job{Sweep: s.Name, Runs: s.Runs(), Shards: o.emitShards, CPUsPerTask: o.cpusPerTask,
+		MemoryMiB: cluster.TaskMemoryMiB(runner.EstimateMemory(sc, s.Agents), o.cpusPerTask)}
+	if o.emit == "k8s" {
+		k := &cluster.Kubernetes{Job: job, Image: o.image, Claim: o.pvc, Mount: o.mount, SweepFile: filepath.Base(arg)}
+		if err := cluster.WriteKubernetes(w, k); err != nil {
+			return badInput("--emit k8s: %v", err)
+		}
+		return nil
+	}
 	bin := o.binary
 	if bin == "" {
-		exe, err := os.Executable()
-		if err != nil {
+		if bin, err = os.Executable(); err != nil {
 			return err
 		}
-		bin = exe
 	}
-	file, err := filepath.Abs(arg)
+	sl, err := cluster.NewSlurm(job, bin, arg, o.out, dir)
 	if err != nil {
-		return err
+		return badInput("--emit slurm: %v", err)
 	}
-	out, err := filepath.Abs(o.out)
-	if err != nil {
-		return err
-	}
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	logs := filepath.Join(absDir, "logs")
 	// sbatch needs the log directory to exist when the tasks start.
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", logs, err)
+	if err := os.MkdirAll(sl.LogDir(), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", sl.LogDir(), err)
 	}
-	mem, err := taskMemoryMiB(s, o.cpusPerTask)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, `#!/bin/bash
-# nosedive sweep %[1]s: %[2]d runs in %[3]d shards, as a Slurm job array.
-# Submit with: sbatch THIS_FILE. Every task writes disjoint files into
-# %[4]s; a task that is requeued or resubmitted skips the runs it finished.
-# Then: nosedive sweep summarize %[4]s
-#SBATCH --job-name=nosedive-%[1]s
-#SBATCH --array=0-%[5]d
-#SBATCH --cpus-per-task=%[6]d
-#SBATCH --mem=%[7]dM
-#SBATCH --output=%[8]s/slurm-%%A_%%a.out
-set -euo pipefail
-exec %[9]s sweep %[10]s --out %[11]s --shard auto/%[3]d --jobs "${SLURM_CPUS_PER_TASK:-%[6]d}" --quiet
-`, s.Name, s.Runs(), o.emitShards, absDir, o.emitShards-1, o.cpusPerTask, mem, logs,
-		shellQuote(bin), shellQuote(file), shellQuote(out))
-	return nil
-}
-
-func emitK8s(o sweepOptions, s *sweep.Sweep, arg string, w io.Writer) error {
-	mem, err := taskMemoryMiB(s, o.cpusPerTask)
-	if err != nil {
-		return err
-	}
-	name := strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace("nosedive-" + s.Name))
-	if len(name) > 52 {
-		name = strings.TrimRight(name[:52], "-")
-	}
-	file := o.mount + "/" + filepath.Base(arg)
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	fmt.Fprintf(w, `# nosedive sweep %[1]s: %[2]d runs in %[3]d shards, as a Kubernetes Indexed Job.
-# Put %[4]s (and any scenario file it names) on the volume claim %[5]s,
-# then: kubectl apply -f THIS_FILE. Each index i runs shard i (from
-# JOB_COMPLETION_INDEX); a retried index skips the runs it finished.
-# Results: %[6]s/runs/%[1]s/results/ on the volume.
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: %[7]s
-spec:
-  completionMode: Indexed
-  completions: %[3]d
-  parallelism: %[3]d
-  backoffLimit: %[8]d
-  template:
-    spec:
-      restartPolicy: OnFailure
-      containers:
-        - name: sweep
-          image: %[9]s
-          command: [nosedive, sweep, %[10]s, --out, %[11]s, --shard, auto/%[3]d, --jobs, "%[12]d", --quiet]
-          resources:
-            requests: {cpu: "%[12]d", memory: %[13]dMi}
-            limits: {memory: %[13]dMi}
-          volumeMounts:
-            - {name: data, mountPath: %[14]s}
-      volumes:
-        - name: data
-          persistentVolumeClaim: {claimName: %[15]s}
-`, s.Name, s.Runs(), o.emitShards, filepath.Base(arg), o.pvc, o.mount, name, 3*o.emitShards,
-		q(o.image), q(file), q(o.mount+"/runs"), o.cpusPerTask, mem, q(o.mount), q(o.pvc))
-	return nil
+	return cluster.WriteSlurm(w, sl)
 }
 
 type summarizeOptions struct {
@@ -375,30 +301,6 @@ ones. --csv and --json give every metric in a long format.`,
 	return cmd
 }
 
-var defaultSummaryMetrics = []string{"ever_sanctioned", "best_tier_share", "worst_tier_share", "gap_worst_tier", "detained"}
-
-// pointSummary is one point x metric of `sweep summarize --json`.
-type pointSummary struct {
-	Point  int               `json:"point"`
-	Params map[string]string `json:"params"`
-	Metric string            `json:"metric"`
-	N      int               `json:"n"`
-	Mean   jsonNum           `json:"mean"`
-	SD     jsonNum           `json:"sd"`
-	Lo     jsonNum           `json:"ci95_low"`
-	Hi     jsonNum           `json:"ci95_high"`
-}
-
-// jsonNum writes NaN as null.
-type jsonNum float64
-
-func (n jsonNum) MarshalJSON() ([]byte, error) {
-	if math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, float64(n), 'g', -1, 64), nil
-}
-
 func readSweepResults(dir string) (*sweep.Results, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, badInput("%s is not a sweep directory", dir)
@@ -428,130 +330,26 @@ func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer)
 	}
 	metrics := o.metrics
 	if len(metrics) == 0 {
+		metrics = res.HeadlineMetrics()
 		if o.asCSV || o.asJSON || o.point >= 0 {
 			metrics = res.Metrics
-		} else {
-			for _, name := range defaultSummaryMetrics {
-				if slices.Contains(res.Metrics, name) {
-					metrics = append(metrics, name)
-				}
-			}
-			if len(metrics) == 0 {
-				metrics = res.Metrics[:min(len(res.Metrics), 4)]
-			}
 		}
 	}
-	idx := make([]int, len(metrics))
-	stats := make([][]sweep.Stat, len(metrics))
-	for k, name := range metrics {
-		i, err := res.MetricIndex(name)
-		if err != nil {
-			return badInput("--metric: %v", err)
-		}
-		idx[k] = i
-		stats[k] = res.PointStats(i)
+	sum, err := res.Summarize(metrics)
+	if err != nil {
+		return badInput("--metric: %v", err)
 	}
 	switch {
 	case o.asCSV:
 		fmt.Fprintln(stderr, "nosedive:", status)
-		cw := csv.NewWriter(stdout)
-		head := []string{"point"}
-		for _, p := range m.Params {
-			head = append(head, p.Path)
-		}
-		cw.Write(append(head, "metric", "n", "mean", "sd", "ci95_low", "ci95_high"))
-		for p := range m.Points {
-			for k, name := range metrics {
-				st := stats[k][p]
-				row := append([]string{strconv.Itoa(p)}, m.Points[p].Values...)
-				row = append(row, name, strconv.Itoa(st.N), csvNum(st.Mean), csvNum(st.SD), csvNum(st.Lo), csvNum(st.Hi))
-				cw.Write(row)
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return sum.WriteCSV(stdout)
 	case o.asJSON:
 		fmt.Fprintln(stderr, "nosedive:", status)
-		var out []pointSummary
-		for p := range m.Points {
-			params := map[string]string{}
-			for j, par := range m.Params {
-				params[par.Path] = m.Points[p].Values[j]
-			}
-			for k, name := range metrics {
-				st := stats[k][p]
-				out = append(out, pointSummary{Point: p, Params: params, Metric: name, N: st.N,
-					Mean: jsonNum(st.Mean), SD: jsonNum(st.SD), Lo: jsonNum(st.Lo), Hi: jsonNum(st.Hi)})
-			}
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return sum.WriteJSON(stdout)
 	}
 	fmt.Fprintln(stdout, status)
 	if o.point >= 0 {
-		return printPoint(stdout, m, o.point, metrics, stats)
+		return sum.WritePoint(stdout, o.point)
 	}
-	fmt.Fprintln(stdout, "mean over replicates [95% confidence interval]")
-	fmt.Fprintln(stdout)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	head := "point\t"
-	for _, p := range m.Params {
-		head += p.Path + "\t"
-	}
-	head += "n\t" + strings.Join(metrics, "\t") + "\t"
-	fmt.Fprintln(tw, head)
-	for p := range m.Points {
-		line := strconv.Itoa(p) + "\t" + strings.Join(m.Points[p].Values, "\t") + "\t"
-		n := 0
-		for k := range metrics {
-			n = max(n, stats[k][p].N)
-		}
-		line += strconv.Itoa(n) + "\t"
-		for k := range metrics {
-			st := stats[k][p]
-			switch {
-			case st.N == 0:
-				line += "-\t"
-			case st.N == 1:
-				line += fmtFig(st.Mean) + "\t"
-			default:
-				line += fmt.Sprintf("%s [%s, %s]\t", fmtFig(st.Mean), fmtFig(st.Lo), fmtFig(st.Hi))
-			}
-		}
-		fmt.Fprintln(tw, line)
-	}
-	return tw.Flush()
-}
-
-// printPoint prints every metric of one point, a line each.
-func printPoint(w io.Writer, m *sweep.Manifest, p int, metrics []string, stats [][]sweep.Stat) error {
-	fmt.Fprintf(w, "point %d:", p)
-	for j, par := range m.Params {
-		fmt.Fprintf(w, " %s=%s", par.Path, m.Points[p].Values[j])
-	}
-	fmt.Fprint(w, "\n\n")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "metric\tn\tmean\t95% CI\tsd\tmin\tmax\t")
-	for k, name := range metrics {
-		st := stats[k][p]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t[%s, %s]\t%s\t%s\t%s\t\n", name, st.N, fmtFig(st.Mean), fmtFig(st.Lo), fmtFig(st.Hi),
-			fmtFig(st.SD), fmtFig(st.Min), fmtFig(st.Max))
-	}
-	return tw.Flush()
-}
-
-func csvNum(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'g', 10, 64)
-}
-
-// fmtFig prints a figure with four significant digits.
-func fmtFig(x float64) string {
-	if math.IsNaN(x) {
-		return "n/a"
-	}
-	return strconv.FormatFloat(x, 'g', 4, 64)
+	return sum.WriteTable(stdout)
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // smallSweep is a 2 x 2 grid x 2 replicates of xinjiang-pilot at a size
@@ -253,14 +255,28 @@ func TestSweepEmit(t *testing.T) {
 			t.Errorf("sbatch script lacks %q:\n%s", want, stdout)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(out, "tiny", "logs")); err != nil {
+		t.Errorf("--emit slurm did not create the log directory: %v", err)
+	}
 	code, stdout, stderr = cli(t, "sweep", file, "--emit", "k8s", "--emit-shards", "3", "--image", "ghcr.io/x/nosedive:1")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	for _, want := range []string{"completionMode: Indexed", "completions: 3", `image: "ghcr.io/x/nosedive:1"`, `"auto/3"`[1:7], "/data/sweep.yaml"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("job manifest lacks %q:\n%s", want, stdout)
-		}
+	var job batchv1.Job
+	if err := yaml.UnmarshalStrict([]byte(stdout), &job); err != nil {
+		t.Fatalf("--emit k8s is not a batch/v1 Job: %v\n%s", err, stdout)
+	}
+	c := job.Spec.Template.Spec.Containers[0]
+	if *job.Spec.Completions != 3 || *job.Spec.Parallelism != 3 || c.Image != "ghcr.io/x/nosedive:1" {
+		t.Errorf("completions %d parallelism %d image %q", *job.Spec.Completions, *job.Spec.Parallelism, c.Image)
+	}
+	wantArgs := []string{"sweep", "/data/sweep.yaml", "--out", "/data/runs", "--shard", "auto/3", "--jobs", "2", "--quiet"}
+	if diff := cmp.Diff(c.Args, wantArgs); diff != "" {
+		t.Errorf("args (-got +want):\n%s", diff)
+	}
+	code, _, stderr = cli(t, "sweep", file, "--emit", "k8s", "--pvc", "Bad_Claim")
+	if code != 2 || !strings.Contains(stderr, `volume claim "Bad_Claim"`) {
+		t.Errorf("bad --pvc: exit %d, %s", code, stderr)
 	}
 }
 

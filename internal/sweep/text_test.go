@@ -1,0 +1,97 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// textResults is a 2-point sweep: point 0 with three replicates, point 1
+// with one, and a metric without a value in one run.
+func textResults() *Results {
+	m := &Manifest{Sweep: &Sweep{Name: "t", Replicates: 3,
+		Params: []Param{{Path: "tiers.caps.0.best"}},
+		Points: []Point{{Index: 0, Values: []string{"average"}}, {Index: 1, Values: []string{"trustworthy"}}}}}
+	nan := math.NaN()
+	return &Results{Manifest: m, Metrics: []string{"ever_sanctioned", "detained", "gini"},
+		Runs:   []Run{{Point: 0, Replicate: 0}, {Point: 0, Replicate: 1}, {Point: 0, Replicate: 2}, {Point: 1, Replicate: 0}},
+		Values: [][]float64{{0.1, 0, 0.3}, {0.2, 0, nan}, {0.3, 0.01, 0.5}, {0.05, 0, 0.25}}}
+}
+
+var updateText = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "text", name)
+	if *updateText {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got, string(want)); diff != "" {
+		t.Errorf("%s (-got +want; -update rewrites it):\n%s", name, diff)
+	}
+}
+
+func TestSummaryText(t *testing.T) {
+	res := textResults()
+	if diff := cmp.Diff(res.HeadlineMetrics(), []string{"ever_sanctioned", "detained"}); diff != "" {
+		t.Errorf("headline metrics: %s", diff)
+	}
+	s, err := res.Summarize([]string{"ever_sanctioned", "gini"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary-table.txt", b.String())
+	b.Reset()
+	if err := s.WritePoint(&b, 1); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary-point.txt", b.String())
+	b.Reset()
+	if err := s.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	// t(0.975, 2) = 4.302653: 0.2 +- 4.302653 x 0.1/sqrt(3) = [-0.04841, 0.4484];
+	// gini (one run without a value): 0.4 +- 12.706205 x 0.1414/sqrt(2).
+	want := `point,tiers.caps.0.best,metric,n,mean,sd,ci95_low,ci95_high
+0,average,ever_sanctioned,3,0.2,0.1,-0.04841378678,0.4484137868
+0,average,gini,2,0.4,0.1414213562,-0.8706205,1.6706205
+1,trustworthy,ever_sanctioned,1,0.05,,,
+1,trustworthy,gini,1,0.25,,,
+`
+	if diff := cmp.Diff(b.String(), want); diff != "" {
+		t.Errorf("csv (-got +want):\n%s", diff)
+	}
+	b.Reset()
+	if err := s.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var js []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &js); err != nil {
+		t.Fatal(err)
+	}
+	if len(js) != 4 || js[2]["metric"] != "ever_sanctioned" || js[2]["sd"] != nil || js[0]["n"] != 3.0 ||
+		js[1]["params"].(map[string]any)["tiers.caps.0.best"] != "average" {
+		t.Errorf("json: %s", b.String())
+	}
+	if _, err := res.Summarize([]string{"ever_sanctoned"}); err == nil || !strings.Contains(err.Error(), `no metric "ever_sanctoned"`) {
+		t.Errorf("unknown metric: %v", err)
+	}
+}
