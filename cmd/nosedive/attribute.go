@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/spf13/cobra"
 )
@@ -87,7 +87,7 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		stderr = io.Discard
 	}
 	fmt.Fprintf(stderr, "nosedive: attributing %d rules by twin runs of %d agents x %d days\n", len(rules), agents, m.Days)
-	meter := prog.New(stderr, total, "twin runs", prog.Options{Bar: prog.IsTerminal(stderr)})
+	meter := progress.New(stderr, total, "twin runs", progress.Options{Bar: progress.IsTerminal(stderr)})
 	n := 0
 	eval := func(ctx context.Context, off []string) (map[string]float64, error) {
 		n++

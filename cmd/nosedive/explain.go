@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/spf13/cobra"
 )
@@ -60,7 +60,7 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.
 		stderr = io.Discard
 	}
 	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
-	meter := prog.New(stderr, run.Manifest.Days, "days", prog.Options{Bar: prog.IsTerminal(stderr)})
+	meter := progress.New(stderr, run.Manifest.Days, "days", progress.Options{Bar: progress.IsTerminal(stderr)})
 	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
 	meter.Finish()
 	if err != nil {

@@ -93,7 +93,9 @@ func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr 
 	}
 	var prog func(int, int)
 	if !o.quiet {
-		prog = progress(stderr, ss.Days)
+		var finish func()
+		prog, finish = dayProgress(stderr, ss.Days)
+		defer finish()
 	}
 	fmt.Fprintf(stderr, "nosedive: resuming %s\n", ss.ID)
 	res, err := runner.Resume(ctx, d, o.workers, prog, func(err error) {

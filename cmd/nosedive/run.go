@@ -5,20 +5,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 type runOptions struct {
@@ -112,7 +109,9 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 	spec.CheckpointEvery = o.checkpointEvery
 	spec.Warn = func(msg string) { fmt.Fprintln(stderr, "nosedive: warning:", msg) }
 	if !o.quiet {
-		spec.Progress = progress(stderr, spec.Days)
+		var finish func()
+		spec.Progress, finish = dayProgress(stderr, spec.Days)
+		defer finish()
 	}
 	if n, b := runner.LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger); b > 1<<30 {
 		fmt.Fprintf(stderr, "nosedive: warning: --ledger %s will record about %d score changes (%.1f GiB in memory, several GiB on disk); consider sample:0.01\n",
@@ -155,26 +154,11 @@ func workersOf(w int) int {
 	return w
 }
 
-// progress returns a progress callback: a bar with ETA on a terminal, plain
-// lines every 10% otherwise.
-func progress(w io.Writer, days int) func(int, int) {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar := progressbar.NewOptions(days,
-			progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("simulating"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		return func(d, _ int) { bar.Set(d) }
-	}
-	start := time.Now()
-	step := max(days/10, 1)
-	return func(d, total int) {
-		if d%step == 0 || d == total {
-			el := time.Since(start)
-			eta := time.Duration(float64(el) / float64(d) * float64(total-d))
-			fmt.Fprintf(w, "nosedive: day %d/%d (%.0f%%), elapsed %s, eta %s\n", d, total,
-				100*float64(d)/float64(total), el.Round(time.Millisecond), eta.Round(time.Second))
-		}
-	}
+// dayProgress reports a run's days through the one progress meter: a bar
+// with ETA on a terminal, a plain line at every tenth of the run otherwise.
+func dayProgress(w io.Writer, days int) (report func(day, days int), finish func()) {
+	m := progress.New(w, days, "days", progress.Options{Bar: progress.IsTerminal(w)})
+	return func(d, _ int) { m.Set(d, "") }, m.Finish
 }
 
 // maxBytes is the largest size parseBytes accepts (8 EiB: the Go

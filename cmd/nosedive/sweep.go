@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/cluster"
-	prog "github.com/nosedive-lab/nosedive/internal/progress" // run.go still has a func progress
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
@@ -205,9 +205,9 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 // process has to do; finish clears the bar.
 func sweepProgress(w io.Writer) (report func(sweep.Progress), finish func()) {
 	var once sync.Once
-	var m *prog.Meter
+	var m *progress.Meter
 	report = func(p sweep.Progress) {
-		once.Do(func() { m = prog.New(w, p.Total, "runs done", prog.Options{Bar: prog.IsTerminal(w)}) })
+		once.Do(func() { m = progress.New(w, p.Total, "runs done", progress.Options{Bar: progress.IsTerminal(w)}) })
 		if p.Err != nil {
 			m.Note(fmt.Sprintf("nosedive: run %s failed: %v", p.Last.ID, p.Err))
 		}
