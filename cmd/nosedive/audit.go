@@ -11,6 +11,7 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
@@ -154,7 +155,11 @@ func loadRun(dir string) (*audit.Run, error) {
 		return nil, badInput("%s: not a run directory", dir)
 	}
 	r, err := audit.Load(dir)
-	if err != nil {
+	var damaged *store.DamagedError
+	switch {
+	case errors.As(err, &damaged):
+		return nil, err // a damaged file is a failure (exit 1), not bad input
+	case err != nil:
 		return nil, badInput("%v", err)
 	}
 	return r, nil

@@ -31,9 +31,16 @@ func TestReportDamagedRun(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, c.file), c.data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		code, _, stderr := cli(t, "report", dir)
-		if code != exitFailure || !strings.Contains(stderr, c.file) || strings.Contains(stderr, "goroutine") {
-			t.Errorf("%s %s: exit %d, %q; want 1 naming the file", c.file, c.kind, code, stderr)
+		// Every command that reads the run fails the same way: exit 1,
+		// naming the file, no stack trace.
+		for _, args := range [][]string{{"report", dir}, {"audit", dir}, {"explain", dir, "--agent", "3"}} {
+			if args[0] == "explain" && c.file != "agents.parquet" {
+				continue
+			}
+			code, _, stderr := cli(t, args...)
+			if code != exitFailure || !strings.Contains(stderr, c.file) || strings.Contains(stderr, "goroutine") {
+				t.Errorf("%s: %s %s: exit %d, %q; want 1 naming the file", args[0], c.file, c.kind, code, stderr)
+			}
 		}
 		os.WriteFile(filepath.Join(dir, "daily.parquet"), daily, 0o644)
 		os.WriteFile(filepath.Join(dir, "agents.parquet"), agents, 0o644)
