@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 
-	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
@@ -16,24 +15,5 @@ import (
 // twin's stored tables. The web lab uses it for a citizen's year under a
 // regime without a chosen rule.
 func ReplayCounterfactual(ctx context.Context, m *store.Manifest, agents []int32, workers int, noRegime bool, disabled []string) (*sim.Final, []*sim.Trace, error) {
-	sc, err := ScenarioOf(m)
-	if err != nil {
-		return nil, nil, err
-	}
-	prog, err := sc.Compile()
-	if err != nil {
-		return nil, nil, err
-	}
-	pop := population.Generate(sc, m.Agents, m.Seed)
-	releaseSetupMemory()
-	eng := sim.New(sc, prog, pop, m.Days, m.Seed, sim.Options{Workers: workers, Trace: agents, NoRegime: noRegime, Disabled: disabled})
-	for d := 0; d < m.Days; d++ {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		if _, _, err := eng.Step(); err != nil {
-			return nil, nil, err
-		}
-	}
-	return eng.Final(), eng.Traces(), nil
+	return replayDays(ctx, m, sim.Options{Workers: workers, Trace: agents, NoRegime: noRegime, Disabled: disabled}, nil)
 }
