@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
-	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // Job states.
@@ -290,7 +288,7 @@ func (q *queue) run(ctx context.Context, j *job) {
 	j.update(func(st *JobStatus) { j.started, st.State = time.Now(), StateRunning })
 	s := q.s
 	spec := runner.Spec{Scenario: j.sc, Sets: j.sets, Agents: j.sc.Run.Agents, Days: j.sc.Run.Days, Seed: j.sc.Run.Seed,
-		Workers: s.cfg.Workers, Ledger: j.sc.Run.Ledger, OutDir: s.cache.st.root, ID: s.newRunID(j.sc),
+		Workers: s.cfg.Workers, Ledger: j.sc.Run.Ledger, OutDir: s.cache.st.root,
 		Progress: func(day, _ int) {
 			j.update(func(st *JobStatus) { st.Day = day })
 		},
@@ -314,23 +312,6 @@ func (q *queue) run(ctx context.Context, j *job) {
 		return
 	}
 	j.update(func(st *JobStatus) { st.State = StateDone })
-}
-
-// newRunID allocates a run directory name that neither an existing run
-// nor a run still executing (whose directory is not there yet) has.
-func (s *Server) newRunID(sc *scenario.Scenario) string {
-	s.ids.Lock()
-	defer s.ids.Unlock()
-	base := store.NewID(s.cache.st.root, sc.Name, sc.Run.Seed, time.Now())
-	id := base
-	for k := 2; s.reserved[id]; k++ {
-		id = fmt.Sprintf("%s-%d", base, k)
-		if _, err := os.Lstat(filepath.Join(s.cache.st.root, id)); err == nil {
-			s.reserved[id] = true
-		}
-	}
-	s.reserved[id] = true
-	return id
 }
 
 // StartRequest is the body of POST /api/jobs.

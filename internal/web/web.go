@@ -80,15 +80,13 @@ type Config struct {
 
 // Server is the web lab. Create it with New; it is an http.Handler.
 type Server struct {
-	cfg      Config
-	mux      *http.ServeMux
-	jobs     *queue
-	cache    *cache
-	heavy    chan struct{} // replays, twin runs, audits and reports, one at a time
-	years    yearCache
-	static   http.Handler
-	ids      sync.Mutex // allocating run ids
-	reserved map[string]bool
+	cfg    Config
+	mux    *http.ServeMux
+	jobs   *queue
+	cache  *cache
+	heavy  chan struct{} // replays, twin runs, audits and reports, one at a time
+	years  yearCache
+	static http.Handler
 	// audits holds audits computed by POST /api/runs/{id}/audit that
 	// could not be written to a read-only store.
 	auditsMu sync.Mutex
@@ -132,7 +130,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	sub, _ := fs.Sub(assetsFS, "assets")
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: newCache(st, cfg.Log), audits: map[string]*audit.Report{}, heavy: make(chan struct{}, 1),
-		static: http.FileServerFS(sub), reserved: map[string]bool{}}
+		static: http.FileServerFS(sub)}
 	s.jobs = newQueue(s, cfg.MaxRuns, cfg.MaxQueue)
 	s.routes()
 	return s, nil
