@@ -4,25 +4,23 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"fmt"
-	"github.com/nosedive-lab/nosedive/internal/netgraph"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"io/fs"
 	"os"
-	"path"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/scenarios"
 )
 
-// builtinFS holds the built-in scenarios; scenarios/*.yaml at the repository
-// root is a copy kept identical by a test.
-//
-//go:embed builtin/*.yaml
-var builtinFS embed.FS
+// builtinFS holds the built-in scenarios: scenarios/*.yaml at the
+// repository root, embedded by package scenarios.
+var builtinFS fs.FS = scenarios.FS
 
 // Defaults applied when a scenario leaves run settings out.
 const (
@@ -42,7 +40,7 @@ type BuiltinInfo struct {
 
 // Builtins lists the embedded scenarios, sorted by name.
 func Builtins() []BuiltinInfo {
-	entries, _ := fs.ReadDir(builtinFS, "builtin")
+	entries, _ := fs.ReadDir(builtinFS, ".")
 	var out []BuiltinInfo
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".yaml")
@@ -62,7 +60,7 @@ func Builtins() []BuiltinInfo {
 
 // BuiltinSource returns the YAML text of a built-in scenario.
 func BuiltinSource(name string) ([]byte, error) {
-	b, err := builtinFS.ReadFile(path.Join("builtin", name+".yaml"))
+	b, err := fs.ReadFile(builtinFS, name+".yaml")
 	if err != nil {
 		var names []string
 		for _, bi := range builtinNames() {
@@ -74,7 +72,7 @@ func BuiltinSource(name string) ([]byte, error) {
 }
 
 func builtinNames() []string {
-	entries, _ := fs.ReadDir(builtinFS, "builtin")
+	entries, _ := fs.ReadDir(builtinFS, ".")
 	var out []string
 	for _, e := range entries {
 		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
