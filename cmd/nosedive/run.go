@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -223,7 +223,7 @@ func printSummary(w io.Writer, sc *scenario.Scenario, res *runner.Result) error 
 	for g := range groups {
 		groups[g] = agg{tier: make([]int64, len(nm.Tiers)), sanc: make([]int64, len(nm.Sanctions)), flag: make([]int64, len(nm.Flags))}
 	}
-	add := func(a *agg, c *metrics.Cell) {
+	add := func(a *agg, c *daily.Cell) {
 		a.n += c.Agents
 		a.sum += c.ScoreSum
 		a.detained += c.Detained

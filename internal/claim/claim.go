@@ -24,7 +24,7 @@ import (
 	"sort"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -357,7 +357,7 @@ type dailySeries struct {
 	tiers [][]float64 // [day][tier] share
 }
 
-func (s *dailySeries) add(d *metrics.Day) {
+func (s *dailySeries) add(d *daily.Day) {
 	var n, sum int64
 	var tiers []int64
 	for _, c := range d.Cells {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -77,7 +77,7 @@ func series(days int, f, g func(d int) float64) *dailySeries {
 	for d := 0; d <= days; d++ {
 		n := int64(1000)
 		low := int64(math.Round(g(d) * float64(n)))
-		s.add(&metrics.Day{Day: d, Cells: []metrics.Cell{{Agents: n, ScoreSum: int64(f(d)*float64(n)) * rule.Scale, Tier: []int64{n - low, low}}}})
+		s.add(&daily.Day{Day: d, Cells: []daily.Cell{{Agents: n, ScoreSum: int64(f(d)*float64(n)) * rule.Scale, Tier: []int64{n - low, low}}}})
 	}
 	return s
 }

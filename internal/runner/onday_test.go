@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
@@ -37,7 +37,7 @@ func TestOnDay(t *testing.T) {
 		}
 		progressed++
 	}
-	spec.OnDay = func(d *metrics.Day) {
+	spec.OnDay = func(d *daily.Day) {
 		days = append(days, d.Day)
 		agents = 0
 		for _, c := range d.Cells {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/buildinfo"
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
@@ -66,7 +66,7 @@ type Spec struct {
 	// days and before Progress reports the day; the web lab draws live
 	// charts from it. The days are the ones the run directory will hold:
 	// read them, do not change them.
-	OnDay func(*metrics.Day)
+	OnDay func(*daily.Day)
 	// NoRegime and Disabled make a counterfactual twin (see sim.Options).
 	NoRegime bool
 	Disabled []string
@@ -83,7 +83,7 @@ type Result struct {
 	Manifest *store.Manifest
 	Final    *sim.Final
 	// Last is the final day's aggregates; Totals sums events over all days.
-	Last   *metrics.Day
+	Last   *daily.Day
 	Totals Totals
 }
 
@@ -95,12 +95,12 @@ type Totals struct {
 // tee records the last day and event totals on the way to the real sink.
 type tee struct {
 	sim.Sink
-	last   *metrics.Day
+	last   *daily.Day
 	totals Totals
-	onDay  func(*metrics.Day)
+	onDay  func(*daily.Day)
 }
 
-func (t *tee) Day(d *metrics.Day) error {
+func (t *tee) Day(d *daily.Day) error {
 	t.count(d)
 	if err := t.Sink.Day(d); err != nil {
 		return err
@@ -111,7 +111,7 @@ func (t *tee) Day(d *metrics.Day) error {
 	return nil
 }
 
-func (t *tee) count(d *metrics.Day) {
+func (t *tee) count(d *daily.Day) {
 	t.last = d
 	for _, c := range d.Cells {
 		if t.totals.Attempted == nil {

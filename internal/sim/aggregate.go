@@ -6,7 +6,7 @@ package sim
 import (
 	"math"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 )
 
@@ -69,7 +69,7 @@ func histBin(score int32, lo, w int64) int {
 }
 
 // aggregateStart reports day 0, the starting state.
-func (e *Engine) aggregateStart() *metrics.Day {
+func (e *Engine) aggregateStart() *daily.Day {
 	s := e.newScratch()
 	e.countChunk(s, 0, e.n, &state{e.score, e.tier, e.flags, e.sanc, e.partner, e.detained})
 	out := e.newDay()
@@ -79,7 +79,7 @@ func (e *Engine) aggregateStart() *metrics.Day {
 }
 
 // merge sums the workers' accumulators into out and derives quantiles.
-func (e *Engine) merge(ws []*scratch, out *metrics.Day) {
+func (e *Engine) merge(ws []*scratch, out *daily.Day) {
 	acc := ws[0]
 	for _, s := range ws[1:] {
 		addInts(acc.att, s.att)
@@ -118,7 +118,7 @@ func (e *Engine) merge(ws []*scratch, out *metrics.Day) {
 		copy(det, acc.det[c*nb:(c+1)*nb])
 		copy(blk, acc.blk[c*nb:(c+1)*nb])
 		h := acc.hist[c*histBins : (c+1)*histBins]
-		for q, frac := range metrics.Quantiles {
+		for q, frac := range daily.Quantiles {
 			cell.ScoreQ[q] = quantile(h, cell.Agents, frac, float64(e.lo)/rule.Scale, width)
 		}
 	}
@@ -126,12 +126,12 @@ func (e *Engine) merge(ws []*scratch, out *metrics.Day) {
 
 // newDay allocates a day's aggregates: one cell per (region, group), with
 // all counters in one array.
-func (e *Engine) newDay() *metrics.Day {
+func (e *Engine) newDay() *daily.Day {
 	nb := len(e.sc.Behaviours)
 	nt, ns, nf := len(e.sc.Tiers.Levels), len(e.sc.Sanctions), len(e.sc.FlagNames())
 	per := nt + ns + nf + 3*nb
 	ints := make([]int64, e.nCells*per)
-	out := &metrics.Day{Cells: make([]metrics.Cell, e.nCells)}
+	out := &daily.Day{Cells: make([]daily.Cell, e.nCells)}
 	for c := range out.Cells {
 		row := ints[c*per : (c+1)*per : (c+1)*per]
 		take := func(n int) []int64 {

@@ -9,7 +9,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 )
@@ -25,7 +25,7 @@ import (
 // rules, recovery, clamp), and the ledger is put back in agent order, so the
 // results equal an agent-by-agent loop's.
 func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
-	ledger *[]metrics.LedgerEntry, proposals *[][2]int32, breakups *[]int32) error {
+	ledger *[]daily.LedgerEntry, proposals *[][2]int32, breakups *[]int32) error {
 	sc := e.sc
 	d := e.day
 	nc := e.nContrib
@@ -164,7 +164,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	}
 	s.evContrib = s.evContrib[:0]
 	if l := (*ledger)[ledgerStart:]; len(l) > 1 {
-		slices.SortStableFunc(l, func(a, b metrics.LedgerEntry) int { return cmp.Compare(a.Agent, b.Agent) })
+		slices.SortStableFunc(l, func(a, b daily.LedgerEntry) int { return cmp.Compare(a.Agent, b.Agent) })
 	}
 	return firstErr
 }
@@ -194,7 +194,7 @@ func (e *Engine) peerFrac(s *scratch, i int32, kk int) float64 {
 // agents only (in one batch when it can be), and the events are handled in
 // agent order, as the agent-by-agent loop did.
 func (e *Engine) constRateEvents(v *rule.View, k *dayKeys, s *scratch, b, lo, hi int,
-	ledger *[]metrics.LedgerEntry, fail func(int32, error)) {
+	ledger *[]daily.LedgerEntry, fail func(int32, error)) {
 	bh := &e.beh[b]
 	key := k.event[b]
 	limit := rateLimit(bh.rate)
@@ -246,7 +246,7 @@ func rateLimit(rate float64) uint64 {
 
 // event handles agent i (chunk offset kk) having drawn u < base for
 // behaviour b: chilling, blocking, detection and the behaviour's rules.
-func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk int, u, base float64, ledger *[]metrics.LedgerEntry) error {
+func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk int, u, base float64, ledger *[]daily.LedgerEntry) error {
 	bh := &e.beh[b]
 	d := e.day
 	nb := len(e.beh)

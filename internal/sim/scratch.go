@@ -4,7 +4,7 @@ package sim
 // allocates nothing.
 
 import (
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 )
 
@@ -12,7 +12,7 @@ import (
 // integer, so summing workers in any order gives identical results.
 type scratch struct {
 	att, det, blk []int64 // [cell*behaviours + b]
-	cells         []metrics.Cell
+	cells         []daily.Cell
 	hist          []uint32 // [cell*histBins + bin]
 	tiers         []int64  // [cell*tiers + tier], moved into cells by merge
 
@@ -51,7 +51,7 @@ func (e *Engine) newScratch() *scratch {
 	nb := len(e.sc.Behaviours)
 	s := &scratch{
 		att: make([]int64, e.nCells*nb), det: make([]int64, e.nCells*nb), blk: make([]int64, e.nCells*nb),
-		cells: make([]metrics.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
+		cells: make([]daily.Cell, e.nCells), hist: make([]uint32, e.nCells*histBins),
 		tiers: make([]int64, e.nCells*len(e.sc.Tiers.Levels)),
 		arena: &rule.Arena{}, idx: make([]int32, ChunkSize), ok: make([]bool, ChunkSize), vals: make([]float64, ChunkSize),
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
@@ -63,7 +63,7 @@ func (e *Engine) newScratch() *scratch {
 		evContrib: make([]contribAdd, 0, ChunkSize),
 	}
 	for c := range s.cells {
-		s.cells[c] = metrics.Cell{
+		s.cells[c] = daily.Cell{
 			Region: uint8(c / e.nGroups), Group: uint8(c % e.nGroups),
 			Sanction: make([]int64, len(e.sc.Sanctions)),
 			Flag:     make([]int64, len(e.sc.FlagNames())),
@@ -84,6 +84,6 @@ func (s *scratch) reset() {
 		sanc, flag := cell.Sanction, cell.Flag
 		clear(sanc)
 		clear(flag)
-		*cell = metrics.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag}
+		*cell = daily.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag}
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"runtime"
 	"slices"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -34,8 +34,8 @@ const histBins = 2048
 // it is given; the ledger slice is valid only during the call (copy the
 // entries to keep them).
 type Sink interface {
-	Day(d *metrics.Day) error
-	Ledger(entries []metrics.LedgerEntry) error
+	Day(d *daily.Day) error
+	Ledger(entries []daily.LedgerEntry) error
 }
 
 // Options tune a run without changing its results.
@@ -194,13 +194,13 @@ type buffers struct {
 	dayKeys        dayKeys
 	behKeys        [][2]uint64 // per behaviour: event and detection stream keys
 	views          [3]rule.View
-	chunkLedger    [][]metrics.LedgerEntry
+	chunkLedger    [][]daily.LedgerEntry
 	chunkProposals [][][2]int32
 	chunkBreakups  [][]int32
-	pool           *pool        // the workers, started on first use
-	jobs           dayJobs      // the day's passes as method values, made once
-	out            *metrics.Day // the day's aggregates, rewritten every day
-	flatLedger     []metrics.LedgerEntry
+	pool           *pool      // the workers, started on first use
+	jobs           dayJobs    // the day's passes as method values, made once
+	out            *daily.Day // the day's aggregates, rewritten every day
+	flatLedger     []daily.LedgerEntry
 }
 
 type regionState struct {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -63,7 +63,7 @@ type harness struct {
 	sc   *scenario.Scenario
 	pop  *population.Population
 	e    *Engine
-	days []*metrics.Day
+	days []*daily.Day
 }
 
 func newHarness(t *testing.T, w world, agents int) *harness {
@@ -95,7 +95,7 @@ func (h *harness) step(n int) {
 func (h *harness) score(i int) float64 { return float64(h.e.score[i]) / rule.Scale }
 
 // total sums a per-cell counter of the last day over all cells.
-func (h *harness) total(get func(c *metrics.Cell) int64) int64 {
+func (h *harness) total(get func(c *daily.Cell) int64) int64 {
 	var s int64
 	for k := range h.days[len(h.days)-1].Cells {
 		s += get(&h.days[len(h.days)-1].Cells[k])
@@ -130,7 +130,7 @@ func TestEventRule(t *testing.T) {
 			t.Fatalf("agent %d: score %v, want %v", i, got, want)
 		}
 	}
-	if got := h.total(func(c *metrics.Cell) int64 { return c.Detected[0] }); got != 1000 {
+	if got := h.total(func(c *daily.Cell) int64 { return c.Detected[0] }); got != 1000 {
 		t.Errorf("detected %d events on the last day, want 1000", got)
 	}
 	h.checkAdditive()
@@ -139,10 +139,10 @@ func TestEventRule(t *testing.T) {
 func TestUndetectedEventsDoNotScore(t *testing.T) {
 	h := newHarness(t, world{behaviours: `  - {name: act, channel: never, context: commerce, rate: 1}`}, 500)
 	h.step(2)
-	if got := h.total(func(c *metrics.Cell) int64 { return c.Attempted[0] }); got != 500 {
+	if got := h.total(func(c *daily.Cell) int64 { return c.Attempted[0] }); got != 500 {
 		t.Errorf("attempted %d, want 500", got)
 	}
-	if got := h.total(func(c *metrics.Cell) int64 { return c.Detected[0] }); got != 0 {
+	if got := h.total(func(c *daily.Cell) int64 { return c.Detected[0] }); got != 0 {
 		t.Errorf("detected %d, want 0", got)
 	}
 	if h.score(0) != 1000 && h.score(0) != 900 {
@@ -206,7 +206,7 @@ func TestEligibilityAndExpressionRate(t *testing.T) {
 			}
 		}
 	}
-	got := h.total(func(c *metrics.Cell) int64 { return c.Attempted[0] })
+	got := h.total(func(c *daily.Cell) int64 { return c.Attempted[0] })
 	// x members always act; y members with probability 0.5.
 	checkBinomial(t, "events by y members", got-xMembers, members-xMembers, 0.5)
 }
@@ -355,7 +355,7 @@ func TestSchoolSanctionOnChildren(t *testing.T) {
 			want += int64(h.pop.Kids[i])
 		}
 	}
-	got := h.total(func(c *metrics.Cell) int64 { return c.ChildrenBlocked })
+	got := h.total(func(c *daily.Cell) int64 { return c.ChildrenBlocked })
 	if got != want || want == 0 {
 		t.Errorf("children blocked %d, want %d (> 0)", got, want)
 	}
@@ -372,10 +372,10 @@ func TestDetentionAndRelease(t *testing.T) {
 			t.Fatalf("agent %d (group %d): detained=%v", i, h.pop.Group[i], h.e.detained[i])
 		}
 	}
-	ys := h.total(func(c *metrics.Cell) int64 { return c.Detained })
+	ys := h.total(func(c *daily.Cell) int64 { return c.Detained })
 	// Days 2-4: detained agents produce no events.
 	h.step(3)
-	if got := h.total(func(c *metrics.Cell) int64 { return c.Attempted[0] }); got != int64(h.pop.N)-ys {
+	if got := h.total(func(c *daily.Cell) int64 { return c.Attempted[0] }); got != int64(h.pop.N)-ys {
 		t.Errorf("attempted %d events; detained agents must produce none (want %d)", got, int64(h.pop.N)-ys)
 	}
 	for i := 0; i < h.pop.N; i++ {
@@ -434,7 +434,7 @@ func TestChillingByPeers(t *testing.T) {
 			rules:      `    - {name: r_act, on: act, amount: 0}`,
 			chilling:   `{visible: ` + visible + `}`}, 20000)
 		h.step(1)
-		return h.total(func(c *metrics.Cell) int64 { return c.Attempted[0] })
+		return h.total(func(c *daily.Cell) int64 { return c.Attempted[0] })
 	}
 	none, all := run(`"false"`), run(`"true"`)
 	checkBinomial(t, "unchilled", none, 20000, 0.5)
@@ -445,7 +445,7 @@ func TestChillingBySelf(t *testing.T) {
 	h := newHarness(t, world{
 		behaviours: `  - {name: act, channel: always, context: leisure, rate: "day == 0 ? 1 : 0.5", penalised: true, chill: {self: 0.8, memory: 5}}`}, 20000)
 	h.step(2)
-	checkBinomial(t, "after own penalty", h.total(func(c *metrics.Cell) int64 { return c.Attempted[0] }), 20000, 0.5*0.2)
+	checkBinomial(t, "after own penalty", h.total(func(c *daily.Cell) int64 { return c.Attempted[0] }), 20000, 0.5*0.2)
 }
 
 func TestPartnershipsForm(t *testing.T) {

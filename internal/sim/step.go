@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 )
 
@@ -34,7 +34,7 @@ func (e *Engine) keys(d int) *dayKeys {
 // Both are rewritten by the next Step: a caller that keeps them copies them
 // (Run does, for its sink). Step allocates nothing once its buffers are
 // sized on the first day.
-func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
+func (e *Engine) Step() (*daily.Day, []daily.LedgerEntry, error) {
 	d := e.day
 	e.setPhase(d)
 	keys := e.keys(d)
@@ -52,7 +52,7 @@ func (e *Engine) Step() (*metrics.Day, []metrics.LedgerEntry, error) {
 	}
 	chunks := (e.n + ChunkSize - 1) / ChunkSize
 	if len(e.chunkLedger) != chunks {
-		e.chunkLedger = make([][]metrics.LedgerEntry, chunks)
+		e.chunkLedger = make([][]daily.LedgerEntry, chunks)
 		e.chunkProposals = make([][][2]int32, chunks)
 		e.chunkBreakups = make([][]int32, chunks)
 		if !e.staticPartners {

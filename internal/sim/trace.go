@@ -1,6 +1,6 @@
 package sim
 
-import "github.com/nosedive-lab/nosedive/internal/metrics"
+import "github.com/nosedive-lab/nosedive/internal/daily"
 
 // Trace is the day-by-day story of one agent, recorded when the agent is
 // named in Options.Trace. `nosedive explain` re-simulates a run with a
@@ -9,7 +9,7 @@ import "github.com/nosedive-lab/nosedive/internal/metrics"
 type Trace struct {
 	Agent   int32
 	Days    []TraceDay
-	Changes []metrics.LedgerEntry // every score change, with its rule
+	Changes []daily.LedgerEntry // every score change, with its rule
 	pending []TraceEvent
 }
 
@@ -63,7 +63,7 @@ func (e *Engine) traceEvent(i int32, b int, blocked, detected bool) {
 }
 
 // traceEndOfDay closes the day for every traced agent (after the swap).
-func (e *Engine) traceEndOfDay(ledger []metrics.LedgerEntry) {
+func (e *Engine) traceEndOfDay(ledger []daily.LedgerEntry) {
 	for _, t := range e.traces {
 		d := e.traceDay(t.Agent, e.day)
 		d.Events, t.pending = t.pending, nil

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
@@ -14,7 +14,7 @@ import (
 
 // benchRun is the benchmark scenario's state after a few days on n agents,
 // with its manifest and daily aggregates.
-func benchRun(b *testing.B, n, days int) (*Manifest, *sim.Final, []*metrics.Day) {
+func benchRun(b *testing.B, n, days int) (*Manifest, *sim.Final, []*daily.Day) {
 	b.Helper()
 	sc, err := scenario.Resolve("benchmark", nil)
 	if err != nil {
@@ -25,7 +25,7 @@ func benchRun(b *testing.B, n, days int) (*Manifest, *sim.Final, []*metrics.Day)
 		b.Fatal(err)
 	}
 	e := sim.New(sc, prog, population.Generate(sc, n, 1), days, 1, sim.Options{})
-	var out []*metrics.Day
+	var out []*daily.Day
 	for range days {
 		d, _, err := e.Step()
 		if err != nil {

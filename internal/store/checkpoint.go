@@ -15,7 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 )
 
 // Files of an unfinished run directory (see docs/store-format.md).
@@ -99,8 +99,8 @@ func Resume(dir, root, id string) *RunWriter {
 
 // writerState is the part of a checkpoint that holds the run's output so far.
 type writerState struct {
-	Days   []*metrics.Day
-	Ledger []metrics.LedgerEntry
+	Days   []*daily.Day
+	Ledger []daily.LedgerEntry
 }
 
 // Checkpoint writes a consistent snapshot: the engine state (written by
@@ -287,10 +287,10 @@ func LatestCheckpoint(dir string, spec *Spec, limit int64, warn func(error)) (*C
 
 // Days returns the daily records a checkpoint holds (to be validated
 // before use: see runner).
-func (c *Checkpoint) Days() []*metrics.Day { return c.state.Days }
+func (c *Checkpoint) Days() []*daily.Day { return c.state.Days }
 
 // Ledger returns the ledger entries a checkpoint holds.
-func (c *Checkpoint) Ledger() []metrics.LedgerEntry { return c.state.Ledger }
+func (c *Checkpoint) Ledger() []daily.LedgerEntry { return c.state.Ledger }
 
 // RestoreOutputs puts a checkpoint's collected outputs back into the writer.
 func (w *RunWriter) RestoreOutputs(c *Checkpoint) {
@@ -298,4 +298,4 @@ func (w *RunWriter) RestoreOutputs(c *Checkpoint) {
 }
 
 // CollectedDays returns the daily records collected so far.
-func (w *RunWriter) CollectedDays() []*metrics.Day { return w.days }
+func (w *RunWriter) CollectedDays() []*daily.Day { return w.days }

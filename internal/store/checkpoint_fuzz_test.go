@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 )
 
 // fuzzSpec is the run the fuzzed checkpoints are read for.
@@ -37,7 +37,7 @@ func reframe(hdr, payload []byte) []byte {
 func FuzzReadCheckpoint(f *testing.F) {
 	dir := f.TempDir()
 	w := &RunWriter{tmp: dir, root: dir, id: "x"}
-	w.days = []*metrics.Day{{Day: 0, Cells: []metrics.Cell{{Agents: 3, Tier: []int64{1, 2}}}}}
+	w.days = []*daily.Day{{Day: 0, Cells: []daily.Cell{{Agents: 3, Tier: []int64{1, 2}}}}}
 	if err := w.Checkpoint(1, fuzzSpec, func(wr io.Writer) error {
 		_, err := wr.Write([]byte("engine-state"))
 		return err

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
@@ -215,8 +215,8 @@ type Host struct {
 // sim.Sink.
 type RunWriter struct {
 	root, tmp, id string
-	days          []*metrics.Day
-	ledger        []metrics.LedgerEntry
+	days          []*daily.Day
+	ledger        []daily.LedgerEntry
 	ledgerLimit   int // rows; 0: no limit
 	committed     bool
 	keep          bool
@@ -309,7 +309,7 @@ func (w *RunWriter) ID() string { return w.id }
 
 // Day implements sim.Sink. Daily rows are small (days x cells), so they are
 // kept until Commit.
-func (w *RunWriter) Day(d *metrics.Day) error {
+func (w *RunWriter) Day(d *daily.Day) error {
 	w.days = append(w.days, d)
 	return nil
 }
@@ -329,7 +329,7 @@ func (e *LedgerLimitError) Error() string {
 func (w *RunWriter) SetLedgerLimit(rows int) { w.ledgerLimit = rows }
 
 // Ledger implements sim.Sink.
-func (w *RunWriter) Ledger(entries []metrics.LedgerEntry) error {
+func (w *RunWriter) Ledger(entries []daily.LedgerEntry) error {
 	n := len(w.ledger) + len(entries)
 	if w.ledgerLimit > 0 && n > w.ledgerLimit {
 		return &LedgerLimitError{Rows: w.ledgerLimit}
@@ -341,7 +341,7 @@ func (w *RunWriter) Ledger(entries []metrics.LedgerEntry) error {
 		if w.ledgerLimit > 0 {
 			c = min(c, w.ledgerLimit)
 		}
-		grown := make([]metrics.LedgerEntry, len(w.ledger), c)
+		grown := make([]daily.LedgerEntry, len(w.ledger), c)
 		copy(grown, w.ledger)
 		w.ledger = grown
 	}
@@ -507,10 +507,10 @@ func bytesOf(names []string) [][]byte {
 	return out
 }
 
-func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
+func writeDaily(fh io.Writer, m *Manifest, days []*daily.Day) error {
 	type row struct {
 		day  int
-		cell *metrics.Cell
+		cell *daily.Cell
 	}
 	var rows []row
 	for _, d := range days {
@@ -540,24 +540,24 @@ func writeDaily(fh io.Writer, m *Manifest, days []*metrics.Day) error {
 			return points(c.ScoreSum) / float64(c.Agents)
 		}},
 	}
-	for q, frac := range metrics.Quantiles {
+	for q, frac := range daily.Quantiles {
 		q := q
 		cols = append(cols, column{name: fmt.Sprintf("score_p%02.0f", frac*100), typ: tDouble, null: empty,
 			f64: func(r int) float64 { return rows[r].cell.ScoreQ[q] }})
 	}
-	add := func(prefix string, names []string, get func(c *metrics.Cell) []int64) {
+	add := func(prefix string, names []string, get func(c *daily.Cell) []int64) {
 		for k, n := range names {
 			k := k
 			cols = append(cols, column{name: columnName(prefix, n), typ: tInt64,
 				i64: func(r int) int64 { return get(rows[r].cell)[k] }})
 		}
 	}
-	add("tier_", nm.Tiers, func(c *metrics.Cell) []int64 { return c.Tier })
-	add("sanction_", nm.Sanctions, func(c *metrics.Cell) []int64 { return c.Sanction })
-	add("flag_", nm.Flags, func(c *metrics.Cell) []int64 { return c.Flag })
-	add("attempted_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Attempted })
-	add("detected_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Detected })
-	add("blocked_", nm.Behaviours, func(c *metrics.Cell) []int64 { return c.Blocked })
+	add("tier_", nm.Tiers, func(c *daily.Cell) []int64 { return c.Tier })
+	add("sanction_", nm.Sanctions, func(c *daily.Cell) []int64 { return c.Sanction })
+	add("flag_", nm.Flags, func(c *daily.Cell) []int64 { return c.Flag })
+	add("attempted_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Attempted })
+	add("detected_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Detected })
+	add("blocked_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Blocked })
 	return writeTable(fh, "daily", cols, len(rows), Metadata(m))
 }
 
@@ -607,7 +607,7 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 	return writeTable(fh, "agents", cols, p.N, Metadata(m))
 }
 
-func writeLedger(fh io.Writer, m *Manifest, entries []metrics.LedgerEntry) error {
+func writeLedger(fh io.Writer, m *Manifest, entries []daily.LedgerEntry) error {
 	names := bytesOf(m.Names.Contributions)
 	cols := []column{
 		{name: "day", typ: tInt32, i32: func(r int) int32 { return entries[r].Day }},

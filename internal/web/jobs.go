@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nosedive-lab/nosedive/internal/metrics"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -88,7 +88,7 @@ func (j *job) status() (JobStatus, chan struct{}) {
 }
 
 // observe adds a day of the running job to its live series.
-func (j *job) observe(d *metrics.Day) {
+func (j *job) observe(d *daily.Day) {
 	n := len(j.live.Groups)
 	agents, sum, worst := make([]int64, n), make([]int64, n), make([]int64, n)
 	for _, c := range d.Cells {

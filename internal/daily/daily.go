@@ -1,8 +1,8 @@
-// Package metrics defines the records a run produces each day: integer
+// Package daily defines the records a run produces each day: integer
 // aggregates per (region, group) cell, and score-change ledger entries.
 // All sums are integers (scores are fixed point), so merging partial results
 // in any order gives the same bytes.
-package metrics
+package daily
 
 // Quantiles reported per cell, as fractions.
 var Quantiles = [...]float64{0.10, 0.25, 0.50, 0.75, 0.90}
