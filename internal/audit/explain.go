@@ -104,7 +104,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		Region: r.strs("region")[a], Group: r.strs("group")[a], Age: r.strs("age")[a],
 		Children: int(r.ints("children")[a]), Partner: final.Partner[a],
 		Score: fixed(final.Score[a]), Tier: nm.Tiers[final.Tier[a]], Detained: final.Detained[a],
-		BaseValue: fixed(final.Baseline[a])}
+		BaseValue: fixed(final.BaselineAt(int(a)))}
 	for t, name := range nm.Traits {
 		if r.bools(name)[a] {
 			x.Traits = append(x.Traits, nm.Traits[t])
@@ -116,7 +116,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		}
 	}
 	// Additive breakdown from the replay's own books (fixed point, exact).
-	sum := int64(final.Baseline[a])
+	sum := int64(final.BaselineAt(int(a)))
 	times := map[int]int{}
 	for _, ch := range tr.Changes {
 		times[int(ch.Rule)]++

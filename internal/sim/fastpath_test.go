@@ -252,7 +252,7 @@ func TestReleaseColumnOnlyWhenUsed(t *testing.T) {
 			t.Fatalf("%s: columns %v", name, names)
 		}
 		for a := range 500 {
-			sum := int64(f.Baseline[a])
+			sum := int64(f.BaselineAt(a))
 			for k := range names {
 				sum += int64(f.ContribAt(a, k))
 			}

@@ -616,8 +616,12 @@ func (e *Engine) ContribNames() []string {
 
 // Final is a read-only view of the state at the end of a run, for writers.
 type Final struct {
-	Pop               *population.Population
-	Score, Baseline   []int32
+	Pop   *population.Population
+	Score []int32
+	// BaselineCell is the starting score of each (region, group) cell;
+	// BaselineAt lays it out per agent without an array per agent.
+	BaselineCell      []int32
+	NGroups           int
 	Tier              []uint8
 	Flags             []uint32
 	Sanctions         []uint32
@@ -632,6 +636,11 @@ type Final struct {
 	ContribNames      []string
 }
 
+// BaselineAt is agent a's starting score (fixed point).
+func (f *Final) BaselineAt(a int) int32 {
+	return f.BaselineCell[int(f.Pop.Region[a])*f.NGroups+int(f.Pop.Group[a])]
+}
+
 // ContribAt is agent a's contribution (fixed point) to column k of
 // ContribNames.
 func (f *Final) ContribAt(a, k int) int32 {
@@ -643,11 +652,7 @@ func (f *Final) ContribAt(a, k int) int32 {
 
 // Final returns the current state.
 func (e *Engine) Final() *Final {
-	baseline := make([]int32, e.n)
-	for i := range baseline {
-		baseline[i] = e.baseline[e.cellOf(i)]
-	}
-	return &Final{Pop: e.pop, Score: e.score, Baseline: baseline, Tier: e.tier, Flags: e.flags,
+	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames()}

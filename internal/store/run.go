@@ -578,7 +578,7 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 	cols = append(cols,
 		column{name: "children", typ: tInt32, i32: func(r int) int32 { return int32(p.Kids[r]) }},
 		column{name: "partner", typ: tInt32, i32: func(r int) int32 { return f.Partner[r] }},
-		column{name: "baseline", typ: tDouble, f64: func(r int) float64 { return points(int64(f.Baseline[r])) }},
+		column{name: "baseline", typ: tDouble, f64: func(r int) float64 { return points(int64(f.BaselineAt(r))) }},
 		column{name: "score", typ: tDouble, f64: func(r int) float64 { return points(int64(f.Score[r])) }},
 		column{name: "tier", typ: tString, s: func(r int) []byte { return tiers[f.Tier[r]] }},
 		column{name: "detained", typ: tBool, b: func(r int) bool { return f.Detained[r] }},

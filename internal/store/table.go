@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nosedive-lab/nosedive/internal/par"
 	"github.com/parquet-go/parquet-go"
@@ -132,7 +133,9 @@ func writeTable(w io.Writer, name string, cols []column, n int, meta []KeyValue)
 // value's only level is the definition level of an optional column (0 for
 // NULL, 1 for a value); the column index is implied by the writer.
 func writeColumn(cw *parquet.ColumnWriter, c *column, lo, hi int) error {
-	buf := make([]parquet.Value, min(hi-lo, 64<<10))
+	bp := valueBufs.Get().(*[]parquet.Value)
+	defer valueBufs.Put(bp)
+	buf := (*bp)[:min(hi-lo, len(*bp))]
 	for blo := lo; blo < hi; blo += len(buf) {
 		vals := buf[:min(len(buf), hi-blo)]
 		switch c.typ {
@@ -172,6 +175,12 @@ func writeColumn(cw *parquet.ColumnWriter, c *column, lo, hi int) error {
 	}
 	return nil
 }
+
+// valueBufs holds the buffers columns are written through, one per worker
+// at a time: a buffer per column and row group would be garbage the size of
+// the table, which a run's heap (twice its live state before a collection)
+// would hold on to while the tables are written.
+var valueBufs = sync.Pool{New: func() any { b := make([]parquet.Value, 64<<10); return &b }}
 
 // columnName makes a scenario name safe as a column name suffix.
 func columnName(prefix, name string) string {
