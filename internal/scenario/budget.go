@@ -268,6 +268,12 @@ func (s *prescanner) open(i int, seq bool) {
 	}
 }
 
+// commentAt reports whether a '#' at offset i starts a comment: at the start
+// of a line or after white space (elsewhere it is part of a scalar).
+func (s *prescanner) commentAt(i int) bool {
+	return i == s.lineStart || s.src[i-1] == ' ' || s.src[i-1] == '\t'
+}
+
 // scanBlock scans block content from offset i to end.
 func (s *prescanner) scanBlock(i, end int) {
 	for i < end && !s.failed() {
@@ -275,7 +281,7 @@ func (s *prescanner) scanBlock(i, end int) {
 		switch {
 		case c == ' ' || c == '\t':
 			i++
-		case c == '#' && (i == s.lineStart || s.src[i-1] == ' ' || s.src[i-1] == '\t'):
+		case c == '#' && s.commentAt(i):
 			return
 		case (c == '-' || c == '?') && (i+1 == end || s.src[i+1] == ' ' || s.src[i+1] == '\t'):
 			s.open(i, c == '-')
@@ -369,7 +375,7 @@ func (s *prescanner) scanFlow(i, end int) {
 		switch {
 		case c == ' ' || c == '\t':
 			i++
-		case c == '#' && (i == s.lineStart || s.src[i-1] == ' ' || s.src[i-1] == '\t'):
+		case c == '#' && s.commentAt(i):
 			return
 		case c == '[' || c == '{':
 			s.flowEntry(i, 0)
