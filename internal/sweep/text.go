@@ -191,4 +191,3 @@ func csvNum(x float64) string {
 	}
 	return strconv.FormatFloat(x, 'g', 10, 64)
 }
-
