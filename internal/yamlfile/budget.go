@@ -6,9 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// The loader's budgets, the same for every kind of file. YAML text is
-// checked against them by Prescan in one pass over the bytes, before the
-// YAML parser sees it: the parser
+// The loader's budgets, the same for every kind of file (the byte budget
+// is each Format's MaxSize). YAML text is checked against them by Prescan
+// in one pass over the bytes, before the YAML parser sees it: the parser
 // builds its whole tree first and some shapes cost it far more than their
 // size (memory grows with the square of the nesting depth, time with the
 // square of the number of keys in one block mapping), so a check after
@@ -16,7 +16,6 @@ import (
 // (at most 10 KB, depth 6, 1,706 nodes, 13 keys in a mapping and 195-byte
 // lines; a test keeps it so); docs/reliability.md lists them with what
 // happens when one is reached.
-// The byte budget is each Format's MaxSize.
 const (
 	// MaxDepth bounds how deeply collections (mappings, lists) nest.
 	MaxDepth = 64

@@ -63,9 +63,10 @@ func (n *Node) Get(key string) *Node {
 
 // Parse parses d.Src, a file of format f, into a positioned tree, or
 // returns nil having added why to d: a budget exceeded (Prescan), a
-// syntax error, an empty file, more than one document, a duplicate key,
-// or a YAML feature the format refuses. Each problem is one positioned
-// diagnostic; duplicate keys are all reported.
+// syntax error (goccy's parser reports the first duplicate key as one),
+// an empty file, more than one document, or a YAML feature the format
+// refuses, each as one positioned diagnostic. Only a cancelled d.Ctx
+// makes it return nil without a diagnostic (d.Err then says so).
 func Parse(f Format, d *Diags) *Node {
 	src := d.Src
 	if len(src) > f.MaxSize {
