@@ -53,7 +53,14 @@ type Page struct {
 // Build assembles the page and its charts.
 func Build(in Input) (*Page, error) {
 	m := in.Run.Manifest
-	pg := &Page{Title: "nosedive report: " + m.Scenario.Name, Version: in.Version, In: in, M: m, A: in.Audit,
+	title := "nosedive report: " + m.Scenario.Name
+	if m.Name != "" {
+		title += " · " + m.Name
+	}
+	if len(m.Scenario.Sets) > 0 {
+		title += " (edited)"
+	}
+	pg := &Page{Title: title, Version: in.Version, In: in, M: m, A: in.Audit,
 		WorstTier: m.Names.Tiers[len(m.Names.Tiers)-1], RegionsNote: len(m.Names.Regions) > 1}
 	pg.ODD = describe(in.Run)
 	var countCols []string
