@@ -277,7 +277,7 @@ func (t thumb) Thumbnail(c *draw.Canvas) {
 func (c *Chart) PNG(w io.Writer) error {
 	cols := pngLegendColumns(c.Legend)
 	rows := (len(c.Legend) + cols - 1) / cols
-	legH := vg.Length(rows)*legendRow + vg.Points(8)
+	legH := vg.Length(float64(rows)*float64(legendRow)) + vg.Points(8) // (no fused multiply-add: PNGs are identical on every machine)
 	img := vgimg.NewWith(vgimg.UseWH(chartW, chartH+legH), vgimg.UseDPI(PNGScale*96))
 	dc := draw.New(img)
 	top := dc
@@ -298,7 +298,7 @@ func (c *Chart) PNG(w io.Writer) error {
 		}
 		sub := dc
 		sub.Max.Y = dc.Min.Y + legH - vg.Points(2)
-		sub.Min.X = dc.Min.X + vg.Length(col)*colW + vg.Points(8)
+		sub.Min.X = dc.Min.X + vg.Length(float64(vg.Length(col)*colW)) + vg.Points(8)
 		sub.Max.X = sub.Min.X + colW - vg.Points(8)
 		l.Draw(sub)
 	}
