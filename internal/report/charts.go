@@ -132,8 +132,26 @@ func newPlot(title, x, y string) *canvas {
 	p.Title.Text = title
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
+	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	p.Add(plotter.NewGrid())
 	return &canvas{Plot: p}
+}
+
+// plainTicks are gonum's default ticks labelled without trailing zeros
+// (50, not 50.00).
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = fmt.Sprintf("%.6g", ts[i].Value)
+			if strings.ContainsRune(ts[i].Label, 'e') {
+				ts[i].Label = fmt.Sprintf("%.0f", ts[i].Value)
+			}
+		}
+	}
+	return ts
 }
 
 // line draws a series (NaN and infinite values are gaps) and, with a
@@ -201,7 +219,8 @@ func render(id string, p *plot.Plot, w, h vg.Length) (template.HTML, error) {
 	s = strings.ReplaceAll(s, `font-family:Liberation Serif`, `font-family:'Liberation Serif','Times New Roman',Times,serif`)
 	s = strings.ReplaceAll(s, `id="clip`, `id="`+id+`-clip`)
 	s = strings.ReplaceAll(s, `url(#clip`, `url(#`+id+`-clip`)
-	s = strings.Replace(s, "<svg ", fmt.Sprintf(`<svg role="img" aria-labelledby="%s-title" viewBox="0 0 %.0f %.0f" `, id, w.Points(), h.Points()), 1)
+	// (gonum writes the viewBox itself: a second one is an error in SVG.)
+	s = strings.Replace(s, "<svg ", fmt.Sprintf(`<svg role="img" aria-labelledby="%s-title" `, id), 1)
 	return template.HTML(s), nil
 }
 

@@ -336,7 +336,7 @@ func disparityChart(pg *Page, s *groupSeries) (*Chart, error) {
 	ticks := logTicks(maxR)
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Min, p.Y.Max = 0.2, math.Max(ticks[len(ticks)-1].Value, 2)
-	p.Y.Label.Text = "ratio to reference (log scale)"
+	p.Y.Label.Text = "ratio (log scale)" // a longer label shrinks the plot: gonum fits it rotated
 	if hidden > 0 {
 		p.legend(fmt.Sprintf("not drawn: days with fewer than %d of group %s %s", MinRatioCount, pg.A.Reference, pg.WorstTier), color.Transparent, nil)
 	}
