@@ -52,7 +52,7 @@ func invalid(file, field, format string, args ...any) error {
 }
 
 // MaxNameLength bounds a run's label (run --name) in bytes.
-const MaxNameLength = 120
+const MaxNameLength = 240 // the lab's label field takes 80 characters: at most 240 bytes
 
 // ValidName checks a run's label: valid UTF-8, at most MaxNameLength
 // bytes, no control characters (a label is printed in tables and report

@@ -653,8 +653,8 @@ func TestRunLifecycle(t *testing.T) {
 		t.Errorf("after a restart the stored runs are %+v, want the one named test", again)
 	}
 	long := call(t, s, "POST", "/api/jobs", jsonBody(t, StartRequest{Draft: Draft{File: "xinjiang-pilot.yaml", YAML: builtin(t, "xinjiang-pilot")},
-		Label: strings.Repeat("é", 61)}))
-	if long.code != http.StatusBadRequest || !strings.Contains(long.body, "the limit is 120") {
+		Label: strings.Repeat("é", 121)}))
+	if long.code != http.StatusBadRequest || !strings.Contains(long.body, "the limit is 240") {
 		t.Errorf("an over-long label: %d %s", long.code, long.body)
 	}
 	if r := call(t, s, "GET", "/api/runs/"+last.Run+"/files/audit.json", ""); r.code != 200 {
