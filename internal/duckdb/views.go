@@ -48,6 +48,7 @@ const runIDOf = "parse_filename(parse_dirpath(filename))"
 const runsSelect = `
 SELECT ` + runIDOf + ` AS run_id,
 	parse_dirpath(filename) AS dir,
+	m.name AS name,
 	m.scenario.name AS scenario,
 	m.scenario.file AS scenario_file,
 	m.scenario.sha256 AS scenario_sha256,
@@ -68,7 +69,7 @@ SELECT ` + runIDOf + ` AS run_id,
 	j AS manifest
 FROM (SELECT filename, j, json_transform(j, '` + runsShape + `') AS m FROM docs)`
 
-const runsShape = `{"scenario": {"name": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR", "sets": ["VARCHAR"]},
+const runsShape = `{"name": "VARCHAR", "scenario": {"name": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR", "sets": ["VARCHAR"]},
 	"seed": "UBIGINT", "agents": "BIGINT", "days": "INTEGER", "ledger": "VARCHAR", "version": "VARCHAR",
 	"created": "VARCHAR", "timings": {"total_s": "DOUBLE"}, "host": {"workers": "INTEGER"},
 	"names": {"regions": ["VARCHAR"], "groups": ["VARCHAR"], "tiers": ["VARCHAR"], "sanctions": ["VARCHAR"]},

@@ -46,12 +46,15 @@ func Build() store.Build {
 type Spec struct {
 	Scenario *scenario.Scenario
 	Sets     []string // the --set overrides already applied, for the manifest
-	Agents   int
-	Days     int
-	Seed     uint64
-	Workers  int
-	Ledger   string
-	OutDir   string
+	// Name labels the run ("" for none): recorded in run.json and put, as
+	// a slug, in the run's id. See store.ValidName.
+	Name    string
+	Agents  int
+	Days    int
+	Seed    uint64
+	Workers int
+	Ledger  string
+	OutDir  string
 	// MaxMemory, when > 0, is a ceiling in bytes below the machine's memory.
 	MaxMemory uint64
 	Progress  func(day, days int)
@@ -204,6 +207,9 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	if _, err := scenario.ParseLedger(spec.Ledger); err != nil {
 		return nil, err
 	}
+	if err := store.ValidName(spec.Name); err != nil {
+		return nil, err
+	}
 	plan, err := checkMemory(sc, spec)
 	if err != nil {
 		return nil, err
@@ -221,14 +227,14 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	if spec.ID != "" {
 		w, err = store.Create(spec.OutDir, spec.ID)
 	} else {
-		w, err = store.CreateUnique(spec.OutDir, store.BaseID(sc.Name, spec.Seed, t0))
+		w, err = store.CreateUnique(spec.OutDir, store.BaseID(sc.Name, spec.Name, spec.Seed, t0))
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer w.Abort()
 	id := w.ID()
-	ss := &store.Spec{ID: id, ScenarioFile: sc.File, ScenarioText: string(sc.Source), ScenarioSHA256: scenario.Hash(sc.Source, spec.Sets),
+	ss := &store.Spec{ID: id, Name: spec.Name, ScenarioFile: sc.File, ScenarioText: string(sc.Source), ScenarioSHA256: scenario.Hash(sc.Source, spec.Sets),
 		Sets: spec.Sets, Agents: spec.Agents, Days: spec.Days, Seed: spec.Seed, Ledger: spec.Ledger,
 		CheckpointEvery: spec.CheckpointEvery, Created: t0.UTC().Format(time.RFC3339), Version: Version}
 	if !spec.NoRegime && len(spec.Disabled) == 0 {
@@ -444,7 +450,7 @@ func Resume(ctx context.Context, dir string, workers int, progress func(int, int
 	if d := sc.Network.Degree; sc.Network.Model != "none" && ss.Agents <= d {
 		return nil, &store.InvalidError{File: specFile, Field: "agents", Msg: fmt.Sprintf("%d is too few for network.degree %d", ss.Agents, d)}
 	}
-	spec := Spec{Scenario: sc, Sets: ss.Sets, Agents: ss.Agents, Days: ss.Days, Seed: ss.Seed, Workers: workers,
+	spec := Spec{Scenario: sc, Sets: ss.Sets, Name: ss.Name, Agents: ss.Agents, Days: ss.Days, Seed: ss.Seed, Workers: workers,
 		Ledger: ss.Ledger, OutDir: filepath.Dir(dir), ID: ss.ID, CheckpointEvery: ss.CheckpointEvery, Progress: progress}
 	plan, err := checkMemory(sc, spec)
 	if err != nil {
@@ -620,6 +626,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	const clusteringSample = 20000
 	m := &store.Manifest{
+		Name:  spec.Name,
 		Build: Build(),
 		Scenario: store.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File,
 			SHA256: ss.ScenarioSHA256, Sets: spec.Sets, Text: string(sc.Source)},

@@ -67,6 +67,9 @@ func (m *Manifest) check() error {
 	if m.Days < 0 || m.Days > 1<<20 {
 		return fmt.Errorf("days %d is outside 0..%d", m.Days, 1<<20)
 	}
+	if err := ValidName(m.Name); err != nil {
+		return fmt.Errorf("name: %v", err)
+	}
 	nm := m.Names
 	for _, l := range []struct {
 		what        string

@@ -37,6 +37,9 @@ const (
 type Manifest struct {
 	FormatVersion int    `json:"format_version"`
 	ID            string `json:"id"`
+	// Name is the run's label (run --name, the lab's run label), "" when
+	// none was given; see ValidName.
+	Name string `json:"name"`
 	Build
 	Scenario   ScenarioInfo    `json:"scenario"`
 	Seed       uint64          `json:"seed"`
@@ -243,25 +246,48 @@ func Create(root, id string) (*RunWriter, error) {
 }
 
 // BaseID is the name a run gets when nothing else has it: scenario name,
-// seed and UTC time (name-sSEED-YYYYMMDD-HHMMSS).
-func BaseID(scenarioName string, seed uint64, now time.Time) string {
+// the slug of the run's label when it has one (see Slug), seed and UTC
+// time (name[-label]-sSEED-YYYYMMDD-HHMMSS). CreateUnique adds a counter
+// when the name is taken.
+func BaseID(scenarioName, label string, seed uint64, now time.Time) string {
+	if s := Slug(label); s != "" {
+		scenarioName += "-" + s
+	}
 	return fmt.Sprintf("%s-s%d-%s", scenarioName, seed, now.UTC().Format("20060102-150405"))
 }
 
-// NewID returns a fresh run id: BaseID, with a counter when that directory
-// already exists. It only looks: two runs started together may both get
-// it. CreateUnique claims a name.
-func NewID(root, scenarioName string, seed uint64, now time.Time) string {
-	base := BaseID(scenarioName, seed, now)
-	id := base
-	for k := 2; ; k++ {
-		// Only an existing entry takes the name; any other error (the root
-		// cannot exist, say) is left for Create to report.
-		if _, err := os.Lstat(filepath.Join(root, id)); err != nil {
-			return id
+// maxSlug bounds the part of a run id taken from its label.
+const maxSlug = 40
+
+// Slug is the form of a run label that goes into a run id: ASCII letters
+// and digits lower-cased, every other run of characters one "-", trimmed
+// of "-" at both ends and cut to 40 bytes. It is "" for a label with no
+// letter or digit.
+func Slug(label string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range label {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		default:
+			dash = b.Len() > 0
+			continue
 		}
-		id = fmt.Sprintf("%s-%d", base, k)
+		if b.Len() >= maxSlug {
+			break
+		}
+		if dash {
+			if b.Len()+1 >= maxSlug {
+				break
+			}
+			b.WriteByte('-')
+			dash = false
+		}
+		b.WriteRune(r)
 	}
+	return b.String()
 }
 
 // CreateUnique starts a run directory under root named base, or base-2,
