@@ -270,6 +270,9 @@ func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (ent
 		if r.Every > 0 {
 			perDay += 1 / float64(r.Every)
 		}
+		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
+			perDay += 0.5 // an institution's event: about one decision a day at most, one of two outcomes
+		}
 	}
 	if sc.Scoring.Recovery != nil {
 		perDay++
@@ -315,6 +318,11 @@ func ledgerBounds(sc *scenario.Scenario, agents, days int, ledger string) (total
 			if r.On == bh.Name {
 				perDay++
 			}
+		}
+	}
+	for _, r := range sc.Scoring.Rules {
+		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
+			perDay++ // an institution's event: at most one a day
 		}
 	}
 	perAgent, periodic := perDay*uint64(days), uint64(0)
