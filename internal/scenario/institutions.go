@@ -8,7 +8,6 @@ package scenario
 
 import (
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/institution"
@@ -132,25 +131,18 @@ func (v *validator) institutions() {
 			v.d.add(at("by"), "institution %s: by %q: use %s%s", x.Name, x.By, strings.Join(InstitutionColumns, ", "),
 				rule.Suggest(x.By, InstitutionColumns))
 		}
+		// (policy, gain, loss and believes are required keys: the decoder
+		// reports them missing)
 		pol, ok := institution.ParsePolicy(x.Policy)
-		switch {
-		case x.Policy == "":
-			v.d.add(x.Pos, "institution %s: needs a policy (%s)", x.Name, strings.Join(institution.Names[:], ", "))
-		case !ok:
-			v.d.add(at("policy"), "institution %s: unknown policy %q%s", x.Name, x.Policy, rule.Suggest(x.Policy, institution.Names[:]))
+		if !ok {
+			v.d.add(at("policy"), "institution %s: unknown policy %q: use %s%s", x.Name, x.Policy,
+				strings.Join(institution.Names[:], ", "), rule.Suggest(x.Policy, institution.Names[:]))
 		}
-		if _, given := v.s.pos["institutions["+strconv.Itoa(k)+"].gain"]; !given {
-			v.d.add(x.Pos, "institution %s: needs a gain (utility per approved success)", x.Name)
-		} else if !(x.Gain > 0) || math.IsInf(x.Gain, 0) {
+		if !(x.Gain > 0) || math.IsInf(x.Gain, 0) {
 			v.d.add(at("gain"), "institution %s: gain must be a number > 0, got %g", x.Name, x.Gain)
 		}
-		if _, given := v.s.pos["institutions["+strconv.Itoa(k)+"].loss"]; !given {
-			v.d.add(x.Pos, "institution %s: needs a loss (disutility per approved failure)", x.Name)
-		} else if !(x.Loss > 0) || math.IsInf(x.Loss, 0) {
+		if !(x.Loss > 0) || math.IsInf(x.Loss, 0) {
 			v.d.add(at("loss"), "institution %s: loss must be a number > 0, got %g", x.Name, x.Loss)
-		}
-		if !x.Believes.IsSet() {
-			v.d.add(x.Pos, "institution %s: needs believes (the success probability it uses)", x.Name)
 		}
 		switch {
 		case ok && pol == institution.FixedThreshold && x.Threshold == nil:
