@@ -1,5 +1,6 @@
 // Package store writes and reads run directories: a run.json manifest and
-// Parquet tables (daily.parquet, agents.parquet, ledger.parquet), laid out
+// Parquet tables (daily.parquet, agents.parquet, ledger.parquet and, with
+// institutions, institutions.parquet), laid out
 // as docs/store-format.md describes. A run directory appears atomically: it
 // is written under a temporary name in the same parent and renamed into
 // place only when every file is complete and synced.
