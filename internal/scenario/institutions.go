@@ -22,6 +22,7 @@ type Institution struct {
 	Applicants  Expr     `yaml:"applicants" jsonschema_description:"Condition: who applies on a decision day (default everyone not detained)."`
 	Score       Expr     `yaml:"score" jsonschema_description:"The number the institution ranks applicants by (default score)."`
 	By          string   `yaml:"by" jsonschema:"enum=group,enum=region,enum=age,enum=tier" jsonschema_description:"The category that gets its own threshold (default group)."`
+	Context     string   `yaml:"context" jsonschema_description:"Social context its decisions and their outcomes belong to, as a behaviour's (default credit)."`
 	Policy      string   `yaml:"policy" jsonschema:"required,enum=max-utility,enum=demographic-parity,enum=equal-opportunity,enum=fixed-threshold,enum=fixed-rate"`
 	Gain        float64  `yaml:"gain" jsonschema:"required" jsonschema_description:"The institution's utility per approved success (> 0)."`
 	Loss        float64  `yaml:"loss" jsonschema:"required" jsonschema_description:"The institution's disutility per approved failure (> 0)."`
@@ -89,6 +90,9 @@ func (s *Scenario) institutionDefaults() {
 		}
 		if x.By == "" {
 			x.By = "group"
+		}
+		if x.Context == "" {
+			x.Context = "credit"
 		}
 	}
 }

@@ -16,11 +16,14 @@ const InstitutionsFile = "institutions.parquet"
 
 // InstitutionInfo describes an institution in run.json.
 type InstitutionInfo struct {
-	Name   string  `json:"name"`
-	Policy string  `json:"policy"`
-	By     string  `json:"by"`
-	Gain   float64 `json:"gain"`
-	Loss   float64 `json:"loss"`
+	Name   string `json:"name"`
+	Policy string `json:"policy"`
+	By     string `json:"by"`
+	// Context is the social context of its decisions and outcomes (the
+	// context of the rules that score them, for audits).
+	Context string  `json:"context"`
+	Gain    float64 `json:"gain"`
+	Loss    float64 `json:"loss"`
 	// Threshold and Rate are the fixed policies' parameters.
 	Threshold *float64 `json:"threshold,omitempty"`
 	Rate      *float64 `json:"rate,omitempty"`
@@ -35,7 +38,7 @@ type InstitutionInfo struct {
 func describeInstitutions(sc *scenario.Scenario) []InstitutionInfo {
 	var out []InstitutionInfo
 	for k, x := range sc.Institutions {
-		out = append(out, InstitutionInfo{Name: x.Name, Policy: x.Policy, By: x.By, Gain: x.Gain, Loss: x.Loss,
+		out = append(out, InstitutionInfo{Name: x.Name, Policy: x.Policy, By: x.By, Context: x.Context, Gain: x.Gain, Loss: x.Loss,
 			Threshold: x.Threshold, Rate: x.Rate, Categories: sc.Categories(k), Source: x.Source, Description: x.Description})
 	}
 	return out
