@@ -166,6 +166,9 @@ func (v *validator) institutions() {
 		}
 	}
 	v.unique("institution", names, poss)
+	if len(v.s.Institutions) > maxCategories {
+		v.d.add(v.s.Institutions[maxCategories].Pos, "institutions: at most %d institutions", maxCategories)
+	}
 }
 
 func validColumn(by string) bool {
