@@ -173,11 +173,17 @@ func (e *Engine) choose(in *instRun) error {
 			order = append(order, int32(i))
 		}
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
+	// By category, value and agent: a total order, so the result (and the
+	// order the believed probabilities are summed in) is fixed. (About 10
+	// ms of CPU for 100,000 applicants, half of a decision day's cost.)
+	slices.SortFunc(order, func(a, b int32) int {
 		if c := cmp.Compare(in.cat[a], in.cat[b]); c != 0 {
 			return c
 		}
-		return cmp.Compare(in.x[a], in.x[b])
+		if c := cmp.Compare(in.x[a], in.x[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
 	in.order = order
 	if len(in.groups) != in.nCat {

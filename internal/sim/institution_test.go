@@ -253,3 +253,26 @@ func TestInstitutionSnapshot(t *testing.T) {
 		t.Fatal("approvals differ after four more days")
 	}
 }
+
+// BenchmarkInstitutionDay is one day of 100,000 agents with a decision
+// (decide) and without one (quiet): the decision's cost is the difference.
+func BenchmarkInstitutionDay(b *testing.B) {
+	for _, c := range []struct{ name, every string }{{"decide", "1"}, {"quiet", "0\n    first: 99999"}} {
+		b.Run(c.name, func(b *testing.B) {
+			src := strings.Replace(lendYAML(100_000, "    policy: equal-opportunity\n    gain: 2\n    loss: 1\n"), "every: 2", "every: "+c.every, 1)
+			src = strings.Replace(src, "days: 10", "days: 100000", 1)
+			sc, err := scenario.Load("lend.yaml", []byte(src), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			prog, _ := sc.Compile()
+			e := New(sc, prog, population.Generate(sc, 100_000, 1), 100_000, 1, Options{Workers: 2})
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := e.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
