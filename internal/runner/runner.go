@@ -184,7 +184,8 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	if sc.Network.Model == "none" {
 		deg = 0
 	}
-	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours))
+	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours)) +
+		sim.InstitutionBytesPerAgent(len(sc.Institutions))
 	graph := n*8 + n*deg*4 /* CSR */ + n*deg/2*8 /* edge list while building */ + n*8 /* fill counters */
 	return n*perAgent + graph + 64<<20
 }

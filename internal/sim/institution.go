@@ -56,6 +56,11 @@ type instRun struct {
 	groups []institution.Group
 }
 
+// InstitutionBytesPerAgent is the engine's memory per agent for n
+// institutions: ranking value, believed and true probabilities, category
+// and the sort order of a decision day, approvals and successes.
+func InstitutionBytesPerAgent(n int) uint64 { return uint64(n) * (3*8 + 1 + 4 + 2*2) }
+
 // compileInstitutions builds the engine's view of the scenario's
 // institutions (called from New).
 func (e *Engine) compileInstitutions() {
