@@ -81,7 +81,8 @@
 //
 // Weights of zero are ignored (a level nobody holds is no breakpoint). A
 // group with no applicants (total weight 0) approves nobody, is left out of
-// every constraint and has threshold +Inf.
+// every constraint and has threshold +Inf (under fixed-threshold, the given
+// threshold).
 package institution
 
 import (
