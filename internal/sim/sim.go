@@ -135,6 +135,9 @@ type truth struct {
 	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
 	sanctionDays      []int32  // days spent under any sanction
 	contrib           []int32  // n x nContrib, fixed point
+	// n x institutions: approvals and successes so far (saturating; nil
+	// without institutions)
+	instApproved, instSucceeded []uint16
 }
 
 // tables are compiled once from the scenario: per-behaviour, per-rule,
@@ -173,12 +176,11 @@ type tables struct {
 	sancChildren   []bool   // per sanction: it targets children
 	ruleFlags      []uint32 // per rule: flags it sets
 
-	// Institutions (institution.go): their compiled decisions, the number
-	// of category slots in the scratch counts, and per agent x institution
-	// the approvals and successes so far (saturating; nil without any).
-	insts                       []instRun
-	instSlots                   int
-	instApproved, instSucceeded []uint16
+	// Institutions (institution.go): each one's compiled policy with its
+	// decision-day buffers, and the number of category slots in the
+	// scratch counts.
+	insts     []instRun
+	instSlots int
 }
 
 // watched says whose score changes are booked to the ledger and whose
