@@ -187,7 +187,8 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	if sc.Network.Model == "none" {
 		deg = 0
 	}
-	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours))
+	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours)) +
+		sim.InstitutionBytesPerAgent(len(sc.Institutions))
 	graph := n*8 + n*deg*4 /* CSR */ + n*deg/2*8 /* edge list while building */ + n*8 /* fill counters */
 	return n*perAgent + graph + 64<<20
 }
@@ -276,6 +277,9 @@ func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (ent
 		if r.Every > 0 {
 			perDay += 1 / float64(r.Every)
 		}
+		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
+			perDay += 0.5 // an institution's event: about one decision a day at most, one of two outcomes
+		}
 	}
 	if sc.Scoring.Recovery != nil {
 		perDay++
@@ -321,6 +325,11 @@ func ledgerBounds(sc *scenario.Scenario, agents, days int, ledger string) (total
 			if r.On == bh.Name {
 				perDay++
 			}
+		}
+	}
+	for _, r := range sc.Scoring.Rules {
+		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
+			perDay++ // an institution's event: at most one a day
 		}
 	}
 	perAgent, periodic := perDay*uint64(days), uint64(0)

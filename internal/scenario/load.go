@@ -226,6 +226,7 @@ func (s *Scenario) applyDefaults() {
 	if s.Scoring.Recovery != nil && s.Scoring.Recovery.Direction == "" {
 		s.Scoring.Recovery.Direction = "up"
 	}
+	s.institutionDefaults()
 }
 
 // applySet applies one `--set path=value` override to the tree. Lists are

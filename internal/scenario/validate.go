@@ -80,6 +80,7 @@ type Program struct {
 	RuleWhen     []rule.Bool // per rule; Fn nil = always
 	RuleAmount   []rule.Num  // per rule
 	SanctionWhen []rule.Bool // per sanction
+	Institutions []InstitutionProgram
 }
 
 // Refs is what the program's expressions read, all together.
@@ -92,6 +93,12 @@ func (p *Program) Refs() rule.Refs {
 		r.Others |= x.Others
 	}
 	add(p.Visible.Refs)
+	for _, x := range p.Institutions {
+		add(x.Applicants.Refs)
+		add(x.Score.Refs)
+		add(x.Believes.Refs)
+		add(x.Success.Refs)
+	}
 	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
 		for _, x := range xs {
 			add(x.Refs)
@@ -153,6 +160,7 @@ func (s *Scenario) compile(d *diags) *Program {
 	for _, x := range s.Sanctions {
 		p.SanctionWhen = append(p.SanctionWhen, cond(x.When, "sanctions."+x.Name+".when"))
 	}
+	s.compileInstitutions(d, p, num, cond)
 	return p
 }
 
@@ -193,6 +201,7 @@ func validate(s *Scenario, d *diags) {
 	v.tiers()
 	v.sanctions()
 	v.phases()
+	v.institutions()
 	v.claims()
 	v.sources()
 	if d.Len() == 0 {
@@ -566,7 +575,7 @@ func (v *validator) scoring() {
 		case r.On != "" && r.Every != 0:
 			v.d.add(r.Pos, "rule %s: give on (an event rule) or every (a periodic rule), not both", r.Name)
 		case r.On != "":
-			v.known(r.Pos, "behaviour", r.On, v.behaviourNames())
+			v.ruleOn(r.Pos, r.On)
 		case r.Every < 0 || r.Every > MaxDays:
 			v.d.add(r.Pos, "rule %s: every must be a number of days >= 1, got %d", r.Name, r.Every)
 		case r.Every == 0:

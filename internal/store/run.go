@@ -1,5 +1,6 @@
 // Package store writes and reads run directories: a run.json manifest and
-// Parquet tables (daily.parquet, agents.parquet, ledger.parquet), laid out
+// Parquet tables (daily.parquet, agents.parquet, ledger.parquet and, with
+// institutions, institutions.parquet), laid out
 // as docs/store-format.md describes. A run directory appears atomically: it
 // is written under a temporary name in the same parent and renamed into
 // place only when every file is complete and synced.
@@ -51,7 +52,10 @@ type Manifest struct {
 	Rules      []RuleInfo      `json:"rules"`
 	Sanctions  []SanctionInfo  `json:"sanctions"`
 	Behaviours []BehaviourInfo `json:"behaviours"`
-	Files      []string        `json:"files"`
+	// Institutions are the scenario's decision-makers (institutions.go);
+	// absent without any.
+	Institutions []InstitutionInfo `json:"institutions,omitempty"`
+	Files        []string          `json:"files"`
 	// Sweep is set when the run belongs to a sweep (nosedive sweep).
 	Sweep *SweepInfo `json:"sweep,omitempty"`
 	// Volatile fields: they differ between identical runs.
@@ -191,6 +195,7 @@ func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
 			Severity: x.Severity, Blocks: x.Blocks, DenyAccount: x.DenyAccount, School: x.School,
 			Detain: x.Detain != nil, Source: x.Source, Description: x.Description})
 	}
+	m.Institutions = describeInstitutions(sc)
 	for _, b := range sc.Behaviours {
 		m.Behaviours = append(m.Behaviours, BehaviourInfo{Name: b.Name, Channel: b.Channel, Context: b.Context,
 			Penalised: b.Penalised, Lawful: b.Lawful == nil || *b.Lawful, Gravity: b.Gravity,
@@ -414,6 +419,12 @@ func (w *RunWriter) Commit(ctx context.Context, m *Manifest, f *sim.Final, write
 		return "", err
 	}
 	files := []string{ManifestFile, DailyFile, AgentsFile}
+	if len(m.Institutions) > 0 {
+		if err := w.writeFile(InstitutionsFile, func(fh io.Writer) error { return writeInstitutions(fh, m, w.days) }); err != nil {
+			return "", err
+		}
+		files = append(files, InstitutionsFile)
+	}
 	if m.Ledger != "none" {
 		if err := w.writeFile(LedgerFile, func(fh io.Writer) error { return writeLedger(fh, m, w.ledger) }); err != nil {
 			return "", err
@@ -625,6 +636,12 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 	for k, n := range nm.Flags {
 		bit := uint32(1) << uint(k)
 		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return f.Flags[r]&bit != 0 }})
+	}
+	ni := len(m.Institutions)
+	for k, x := range m.Institutions {
+		cols = append(cols,
+			column{name: columnName("approved_", x.Name), typ: tInt32, i32: func(r int) int32 { return int32(f.InstApproved[r*ni+k]) }},
+			column{name: columnName("succeeded_", x.Name), typ: tInt32, i32: func(r int) int32 { return int32(f.InstSucceeded[r*ni+k]) }})
 	}
 	for k, n := range f.ContribNames {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
