@@ -38,6 +38,9 @@ func (dc *decoder) decode(n *Node, v reflect.Value, path string) {
 	case t == sharesType:
 		dc.decodeShares(n, v, path)
 		return
+	case t == tableColumnsType:
+		dc.decodeColumns(n, v, path)
+		return
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
