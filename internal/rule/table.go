@@ -37,6 +37,32 @@ type Table struct {
 	// from. DistErr says why not.
 	Total   float64
 	DistErr string
+	// grid finds a point fast (see Prepare): grid[b] is the last k with
+	// X[k] <= the start of bucket b of equal buckets over [X[0], X[n-1]].
+	grid    []int32
+	gridInv float64 // buckets per unit of x
+}
+
+// Prepare builds the index that lets At find a segment in about one step
+// for points spread evenly, instead of a bisection whose branches a
+// random x mispredicts. Call it once, after X is set and before the table
+// is shared; without it At bisects.
+func (t *Table) Prepare() {
+	n := len(t.X)
+	if n < 3 {
+		return
+	}
+	buckets := 4 * n
+	t.gridInv = float64(buckets) / (t.X[n-1] - t.X[0])
+	t.grid = make([]int32, buckets+1)
+	k := 0
+	for b := range t.grid {
+		start := t.X[0] + float64(b)/t.gridInv
+		for k+1 < n && t.X[k+1] <= start {
+			k++
+		}
+		t.grid[b] = int32(min(k, n-2))
+	}
 }
 
 // At returns curve c at x.
@@ -59,6 +85,17 @@ func (t *Table) At(c int, x float64) float64 {
 			return ys[n-1]
 		}
 		k = n - 2
+	case t.grid != nil:
+		// the bucket's first candidate, then forward to the last k with
+		// xs[k] <= x (the bucket start may round either way: step back
+		// when it rounded up)
+		k = int(t.grid[min(int((x-xs[0])*t.gridInv), len(t.grid)-1)])
+		for k > 0 && xs[k] > x {
+			k--
+		}
+		for xs[k+1] <= x {
+			k++
+		}
 	default:
 		// the last k with xs[k] <= x, by bisection: no allocation, about
 		// log2(n) comparisons
@@ -75,6 +112,15 @@ func (t *Table) At(c int, x float64) float64 {
 	}
 	w := (x - xs[k]) / (xs[k+1] - xs[k])
 	return ys[k] + float64(w*(ys[k+1]-ys[k]))
+}
+
+// of is At for a category read from a column: a partner's category for
+// an agent without a partner (noCategory) reads 0, as partner.score does.
+func (t *Table) of(c uint8, x float64) float64 {
+	if c == noCategory {
+		return 0
+	}
+	return t.At(int(c), x)
 }
 
 // Inverse returns the x at which cumulative curve c reaches the share u
@@ -220,14 +266,14 @@ func (c *compiler) tableCall(t *Table, args []ast.Node, loc file.Location) (val,
 		return fold(out, x.isConst && (want == 1 || cat.isConst)), nil
 	}
 	cf, cb := cat.enum, cat.enumBatch()
-	out = val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return t.At(int(cf(v, i)), xf(v, i)) },
+	out = val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return t.of(cf(v, i), xf(v, i)) },
 		numB: func(v *View, idx []int32, o []float64, a *Arena) {
 			xb(v, idx, o, a)
 			m := a.mark()
 			cs := a.enums(len(idx))
 			cb(v, idx, cs, a)
 			for j, xv := range o[:len(idx)] {
-				o[j] = t.At(int(cs[j]), xv)
+				o[j] = t.of(cs[j], xv)
 			}
 			a.release(m)
 		}}
@@ -279,7 +325,13 @@ func (c *compiler) drawCall(fn string, args []ast.Node, loc file.Location) (val,
 		return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return t.Inverse(fixed, u(v, i), levels) }}, nil
 	}
 	cf := cat.enum
-	return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return t.Inverse(int(cf(v, i)), u(v, i), levels) }}, nil
+	return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 {
+		c := cf(v, i)
+		if c == noCategory {
+			return 0
+		}
+		return t.Inverse(int(c), u(v, i), levels)
+	}}, nil
 }
 
 // finite reports whether x is a finite number.

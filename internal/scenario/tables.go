@@ -203,6 +203,7 @@ func (v *validator) tables() {
 			rt.Y = append(rt.Y, make([][]float64, len(cats)-len(rt.Y))...)
 		}
 		distribution(rt, t, lines, cats)
+		rt.Prepare()
 		v.s.tables = append(v.s.tables, rt)
 	}
 	v.unique("table", names, poss)
