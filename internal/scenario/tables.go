@@ -59,7 +59,15 @@ const (
 	MaxTableRows    = 100_000
 	MaxTableColumns = 256
 	MaxTables       = 64
+	// MaxTableBytesTotal and MaxTablePoints bound all of a scenario's
+	// tables together: the bytes of their files, and the numbers kept
+	// (x and every y column used, inline points included).
+	MaxTableBytesTotal = 16 << 20
+	MaxTablePoints     = 1_000_000
 )
+
+// tableBudget is what a scenario's tables have used of the budgets.
+type tableBudget struct{ bytes, points int64 }
 
 func (dc *decoder) decodeColumns(n *Node, v reflect.Value, path string) {
 	switch n.Kind {
@@ -115,6 +123,7 @@ func (v *validator) tables() {
 	var fsys fs.FS
 	var fsErr error
 	opened := false
+	var budget tableBudget
 	builtinNames := map[string]bool{"min": true, "max": true, "abs": true, "clamp": true, "floor": true, "ceil": true,
 		"round": true, "draw": true, "draw_level": true, "pop": true, "acq": true, "partner": true}
 	sc := v.scenarioSchema()
@@ -167,6 +176,7 @@ func (v *validator) tables() {
 				continue
 			}
 			v.inlineTable(t, field, rt)
+			budget.points += 2 * int64(len(t.Points))
 		case t.File != "":
 			if t.X == "" || len(t.Y) == 0 {
 				v.d.add(t.Pos, "table %s: a table from a file needs x and y (the column names)", t.Name)
@@ -189,7 +199,7 @@ func (v *validator) tables() {
 				v.d.add(p, "%s.file %q: cannot read the scenario's folder: %v", field, t.File, unwrapPathErr(fsErr))
 				continue
 			}
-			l, msg := loadCSV(fsys, t, rt, cats)
+			l, msg := loadCSV(fsys, t, rt, cats, &budget)
 			if msg != "" {
 				v.d.add(p, "%s.file: %s", field, msg)
 				continue
@@ -198,6 +208,10 @@ func (v *validator) tables() {
 		default:
 			v.d.add(t.Pos, "table %s: needs file (a CSV next to the scenario) or points", t.Name)
 			continue
+		}
+		if budget.points > MaxTablePoints {
+			v.d.add(t.Pos, "table %s: the scenario's tables hold more than %d numbers (the tables' point budget)", t.Name, MaxTablePoints)
+			return
 		}
 		if rt.By != "" {
 			rt.Y = append(rt.Y, make([][]float64, len(cats)-len(rt.Y))...)
@@ -252,7 +266,7 @@ func (v *validator) inlineTable(t Table, field string, rt *rule.Table) {
 
 // loadCSV reads a table's columns from its CSV file; the message names the
 // file, its line and the column of the first problem.
-func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string) (lines []int, msg string) {
+func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBudget) (lines []int, msg string) {
 	name := t.File
 	f, err := fsys.Open(name)
 	if err != nil {
@@ -267,6 +281,10 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string) (lines []int, m
 		return nil, name + ": is a folder, not a CSV file"
 	} else if err == nil && st.Size() > MaxTableBytes {
 		return nil, fmt.Sprintf("%s: file is %d bytes; table files are limited to %d", name, st.Size(), MaxTableBytes)
+	} else if err == nil {
+		if budget.bytes += st.Size(); budget.bytes > MaxTableBytesTotal {
+			return nil, fmt.Sprintf("%s: the scenario's table files are more than %d bytes together (the tables' byte budget)", name, MaxTableBytesTotal)
+		}
 	}
 	r := csv.NewReader(io.LimitReader(f, MaxTableBytes+1))
 	r.ReuseRecord = true
@@ -346,6 +364,9 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string) (lines []int, m
 		}
 		rt.X = append(rt.X, x)
 		lines = append(lines, line)
+		if budget.points += 1 + int64(len(ycs)); budget.points > MaxTablePoints {
+			return nil, fmt.Sprintf("%s:%d: the scenario's tables hold more than %d numbers (the tables' point budget)", name, line, MaxTablePoints)
+		}
 		for k, c := range ycs {
 			y, msg := num(c)
 			if msg != "" {

@@ -248,6 +248,7 @@ func TestHostileTables(t *testing.T) {
 		{"absent", "  - {name: tab, file: nope.csv, x: Score, y: A}", good, "tab(1)", `tables[0].file: nope.csv: cannot read`, nil},
 		{"too large", "  - {name: tab, file: t.csv, x: Score, y: A}", big, "tab(1)", `table files are limited to 4194304`, nil},
 		{"too many rows", "  - {name: tab, file: t.csv, x: Score, y: A}", many.String(), "tab(1)", `more than 100000 rows`, nil},
+		{"point budget", "  - {name: tab, file: t.csv, x: Score, y: A}\n  - {name: tab2, file: t.csv, x: Score, y: {white: A, black: B, hispanic: A, asian: B}}\n  - {name: tab3, file: t.csv, x: Score, y: {white: A, black: B, hispanic: A, asian: B}}", "Score,A,B\n" + nearMaxRows(), "tab(1)", `tables[2].file: t.csv:60002: the scenario's tables hold more than 1000000 numbers (the tables' point budget)`, nil},
 		{"empty", "  - {name: tab, file: t.csv, x: Score, y: A}", "", "tab(1)", `t.csv: empty file`, nil},
 		{"one point", "  - {name: tab, points: [[1, 2]]}", "", "tab(1)", `table tab: needs at least two points`, nil},
 		{"inline not increasing", "  - {name: tab, points: [[1, 2], [0, 3]]}", "", "tab(1)", `x must be strictly increasing: 0 follows 1`, nil},
@@ -307,6 +308,15 @@ func TestTableSymlinkEscape(t *testing.T) {
 	if es[0].Line != 8 {
 		t.Errorf("line %d, want 8 (tables[0])", es[0].Line)
 	}
+}
+
+// nearMaxRows is MaxTableRows rows of increasing x.
+func nearMaxRows() string {
+	var b strings.Builder
+	for k := range MaxTableRows {
+		b.WriteString(strconv.Itoa(k) + ",1,1\n")
+	}
+	return b.String()
 }
 
 func quoteYAML(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
