@@ -420,7 +420,7 @@ func distribution(rt *rule.Table, t Table, lines []int, cats []string) {
 		}
 		for k, y := range ys {
 			if y < 0 || (k > 0 && y < ys[k-1]) {
-				rt.DistErr = fmt.Sprintf("it is not cumulative: at %s %g is below %s", where(c, k), y,
+				rt.DistErr = fmt.Sprintf("it is not cumulative: at %s the value %g is below %s", where(c, k), y,
 					map[bool]string{true: "0", false: "the point before"}[y < 0])
 				return
 			}

@@ -237,7 +237,7 @@ func TestHostileTables(t *testing.T) {
 		{"not increasing", one(""), "Score,A,B\n0,10,20\n1,50,60\n1,60,70\n", "tab(group, 1)", `t.csv:4: column "Score": x must be strictly increasing: 1 follows 1`, nil},
 		{"short row", one(""), "Score,A,B\n0,10,20\n1,50\n", "tab(group, 1)", `t.csv:3:1: wrong number of fields`, nil},
 		{"not a cdf", one(""), "Score,A,B\n0,10,20\n1,50,60\n2,99.5,100\n", "draw(tab, group)", `table tab cannot be drawn from: a cumulative table must end at 100 (percent) or 1, but at t.csv:4, column "A", it ends at 99.5`, nil},
-		{"decreasing cdf", one(""), "Score,A,B\n0,10,20\n1,5,60\n2,100,100\n", "draw(tab, group)", `it is not cumulative: at t.csv:3, column "A", 5 is below the point before`, nil},
+		{"decreasing cdf", one(""), "Score,A,B\n0,10,20\n1,5,60\n2,100,100\n", "draw(tab, group)", `it is not cumulative: at t.csv:3, column "A", the value 5 is below the point before`, nil},
 		{"unknown category", "  - {name: tab, file: t.csv, x: Score, y: {whte: A}}", good, "tab(\"white\", 1)", `y maps group "whte", which the scenario does not have`, nil},
 		{"category not in table", "  - {name: tab, file: t.csv, x: Score, y: {white: A}}", good, "tab(group, 1)", `table tab has no column for group black, hispanic, asian`, nil},
 		{"wrong arity", "  - {name: tab, file: t.csv, x: Score, y: A}", good, "tab(group, 1)", `table tab takes one number: tab(x)`, nil},
@@ -320,3 +320,52 @@ func nearMaxRows() string {
 }
 
 func quoteYAML(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// The examples of docs/scenario-language.md's Tables and Population
+// aggregates sections load and compile, next to a copy of the data.
+func TestTableDocExamples(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "scenario-language.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	start, end := strings.Index(text, "\n## Tables\n"), strings.Index(text, "\n## A day, step by step\n")
+	if start < 0 || end < start {
+		t.Fatal("sections not found")
+	}
+	blocks := strings.Split(text[start:end], "```yaml\n")[1:]
+	if len(blocks) != 2 {
+		t.Fatalf("%d examples, want 2", len(blocks))
+	}
+	for _, b := range blocks {
+		src := b[:strings.Index(b, "```")]
+		path := writeDir(t, map[string]string{
+			"s.yaml": src,
+			"data/fico-transrisk/transrisk_cdf_by_race_ssa.csv":         transriskFile(t, "transrisk_cdf_by_race_ssa.csv"),
+			"data/fico-transrisk/transrisk_performance_by_race_ssa.csv": transriskFile(t, "transrisk_performance_by_race_ssa.csv"),
+		})
+		sc, err := Resolve(path, nil)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		if _, err := sc.Compile(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestStartingScoreScoreOrFrom(t *testing.T) {
+	for initial, want := range map[string]string{
+		"    - {score: 1, from: '2'}":        "scoring.initial[0]: give score or from, not both",
+		"    - {group: black}":               `scoring.initial[0]: missing key "score" (or from, an expression)`,
+		"    - {from: score + 1}":            "score is not known before day 0",
+		"    - {from: 'draw(tab)'}":          "table tab cannot be drawn from: it is not cumulative: at point 2 the value 1 is below the point before",
+		"    - {from: 'acq.mean(children)'}": "acq is not known before day 0",
+	} {
+		src := tableScenario("  - {name: tab, points: [[0, 10], [1, 1]]}", initial, "    - {name: r, every: 1, amount: 0}")
+		_, err := Load("s.yaml", []byte(src), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", initial, err, want)
+		}
+	}
+}

@@ -705,7 +705,7 @@ func (v *validator) scoring() {
 		case !hasScore && !b.From.IsSet():
 			v.d.add(b.Pos, "scoring.initial[%d]: missing key \"score\" (or from, an expression)", k)
 		}
-		if rangeOK && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
+		if rangeOK && hasScore && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
 			v.d.add(b.Pos, "initial score %g is outside scoring.range", b.Score)
 		}
 	}
