@@ -7,6 +7,7 @@ package scenario
 // with the CSV file's line and column.
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -26,16 +27,16 @@ import (
 // Table is a scenario's table: a function of one number, one curve per
 // category of By or a single curve.
 type Table struct {
-	Name    string       `yaml:"name" jsonschema:"required" jsonschema_description:"The function's name in expressions: name(x), or name(group, x) for a table per category."`
-	File    string       `yaml:"file" jsonschema_description:"CSV file with a header row, relative to the scenario's folder and inside it."`
-	X       string       `yaml:"x" jsonschema_description:"The CSV column of x values (strictly increasing)."`
-	Y       TableColumns `yaml:"y" jsonschema_description:"The CSV column of y values, or a mapping from each category (of by) to its column."`
-	By      string       `yaml:"by" jsonschema:"enum=group,enum=region,enum=age,enum=tier" jsonschema_description:"The category a mapping y is per (default group)."`
-	Points  [][]float64  `yaml:"points" jsonschema_description:"Inline points [[x, y], ...] instead of a file."`
-	Outside string       `yaml:"outside" jsonschema:"enum=clamp,enum=extrapolate" jsonschema_description:"Beyond the first and last x: clamp (default) holds the end values, extrapolate continues the end segments."`
-	Source      string `yaml:"source"`
-	Description string `yaml:"description"`
-	Pos         Pos    `yaml:"-" json:"-"`
+	Name        string       `yaml:"name" jsonschema:"required" jsonschema_description:"The function's name in expressions: name(x), or name(group, x) for a table per category."`
+	File        string       `yaml:"file" jsonschema_description:"CSV file with a header row, relative to the scenario's folder and inside it."`
+	X           string       `yaml:"x" jsonschema_description:"The CSV column of x values (strictly increasing)."`
+	Y           TableColumns `yaml:"y" jsonschema_description:"The CSV column of y values, or a mapping from each category (of by) to its column."`
+	By          string       `yaml:"by" jsonschema:"enum=group,enum=region,enum=age,enum=tier" jsonschema_description:"The category a mapping y is per (default group)."`
+	Points      [][]float64  `yaml:"points" jsonschema_description:"Inline points [[x, y], ...] instead of a file."`
+	Outside     string       `yaml:"outside" jsonschema:"enum=clamp,enum=extrapolate" jsonschema_description:"Beyond the first and last x: clamp (default) holds the end values, extrapolate continues the end segments."`
+	Source      string       `yaml:"source"`
+	Description string       `yaml:"description"`
+	Pos         Pos          `yaml:"-" json:"-"`
 }
 
 // TableColumn is one y column of a table: Category "" for a table with a
@@ -91,6 +92,16 @@ func (dc *decoder) decodeColumns(n *Node, v reflect.Value, path string) {
 		out = append(out, TableColumn{Category: k.Value, Column: val.Value, Pos: k.Pos})
 	}
 	v.Set(reflect.ValueOf(out))
+}
+
+type noFilesKey struct{}
+
+// WithoutFiles returns a context under which LoadContext reads no table
+// files: a table with file: is then an error. For scenarios that come from
+// elsewhere than the machine's own files (the web lab's drafts), whose
+// file name is not a place on this machine.
+func WithoutFiles(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noFilesKey{}, true)
 }
 
 // dataFS returns where the scenario's table files are read from: the
@@ -185,6 +196,10 @@ func (v *validator) tables() {
 			p := v.at(t.Pos, "%s.file", field)
 			if msg := badTablePath(t.File); msg != "" {
 				v.d.add(p, "%s.file %q: %s", field, t.File, msg)
+				continue
+			}
+			if ctx := v.d.ctx; ctx != nil && ctx.Value(noFilesKey{}) != nil {
+				v.d.add(p, "%s.file %q: table files are not read here; give the points inline", field, t.File)
 				continue
 			}
 			if !opened {

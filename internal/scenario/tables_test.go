@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"math"
@@ -367,5 +368,20 @@ func TestStartingScoreScoreOrFrom(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want %q", initial, err, want)
 		}
+	}
+}
+
+func TestWithoutFilesReadsNoTables(t *testing.T) {
+	path := writeDir(t, map[string]string{
+		"s.yaml": tableScenario("  - {name: tab, file: t.csv, x: Score, y: A}", "    - {score: 1}", "    - {name: r, every: 1, amount: tab(1)}"),
+		"t.csv":  "Score,A\n0,1\n1,2\n",
+	})
+	src, _ := os.ReadFile(path)
+	if _, err := LoadContext(context.Background(), path, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadContext(WithoutFiles(context.Background()), path, src, nil)
+	if err == nil || !strings.Contains(err.Error(), "table files are not read here") {
+		t.Fatalf("got %v", err)
 	}
 }

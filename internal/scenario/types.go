@@ -30,7 +30,7 @@ type Scenario struct {
 	Trend         string        `yaml:"trend" jsonschema_description:"Why the regime is not expected to settle (a documented expansion, a roll-out); without it nosedive check also requires a steady state after the first year."`
 
 	// Tables are functions given by points (tables.go).
-	Tables []Table `yaml:"tables" jsonschema_description:"Functions given by points, from a CSV file next to the scenario or inline, called in expressions by name."`
+	Tables []Table       `yaml:"tables" jsonschema_description:"Functions given by points, from a CSV file next to the scenario or inline, called in expressions by name."`
 	tables []*rule.Table // loaded by validation, in the order of Tables
 
 	// Set by the loader, not by YAML.
