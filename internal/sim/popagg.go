@@ -229,9 +229,60 @@ func (e *Engine) aggregate(v *rule.View, a *rule.Aggregate, out []float64) {
 			seg := e.popSort[e.popOff[c]:e.popOff[c+1]]
 			out[c] = 0
 			if len(seg) > 0 {
-				slices.Sort(seg)
-				out[c] = rule.Quantile(a.Q, seg)
+				out[c] = quantileOf(a.Q, seg)
 			}
 		}
 	}
+}
+
+// quantileOf is rule.Quantile of xs, which it reorders: the order
+// statistic rule.Quantile reads of the sorted values, found by selection
+// (expected linear time) instead of a sort. A NaN among the values makes
+// the quantile NaN.
+func quantileOf(q float64, xs []float64) float64 {
+	for _, x := range xs {
+		if x != x {
+			return x
+		}
+	}
+	n := len(xs)
+	k := min(max(int(math.Ceil(q*float64(n)))-1, 0), n-1)
+	return selectK(xs, k)
+}
+
+// selectK returns the k-th smallest of xs (0-based), reordering xs: a
+// quickselect with a three-way partition, so that many equal values (ties
+// are common in scores) cost no more than distinct ones, and a
+// median-of-three pivot. The value does not depend on the pivots chosen.
+func selectK(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs) // the k-th lies in xs[lo:hi]
+	for hi-lo > 16 {
+		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
+		p := max(min(a, b), min(max(a, b), c)) // the median of three
+		// xs[lo:lt] < p, xs[lt:i] == p, xs[gt:hi] > p
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch x := xs[i]; {
+			case x < p:
+				xs[lt], xs[i] = xs[i], xs[lt]
+				lt++
+				i++
+			case x > p:
+				gt--
+				xs[gt], xs[i] = xs[i], xs[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return p
+		}
+	}
+	slices.Sort(xs[lo:hi])
+	return xs[k]
 }

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/nosedive-lab/nosedive/internal/population"
+	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -182,5 +183,55 @@ func TestAggregatesDeterministicAcrossWorkers(t *testing.T) {
 	one, four := run(1), run(4)
 	if string(one) != string(four) {
 		t.Fatal("1 and 4 workers differ")
+	}
+}
+
+// BenchmarkAggregates measures one day's computation of each aggregate of
+// aggScenario, per agent.
+func BenchmarkAggregates(b *testing.B) {
+	t := &testing.T{}
+	e, prog := aggEngine(t, 1)
+	e.popX, e.popB, e.popIdx = make([]float64, e.n), make([]bool, e.n), make([]int32, ChunkSize)
+	v := e.viewIn(&e.views[0], false)
+	for _, a := range prog.Pop.List {
+		b.Run(a.Src, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e.aggregate(v, a, e.popVals[a.Slot:a.Slot+a.Len])
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(e.n), "ns/agent")
+		})
+	}
+}
+
+// selectK finds the order statistic a sort finds, on data with and
+// without ties, at every rank of small slices and at random ranks of
+// large ones.
+func TestSelectK(t *testing.T) {
+	s := rng.NewStream(3)
+	for _, n := range []int{1, 2, 5, 17, 100, 1000, 50000} {
+		for _, distinct := range []uint64{2, 10, 1 << 40} {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = float64(s.Below(distinct))
+			}
+			sorted := slices.Clone(xs)
+			slices.Sort(sorted)
+			ranks := []int{0, n - 1, n / 2}
+			if n <= 100 {
+				ranks = ranks[:0]
+				for k := range n {
+					ranks = append(ranks, k)
+				}
+			}
+			for range 20 {
+				ranks = append(ranks, int(s.Below(uint64(n))))
+			}
+			for _, k := range ranks {
+				if got := selectK(slices.Clone(xs), k); got != sorted[k] {
+					t.Fatalf("n=%d distinct=%d k=%d: got %v, want %v", n, distinct, k, got, sorted[k])
+				}
+			}
+		}
 	}
 }
