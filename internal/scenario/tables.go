@@ -186,7 +186,9 @@ func (v *validator) tables() {
 				v.d.add(t.Pos, "table %s: x, y and by name the columns of a file; inline points are [[x, y], ...]", t.Name)
 				continue
 			}
-			v.inlineTable(t, field, rt)
+			if !v.inlineTable(t, field, rt) {
+				continue
+			}
 			budget.points += 2 * int64(len(t.Points))
 		case t.File != "":
 			if t.X == "" || len(t.Y) == 0 {
@@ -257,26 +259,28 @@ func badTablePath(p string) string {
 	return ""
 }
 
-func (v *validator) inlineTable(t Table, field string, rt *rule.Table) {
+// inlineTable reads a table's points: false when they are not a table.
+func (v *validator) inlineTable(t Table, field string, rt *rule.Table) bool {
 	ys := make([]float64, 0, len(t.Points))
 	for k, pt := range t.Points {
 		p := v.at(t.Pos, "%s.points[%d]", field, k)
 		if len(pt) != 2 {
 			v.d.add(p, "table %s: point %d must be [x, y], got %d numbers", t.Name, k+1, len(pt))
-			return
+			return false
 		}
 		if k > 0 && !(pt[0] > rt.X[k-1]) {
 			v.d.add(p, "table %s: x must be strictly increasing: %g follows %g", t.Name, pt[0], rt.X[k-1])
-			return
+			return false
 		}
 		rt.X = append(rt.X, pt[0])
 		ys = append(ys, pt[1])
 	}
 	if len(rt.X) < 2 {
 		v.d.add(v.at(t.Pos, "%s.points", field), "table %s: needs at least two points", t.Name)
-		return
+		return false
 	}
 	rt.Y = [][]float64{ys}
+	return true
 }
 
 // loadCSV reads a table's columns from its CSV file; the message names the
