@@ -42,7 +42,10 @@ func Builtins() []BuiltinInfo {
 	entries, _ := fs.ReadDir(builtinFS, ".")
 	var out []BuiltinInfo
 	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".yaml")
+		name, ok := strings.CutSuffix(e.Name(), ".yaml")
+		if !ok || e.IsDir() {
+			continue // data/
+		}
 		src, _ := BuiltinSource(name)
 		desc := ""
 		var d diags
@@ -74,7 +77,9 @@ func builtinNames() []string {
 	entries, _ := fs.ReadDir(builtinFS, ".")
 	var out []string
 	for _, e := range entries {
-		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+		if name, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			out = append(out, name)
+		}
 	}
 	return out
 }

@@ -90,6 +90,7 @@ type Engine struct {
 	watched
 	current
 	buffers
+	aggState
 }
 
 // setup is what the engine was built from.
@@ -289,8 +290,13 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 			}
 		}
 	}
+	e.initAggs()
+	e.initialScores()
 	for i := 0; i < n; i++ {
 		e.score[i] = e.baseline[e.cellOf(i)]
+		if e.baseAgent != nil {
+			e.score[i] = e.baseAgent[i]
+		}
 		e.tier[i] = e.tierOf(e.cellOf(i), e.score[i])
 		e.firstSanction[i] = -1
 	}
@@ -550,6 +556,7 @@ func (e *Engine) viewIn(v *rule.View, next bool) *rule.View {
 		Day: int32(e.day), Group: e.pop.Group, Region: e.pop.Region, Age: e.pop.Age,
 		Traits: e.pop.Traits, Kids: e.pop.Kids, Graph: e.pop.Graph,
 		Score: e.score, Tier: e.tier, Flags: e.flags, Sanctions: e.sanc, Partner: e.partner, Detained: e.detained,
+		Pop: e.popVals, Rand: e.drawKey,
 	}
 	if next {
 		v.Score, v.Tier, v.Flags, v.Partner, v.Detained = e.scoreNext, e.tierNext, e.flagsNext, e.partnerNext, e.detainedNext
@@ -633,7 +640,10 @@ type Final struct {
 	Score []int32
 	// BaselineCell is the starting score of each (region, group) cell;
 	// BaselineAt lays it out per agent without an array per agent.
-	BaselineCell      []int32
+	BaselineCell []int32
+	// BaselineAgent is each agent's starting score when some starting
+	// score is drawn per agent (scoring.initial[].from); nil otherwise.
+	BaselineAgent     []int32
 	NGroups           int
 	Tier              []uint8
 	Flags             []uint32
@@ -654,6 +664,9 @@ type Final struct {
 
 // BaselineAt is agent a's starting score (fixed point).
 func (f *Final) BaselineAt(a int) int32 {
+	if f.BaselineAgent != nil {
+		return f.BaselineAgent[a]
+	}
 	return f.BaselineCell[int(f.Pop.Region[a])*f.NGroups+int(f.Pop.Group[a])]
 }
 
@@ -668,7 +681,7 @@ func (f *Final) ContribAt(a, k int) int32 {
 
 // Final returns the current state.
 func (e *Engine) Final() *Final {
-	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
+	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, BaselineAgent: e.baseAgent, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
