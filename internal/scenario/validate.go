@@ -82,6 +82,8 @@ type Program struct {
 	RuleWhen     []rule.Bool // per rule; Fn nil = always
 	RuleAmount   []rule.Num  // per rule
 	SanctionWhen []rule.Bool // per sanction
+	// PrivilegeWhen is per privilege (see privileges.go).
+	PrivilegeWhen []rule.Bool
 }
 
 // Refs is what the program's expressions read, all together.
@@ -94,7 +96,7 @@ func (p *Program) Refs() rule.Refs {
 		r.Others |= x.Others
 	}
 	add(p.Visible.Refs)
-	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
+	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen, p.PrivilegeWhen} {
 		for _, x := range xs {
 			add(x.Refs)
 		}
@@ -155,6 +157,7 @@ func (s *Scenario) compile(d *diags) *Program {
 	for _, x := range s.Sanctions {
 		p.SanctionWhen = append(p.SanctionWhen, cond(x.When, "sanctions."+x.Name+".when"))
 	}
+	s.compilePrivileges(p, cond)
 	return p
 }
 
@@ -319,6 +322,7 @@ func validate(s *Scenario, d *diags) {
 	v.scoring()
 	v.tiers()
 	v.sanctions()
+	v.privileges()
 	v.phases()
 	v.claims()
 	v.sources()

@@ -47,6 +47,7 @@ type Manifest struct {
 	Names      Names           `json:"names"`
 	Rules      []RuleInfo      `json:"rules"`
 	Sanctions  []SanctionInfo  `json:"sanctions"`
+	Privileges []PrivilegeInfo `json:"privileges,omitempty"`
 	Behaviours []BehaviourInfo `json:"behaviours"`
 	Files      []string        `json:"files"`
 	// Sweep is set when the run belongs to a sweep (nosedive sweep).
@@ -121,6 +122,7 @@ type Names struct {
 	Flags         []string `json:"flags"`
 	Behaviours    []string `json:"behaviours"`
 	Contributions []string `json:"contributions"`
+	Privileges    []string `json:"privileges,omitempty"`
 }
 
 // RuleInfo describes a scoring rule and where it comes from.
@@ -145,6 +147,23 @@ type SanctionInfo struct {
 	DenyAccount bool     `json:"deny_account,omitempty"`
 	School      bool     `json:"school,omitempty"`
 	Detain      bool     `json:"detain,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// PrivilegeInfo describes a privilege and where it comes from. Via says
+// whose score earns it: self, partner (its condition reads the partner),
+// household (it also goes to the partner of whoever earns it) or
+// acquaintances, joined with + when several.
+type PrivilegeInfo struct {
+	Name        string   `json:"name"`
+	Target      string   `json:"target"`
+	Context     string   `json:"context"`
+	Via         string   `json:"via"`
+	Boosts      []string `json:"boosts,omitempty"`
+	Waives      []string `json:"waives,omitempty"`
+	Lifts       []string `json:"lifts,omitempty"`
+	Sooner      []string `json:"sooner,omitempty"`
 	Source      string   `json:"source,omitempty"`
 	Description string   `json:"description,omitempty"`
 }
@@ -188,6 +207,7 @@ func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
 			Severity: x.Severity, Blocks: x.Blocks, DenyAccount: x.DenyAccount, School: x.School,
 			Detain: x.Detain != nil, Source: x.Source, Description: x.Description})
 	}
+	m.Privileges = describePrivileges(sc, prog)
 	for _, b := range sc.Behaviours {
 		m.Behaviours = append(m.Behaviours, BehaviourInfo{Name: b.Name, Channel: b.Channel, Context: b.Context,
 			Penalised: b.Penalised, Lawful: b.Lawful == nil || *b.Lawful, Gravity: b.Gravity,
@@ -492,7 +512,7 @@ func points(x int64) float64 { return float64(x) / rule.Scale }
 func NamesOf(sc *scenario.Scenario, contrib []string) Names {
 	s := sc.Schema()
 	n := Names{Regions: s.Regions, Groups: s.Groups, Ages: s.Ages, Traits: s.Traits, Tiers: s.Tiers,
-		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib}
+		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib, Privileges: sc.PrivilegeNames()}
 	for _, b := range sc.Behaviours {
 		n.Behaviours = append(n.Behaviours, b.Name)
 	}
@@ -558,6 +578,7 @@ func writeDaily(fh io.Writer, m *Manifest, days []*daily.Day) error {
 	add("attempted_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Attempted })
 	add("detected_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Detected })
 	add("blocked_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Blocked })
+	add("privilege_", nm.Privileges, func(c *daily.Cell) []int64 { return c.Privilege })
 	return writeTable(fh, "daily", cols, len(rows), Metadata(m))
 }
 
@@ -599,6 +620,10 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 	for k, n := range nm.Flags {
 		bit := uint32(1) << uint(k)
 		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return f.Flags[r]&bit != 0 }})
+	}
+	for k, n := range nm.Privileges {
+		cols = append(cols, column{name: columnName("privilege_days_", n), typ: tInt32,
+			i32: func(r int) int32 { return f.PrivilegeDays[r*f.Privileges+k] }})
 	}
 	for k, n := range f.ContribNames {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
