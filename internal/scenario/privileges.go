@@ -88,9 +88,12 @@ func (v *validator) privileges() {
 		default:
 			v.d.add(at("target"), "privilege %s: target must be self or household, got %q", p.Name, p.Target)
 		}
-		if slices.Contains(rules, p.Name) || slices.Contains(reservedContrib, p.Name) {
-			// the ledger books waived charges under the privilege's name
-			v.d.add(p.Pos, "privilege %s: the name is taken by a rule or by the engine (%v); choose another", p.Name, reservedContrib)
+		// the ledger books waived charges under the privilege's name
+		switch {
+		case slices.Contains(rules, p.Name):
+			v.d.add(p.Pos, "privilege %s: a rule has this name, and the ledger books both by name; choose another", p.Name)
+		case slices.Contains(reservedContrib, p.Name):
+			v.d.add(p.Pos, "privilege %s: the ledger uses this name itself; choose another", p.Name)
 		}
 		if len(p.Boosts)+len(p.Waives)+len(p.Lifts)+len(p.Sooner) == 0 {
 			v.d.add(p.Pos, "privilege %s: grants nothing; give boosts, waives, lifts or sooner", p.Name)
