@@ -22,6 +22,10 @@ type privileged struct {
 	// it, reads no one's.
 	priv     []uint32
 	privDays []int32 // n x nPriv: days spent under each privilege
+	// othersDays[i] counts the days agent i was privileged only through
+	// someone else: a partner's household privilege, or a condition that
+	// reads the partner or acquaintances.
+	othersDays []int32
 	// boostBy[b] lists the privileges that raise behaviour b's rate and by
 	// how much; boostMax[b] is the most an agent's rate can be raised
 	// (the product of every multiplier above 1), 1 when none.
@@ -36,6 +40,7 @@ type privileged struct {
 	// rules, then the privileges that waive charges.
 	nBooked       int
 	privPartner   []bool // per privilege: its condition reads the partner
+	privOthers    uint32 // privileges whose condition reads a partner or acquaintances
 	privHousehold []bool // per privilege: it also goes to the partner
 	anyHousehold  bool
 }
@@ -60,6 +65,7 @@ func (e *Engine) compilePrivileges() {
 	}
 	e.priv = make([]uint32, e.n)
 	e.privDays = make([]int32, e.n*e.nPriv)
+	e.othersDays = make([]int32, e.n)
 	behIdx, ruleIdx, sancIdx := map[string]int{}, map[string]int{}, map[string]int{}
 	for i, b := range sc.Behaviours {
 		behIdx[b.Name] = i
@@ -105,7 +111,11 @@ func (e *Engine) compilePrivileges() {
 			r := ruleIdx[so.Rule]
 			e.sooner[r] = append(e.sooner[r], privSooner{bit, so.Every})
 		}
-		e.privPartner = append(e.privPartner, e.prog.PrivilegeWhen[p].Refs.Partner)
+		refs := e.prog.PrivilegeWhen[p].Refs
+		e.privPartner = append(e.privPartner, refs.Partner)
+		if refs.Partner || refs.Acq {
+			e.privOthers |= bit
+		}
 		e.privHousehold = append(e.privHousehold, x.Target == "household")
 		e.anyHousehold = e.anyHousehold || x.Target == "household"
 	}
@@ -192,13 +202,14 @@ func (e *Engine) soonerToday(r, d int) uint32 {
 // day's cell and adds a day to each. Agents in a region where the regime
 // is off hold none.
 func (e *Engine) decidePrivileges(v *rule.View, s *scratch, i int32, active bool) {
-	var held uint32
+	var held, own uint32 // own: earned by one's own state alone
 	if active {
 		p := e.partnerNext[i]
 		for x := range e.nPriv {
 			w := e.prog.PrivilegeWhen[x]
 			if !(e.privPartner[x] && p < 0) && w.Fn(v, i) {
 				held |= 1 << uint(x)
+				own |= 1 << uint(x) &^ e.privOthers
 				continue
 			}
 			// a household privilege also goes to the partner of whoever
@@ -212,6 +223,9 @@ func (e *Engine) decidePrivileges(v *rule.View, s *scratch, i int32, active bool
 	e.priv[i] = held
 	if held == 0 {
 		return
+	}
+	if own == 0 {
+		e.othersDays[i]++
 	}
 	cell := &s.cells[e.cellOf(int(i))]
 	row := e.privDays[int(i)*e.nPriv : (int(i)+1)*e.nPriv]

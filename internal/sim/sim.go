@@ -639,6 +639,9 @@ type Final struct {
 	ContribNames      []string
 	PrivilegeDays     []int32 // N x Privileges: days under each privilege
 	Privileges        int
+	// ThroughOthersDays: days privileged only through someone else (see
+	// privilege.go); nil without privileges.
+	ThroughOthersDays []int32
 }
 
 // BaselineAt is agent a's starting score (fixed point).
@@ -661,7 +664,7 @@ func (e *Engine) Final() *Final {
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
-		PrivilegeDays: e.privDays, Privileges: e.nPriv}
+		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays}
 }
 
 // Run simulates every remaining day, sending each day's aggregates (and, on

@@ -658,7 +658,7 @@ var runSchemas = map[string]tableSchema{
 			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
 			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
 		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat,
-			"privilege_days_": KindInt},
+			"privilege_days_": KindInt, "privileged_through_others_days": KindInt},
 	},
 	LedgerFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
@@ -747,6 +747,11 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 			}
 			for _, n := range nm.Privileges {
 				if err := t.Require(path, KindInt, columnName("privilege_days_", n)); err != nil {
+					return err
+				}
+			}
+			if len(nm.Privileges) > 0 {
+				if err := t.Require(path, KindInt, "privileged_through_others_days"); err != nil {
 					return err
 				}
 			}

@@ -625,6 +625,10 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 		cols = append(cols, column{name: columnName("privilege_days_", n), typ: tInt32,
 			i32: func(r int) int32 { return f.PrivilegeDays[r*f.Privileges+k] }})
 	}
+	if len(nm.Privileges) > 0 {
+		cols = append(cols, column{name: "privileged_through_others_days", typ: tInt32,
+			i32: func(r int) int32 { return f.ThroughOthersDays[r] }})
+	}
 	for k, n := range f.ContribNames {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
 			f64: func(r int) float64 { return points(int64(f.ContribAt(r, k))) }})
