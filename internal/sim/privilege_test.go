@@ -208,7 +208,7 @@ func TestPrivilegeTargets(t *testing.T) {
 		}
 		if got := h.score(i); got != want {
 			t.Fatalf("agent %d (party %v, partner %d, family %v, spouse %v): score %v, want %v", i, party(int32(i)), p, family, spouse, got, want)
-		}		// through others: privileged, but not by one's own party card
+		} // through others: privileged, but not by one's own party card
 		others := int32(0)
 		if (family || spouse) && !party(int32(i)) {
 			others = 3
