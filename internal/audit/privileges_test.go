@@ -1,8 +1,11 @@
 package audit
 
 import (
+	"context"
 	"math"
 	"testing"
+
+	"github.com/nosedive-lab/nosedive/internal/runner"
 )
 
 const rewarded = `name: rewarded
@@ -162,4 +165,40 @@ func disparity(t *testing.T, row Row, metric string) Disparity {
 	}
 	t.Fatalf("%s=%s: no disparity %s", row.Attribute, row.Value, metric)
 	return Disparity{}
+}
+
+// An explanation of a privileged person replays the run exactly and names
+// the privilege that gave their charges back.
+func TestExplainWaivedCharges(t *testing.T) {
+	r := makeRun(t, rewarded, 600, 8)
+	pop := r.Population()
+	var agents []int32
+	for a := int32(0); a < int32(pop.N) && len(agents) < 20; a++ {
+		if pop.Group[a] == 0 && pop.Traits[a]&1 != 0 {
+			agents = append(agents, a)
+		}
+	}
+	final, traces, err := runner.Replay(context.Background(), r.Manifest, agents, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, a := range agents {
+		x, err := Explain(r, a, final, traces[k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !x.Exact || !x.MatchesStored {
+			t.Fatalf("agent %d: exact %v, matches stored %v", a, x.Exact, x.MatchesStored)
+		}
+		var back *Contribution
+		for i, c := range x.Contributions {
+			if c.Rule == "red" {
+				back = &x.Contributions[i]
+			}
+		}
+		// charged 8 times, 7 of them (days 2-8) given back
+		if back == nil || back.Points != 7 || back.Times != 7 || back.Origin != "privilege" {
+			t.Fatalf("agent %d: give-back %+v, want 7 points in 7 entries from the privilege", a, back)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 
@@ -289,4 +290,33 @@ func TestPrivilegesDeterministicAcrossWorkers(t *testing.T) {
 		t.Fatal("no one privileged: the test checks nothing")
 	}
 	a.checkAdditive()
+}
+
+// A snapshot keeps the privileges: a run resumed halfway ends where an
+// unbroken one does.
+func TestPrivilegesSurviveSnapshot(t *testing.T) {
+	w := world{rules: `    - {name: r_act, on: act, amount: -5}
+    - {name: tick, every: 4, amount: 2}`}
+	privs := `  - {name: exempt, when: score >= 990, context: finance, waives: [r_act], sooner: [{rule: tick, every: 2}]}
+`
+	whole := privHarness(t, w, privs, 2000, 2)
+	whole.step(10)
+	half := privHarness(t, w, privs, 2000, 2)
+	half.step(5)
+	var buf bytes.Buffer
+	if err := half.e.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	resumed := privHarness(t, w, privs, 2000, 1)
+	if err := resumed.e.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	resumed.step(5)
+	if !slices.Equal(whole.e.score, resumed.e.score) || !slices.Equal(whole.e.privDays, resumed.e.privDays) ||
+		!slices.Equal(whole.e.contrib, resumed.e.contrib) || !slices.Equal(whole.e.priv, resumed.e.priv) {
+		t.Fatal("a resumed run differs from an unbroken one")
+	}
+	if slices.Max(whole.e.privDays) == 0 {
+		t.Fatal("no one privileged: the test checks nothing")
+	}
 }
