@@ -45,4 +45,5 @@ var citations = map[string]Citation{
 	"ubc-ijop-2017":                 {Key: "ubc-ijop-2017", Text: "Xinjiang Documentation Project, University of British Columbia, leaked IJOP bulletin for the week of 19 to 26 June 2017 (document p25154 in the project's collection), https://xinjiang.sppga.ubc.ca/", Quality: "a leaked government bulletin, as published by a university archive"},
 	"watts-strogatz-1998":           {Key: "watts-strogatz-1998", Text: "Duncan J. Watts and Steven H. Strogatz, \"Collective Dynamics of 'Small-World' Networks\", Nature 393 (1998) 440-442, doi:10.1038/30918.", Quality: "primary"},
 	"xinhua-2018-deposit-free":      {Key: "xinhua-2018-deposit-free", Text: "Xinhua, \"China Focus: Cities reward good personal credit with deposit-free services\", 10 June 2018, http://xinhuanet.com/english/2018-06/10/c_137244480.htm", Quality: "reporting"},
+	"zhima-credit-wikipedia":        {Key: "zhima-credit-wikipedia", Text: "Wikipedia, \"Zhima Credit\" (Sesame Credit), https://en.wikipedia.org/wiki/Zhima_Credit , read through a summary of the article in 2026.", Quality: "secondary"},
 }
