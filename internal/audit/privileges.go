@@ -7,9 +7,12 @@ package audit
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"sort"
+	"strings"
+	"text/tabwriter"
 )
 
 // Privileged is one row's privilege figures.
@@ -156,4 +159,56 @@ func privilegeFindings(rep *Report, rows []Row) []Finding {
 			pct(x.Value), o.Ever.Numerator), float64(x.Value), x.Numerator, x.Denominator))
 	}
 	return out
+}
+
+// writePrivilegesText is the text audit's "Who is rewarded" table, for
+// runs with privileges (rows as the harm table lists them).
+func writePrivilegesText(w io.Writer, rows []Row) {
+	if len(rows) == 0 || rows[0].Privileged == nil {
+		return
+	}
+	fmt.Fprintln(w, "\nWho is rewarded (privileges; ratio: share ever privileged against the reference group's, lower is worse):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	hdr := "attribute\tvalue\tever privileged\tratio\t"
+	for _, p := range rows[0].Privileged.Privileges {
+		hdr += p.Name + "\t"
+	}
+	fmt.Fprintln(tw, hdr+"through others\tpoints waived\tever sanctioned\tprivileged - sanctioned\tsanctioned per privileged\t")
+	ratio := func(d Disparity) string {
+		switch {
+		case !math.IsNaN(float64(d.Ratio)):
+			s := fmt.Sprintf("%.2f", float64(d.Ratio))
+			if d.OutsideBand {
+				s += "!"
+			}
+			return s
+		case d.OutsideBand:
+			return "unbounded!"
+		}
+		return "-"
+	}
+	for _, r := range rows {
+		p := r.Privileged
+		if p == nil {
+			continue
+		}
+		rt := "-"
+		for _, d := range r.Disparities {
+			if d.Metric == "ever_privileged" {
+				rt = ratio(d)
+			}
+		}
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t", r.Attribute, r.Value, textPct(p.Ever), rt)
+		for _, x := range p.Privileges {
+			line += textPct(x.Figure) + "\t"
+		}
+		gap := "-"
+		if !math.IsNaN(float64(p.Gap)) {
+			gap = fmt.Sprintf("%+.1f points", 100*float64(p.Gap))
+		}
+		svp := ratio(p.SanctionedVsPrivileged)
+		svp = strings.TrimSuffix(svp, "!") // a ratio of two shares, not a four-fifths screen
+		fmt.Fprintln(tw, line+fmt.Sprintf("%s\t%.0f\t%s\t%s\t%s\t", textPct(p.ThroughOthers), p.PointsWaived, textPct(r.Ever), gap, svp))
+	}
+	tw.Flush()
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -92,6 +93,13 @@ func TestPrivilegeFigures(t *testing.T) {
 	d := disparity(t, y, "ever_privileged")
 	if got, want := float64(d.Ratio), float64(y.Privileged.Ever.Value)/float64(px.Value); math.Abs(got-want) > 1e-12 || d.HigherIsWors || d.Undefined != "" {
 		t.Errorf("y's ever_privileged disparity %+v, want ratio %v, lower is worse", d, want)
+	}
+	var text strings.Builder
+	if err := WriteText(&text, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "Who is rewarded") || !strings.Contains(text.String(), textPct(px)) {
+		t.Errorf("text audit lacks the rewarded table with x's %s:\n%s", textPct(px), text.String())
 	}
 	found := false
 	for _, fd := range rep.Findings {
