@@ -228,6 +228,11 @@ func (s *Scenario) applyDefaults() {
 			s.Sanctions[i].Target = "self"
 		}
 	}
+	for i := range s.Privileges {
+		if s.Privileges[i].Target == "" {
+			s.Privileges[i].Target = "self"
+		}
+	}
 	if s.Scoring.Recovery != nil && s.Scoring.Recovery.Direction == "" {
 		s.Scoring.Recovery.Direction = "up"
 	}

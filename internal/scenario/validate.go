@@ -88,6 +88,8 @@ type Program struct {
 	// Pop lists the population aggregates the expressions read
 	// (Refs.Pop bits index it).
 	Pop *rule.Aggregates
+	// PrivilegeWhen is per privilege (see privileges.go).
+	PrivilegeWhen []rule.Bool
 }
 
 // Refs is what the program's expressions read, all together.
@@ -107,7 +109,7 @@ func (p *Program) Refs() rule.Refs {
 		add(x.Believes.Refs)
 		add(x.Success.Refs)
 	}
-	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
+	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen, p.PrivilegeWhen} {
 		for _, x := range xs {
 			add(x.Refs)
 		}
@@ -184,6 +186,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		p.SanctionWhen = append(p.SanctionWhen, cond(x.When, "sanctions."+x.Name+".when"))
 	}
 	s.compileInstitutions(d, p, num, cond)
+	s.compilePrivileges(p, cond)
 	return p
 }
 
@@ -224,6 +227,7 @@ func validate(s *Scenario, d *diags) {
 	v.scoring()
 	v.tiers()
 	v.sanctions()
+	v.privileges()
 	v.phases()
 	v.institutions()
 	v.claims()

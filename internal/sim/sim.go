@@ -91,6 +91,7 @@ type Engine struct {
 	current
 	buffers
 	aggState
+	privileged // see privilege.go
 }
 
 // setup is what the engine was built from.
@@ -232,7 +233,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	// acquaintance) needs both copies; for the rest one array serves, as
 	// an agent's own reads all come before its own write (see pass1 and
 	// pass2).
-	others := crossReads(prog)
+	others := crossReads(prog) | e.householdReads(sc)
 	e.visibleAfter = prog.Visible.Refs.Acq || prog.Visible.Refs.Others&(rule.FieldDetained|rule.FieldSanctions) != 0
 	e.score, e.scoreNext = make([]int32, n), make([]int32, n)
 	e.tier, e.tierNext = pair[uint8](n, others&rule.FieldTier != 0)
@@ -264,7 +265,8 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
-	e.nContrib = e.nRule + 2
+	e.compilePrivileges()
+	e.nContrib = e.nBooked + 2
 	if e.detains && sc.Sanctions[detainer].Detain.ReleaseScore != nil {
 		e.nContrib++ // (only the first detaining sanction's release score is used)
 	}
@@ -624,13 +626,14 @@ func (e *Engine) N() int { return e.n }
 // Days returns the number of days the run simulates.
 func (e *Engine) Days() int { return e.days }
 
-// ContribNames names the contribution columns: the rules, then recovery,
-// clamp and release.
+// ContribNames names the contribution columns: the rules, the privileges
+// that waive charges, then recovery, clamp and release.
 func (e *Engine) ContribNames() []string {
 	var out []string
 	for _, r := range e.sc.Scoring.Rules {
 		out = append(out, r.Name)
 	}
+	out = append(out, e.waiverNames()...)
 	return append(out, ContribRecovery, ContribClamp, ContribRelease)
 }
 
@@ -660,6 +663,11 @@ type Final struct {
 	// InstApproved and InstSucceeded are N x institutions: each agent's
 	// approvals and successes (saturating at 65535).
 	InstApproved, InstSucceeded []uint16
+	PrivilegeDays               []int32 // N x Privileges: days under each privilege
+	Privileges                  int
+	// ThroughOthersDays: days privileged only through someone else (see
+	// privilege.go); nil without privileges.
+	ThroughOthersDays []int32
 }
 
 // BaselineAt is agent a's starting score (fixed point).
@@ -685,7 +693,9 @@ func (e *Engine) Final() *Final {
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
-		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded}
+		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded,
+
+		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays}
 }
 
 // Run simulates every remaining day, sending each day's aggregates (and, on
