@@ -694,7 +694,6 @@ func (e *Engine) Final() *Final {
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
 		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded,
-
 		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays}
 }
 
