@@ -27,6 +27,7 @@ type runOptions struct {
 	quiet                 bool
 	maxMemory             string
 	checkpointEvery       int
+	strict                bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -58,6 +59,7 @@ printed at the end. The run directory appears only when complete.`,
 	f.StringVar(&o.ledger, "ledger", "", "score-change ledger: none, sample:FRACTION or all (default: the scenario's run.ledger)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.maxMemory, "max-memory", "", "refuse runs estimated above this size, e.g. 8GiB")
+	f.BoolVar(&o.strict, "strict", false, "refuse a scenario with warnings (see nosedive validate): exit 2")
 	f.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "write a resumable checkpoint every K days (0: none); see `nosedive resume`")
 	return cmd
 }
@@ -65,6 +67,9 @@ printed at the end. The run directory appears only when complete.`,
 func runRun(ctx context.Context, o runOptions, name string, changed func(string) bool, stdout, stderr io.Writer) error {
 	sc, err := resolve(ctx, name, o.sets)
 	if err != nil {
+		return err
+	}
+	if err := scenarioWarnings(stderr, sc, o.strict); err != nil {
 		return err
 	}
 	spec := runner.Spec{Scenario: sc, Sets: o.sets, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,

@@ -31,6 +31,8 @@ type Scenario struct {
 	File   string         `yaml:"-" json:"-"`
 	Source []byte         `yaml:"-" json:"-"`
 	pos    map[string]Pos // where each key path was given
+	// warnings are the traps a valid scenario sets (see Warnings).
+	warnings Errors
 }
 
 // At returns where a key path (e.g. "run.days", "behaviours[1].rate") was

@@ -121,7 +121,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		}
 		n, err := rule.CompileNum(e.Src, sc)
 		if err != nil {
-			exprErr(d, e, what, err)
+			exprErr(d, e, what, err, sc)
 		}
 		return n
 	}
@@ -131,7 +131,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		}
 		b, err := rule.CompileBool(e.Src, sc)
 		if err != nil {
-			exprErr(d, e, what, err)
+			exprErr(d, e, what, err, sc)
 		}
 		return b
 	}
@@ -156,15 +156,12 @@ func (s *Scenario) compile(d *diags) *Program {
 	return p
 }
 
-// exprErr positions an expression error inside the YAML file.
-func exprErr(d *diags, e Expr, what string, err error) {
+// exprErr positions an expression error inside the YAML file, with a hint
+// for a category written without quotes (see nameHint).
+func exprErr(d *diags, e Expr, what string, err error, sc *rule.Schema) {
 	var re *rule.Error
 	if !errors.As(err, &re) {
 		d.add(e.Pos, "%s: %v", what, err)
-		return
-	}
-	if e.Set != "" {
-		d.add(Pos{}, "--set %s: %s: %s", e.Set, what, re.Msg)
 		return
 	}
 	// Rune offset of the error within the expression text.
@@ -179,7 +176,12 @@ func exprErr(d *diags, e Expr, what string, err error) {
 		}
 	}
 	off += re.Col
-	d.add(locate(d, e, off), "%s: %s", what, re.Msg)
+	msg := nameHint(re.Msg, e.Src, off, sc, exprQuote(d, e))
+	if e.Set != "" {
+		d.add(Pos{}, "--set %s: %s: %s", e.Set, what, msg)
+		return
+	}
+	d.add(locate(d, e, off), "%s: %s", what, msg)
 }
 
 func validate(s *Scenario, d *diags) {
@@ -195,9 +197,9 @@ func validate(s *Scenario, d *diags) {
 	v.phases()
 	v.claims()
 	v.sources()
-	if d.Len() == 0 {
-		s.compile(d)
-	}
+	// Expressions are compiled whatever the checks above found: they read
+	// only the names, which a mistake elsewhere leaves usable.
+	s.compile(d)
 }
 
 type validator struct {
