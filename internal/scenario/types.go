@@ -211,7 +211,7 @@ type Baseline struct {
 // Rule changes scores: on a detected event (On), or periodically (Every).
 type Rule struct {
 	Name        string   `yaml:"name" jsonschema:"required"`
-	On          string   `yaml:"on" jsonschema_description:"Behaviour whose detected events trigger the rule."`
+	On          string   `yaml:"on" jsonschema_description:"Behaviour whose detected events trigger the rule, or partnered: a partnership forming."`
 	Every       int      `yaml:"every" jsonschema_description:"Periodic rule: runs every k days."`
 	When        Expr     `yaml:"when" jsonschema_description:"Condition; the rule applies only when true."`
 	Amount      Expr     `yaml:"amount" jsonschema_description:"Points added (negative to remove): number or expression."`

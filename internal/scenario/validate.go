@@ -11,6 +11,11 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/rule"
 )
 
+// PartneredEvent is the event a rule scores with `on: partnered`: a
+// partnership formed yesterday (both partners), scored on the day after
+// with the new partner readable as partner.*.
+const PartneredEvent = "partnered"
+
 // Limits of the engine's narrow types.
 const (
 	maxCategories = 255 // regions, groups, ages, tiers: uint8 indices
@@ -519,6 +524,9 @@ func (v *validator) behaviours() {
 	var poss []Pos
 	for k, b := range v.s.Behaviours {
 		poss = append(poss, b.Pos)
+		if b.Name == PartneredEvent {
+			v.d.add(b.Pos, "behaviour name %q is the event of a partnership forming (on: %s); choose another", b.Name, PartneredEvent)
+		}
 		if b.Channel != "" {
 			v.known(v.at(b.Pos, "behaviours[%d].channel", k), "channel", b.Channel, v.channelNames())
 		}
@@ -567,6 +575,7 @@ func (v *validator) scoring() {
 		switch {
 		case r.On != "" && r.Every != 0:
 			v.d.add(r.Pos, "rule %s: give on (an event rule) or every (a periodic rule), not both", r.Name)
+		case r.On == PartneredEvent:
 		case r.On != "":
 			v.known(r.Pos, "behaviour", r.On, v.behaviourNames())
 		case r.Every < 0 || r.Every > MaxDays:

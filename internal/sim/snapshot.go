@@ -64,7 +64,7 @@ func (e *Engine) stateSlices() [][]byte {
 		bytesOf(e.score), bytesOf(e.tier), bytesOf(e.flags), bytesOf(e.sanc), bytesOf(e.partner),
 		bytesOf(e.detained), bytesOf(e.visible), bytesOf(e.releaseDay), bytesOf(e.lastPenalised),
 		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.firstSanction),
-		bytesOf(e.sanctionDays), bytesOf(e.contrib),
+		bytesOf(e.sanctionDays), bytesOf(e.contrib), bytesOf(e.formed),
 	}
 }
 
