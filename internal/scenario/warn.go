@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -218,16 +219,40 @@ func (w *warner) tiers() {
 		below := l.Min == nil || *l.Min <= hi
 		inRange[k] = above && below
 	}
-	// A tier in range is kept out by the caps when no group of any region
-	// lands in it from a score of any band (TierOf applies the caps).
-	capsKeepOut := make([]bool, n)
-	copy(capsKeepOut, inRange)
+	// The tiers in range are a run first..last; the caps hold a cell's
+	// tier within [best, worst], so the cell reaches the run clamped to
+	// those. A tier in range is kept out when no cell reaches it. (The
+	// work is cells x caps, as the engine's own table of caps; the levels
+	// cover every score, so some tier is in range.)
+	first, last := slices.Index(inRange, true), n-1
+	for !inRange[last] {
+		last--
+	}
+	idx := map[string]int{}
+	for k, l := range t.Levels {
+		idx[l.Name] = k
+	}
+	marks := make([]int, n+1) // +1 where a cell's run starts, -1 past its end
 	for _, c := range w.cells() {
-		for k := range n {
-			if inRange[k] {
-				capsKeepOut[w.s.TierOf(w.scoreIn(k), c[0], c[1])] = false
+		best, worst := 0, n-1
+		for _, cp := range t.Caps {
+			if (cp.Region == "" || cp.Region == c[0]) && (cp.Group == "" || cp.Group == c[1]) {
+				if k, ok := idx[cp.Best]; ok {
+					best = max(best, k)
+				}
+				if k, ok := idx[cp.Worst]; ok {
+					worst = min(worst, k)
+				}
 			}
 		}
+		marks[min(max(first, best), worst)]++
+		marks[min(max(last, best), worst)+1]--
+	}
+	capsKeepOut := make([]bool, n)
+	run := 0
+	for k := range n {
+		run += marks[k]
+		capsKeepOut[k] = inRange[k] && run == 0
 	}
 	for k, l := range t.Levels {
 		switch {
@@ -247,15 +272,6 @@ func (w *warner) tiers() {
 			w.d.add(l.Pos, "tier %s can never be reached: tiers.caps keep every group of every region out of it; lift a cap or remove the tier", l.Name)
 		}
 	}
-}
-
-// scoreIn returns a score of the range inside tier k's band (k in range).
-func (w *warner) scoreIn(k int) float64 {
-	lo := w.s.Scoring.Range[0]
-	if l := w.s.Tiers.Levels[k]; l.Min != nil {
-		return max(*l.Min, lo)
-	}
-	return lo
 }
 
 // phases warns about a phase that starts after the run's last day.
