@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"sort"
 	"strconv"
@@ -189,15 +190,16 @@ func stages(sc *Scenario, d, later *diags) error {
 	if err := d.err(); err != nil && !errors.As(err, &early) {
 		return err
 	}
-	taken := make(map[Pos]bool, len(early))
+	failed := make(map[Pos]bool, len(early))
 	for _, e := range early {
 		if e.Line > 0 {
-			taken[e.Pos] = true
+			failed[e.Pos] = true
 		}
 	}
-	if len(taken) > 0 {
+	taken := maps.Clone(failed)
+	if len(failed) > 0 {
 		for path, p := range sc.pos {
-			if !taken[p] {
+			if !failed[p] {
 				continue
 			}
 			for {

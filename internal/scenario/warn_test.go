@@ -36,6 +36,12 @@ func TestEveryStageInOneRun(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostics differ (-want +got):\n%s", diff)
 	}
+	// A mistaken --set is one more problem, not a stop.
+	_, err = loadFile(t, path, []string{"scoring.rules.fin.amount=-2"})
+	es, _ = err.(Errors)
+	if len(es) != len(want)+1 || es[0].Msg != `--set scoring.rules.fin.amount: no item "fin" in the list (did you mean "fine"?)` {
+		t.Errorf("with a bad --set: %v", err)
+	}
 }
 
 // TestWarnings: each file of testdata/warn sets traps the loader accepts;
