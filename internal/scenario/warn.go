@@ -13,7 +13,8 @@ import (
 // accepts that almost certainly do not do what their author meant (agents
 // left at score 0, a sanction with no effect, a condition that can never
 // hold, a tier nobody can reach, a phase that starts after the run ends,
-// a rule on a behaviour no channel can detect). Each is positioned and
+// a rule on a behaviour no channel can detect, partnership and
+// acquaintance settings that cannot act). Each is positioned and
 // says how to fix it. `nosedive validate` and `nosedive run` print them;
 // with --strict they are errors. The built-in scenarios have none.
 func (s *Scenario) Warnings() Errors { return s.warnings }
@@ -43,6 +44,7 @@ func warnings(s *Scenario) Errors {
 	w.tiers()
 	w.phases()
 	w.undetected()
+	w.ties()
 	if es, ok := d.err().(Errors); ok {
 		return es
 	}
@@ -321,6 +323,47 @@ func (w *warner) undetected() {
 	for k, r := range w.s.Scoring.Rules {
 		if r.On != "" && blind[r.On] {
 			w.d.add(w.at(r.Pos, "scoring.rules[%d].on", k), "rule %s: behaviour %s is never detected (its channel's detection is 0 in every region), so the rule never fires; raise the channel's detect or per_camera", r.Name, r.On)
+		}
+	}
+}
+
+// ties warns about settings of partners and acquaintances that cannot
+// act: partnerships that cannot form (no acquaintances to propose to, or
+// no form_rate) yet are relied on, peer chilling without acquaintances,
+// and event rules that read partner.* without asking has_partner (event
+// rules, unlike periodic ones, are not skipped for the unpartnered, for
+// whom partner.score reads 0).
+func (w *warner) ties() {
+	s := w.s
+	rel := s.Relationships
+	noTies := s.Network.Model == "none" || s.Network.Degree == 0
+	why := ""
+	switch {
+	case rel.FormRate == 0:
+		why = "relationships.form_rate is 0"
+	case noTies:
+		why = "with network.model none or degree 0 there are no acquaintances to propose to"
+	}
+	if rel.FormRate > 0 && noTies {
+		w.d.add(w.at(rel.Pos, "relationships.form_rate"), "relationships.form_rate has no effect: single agents propose to an acquaintance, and there are none (network.model none or degree 0); give the network a degree or remove form_rate")
+	}
+	if rel.Selectivity > 0 && why != "" {
+		w.d.add(w.at(rel.Pos, "relationships.selectivity"), "relationships.selectivity has no effect: it acts on proposals after day 0, and none form, as %s; set form_rate and a network, or remove selectivity", why)
+	}
+	for k, r := range s.Scoring.Rules {
+		if r.On == PartneredEvent && why != "" {
+			w.d.add(w.at(r.Pos, "scoring.rules[%d].on", k), "rule %s never fires: no partnership forms after day 0, as %s; set relationships.form_rate and a network", r.Name, why)
+		}
+		readsPartner := w.prog.RuleWhen[k].Refs.Partner || w.prog.RuleAmount[k].Refs.Partner
+		if r.On != "" && r.On != PartneredEvent && readsPartner && !strings.Contains(r.When.Src, "has_partner") {
+			w.d.add(r.Pos, "rule %s is an event rule that reads partner.*: unlike a periodic rule it is not skipped for agents without a partner, for whom partner.score reads 0 and partner conditions are false; add has_partner && to its when", r.Name)
+		}
+	}
+	if noTies {
+		for k, b := range s.Behaviours {
+			if b.Chill.Peers > 0 {
+				w.d.add(w.at(b.Pos, "behaviours[%d].chill.peers", k), "behaviour %s: chill.peers has no effect: there are no acquaintances to see sanctioned (network.model none or degree 0); give the network a degree or remove chill.peers", b.Name)
+			}
 		}
 	}
 }

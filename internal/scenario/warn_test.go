@@ -70,6 +70,14 @@ func TestWarnings(t *testing.T) {
 			{"13:83", "tier bad can never be reached: tiers.caps keep every group"},
 			{"13:104", "tier lost can never be reached: it takes scores below 0"},
 		},
+		"ties": {
+			{"6:28", "relationships.form_rate has no effect: single agents propose to an acquaintance, and there are none"},
+			{"6:47", "relationships.selectivity has no effect: it acts on proposals after day 0, and none form, as with network.model none"},
+			{"10:81", "behaviour buy: chill.peers has no effect: there are no acquaintances"},
+			{"15:27", "rule wedding never fires: no partnership forms after day 0"},
+			{"16:7", "rule couple_tax is an event rule that reads partner.*"},
+			// couple_ok asks has_partner
+		},
 		"phase_and_channel": {
 			{"16:24", "rule fine: behaviour jaywalk is never detected"},
 			{"24:26", "phase rollout starts on day 60, but the run has 60 days"},
