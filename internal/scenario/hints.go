@@ -17,6 +17,9 @@ import (
 // know, with or without its own "did you mean".
 var unknownNameRe = regexp.MustCompile(`^unknown name "([^"]*)"`)
 
+// suggestedRe takes the name out of rule.Suggest's " (did you mean "x"?)".
+var suggestedRe = regexp.MustCompile(`did you mean "([^"]*)"`)
+
 // nameHint rewrites an "unknown name" message when the name is the value
 // of a category (a tier, group, region or age band) meant as a string, or
 // a sanction or flag meant as sanctions.X or flags.X. off is the rune
@@ -33,19 +36,32 @@ func nameHint(msg, src string, off int, sc *rule.Schema, quote string) string {
 	if off >= 0 && off <= len(runes) {
 		rest = string(runes[off:])
 	}
-	// A label with '-' (low-trust) parses as a subtraction: the unknown
-	// name is its first part.
 	labels := [][]string{sc.Tiers, sc.Groups, sc.Regions, sc.Ages}
 	kinds := []string{"tier", "group", "region", "age band"}
+	// say suggests the string meant, with the expression rewritten when it
+	// is short: the text was, at off, replaced by the quoted label.
+	say := func(label, kind, was string) string {
+		lit := quote + label + quote
+		fix := lit
+		if strings.HasPrefix(rest, was) && len(runes) <= 72 && !strings.Contains(src, "\n") {
+			fix = string(runes[:off]) + lit + rest[len(was):]
+		}
+		return fmt.Sprintf("unknown name %q: did you mean the string %s (a %s)? write %s", name, lit, kind, fix)
+	}
 	for k, names := range labels {
 		for _, n := range names {
+			// A label with '-' (low-trust) parses as a subtraction: the
+			// unknown name is its first part.
 			if n == name || strings.Contains(n, "-") && strings.HasPrefix(n, name+"-") && strings.HasPrefix(rest, n) {
-				lit := quote + n + quote
-				fix := lit
-				if strings.HasPrefix(rest, n) && len(runes) <= 72 && !strings.Contains(src, "\n") {
-					fix = string(runes[:off]) + lit + string(runes[off+len([]rune(n)):])
-				}
-				return fmt.Sprintf("unknown name %q: did you mean the string %s (a %s)? write %s", name, lit, kinds[k], fix)
+				return say(n, kinds[k], n)
+			}
+		}
+	}
+	// A misspelt category name, when the name is not close to a field.
+	if !strings.Contains(msg, "did you mean") && strings.HasPrefix(rest, name) {
+		for k, names := range labels {
+			if m := suggestedRe.FindStringSubmatch(rule.Suggest(name, names)); m != nil {
+				return say(m[1], kinds[k], name)
 			}
 		}
 	}

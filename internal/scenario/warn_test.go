@@ -163,6 +163,7 @@ sanctions:
 		{`when: "region == north-east && tier == 'good'"`, `21:22: sanctions.probe.when: unknown name "north": did you mean the string 'north-east' (a region)? write region == 'north-east' && tier == 'good'`},
 		{`when: ban && score < 10`, `21:11: sanctions.probe.when: unknown name "ban": did you mean the sanction? write sanctions.ban`},
 		{`when: watched`, `21:11: sanctions.probe.when: unknown name "watched": did you mean the flag? write flags.watched`},
+		{`when: tier == restrictd`, `21:19: sanctions.probe.when: unknown name "restrictd": did you mean the string "restricted" (a tier)? write tier == "restricted"`},
 		{`when: scroe < 10`, `21:11: sanctions.probe.when: unknown name "scroe" (did you mean "score"?)`},
 		{`when: score < 10 ? true : false`, `21:11: syntax error: mapping value is not allowed in this context; an expression with a ?: choice must be quoted, as YAML reads its ": " as a key: write when: "score < 10 ? true : false"`},
 		{`when: tier == "good" ? true : false`, `21:11: syntax error: mapping value is not allowed in this context; an expression with a ?: choice must be quoted, as YAML reads its ": " as a key: write when: 'tier == "good" ? true : false'`},
