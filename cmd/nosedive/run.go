@@ -28,6 +28,7 @@ type runOptions struct {
 	maxMemory             string
 	checkpointEvery       int
 	name                  string
+	strict                bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -60,6 +61,7 @@ printed at the end. The run directory appears only when complete.`,
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.maxMemory, "max-memory", "", "refuse runs estimated above this size, e.g. 8GiB")
 	f.StringVar(&o.name, "name", "", "label the run, e.g. --name 'cap lifted' (shown by runs, report and the lab; part of the run id)")
+	f.BoolVar(&o.strict, "strict", false, "refuse a scenario with warnings (see nosedive validate): exit 2")
 	f.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "write a resumable checkpoint every K days (0: none); see `nosedive resume`")
 	return cmd
 }
@@ -70,6 +72,9 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		return err
 	}
 	if err := checkRunName(o.name); err != nil {
+		return err
+	}
+	if err := scenarioWarnings(stderr, sc, o.strict); err != nil {
 		return err
 	}
 	spec := runner.Spec{Scenario: sc, Sets: o.sets, Name: o.name, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,

@@ -11,6 +11,7 @@ import (
 
 func newValidateCmd() *cobra.Command {
 	var sets []string
+	var strict bool
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check scenario files without running them; print every problem",
@@ -21,20 +22,24 @@ func newValidateCmd() *cobra.Command {
 			if len(args) == 0 {
 				return badInput("validate needs at least one scenario file or built-in name")
 			}
-			return runValidate(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, sets)
+			return runValidate(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, sets, strict)
 		},
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a value by its dotted path (key=value), repeatable")
+	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (traps such as agents left at score 0) as errors: exit 2")
 	return cmd
 }
 
-// runValidate checks every file, printing each one's problems, and fails if
-// any file has one.
-func runValidate(stdout, stderr io.Writer, files, sets []string) error {
+// runValidate checks every file, printing each one's problems and
+// warnings, and fails if any file has a problem (or, strict, a warning).
+func runValidate(stdout, stderr io.Writer, files, sets []string, strict bool) error {
 	var all scenario.Errors
 	var other error
 	for _, f := range files {
-		_, err := scenario.Resolve(f, sets)
+		sc, err := scenario.Resolve(f, sets)
+		if err == nil {
+			err = scenarioWarnings(stderr, sc, strict)
+		}
 		var se scenario.Errors
 		switch {
 		case err == nil:

@@ -136,10 +136,13 @@ func describe(r *audit.Run) ODD {
 	}
 	for _, ru := range sc.Scoring.Rules {
 		what := ""
-		if ru.On != "" {
-			what = "on each detected " + ru.On
-		} else {
+		switch ru.On {
+		case scenario.PartneredEvent:
+			what = "when a partnership forms"
+		case "":
 			what = fmt.Sprintf("every %d day(s)", ru.Every)
+		default:
+			what = "on each detected " + ru.On
 		}
 		if ru.When.IsSet() {
 			what += ", when " + ru.When.Src

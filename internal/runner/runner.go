@@ -274,8 +274,11 @@ func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (ent
 		}
 	}
 	for _, r := range sc.Scoring.Rules {
-		if r.Every > 0 {
+		switch {
+		case r.Every > 0:
 			perDay += 1 / float64(r.Every)
+		case r.On == scenario.PartneredEvent:
+			perDay += sc.Relationships.FormRate // at most one partnership a day
 		}
 		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
 			perDay += 0.5 // an institution's event: about one decision a day at most, one of two outcomes
@@ -293,7 +296,8 @@ func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (ent
 // per event rule of each behaviour whose rate is not the constant 0 (a
 // behaviour draws at most one event a day; every rate that is an
 // expression counts as 1, every detection as certain, every condition as
-// true), one per periodic rule on the days it runs, one for recovery, one
+// true), one per `on: partnered` rule, one per periodic rule on the days
+// it runs, one for recovery, one
 // for the clamp to the score range and one for a release from detention.
 // Sampled agents (--ledger sample:F) are bounded by F x agents + 10 x
 // sqrt(F x agents) + 40, which the binomial draw exceeds with probability
@@ -316,6 +320,11 @@ func ledgerBounds(sc *scenario.Scenario, agents, days int, ledger string) (total
 	perDay := uint64(2) // clamp, release
 	if sc.Scoring.Recovery != nil {
 		perDay++
+	}
+	for _, r := range sc.Scoring.Rules {
+		if r.On == scenario.PartneredEvent {
+			perDay++ // an agent's partnership forms at most once a day
+		}
 	}
 	for b, bh := range sc.Behaviours {
 		if prog.Rate[b].Const && !(prog.Rate[b].Value > 0) {

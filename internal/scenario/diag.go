@@ -23,7 +23,8 @@ type (
 
 // scenarioFormat is what the loader knows of scenario files: their name in
 // messages and their byte budget.
-var scenarioFormat = yamlfile.Format{Name: "scenario", MaxSize: MaxFileSize}
+// A syntax error on an unquoted ?: choice says to quote it (syntaxHint).
+var scenarioFormat = yamlfile.Format{Name: "scenario", MaxSize: MaxFileSize, SyntaxHint: syntaxHint}
 
 // diags collects diagnostics for one file (yamlfile.Diags under the names
 // the scenario code uses).

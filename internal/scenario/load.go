@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"sort"
 	"strconv"
@@ -153,25 +155,79 @@ func LoadContext(ctx context.Context, file string, src []byte, sets []string) (*
 	if tree == nil {
 		return nil, d.err()
 	}
+	// Every stage that can run on what parsed runs, so that one round of
+	// validation reports everything (see stages).
 	for _, s := range sets {
 		applySet(tree, s, d)
 	}
-	if err := d.err(); err != nil {
-		return nil, err
-	}
 	sc := &Scenario{pos: map[string]Pos{}}
 	decode(tree, sc, d)
-	if err := d.err(); err != nil {
-		return nil, err
-	}
 	sc.File = file
 	sc.Source = src
 	sc.applyDefaults()
-	validate(sc, d)
-	if err := d.err(); err != nil {
+	later := newDiags(file, src, ctx)
+	validate(sc, later)
+	if err := stages(sc, d, later); err != nil {
 		return nil, err
 	}
+	sc.warnings = warnings(sc)
 	return sc, nil
+}
+
+// stages merges the semantic and expression diagnostics (later) into the
+// tree and decoding ones (d) and returns them all. A later diagnostic is
+// left out when it is about a part the decoder could not read (a value
+// left at zero, a section left empty), not a second mistake: one at the
+// position of an earlier diagnostic or of a mapping or list that holds the
+// part that failed, and one without a position (a section the file does
+// not give) when the file has earlier problems. Such checks run again once
+// the part decodes.
+func stages(sc *Scenario, d, later *diags) error {
+	lerr := later.err()
+	if lerr == nil {
+		return d.err()
+	}
+	var ls Errors
+	if !errors.As(lerr, &ls) {
+		return lerr // cancelled
+	}
+	var early Errors
+	if err := d.err(); err != nil && !errors.As(err, &early) {
+		return err
+	}
+	failed := make(map[Pos]bool, len(early))
+	for _, e := range early {
+		if e.Line > 0 {
+			failed[e.Pos] = true
+		}
+	}
+	taken := maps.Clone(failed)
+	if len(failed) > 0 {
+		for path, p := range sc.pos {
+			if !failed[p] {
+				continue
+			}
+			for {
+				i := strings.LastIndexAny(path, ".[")
+				if i <= 0 {
+					break
+				}
+				path = path[:i]
+				if q, ok := sc.pos[path]; ok {
+					taken[q] = true
+				}
+			}
+		}
+	}
+	for _, e := range ls {
+		switch {
+		case e.Line > 0 && taken[e.Pos]:
+		case e.Line == 0 && len(early) > 0 && !strings.HasPrefix(e.Msg, "--set "):
+		default:
+			d.add(e.Pos, "%s", e.Msg)
+		}
+	}
+	return d.err()
 }
 
 // Hash is the SHA-256 of the scenario text plus the overrides, hex encoded.

@@ -39,6 +39,8 @@ type Scenario struct {
 	File   string         `yaml:"-" json:"-"`
 	Source []byte         `yaml:"-" json:"-"`
 	pos    map[string]Pos // where each key path was given
+	// warnings are the traps a valid scenario sets (see Warnings).
+	warnings Errors
 }
 
 // At returns where a key path (e.g. "run.days", "behaviours[1].rate") was
@@ -218,7 +220,7 @@ type Baseline struct {
 // Rule changes scores: on a detected event (On), or periodically (Every).
 type Rule struct {
 	Name        string   `yaml:"name" jsonschema:"required"`
-	On          string   `yaml:"on" jsonschema_description:"Behaviour whose detected events trigger the rule."`
+	On          string   `yaml:"on" jsonschema_description:"Behaviour whose detected events trigger the rule, or partnered: a partnership forming."`
 	Every       int      `yaml:"every" jsonschema_description:"Periodic rule: runs every k days."`
 	When        Expr     `yaml:"when" jsonschema_description:"Condition; the rule applies only when true."`
 	Amount      Expr     `yaml:"amount" jsonschema_description:"Points added (negative to remove): number or expression."`

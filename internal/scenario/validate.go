@@ -11,6 +11,11 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/rule"
 )
 
+// PartneredEvent is the event a rule scores with `on: partnered`: a
+// partnership formed yesterday (both partners), scored on the day after
+// with the new partner readable as partner.*.
+const PartneredEvent = "partnered"
+
 // Limits of the engine's narrow types.
 const (
 	maxCategories = 255 // regions, groups, ages, tiers: uint8 indices
@@ -139,7 +144,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		if b.From.IsSet() {
 			var err error
 			if n, err = rule.CompileNum(b.From.Src, sc); err != nil {
-				exprErr(d, b.From, fmt.Sprintf("scoring.initial[%d].from", k), err)
+				exprErr(d, b.From, fmt.Sprintf("scoring.initial[%d].from", k), err, sc)
 			}
 		}
 		p.Initial = append(p.Initial, n)
@@ -153,7 +158,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		}
 		n, err := rule.CompileNum(e.Src, sc)
 		if err != nil {
-			exprErr(d, e, what, err)
+			exprErr(d, e, what, err, sc)
 		}
 		return n
 	}
@@ -163,7 +168,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		}
 		b, err := rule.CompileBool(e.Src, sc)
 		if err != nil {
-			exprErr(d, e, what, err)
+			exprErr(d, e, what, err, sc)
 		}
 		return b
 	}
@@ -190,15 +195,12 @@ func (s *Scenario) compile(d *diags) *Program {
 	return p
 }
 
-// exprErr positions an expression error inside the YAML file.
-func exprErr(d *diags, e Expr, what string, err error) {
+// exprErr positions an expression error inside the YAML file, with a hint
+// for a category written without quotes (see nameHint).
+func exprErr(d *diags, e Expr, what string, err error, sc *rule.Schema) {
 	var re *rule.Error
 	if !errors.As(err, &re) {
 		d.add(e.Pos, "%s: %v", what, err)
-		return
-	}
-	if e.Set != "" {
-		d.add(Pos{}, "--set %s: %s: %s", e.Set, what, re.Msg)
 		return
 	}
 	// Rune offset of the error within the expression text.
@@ -213,7 +215,12 @@ func exprErr(d *diags, e Expr, what string, err error) {
 		}
 	}
 	off += re.Col
-	d.add(locate(d, e, off), "%s: %s", what, re.Msg)
+	msg := nameHint(re.Msg, e.Src, off, sc, exprQuote(d, e))
+	if e.Set != "" {
+		d.add(Pos{}, "--set %s: %s: %s", e.Set, what, msg)
+		return
+	}
+	d.add(locate(d, e, off), "%s: %s", what, msg)
 }
 
 func validate(s *Scenario, d *diags) {
@@ -232,9 +239,9 @@ func validate(s *Scenario, d *diags) {
 	v.institutions()
 	v.claims()
 	v.sources()
-	if d.Len() == 0 {
-		s.compile(d)
-	}
+	// Expressions are compiled whatever the checks above found: they read
+	// only the names, which a mistake elsewhere leaves usable.
+	s.compile(d)
 }
 
 type validator struct {
@@ -554,6 +561,9 @@ func (v *validator) behaviours() {
 	var poss []Pos
 	for k, b := range v.s.Behaviours {
 		poss = append(poss, b.Pos)
+		if b.Name == PartneredEvent {
+			v.d.add(b.Pos, "behaviour name %q is the event of a partnership forming (on: %s); choose another", b.Name, PartneredEvent)
+		}
 		if b.Channel != "" {
 			v.known(v.at(b.Pos, "behaviours[%d].channel", k), "channel", b.Channel, v.channelNames())
 		}
@@ -609,6 +619,7 @@ func (v *validator) scoring() {
 		switch {
 		case r.On != "" && r.Every != 0:
 			v.d.add(r.Pos, "rule %s: give on (an event rule) or every (a periodic rule), not both", r.Name)
+		case r.On == PartneredEvent:
 		case r.On != "":
 			v.ruleOn(r.Pos, r.On)
 		case r.Every < 0 || r.Every > MaxDays:

@@ -100,6 +100,10 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		if e.detains {
 			e.detainedNext[i] = e.detained[i]
 		}
+		formed := e.formed != nil && e.formed[i]
+		if formed {
+			e.formed[i] = false // one event per partnership, scored or not
+		}
 		if e.detained[i] {
 			ns := cur
 			if e.releaseDay[i] == int32(d) {
@@ -117,6 +121,27 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 		reg := e.pop.Region[i]
 		st := &e.active[reg]
 		dl := delta[kk]
+		if st.active && formed {
+			// The partnership formed yesterday: an event, after the
+			// behaviours' and before the periodic rules, that reads the
+			// new partner's start-of-day state.
+			for _, r := range e.onPartnered {
+				if st.rules>>uint(r)&1 == 0 {
+					continue
+				}
+				if w := e.prog.RuleWhen[r]; w.Fn != nil && !w.Fn(v, i) {
+					continue
+				}
+				x, err := e.amount(r, v, i)
+				if err != nil {
+					fail(i, err)
+					continue
+				}
+				dl += x
+				e.addContrib(i, nc, r, x, ledger)
+				f |= e.ruleFlags[r]
+			}
+		}
 		if st.active {
 			// Branch-free: a rule that did not fire has amount 0 (adding
 			// it changes nothing, and addContrib writes no ledger entry

@@ -10,7 +10,8 @@ import (
 )
 
 // relationships applies the day's breakups and proposals in id order, so the
-// result does not depend on which worker drew them.
+// result does not depend on which worker drew them. A partnership formed
+// marks both partners for tomorrow's `on: partnered` rules.
 func (e *Engine) relationships(k *dayKeys, breakups [][]int32, proposals [][][2]int32) {
 	for _, chunk := range breakups {
 		for _, i := range chunk {
@@ -34,6 +35,10 @@ func (e *Engine) relationships(k *dayKeys, breakups [][]int32, proposals [][][2]
 				continue
 			}
 			e.partnerNext[i], e.partnerNext[j] = j, i
+			if e.formed != nil {
+				// scored tomorrow by on: partnered rules (pass 1)
+				e.formed[i], e.formed[j] = true, true
+			}
 		}
 	}
 }

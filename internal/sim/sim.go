@@ -128,6 +128,9 @@ type agentState struct {
 	visibleAcq    []uint16
 	releaseDay    []int32 // day of release for detained agents, -1 never
 	lastPenalised []int32 // last day of an own penalty, -1 never
+	// formed[i] says agent i's partnership formed yesterday: today's
+	// `on: partnered` rules score it. Empty without such rules.
+	formed []bool
 }
 
 // truth is the ground truth kept for audits.
@@ -149,6 +152,7 @@ type tables struct {
 	detect        [][]float64 // [behaviour][region]
 	blockMask     []uint32    // per behaviour: sanctions that block it
 	eventRules    [][]int     // per behaviour
+	onPartnered   []int       // rules with on: partnered
 	periodicRules []int
 	lo, hi        int32
 	tierMin       []int32 // per tier except the last
@@ -257,6 +261,9 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
 	if e.detains {
 		e.releaseDay = make([]int32, n)
+	}
+	if slices.ContainsFunc(sc.Scoring.Rules, func(r scenario.Rule) bool { return r.On == scenario.PartneredEvent }) && !e.staticPartners {
+		e.formed = make([]bool, n)
 	}
 	if slices.ContainsFunc(sc.Behaviours, func(b scenario.Behaviour) bool { return b.Chill.Self > 0 }) {
 		e.lastPenalised = make([]int32, n)
@@ -439,10 +446,13 @@ func (e *Engine) compileTables() {
 		if _, _, inst := scenario.InstitutionEvent(ru.On); inst {
 			continue // an institution's event (institution.go)
 		}
-		if ru.On != "" {
+		switch {
+		case ru.On == scenario.PartneredEvent:
+			e.onPartnered = append(e.onPartnered, r)
+		case ru.On != "":
 			b := behIdx[ru.On]
 			e.eventRules[b] = append(e.eventRules[b], r)
-		} else {
+		default:
 			e.periodicRules = append(e.periodicRules, r)
 		}
 	}

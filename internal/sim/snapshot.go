@@ -67,6 +67,7 @@ func (e *Engine) stateSlices() [][]byte {
 		bytesOf(e.sanctionDays), bytesOf(e.contrib),
 		bytesOf(e.instApproved), bytesOf(e.instSucceeded), // empty without institutions
 		bytesOf(e.priv), bytesOf(e.privDays), bytesOf(e.othersDays),
+		bytesOf(e.formed),
 	}
 }
 

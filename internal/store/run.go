@@ -207,6 +207,17 @@ func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
 		case refs[1]:
 			ri.Via = "acquaintances"
 		}
+		if ru.On == scenario.PartneredEvent {
+			// A partnership forming: whom one partners with, so the
+			// audits count it as the partner's, whatever it reads.
+			ri.Kind = "partnered"
+			switch ri.Via {
+			case "self":
+				ri.Via = "partner"
+			case "acquaintances":
+				ri.Via = "partner+acquaintances"
+			}
+		}
 		m.Rules = append(m.Rules, ri)
 	}
 	for _, x := range sc.Sanctions {

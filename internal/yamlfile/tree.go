@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -99,7 +100,11 @@ func Parse(f Format, d *Diags) *Node {
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil && ye.GetToken().Position != nil {
 			p := ye.GetToken().Position
-			d.Add(Pos{p.Line, p.Column}, "syntax error: %s", ye.GetMessage())
+			hint := ""
+			if f.SyntaxHint != nil {
+				hint = f.SyntaxHint(lineOf(src, p.Line), p.Column)
+			}
+			d.Add(Pos{p.Line, p.Column}, "syntax error: %s%s", ye.GetMessage(), hint)
 		} else {
 			d.Add(Pos{1, 1}, "syntax error: %v", err)
 		}
@@ -120,6 +125,21 @@ func Parse(f Format, d *Diags) *Node {
 		return nil
 	}
 	return n
+}
+
+// lineOf returns line n (1-based) of src without its line break.
+func lineOf(src []byte, n int) string {
+	for k := 1; k < n; k++ {
+		i := bytes.IndexByte(src, '\n')
+		if i < 0 {
+			return ""
+		}
+		src = src[i+1:]
+	}
+	if i := bytes.IndexByte(src, '\n'); i >= 0 {
+		src = src[:i]
+	}
+	return strings.TrimSuffix(string(src), "\r")
 }
 
 type converter struct {

@@ -38,6 +38,10 @@ type Format struct {
 	// Plain refuses YAML tags, anchors and aliases, for files that have
 	// no use for them.
 	Plain bool
+	// SyntaxHint, when set, is asked about every syntax error with the
+	// text of the line it is on and its 1-based column; what it returns
+	// (for instance "; quote the expression") is appended to the message.
+	SyntaxHint func(line string, col int) string
 }
 
 func (f Format) tooLarge(n int) string {
