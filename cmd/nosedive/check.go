@@ -132,6 +132,9 @@ func printCheck(w io.Writer, o *claim.Outcome) {
 		if r.Versus != "" {
 			subj += " / " + r.Versus
 		}
+		if len(r.Set) > 0 {
+			subj += ", with " + strings.Join(r.Set, " ")
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", mark, r.Says, r.Figure, subj, r.At, val, bound(r.Min, r.Max))
 	}
 	tw.Flush()

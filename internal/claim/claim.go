@@ -18,10 +18,12 @@ package claim
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/daily"
@@ -70,6 +72,7 @@ type Result struct {
 	Holds   bool     `json:"holds"`
 	Why     string   `json:"why,omitempty"` // why it is undefined
 	Source  string   `json:"source,omitempty"`
+	Set     []string `json:"set,omitempty"` // the what-if the claim is about
 }
 
 // Drift is the change of the steady-state figures over one year.
@@ -164,66 +167,56 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 	}
 	o := &Outcome{Scenario: sc.Name, Agents: opt.Agents, Seed: opt.Seed}
 	series := &dailySeries{}
+	// The scenario as given: every horizon, the longest with the daily
+	// series for the steadiness check.
+	base := func(c scenario.Claim) bool { return len(c.Set) == 0 }
 	for _, d := range days {
-		if opt.Progress != nil {
-			opt.Progress(fmt.Sprintf("running %s for %d days at %d agents", sc.Name, d, opt.Agents))
-		}
-		spec := runner.Spec{Scenario: sc, Sets: opt.Sets, Agents: opt.Agents, Days: d, Seed: opt.Seed,
-			Workers: opt.Workers, Ledger: "none", OutDir: out}
+		var onDay func(*daily.Day)
 		if d == longest {
-			spec.OnDay = series.add
+			onDay = series.add
 		}
-		res, err := runner.Execute(ctx, spec)
-		if err != nil {
+		if err := o.horizon(ctx, sc, opt, opt.Sets, d, out, keep, onDay, base); err != nil {
 			return nil, err
 		}
-		if keep {
-			o.Runs = append(o.Runs, res.Dir)
+	}
+	// Claims about a what-if: the scenario loaded again with their set,
+	// at their horizons.
+	var sets []string
+	for _, c := range sc.Claims {
+		if k := strings.Join(c.Set, "\n"); k != "" && !slices.Contains(sets, k) {
+			sets = append(sets, k)
 		}
-		var claims []scenario.Claim
-		chill := false
+	}
+	for _, k := range sets {
+		extra := strings.Split(k, "\n")
+		all := append(slices.Clone(opt.Sets), extra...)
+		wsc, err := scenario.LoadContext(ctx, sc.File, sc.Source, all)
+		if err != nil {
+			return nil, fmt.Errorf("check: %s with %s: %w", sc.Name, strings.Join(extra, " "), err)
+		}
+		mine := func(c scenario.Claim) bool { return strings.Join(c.Set, "\n") == k }
+		hs := map[int]bool{}
 		for _, c := range sc.Claims {
-			if slices.Contains(c.At, d) {
-				claims = append(claims, c)
-				k, _ := scenario.ParseFigure(c.Figure)
-				chill = chill || k == "chilling" || k == "final_chilling"
+			if mine(c) {
+				for _, d := range c.At {
+					hs[d] = true
+				}
 			}
 		}
-		if len(claims) == 0 {
-			continue
-		}
-		run, err := audit.Load(res.Dir)
-		if err != nil {
-			return nil, err
-		}
-		rep, err := audit.Compute(run, audit.Options{})
-		if err != nil {
-			return nil, err
-		}
-		if chill {
-			if opt.Progress != nil {
-				opt.Progress(fmt.Sprintf("running the regime-free twin of the %d-day run", d))
-			}
-			twin, err := runner.Twin(ctx, res.Dir, runner.NoRegime, opt.Workers)
-			if err != nil {
+		for _, d := range slices.Sorted(maps.Keys(hs)) {
+			if err := o.horizon(ctx, wsc, opt, all, d, out, keep, nil, mine); err != nil {
 				return nil, err
 			}
-			if rep.Chilling, err = audit.ComputeChilling(run, twin); err != nil {
-				return nil, err
-			}
-		}
-		for _, c := range claims {
-			o.Results = append(o.Results, Evaluate(c, d, rep))
 		}
 	}
 	// Claims in the order the scenario gives them, each by horizon.
 	order := map[string]int{}
 	for i, c := range sc.Claims {
-		order[c.Says+"\x00"+c.Figure+"\x00"+scenario.Subject(c.Group, c.Region)] = i
+		order[c.Says+"\x00"+c.Figure+"\x00"+scenario.Subject(c.Group, c.Region)+"\x00"+strings.Join(c.Set, " ")] = i
 	}
 	sort.SliceStable(o.Results, func(i, j int) bool {
 		a, b := o.Results[i], o.Results[j]
-		ka, kb := order[a.Says+"\x00"+a.Figure+"\x00"+a.Subject], order[b.Says+"\x00"+b.Figure+"\x00"+b.Subject]
+		ka, kb := order[a.Says+"\x00"+a.Figure+"\x00"+a.Subject+"\x00"+strings.Join(a.Set, " ")], order[b.Says+"\x00"+b.Figure+"\x00"+b.Subject+"\x00"+strings.Join(b.Set, " ")]
 		if ka != kb {
 			return ka < kb
 		}
@@ -233,10 +226,69 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 	return o, nil
 }
 
+// horizon runs sc (with the overrides sets, for the manifest) for d days,
+// audits the run and evaluates the claims that pick chooses among those
+// at horizon d.
+func (o *Outcome) horizon(ctx context.Context, sc *scenario.Scenario, opt Options, sets []string, d int, out string, keep bool,
+	onDay func(*daily.Day), pick func(scenario.Claim) bool) error {
+	if opt.Progress != nil {
+		what := ""
+		if len(sets) > len(opt.Sets) {
+			what = " with " + strings.Join(sets[len(opt.Sets):], " ")
+		}
+		opt.Progress(fmt.Sprintf("running %s%s for %d days at %d agents", sc.Name, what, d, opt.Agents))
+	}
+	spec := runner.Spec{Scenario: sc, Sets: sets, Agents: opt.Agents, Days: d, Seed: opt.Seed,
+		Workers: opt.Workers, Ledger: "none", OutDir: out, OnDay: onDay}
+	res, err := runner.Execute(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if keep {
+		o.Runs = append(o.Runs, res.Dir)
+	}
+	var claims []scenario.Claim
+	chill := false
+	for _, c := range sc.Claims {
+		if pick(c) && slices.Contains(c.At, d) {
+			claims = append(claims, c)
+			k, _ := scenario.ParseFigure(c.Figure)
+			chill = chill || k == "chilling" || k == "final_chilling"
+		}
+	}
+	if len(claims) == 0 {
+		return nil
+	}
+	run, err := audit.Load(res.Dir)
+	if err != nil {
+		return err
+	}
+	rep, err := audit.Compute(run, audit.Options{})
+	if err != nil {
+		return err
+	}
+	if chill {
+		if opt.Progress != nil {
+			opt.Progress(fmt.Sprintf("running the regime-free twin of the %d-day run", d))
+		}
+		twin, err := runner.Twin(ctx, res.Dir, runner.NoRegime, opt.Workers)
+		if err != nil {
+			return err
+		}
+		if rep.Chilling, err = audit.ComputeChilling(run, twin); err != nil {
+			return err
+		}
+	}
+	for _, c := range claims {
+		o.Results = append(o.Results, Evaluate(c, d, rep))
+	}
+	return nil
+}
+
 // Evaluate computes c's figure from an audit at horizon at.
 func Evaluate(c scenario.Claim, at int, rep *audit.Report) Result {
 	r := Result{Says: c.Says, Figure: c.Figure, Subject: scenario.Subject(c.Group, c.Region), At: at,
-		Min: c.Min, Max: c.Max, Source: c.Source}
+		Min: c.Min, Max: c.Max, Source: c.Source, Set: c.Set}
 	v, why := figure(rep, c.Figure, c.Group, c.Region)
 	if why == "" && c.Versus != nil {
 		r.Versus = scenario.Subject(c.Versus.Group, c.Versus.Region)

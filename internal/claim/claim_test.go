@@ -158,3 +158,55 @@ func TestCheck(t *testing.T) {
 		t.Errorf("progress: %q", msgs)
 	}
 }
+
+// A claim with set is about a what-if: it is evaluated on runs with those
+// overrides, the others on the scenario as given. Starting scores of 100
+// and 50 with no rule that moves them make the two mean scores exact.
+func TestCheckClaimsUnderOverrides(t *testing.T) {
+	src := []byte(`name: whatif
+population:
+  regions:
+    - {name: all, share: 1, groups: {a: 1}}
+network: {model: none}
+scoring:
+  range: [0, 200]
+  initial: [{score: 100}]
+  rules:
+    - {name: nothing, every: 30, amount: 0, when: score > 1000}
+tiers:
+  levels: [{name: high, min: 80}, {name: low}]
+claims:
+  - {says: "Everyone keeps 100.", figure: mean_score, at: [5], min: 100, max: 100}
+  - {says: "Started at 50, everyone keeps 50.", figure: mean_score, set: ["scoring.initial.0.score=50"], at: [5, 10], min: 50, max: 50}
+  - {says: "Started at 50, no one is high.", figure: "tier:high", set: ["scoring.initial.0.score=50"], at: [5], max: 0}
+`)
+	sc, err := scenario.Load("whatif.yaml", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	o, err := Check(context.Background(), sc, Options{Agents: 500, Progress: func(m string) { msgs = append(msgs, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Results) != 4 || !o.Holds() {
+		t.Fatalf("results: %+v", o.Results)
+	}
+	if got := o.Results[1]; got.At != 5 || *got.Value != 50 || len(got.Set) != 1 {
+		t.Errorf("the what-if claim: %+v", got)
+	}
+	// The scenario as given at its horizon and at the longest of all (for
+	// the steadiness check), then one run per horizon of the what-if.
+	if len(msgs) != 4 || !strings.Contains(msgs[2], "with scoring.initial.0.score=50 for 5 days") {
+		t.Errorf("progress: %q", msgs)
+	}
+	// A set that does not apply is refused when the scenario loads, at the
+	// claim's set.
+	bad := strings.Replace(string(src), "scoring.initial.0.score=50", "scoring.initial.3.score=50", 1)
+	if _, err := scenario.Load("whatif.yaml", []byte(bad), nil); err == nil || !strings.Contains(err.Error(), "claims[1].set: the scenario does not load with scoring.initial.3.score=50") {
+		t.Errorf("bad set: %v", err)
+	}
+	if _, err := scenario.Load("whatif.yaml", []byte(strings.Replace(string(src), `"scoring.initial.0.score=50"]`, `"score"]`, 1)), nil); err == nil || !strings.Contains(err.Error(), `"score" is not PATH=VALUE`) {
+		t.Errorf("not PATH=VALUE: %v", err)
+	}
+}

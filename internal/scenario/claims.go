@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"reflect"
@@ -21,6 +22,7 @@ type Claim struct {
 	Region string        `yaml:"region" jsonschema_description:"Only this region (default everyone)."`
 	Versus *ClaimSubject `yaml:"versus" jsonschema_description:"Compare: the claim bounds the ratio of the figure to the same figure for this subject."`
 	At     []int         `yaml:"at" jsonschema:"required" jsonschema_description:"Horizons in days: the claim must hold for runs of each length."`
+	Set    []string      `yaml:"set" jsonschema_description:"--set overrides (PATH=VALUE) under which the claim holds: a claim about a what-if of the scenario, checked on runs with them."`
 	Min    *float64      `yaml:"min" jsonschema_description:"Lower bound (inclusive)."`
 	Max    *float64      `yaml:"max" jsonschema_description:"Upper bound (inclusive)."`
 	Source string        `yaml:"source" jsonschema_description:"Where the bound comes from: citation keys of docs/calibration.md."`
@@ -123,6 +125,7 @@ func (v *validator) claims() {
 				v.d.add(at("at"), "claims[%d]: horizon %d days is outside [1, %d]", i, d, MaxDays)
 			}
 		}
+		v.claimSets(i, c, at("set"))
 		if c.Min == nil && c.Max == nil {
 			v.d.add(c.Pos, "claims[%d]: give min, max or both", i)
 		}
@@ -218,5 +221,33 @@ func (v *validator) walkSources(x reflect.Value, path string) {
 			}
 			v.walkSources(x.Field(i), p)
 		}
+	}
+}
+
+type noClaimSetsKey struct{}
+
+// claimSets checks a claim's set: each override must apply to the
+// scenario, which is loaded with them (once; the scenario loaded that way
+// does not check its own claims' sets again).
+func (v *validator) claimSets(i int, c Claim, at Pos) {
+	if len(c.Set) == 0 {
+		return
+	}
+	for _, x := range c.Set {
+		if path, _, ok := strings.Cut(x, "="); !ok || strings.TrimSpace(path) == "" {
+			v.d.add(at, "claims[%d].set: %q is not PATH=VALUE (as --set takes)", i, x)
+			return
+		}
+	}
+	ctx := v.d.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if ctx.Value(noClaimSetsKey{}) != nil || v.s.Source == nil {
+		return
+	}
+	if _, err := LoadContext(context.WithValue(ctx, noClaimSetsKey{}, true), v.s.File, v.s.Source, c.Set); err != nil {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		v.d.add(at, "claims[%d].set: the scenario does not load with %s: %s", i, strings.Join(c.Set, " "), msg)
 	}
 }
