@@ -6,7 +6,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
@@ -102,7 +101,7 @@ func (a *groupTotals) add(c *daily.Cell) {
 // row writes the group's line of the summary table: agents, mean score,
 // then each tier's and each sanction's share.
 func (a *groupTotals) row(tw io.Writer, name string) {
-	line := fmt.Sprintf("%s\t%d\t%.1f\t", name, a.n, float64(a.sum)/rule.Scale/float64(max(a.n, 1)))
+	line := fmt.Sprintf("%s\t%d\t%.1f\t", name, a.n, float64(a.sum)/daily.ScoreScale/float64(max(a.n, 1)))
 	for _, x := range a.tier {
 		line += pct(x, a.n) + "\t"
 	}
