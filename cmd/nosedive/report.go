@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/report"
@@ -17,8 +18,13 @@ import (
 
 type reportOptions struct {
 	out, png string
-	point    int // -1: not a sweep point
+	pdf      string // "": no PDF; pdfBeside: next to the HTML file
+	point    int    // -1: not a sweep point
 }
+
+// pdfBeside is --pdf without a file name: the PDF goes next to the HTML
+// file, with the extension .pdf.
+const pdfBeside = "\x00beside"
 
 func newReportCmd() *cobra.Command {
 	var o reportOptions
@@ -36,9 +42,17 @@ Given several run directories (replicates of one design) or a sweep
 directory and --point P, it reports the first replicate as usual (the page
 says so) and adds a section "Across N replicates": the headline figures
 and the group disparities as means with 95% confidence intervals. The
-file goes to the first replicate's directory unless --out says otherwise.`,
+file goes to the first replicate's directory unless --out says otherwise.
+
+--pdf also prints the report to PDF (A4; the wide audit tables on
+landscape pages) through a headless Chromium found on PATH as chromium,
+chromium-browser, google-chrome or google-chrome-stable; without one it
+says what to install and exits 1 before writing anything. --png writes
+each chart as a PNG at twice the screen resolution, its legend below it.`,
 		Example: `  nosedive report runs/xinjiang-pilot-s1-20261128-101500
   nosedive report RUN --out xinjiang.html --png charts/
+  nosedive report RUN --pdf                 # RUN/report.html and RUN/report.pdf
+  nosedive report RUN --pdf=/tmp/xinjiang.pdf
   nosedive report runs/xinjiang-sweep --point 2 --out point2.html`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -56,10 +70,12 @@ file goes to the first replicate's directory unless --out says otherwise.`,
 	cmd.Flags().IntVar(&o.point, "point", -1, "with a sweep directory: report this design point's replicates")
 	cmd.Flags().StringVar(&o.out, "out", "", "output file (default RUN/report.html)")
 	cmd.Flags().StringVar(&o.png, "png", "", "also write each chart as a PNG into this directory")
+	cmd.Flags().StringVar(&o.pdf, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
+	cmd.Flags().Lookup("pdf").NoOptDefVal = pdfBeside
 	return cmd
 }
 
-func runReport(_ context.Context, o reportOptions, dir string, w io.Writer) error {
+func runReport(ctx context.Context, o reportOptions, dir string, w io.Writer) error {
 	run, err := loadReportRun(dir)
 	if err != nil {
 		return err
@@ -70,12 +86,12 @@ func runReport(_ context.Context, o reportOptions, dir string, w io.Writer) erro
 			return err
 		}
 	}
-	return writeReport(o, dir, report.Input{Run: run, Audit: rep, Version: runner.Version}, w)
+	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: rep, Version: runner.Version}, w)
 }
 
 // runReportReplicates reports the first replicate with the section
 // "Across N replicates".
-func runReportReplicates(_ context.Context, o reportOptions, args []string, w, stderr io.Writer) error {
+func runReportReplicates(ctx context.Context, o reportOptions, args []string, w, stderr io.Writer) error {
 	ao := auditOptions{by: []string{"group", "region"}, minGroup: audit.DefaultMinGroup, point: o.point}
 	s, reps, dirs, err := summarizeReplicates(ao, args, true, stderr)
 	if err != nil {
@@ -91,7 +107,7 @@ func runReportReplicates(_ context.Context, o reportOptions, args []string, w, s
 	} else if run, err = audit.LoadAggregates(dir); err != nil {
 		return loadError(dir, err)
 	}
-	return writeReport(o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
+	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
 }
 
 // loadReportRun loads the run in dir: not a run directory is bad input
@@ -118,7 +134,7 @@ func loadError(dir string, err error) error {
 
 // writeReport renders a report of the run in dir (atomically) and its
 // charts as PNGs when asked.
-func writeReport(o reportOptions, dir string, in report.Input, w io.Writer) error {
+func writeReport(ctx context.Context, o reportOptions, dir string, in report.Input, w io.Writer) error {
 	twin := filepath.Join(dir, runner.TwinsDir, runner.NoRegime)
 	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
 		in.TwinDir = twin
@@ -126,6 +142,18 @@ func writeReport(o reportOptions, dir string, in report.Input, w io.Writer) erro
 	out := o.out
 	if out == "" {
 		out = filepath.Join(dir, "report.html")
+	}
+	var browser, pdf string
+	if o.pdf != "" {
+		// Before anything is written: a missing browser leaves no files.
+		var err error
+		if browser, err = report.FindBrowser(); err != nil {
+			return err
+		}
+		pdf = o.pdf
+		if pdf == pdfBeside {
+			pdf = strings.TrimSuffix(out, filepath.Ext(out)) + ".pdf"
+		}
 	}
 	var pg *report.Page
 	if err := store.WriteAtomic(out, func(w io.Writer) (err error) {
@@ -135,6 +163,12 @@ func writeReport(o reportOptions, dir string, in report.Input, w io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(w, "report: %s (%d charts)\n", out, len(pg.Charts))
+	if pdf != "" {
+		if err := report.PrintPDF(ctx, browser, out, pdf); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "pdf: %s\n", pdf)
+	}
 	if o.png != "" {
 		for _, c := range pg.Charts {
 			path, err := c.SavePNG(o.png)

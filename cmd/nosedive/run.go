@@ -21,6 +21,7 @@ type runOptions struct {
 	quiet                 bool
 	maxMemory             string
 	checkpointEvery       int
+	name                  string
 }
 
 func newRunCmd() *cobra.Command {
@@ -52,6 +53,7 @@ printed at the end. The run directory appears only when complete.`,
 	f.StringVar(&o.ledger, "ledger", "", "score-change ledger: none, sample:FRACTION or all (default: the scenario's run.ledger)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.maxMemory, "max-memory", "", "refuse runs estimated above this size, e.g. 8GiB")
+	f.StringVar(&o.name, "name", "", "label the run, e.g. --name 'cap lifted' (shown by runs, report and the lab; part of the run id)")
 	f.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "write a resumable checkpoint every K days (0: none); see `nosedive resume`")
 	return cmd
 }
@@ -61,7 +63,10 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 	if err != nil {
 		return err
 	}
-	spec := runner.Spec{Scenario: sc, Sets: o.sets, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,
+	if err := checkRunName(o.name); err != nil {
+		return err
+	}
+	spec := runner.Spec{Scenario: sc, Sets: o.sets, Name: o.name, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,
 		Workers: o.workers, Ledger: sc.Run.Ledger, OutDir: o.out}
 	if changed("agents") {
 		if o.agents < 2 || o.agents > scenario.MaxAgents {

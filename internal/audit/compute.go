@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/buildinfo"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
@@ -308,6 +309,11 @@ func (r *Run) art5(f *agentFacts) Art5 {
 	m := r.Manifest
 	ctxOfBehaviour := map[string]string{}
 	gravity := map[string]float64{}
+	for _, x := range m.Institutions { // rules on an institution's events
+		for _, ev := range scenario.InstitutionEvents {
+			ctxOfBehaviour[x.Name+"."+ev] = x.Context
+		}
+	}
 	for _, b := range m.Behaviours {
 		ctxOfBehaviour[b.Name] = b.Context
 		gravity[b.Name] = b.Gravity

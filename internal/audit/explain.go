@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 )
 
@@ -140,6 +141,13 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 				for _, b := range m.Behaviours {
 					if b.Name == ri.On {
 						c.SourceContext = b.Context
+					}
+				}
+				if inst, _, ok := scenario.InstitutionEvent(ri.On); ok {
+					for _, x := range m.Institutions {
+						if x.Name == inst {
+							c.SourceContext = x.Context
+						}
 					}
 				}
 			case strings.Contains(ri.Via, "partner"):

@@ -138,8 +138,9 @@ func textPct(f Figure) string {
 func WriteReplicatesText(out io.Writer, s *Replicates) error {
 	w := &stickyWriter{w: out}
 	n := len(s.Runs)
-	pct := func(iv Interval) string { return textInterval(iv, n, 100, 1, "%") }
+	pct := func(iv Interval) string { return textInterval(iv.clip(Share), n, 100, 1, "%") }
 	num := func(iv Interval, prec int) string { return textInterval(iv, n, 1, prec, "") }
+	count := func(iv Interval) string { return textInterval(iv.clip(Count), n, 1, 1, "") }
 	seeds := make([]string, n)
 	for i, x := range s.Seeds {
 		seeds[i] = strconv.FormatUint(x, 10)
@@ -156,23 +157,7 @@ func WriteReplicatesText(out io.Writer, s *Replicates) error {
 	fmt.Fprintln(w, "Headline figures (named as in `nosedive sweep summarize`):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, h := range s.Headline {
-		var v string
-		switch {
-		case strings.HasSuffix(h.Name, "_score"):
-			v = num(h.Interval, 1)
-		case h.Name == "gini":
-			v = num(h.Interval, 3)
-		case h.Name == "sanctioned_without_own_violation" || h.Name == "children_blocked" || h.Name == "cascaded":
-			v = num(h.Interval, 1)
-		case h.Name == "association_share" || strings.HasPrefix(h.Name, "gap_"):
-			v = textInterval(h.Interval, n, 100, 1, " pts")
-			if h.Name == "association_share" {
-				v = pct(h.Interval)
-			}
-		default:
-			v = pct(h.Interval)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\n", h.Name, v)
+		fmt.Fprintf(tw, "  %s\t%s\n", h.Name, FormatInterval(h.Interval, n, h.Name))
 	}
 	w.flush(tw)
 	fmt.Fprintf(w, "\nReference group: %s. Ratios whose mean lies outside [0.8, 1.25] fail the four-fifths\nscreen (marked !): a screen for disparity, not a proof of it.\n", s.Reference)
@@ -215,7 +200,7 @@ func WriteReplicatesText(out io.Writer, s *Replicates) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Attribute, r.Value, pct(f.Get("ever_sanctioned")), ratio,
 			pct(f.Get("false_discovery_rate")), pct(f.Get("sanctioned_law_abiding")), pct(f.Get("association_share")),
-			num(f.Get("children_blocked"), 1), small(r))
+			count(f.Get("children_blocked")), small(r))
 	}
 	w.flush(tw)
 	fmt.Fprintf(w, "\n(ratio: share ever sanctioned against the reference group's, whose mean is undefined (-)\nwhen the reference rate is zero in a replicate; no own violation: share of the sanctioned who did\nnothing penalised; broke no law: share of the sanctioned who never did anything unlawful;\nassociation loss: share of points lost through partner and acquaintance rules; small: fewer\nthan %d people in some replicate. --json has every figure of every row.)\n", s.MinGroup)
@@ -227,8 +212,8 @@ func WriteReplicatesText(out io.Writer, s *Replicates) error {
 	}
 	c := s.Cascade
 	fmt.Fprintf(w, "\nCascades along ties: %s sanctioned, %s seeds, %s reached through a sanctioned tie\n(%s of them with no own violation); mean depth %s, max %s.\n",
-		num(c.Get("sanctioned"), 1), num(c.Get("seeds"), 1), num(c.Get("cascaded"), 1), num(c.Get("cascaded_without_own_violation"), 1),
-		num(c.Get("mean_depth"), 2), num(c.Get("max_depth"), 1))
+		count(c.Get("sanctioned")), count(c.Get("seeds")), count(c.Get("cascaded")), count(c.Get("cascaded_without_own_violation")),
+		textInterval(c.Get("mean_depth").clip(Count), n, 1, 2, ""), count(c.Get("max_depth")))
 	verdicts := func(v map[string]int) string {
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(v)) {
@@ -255,6 +240,45 @@ func WriteReplicatesText(out io.Writer, s *Replicates) error {
 // textInterval prints an interval as "mean [lo, hi]" with the given scale and
 // precision, "-" with no value, and "(n=K)" when fewer replicates than
 // total had a value.
+// FormatInterval prints a headline figure's mean over total replicates
+// with its 95% interval, in the figure's unit (a percentage, percentage
+// points, a count, a score) and clipped to the range it can take.
+func FormatInterval(iv Interval, total int, name string) string {
+	k, ok := HeadlineKind(name)
+	if !ok { // not a headline figure: four significant digits
+		f := func(x Num) string { return strconv.FormatFloat(float64(x), 'g', 4, 64) }
+		if iv.N == 0 {
+			return "-"
+		}
+		s := f(iv.Mean)
+		if iv.N >= 2 {
+			s += " [" + f(iv.Lo) + ", " + f(iv.Hi) + "]"
+		}
+		if iv.N < total {
+			s += fmt.Sprintf(" (n=%d)", iv.N)
+		}
+		return s
+	}
+	iv = iv.clip(k)
+	switch k {
+	case Share:
+		return textInterval(iv, total, 100, 1, "%")
+	case Gap:
+		return textInterval(iv, total, 100, 1, " pts")
+	case Index:
+		return textInterval(iv, total, 1, 3, "")
+	}
+	return textInterval(iv, total, 1, 1, "")
+}
+
+// clip narrows the interval to the range a figure of kind k can take.
+func (iv Interval) clip(k Kind) Interval {
+	lo, hi := k.Bounds()
+	iv.Lo = Num(math.Min(math.Max(float64(iv.Lo), lo), hi))
+	iv.Hi = Num(math.Min(math.Max(float64(iv.Hi), lo), hi))
+	return iv
+}
+
 func textInterval(iv Interval, total int, scale float64, prec int, unit string) string {
 	if iv.N == 0 {
 		return "-"
@@ -365,4 +389,25 @@ func WriteExplanationText(out io.Writer, x *Explanation) error {
 		}
 	}
 	return w.err
+}
+
+// FormatFigure prints one value of a headline figure (a mean, an sd, a
+// minimum) in the figure's unit, as FormatInterval prints its mean; "n/a"
+// for NaN.
+func FormatFigure(x float64, name string) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	k, ok := HeadlineKind(name)
+	switch {
+	case !ok:
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	case k == Share:
+		return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
+	case k == Gap:
+		return strconv.FormatFloat(100*x, 'f', 1, 64) + " pts"
+	case k == Index:
+		return strconv.FormatFloat(x, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 1, 64)
 }

@@ -39,6 +39,27 @@ type Cell struct {
 type Day struct {
 	Day   int
 	Cells []Cell
+	// Decisions are the institutions' decisions made this day, one per
+	// institution and category, in that order (none on other days).
+	Decisions []Decision
+}
+
+// Decision is one institution's decision for one category (a group, by
+// default) on one day: the policy's choice and expectations (from the
+// believed probabilities), and what happened (integer counts).
+type Decision struct {
+	Institution, Category uint8
+	// Applicants above Threshold were approved, those at it with
+	// probability Boundary.
+	Threshold, Boundary float64
+	// The policy's figures: SelectionRate and TPR are shares of the
+	// applicants and of their expected successes; the rest are sums over
+	// the applicants.
+	SelectionRate, TPR                  float64
+	ExpectedSuccesses, ExpectedFailures float64
+	ExpectedUtility                     float64
+	Applicants, Approved, Successes     int64
+	Utility                             float64 // gain x Successes - loss x (Approved - Successes)
 }
 
 // Clone returns a deep copy of d, its counters in one array.
@@ -56,6 +77,9 @@ func (d *Day) Clone() *Day {
 		return ints[len(ints)-len(src) : len(ints) : len(ints)]
 	}
 	out := &Day{Day: d.Day, Cells: make([]Cell, len(d.Cells))}
+	if d.Decisions != nil {
+		out.Decisions = append([]Decision(nil), d.Decisions...)
+	}
 	for k, c := range d.Cells {
 		c.Tier, c.Sanction, c.Flag = take(c.Tier), take(c.Sanction), take(c.Flag)
 		c.Attempted, c.Detected, c.Blocked = take(c.Attempted), take(c.Detected), take(c.Blocked)

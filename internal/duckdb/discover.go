@@ -18,6 +18,7 @@ const (
 	dailyFile    = "daily.parquet"
 	agentsFile   = "agents.parquet"
 	ledgerFile   = "ledger.parquet"
+	instFile     = "institutions.parquet"
 	auditFile    = "audit.json"
 	sweepFile    = "sweep.json"
 	resultsDir   = "results"
@@ -40,6 +41,9 @@ type RunDir struct {
 	// Which of the optional files are present; the Parquet files pass
 	// checkParquet.
 	Daily, Agents, Ledger, Audit bool
+	// Institutions: the run has institutions.parquet (a scenario with
+	// institutions).
+	Institutions bool
 }
 
 // SweepDir is one sweep directory: a directory holding sweep.json, whose
@@ -143,9 +147,10 @@ func Discover(root string) (*Catalog, error) {
 				return true
 			}
 			c.Runs = append(c.Runs, RunDir{ID: filepath.Base(path), Dir: path,
-				Daily:  present(dailyFile, "daily", checkParquet),
-				Agents: present(agentsFile, "agents", checkParquet),
-				Ledger: present(ledgerFile, "ledger", checkParquet),
+				Daily:        present(dailyFile, "daily", checkParquet),
+				Agents:       present(agentsFile, "agents", checkParquet),
+				Ledger:       present(ledgerFile, "ledger", checkParquet),
+				Institutions: present(instFile, "institutions", checkParquet),
 				// audit.json is read whole to check it, which waits
 				// until a query uses the audit view (DB.screen).
 				Audit: has[auditFile]})

@@ -153,4 +153,6 @@ var requiredColumns = map[string][]column{
 	"daily":  {{"day", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"agents", "INT64"}, {"score_mean", "DOUBLE"}},
 	"agents": {{"id", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"score", "DOUBLE"}, {"tier", "BYTE_ARRAY"}},
 	"ledger": {{"day", "INT32"}, {"agent", "INT32"}, {"rule", "BYTE_ARRAY"}, {"delta", "DOUBLE"}},
+	"institutions": {{"day", "INT32"}, {"institution", "BYTE_ARRAY"}, {"category", "BYTE_ARRAY"},
+		{"threshold", "DOUBLE"}, {"boundary", "DOUBLE"}, {"applicants", "INT64"}, {"selection_rate", "DOUBLE"}},
 }

@@ -48,6 +48,7 @@ const runIDOf = "parse_filename(parse_dirpath(filename))"
 const runsSelect = `
 SELECT ` + runIDOf + ` AS run_id,
 	parse_dirpath(filename) AS dir,
+	m.name AS name,
 	m.scenario.name AS scenario,
 	m.scenario.file AS scenario_file,
 	m.scenario.sha256 AS scenario_sha256,
@@ -68,7 +69,7 @@ SELECT ` + runIDOf + ` AS run_id,
 	j AS manifest
 FROM (SELECT filename, j, json_transform(j, '` + runsShape + `') AS m FROM docs)`
 
-const runsShape = `{"scenario": {"name": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR", "sets": ["VARCHAR"]},
+const runsShape = `{"name": "VARCHAR", "scenario": {"name": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR", "sets": ["VARCHAR"]},
 	"seed": "UBIGINT", "agents": "BIGINT", "days": "INTEGER", "ledger": "VARCHAR", "version": "VARCHAR",
 	"created": "VARCHAR", "timings": {"total_s": "DOUBLE"}, "host": {"workers": "INTEGER"},
 	"names": {"regions": ["VARCHAR"], "groups": ["VARCHAR"], "tiers": ["VARCHAR"], "sanctions": ["VARCHAR"]},
@@ -146,6 +147,7 @@ const (
 	emptyDaily  = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::BIGINT AS agents, NULL::DOUBLE AS score_mean WHERE false`
 	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS id, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
 	emptyLedger = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS rule, NULL::DOUBLE AS delta WHERE false`
+	emptyInst   = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS institution, NULL::VARCHAR AS category, NULL::DOUBLE AS threshold, NULL::DOUBLE AS boundary, NULL::BIGINT AS applicants, NULL::DOUBLE AS selection_rate WHERE false`
 )
 
 // textDocs reads JSON files as (filename, j) rows.
@@ -171,7 +173,7 @@ func parquetRows(paths []string) string {
 
 // views builds the view definitions for a catalog.
 func views(c *Catalog) []view {
-	var manifests, daily, agents, ledger, audits, sweepDaily, sweepAudit, sweepDocs []string
+	var manifests, daily, agents, ledger, insts, audits, sweepDaily, sweepAudit, sweepDocs []string
 	for _, r := range c.Runs {
 		manifests = append(manifests, filepath.Join(r.Dir, manifestFile))
 		if r.Daily {
@@ -182,6 +184,9 @@ func views(c *Catalog) []view {
 		}
 		if r.Ledger {
 			ledger = append(ledger, filepath.Join(r.Dir, ledgerFile))
+		}
+		if r.Institutions {
+			insts = append(insts, filepath.Join(r.Dir, instFile))
 		}
 		if r.Audit {
 			audits = append(audits, filepath.Join(r.Dir, auditFile))
@@ -214,6 +219,8 @@ func views(c *Catalog) []view {
 			files: agents, kind: "agents", over: parquetRows, empty: emptyAgents, note: none("agents.parquet", len(agents))},
 		{name: "ledger", doc: "every run's ledger.parquet (one row per score change of the people `--ledger` selected) with run_id and dir",
 			files: ledger, kind: "ledger", over: parquetRows, empty: emptyLedger, note: none("ledger.parquet (run with `--ledger`)", len(ledger))},
+		{name: "institutions", doc: "every run's institutions.parquet (institution x category x decision day: threshold, rates, utility) with run_id and dir",
+			files: insts, kind: "institutions", over: parquetRows, empty: emptyInst, note: none("institutions.parquet (a scenario with institutions)", len(insts))},
 		{name: "audit", doc: "one row per run with audit.json (run `nosedive audit RUN`): headline figures flattened, the whole file in json",
 			files: audits, json: true, over: func(files []string) string { return "WITH docs AS (" + docs(files) + ")" + auditSelect },
 			empty: "WITH docs AS (" + emptyDocs + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},

@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"html/template"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Chart is one figure of the report: an inline SVG with its title and a
@@ -28,12 +32,16 @@ type Chart struct {
 }
 
 // LegendItem is one series of a chart, shown as an HTML legend under the
-// SVG (so text never depends on the viewer's fonts).
+// SVG (so text never depends on the viewer's fonts) and drawn below the
+// plot in the PNG: never over the data.
 type LegendItem struct {
 	Label string
 	Color string // CSS colour
 	Dash  string // SVG stroke-dasharray, "" for solid
 	Fill  bool   // a shaded area rather than a line
+
+	col    color.Color
+	dashes []vg.Length
 }
 
 // canvas is a plot plus the legend items of its series.
@@ -44,39 +52,75 @@ type canvas struct {
 
 func css(c color.Color) string {
 	r, g, b, a := c.RGBA()
+	if a == 0xffff {
+		return fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, b>>8)
+	}
 	return fmt.Sprintf("rgba(%d,%d,%d,%.2f)", r>>8, g>>8, b>>8, float64(a)/0xffff)
 }
 
 func dashCSS(d []vg.Length) string {
 	var parts []string
 	for _, x := range d {
-		parts = append(parts, fmt.Sprintf("%.0f", x.Points()))
+		parts = append(parts, fmt.Sprintf("%g", x.Points()))
 	}
 	return strings.Join(parts, " ")
 }
 
-func (c *canvas) legend(label string, th plot.Thumbnailer, col color.Color, dash []vg.Length, fill bool) {
-	c.Legend.Add(label, th)
-	c.items = append(c.items, LegendItem{Label: label, Color: css(col), Dash: dashCSS(dash), Fill: fill})
+// legend adds a line's entry, in the line's own colour and dash pattern.
+func (c *canvas) legend(label string, col color.Color, dash []vg.Length) {
+	c.items = append(c.items, LegendItem{Label: label, Color: css(col), Dash: dashCSS(dash), col: col, dashes: dash})
 }
 
-// Colours (Okabe-Ito, safe for colour-blind readers) and dash patterns, so
-// that series stay distinguishable in black and white.
+// fillLegend adds a shaded area's entry.
+func (c *canvas) fillLegend(label string, col color.Color) {
+	c.items = append(c.items, LegendItem{Label: label, Color: css(col), Fill: true, col: col})
+}
+
+// Palette is the one list of series colours of nosedive's charts, in the
+// report and in the web lab (internal/web/assets/charts.js holds the same
+// list; a test there keeps the two equal): the colour-blind-safe colours
+// of Okabe and Ito (2008), most distinct first, so that the groups of a
+// scenario (rarely more than four) get blue, orange, bluish green and
+// vermillion. Series k gets Palette[k % len(Palette)]; black is kept for
+// reference lines and yellow, hard to see on white, comes last.
+var Palette = []string{"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"}
+
+// Dash patterns (in points) that go with the palette, so that series also
+// differ in black and white: series k gets Dashes[k % len(Dashes)].
+var Dashes = [][]float64{nil, {6, 3}, {2, 2}, {8, 3, 2, 3}}
+
 var (
-	palette = []color.Color{
-		color.RGBA{0, 114, 178, 255},   // blue
-		color.RGBA{213, 94, 0, 255},    // vermillion
-		color.RGBA{0, 158, 115, 255},   // green
-		color.RGBA{204, 121, 167, 255}, // purple
-		color.RGBA{230, 159, 0, 255},   // orange
-		color.RGBA{86, 180, 233, 255},  // sky
-		color.RGBA{240, 228, 66, 255},  // yellow
-		color.RGBA{0, 0, 0, 255},
-	}
-	dashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(3), vg.Points(2), vg.Points(3)}}
+	palette = func() []color.Color {
+		out := make([]color.Color, len(Palette))
+		for k, h := range Palette {
+			var r, g, b uint8
+			fmt.Sscanf(h, "#%02x%02x%02x", &r, &g, &b)
+			out[k] = color.RGBA{r, g, b, 255}
+		}
+		return out
+	}()
+	dashes = func() [][]vg.Length {
+		out := make([][]vg.Length, len(Dashes))
+		for k, d := range Dashes {
+			for _, x := range d {
+				out[k] = append(out[k], vg.Points(x))
+			}
+		}
+		return out
+	}()
+	// neutral draws reference lines and bands (equality, the four-fifths
+	// band): no series has it.
+	neutral = color.RGBA{80, 80, 80, 255}
+	solid   []vg.Length
+	dashed  = []vg.Length{vg.Points(6), vg.Points(3)}
+	dotted  = []vg.Length{vg.Points(1.5), vg.Points(2)}
 )
 
 func colour(k int) color.Color { return palette[k%len(palette)] }
+
+// style is series k's colour and dash pattern; a group keeps its style in
+// every chart of the report.
+func style(k int) (color.Color, []vg.Length) { return colour(k), dashes[k%len(dashes)] }
 
 func faded(c color.Color, alpha uint8) color.Color {
 	r, g, b, _ := c.RGBA()
@@ -88,12 +132,31 @@ func newPlot(title, x, y string) *canvas {
 	p.Title.Text = title
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
-	p.Legend.Top = true
+	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	p.Add(plotter.NewGrid())
 	return &canvas{Plot: p}
 }
 
-func line(p *canvas, xs, ys []float64, k int, label string) {
+// plainTicks are gonum's default ticks labelled without trailing zeros
+// (50, not 50.00).
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = fmt.Sprintf("%.6g", ts[i].Value)
+			if strings.ContainsRune(ts[i].Label, 'e') {
+				ts[i].Label = fmt.Sprintf("%.0f", ts[i].Value)
+			}
+		}
+	}
+	return ts
+}
+
+// line draws a series (NaN and infinite values are gaps) and, with a
+// label, its legend entry in the same colour and dash pattern.
+func line(p *canvas, xs, ys []float64, col color.Color, dash []vg.Length, label string) {
 	pts := make(plotter.XYs, 0, len(xs))
 	for i := range xs {
 		if !math.IsNaN(ys[i]) && !math.IsInf(ys[i], 0) {
@@ -107,12 +170,15 @@ func line(p *canvas, xs, ys []float64, k int, label string) {
 	if err != nil {
 		return
 	}
-	l.Color = colour(k)
+	l.Color = col
 	l.Width = vg.Points(1.6)
-	l.Dashes = dashes[k%len(dashes)]
+	if label == "" {
+		l.Width = vg.Points(0.7) // an unlabelled companion line (quartiles)
+	}
+	l.Dashes = dash
 	p.Add(l)
 	if label != "" {
-		p.legend(label, l, l.Color, l.Dashes, false)
+		p.legend(label, col, dash)
 	}
 }
 
@@ -153,7 +219,8 @@ func render(id string, p *plot.Plot, w, h vg.Length) (template.HTML, error) {
 	s = strings.ReplaceAll(s, `font-family:Liberation Serif`, `font-family:'Liberation Serif','Times New Roman',Times,serif`)
 	s = strings.ReplaceAll(s, `id="clip`, `id="`+id+`-clip`)
 	s = strings.ReplaceAll(s, `url(#clip`, `url(#`+id+`-clip`)
-	s = strings.Replace(s, "<svg ", fmt.Sprintf(`<svg role="img" aria-labelledby="%s-title" viewBox="0 0 %.0f %.0f" `, id, w.Points(), h.Points()), 1)
+	// (gonum writes the viewBox itself: a second one is an error in SVG.)
+	s = strings.Replace(s, "<svg ", fmt.Sprintf(`<svg role="img" aria-labelledby="%s-title" `, id), 1)
 	return template.HTML(s), nil
 }
 
@@ -163,22 +230,106 @@ const (
 )
 
 // finish renders the SVG without title and legend: the page shows both in
-// HTML. The PNG keeps them.
+// HTML. The PNG draws them itself.
 func (c *Chart) finish() error {
-	title, legend := c.plot.Title.Text, c.plot.Legend
+	title := c.plot.Title.Text
 	c.plot.Title.Text = ""
-	c.plot.Legend = plot.NewLegend()
 	svg, err := render(c.ID, c.plot.Plot, chartW, chartH)
-	c.plot.Title.Text, c.plot.Legend = title, legend
+	c.plot.Title.Text = title
 	c.SVG, c.Legend, c.Heading = svg, c.plot.items, title
 	return err
 }
 
-// SavePNG writes the chart as a PNG file in dir.
+// PNGScale is how many device pixels a PNG chart has per CSS pixel: 2, so
+// that it stays sharp on high-density screens and in print (1382 x ~800
+// pixels for a chart with a three-row legend).
+const PNGScale = 2
+
+// legendColumns and legendRow lay out a PNG's legend below the plot: in
+// two columns, or one when a label would not fit in half the width.
+const (
+	legendColumns = 2
+	legendRow     = 12.5 * vg.Length(1) // points, for 10-point text
+)
+
+func pngLegendColumns(items []LegendItem) int {
+	for _, it := range items {
+		if len([]rune(it.Label)) > 52 {
+			return 1
+		}
+	}
+	return legendColumns
+}
+
+// wrap breaks text into lines of at most width runes, at spaces.
+func wrap(text string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > width {
+			lines, line = append(lines, line), w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// thumb draws a legend entry's swatch: a line in the series' colour and
+// dash pattern, or a filled box for a shaded area.
+type thumb struct{ it LegendItem }
+
+func (t thumb) Thumbnail(c *draw.Canvas) {
+	if t.it.Fill {
+		c.FillPolygon(t.it.col, []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Min.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Min.Y}})
+		return
+	}
+	y := c.Center().Y
+	c.StrokeLine2(draw.LineStyle{Color: t.it.col, Width: vg.Points(1.6), Dashes: t.it.dashes}, c.Min.X, y, c.Max.X, y)
+}
+
+// PNG renders the chart as a PNG at PNGScale: its title above the plot and
+// its legend in rows below it, outside the plotting area.
+func (c *Chart) PNG(w io.Writer) error {
+	cols := pngLegendColumns(c.Legend)
+	rows := (len(c.Legend) + cols - 1) / cols
+	legH := vg.Length(float64(rows)*float64(legendRow)) + vg.Points(8) // (no fused multiply-add: PNGs are identical on every machine)
+	img := vgimg.NewWith(vgimg.UseWH(chartW, chartH+legH), vgimg.UseDPI(PNGScale*96))
+	dc := draw.New(img)
+	top := dc
+	top.Min.Y += legH
+	// The page's long titles are wrapped to the PNG's width.
+	title := c.plot.Title.Text
+	c.plot.Title.Text = wrap(title, 90)
+	c.plot.Draw(top)
+	c.plot.Title.Text = title
+	colW := (dc.Max.X - dc.Min.X) / vg.Length(cols)
+	for col := range cols {
+		l := plot.NewLegend()
+		l.Top, l.Left = true, true
+		l.TextStyle.Font.Size = vg.Points(10)
+		l.ThumbnailWidth = vg.Points(28)
+		for k := col * rows; k < min((col+1)*rows, len(c.Legend)); k++ {
+			l.Add(c.Legend[k].Label, thumb{c.Legend[k]})
+		}
+		sub := dc
+		sub.Max.Y = dc.Min.Y + legH - vg.Points(2)
+		sub.Min.X = dc.Min.X + vg.Length(float64(vg.Length(col)*colW)) + vg.Points(8)
+		sub.Max.X = sub.Min.X + colW - vg.Points(8)
+		l.Draw(sub)
+	}
+	_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+	return err
+}
+
+// SavePNG writes the chart as ID.png in dir (atomically; see PNG).
 func (c *Chart) SavePNG(dir string) (string, error) {
 	path := filepath.Join(dir, c.ID+".png")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	return path, c.plot.Save(chartW, chartH, path)
+	return path, store.WriteAtomic(path, c.PNG)
 }

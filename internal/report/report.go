@@ -10,9 +10,11 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,7 +55,14 @@ type Page struct {
 // Build assembles the page and its charts.
 func Build(in Input) (*Page, error) {
 	m := in.Run.Manifest
-	pg := &Page{Title: "nosedive report: " + m.Scenario.Name, Version: in.Version, In: in, M: m, A: in.Audit,
+	title := "nosedive report: " + m.Scenario.Name
+	if m.Name != "" {
+		title += " · " + m.Name
+	}
+	if len(m.Scenario.Sets) > 0 {
+		title += " (edited)"
+	}
+	pg := &Page{Title: title, Version: in.Version, In: in, M: m, A: in.Audit,
 		WorstTier: m.Names.Tiers[len(m.Names.Tiers)-1], RegionsNote: len(m.Names.Regions) > 1}
 	pg.ODD = describe(in.Run)
 	var countCols []string
@@ -194,13 +203,16 @@ var funcs = template.FuncMap{
 func colSafe(s string) string { return strings.ReplaceAll(s, "-", "_") }
 
 func scoreChart(pg *Page, s *groupSeries) (*Chart, error) {
-	p := newPlot("Score over time by group: median, middle half and 10th–90th percentile", "day", "score (points)")
+	// Per group the median (thick) and the quartiles (thin lines of the
+	// same colour and dash): translucent bands, one per group, overlapped
+	// and mixed into colours no group has (blue over green read as teal).
+	p := newPlot("Score over time by group: median (thick line) and the middle half of the group between the quartiles (thin lines)", "day", "score (points)")
 	for g, name := range s.groups {
-		c := colour(g)
-		band(p, s.days, s.q["score_p10"][g], s.q["score_p90"][g], faded(c, 35))
-		band(p, s.days, s.q["score_p25"][g], s.q["score_p75"][g], faded(c, 70))
-		p.items = append(p.items, LegendItem{Label: "group " + name + ": middle half (darker), 10th–90th percentile", Color: css(faded(c, 90)), Fill: true})
-		line(p, s.days, s.q["score_p50"][g], g, "median, group "+name)
+		c, dash := style(g)
+		for _, q := range []string{"score_p25", "score_p75"} {
+			line(p, s.days, s.q[q][g], faded(c, 170), dash, "")
+		}
+		line(p, s.days, s.q["score_p50"][g], c, dash, "group "+name+": median (thick), quartiles (thin)")
 	}
 	var parts []string
 	last := len(s.days) - 1
@@ -213,7 +225,7 @@ func scoreChart(pg *Page, s *groupSeries) (*Chart, error) {
 
 func tierChart(pg *Page, s *groupSeries) (*Chart, error) {
 	m := pg.M
-	p := newPlot("Share of each group in the worst tier ("+pg.WorstTier+") and the best tier ("+m.Names.Tiers[0]+")", "day", "share of the group (%)")
+	p := newPlot("Share of each group in the worst tier ("+pg.WorstTier+", solid) and the best tier ("+m.Names.Tiers[0]+", dashed)", "day", "share of the group (%)")
 	worst := "tier_" + colSafe(pg.WorstTier)
 	best := "tier_" + colSafe(m.Names.Tiers[0])
 	var parts []string
@@ -227,8 +239,8 @@ func tierChart(pg *Page, s *groupSeries) (*Chart, error) {
 				b[d] = 100 * s.counts[best][g][d] / n
 			}
 		}
-		line(p, s.days, w, g, fmt.Sprintf("%s, group %s", pg.WorstTier, name))
-		line(p, s.days, b, g+len(s.groups), fmt.Sprintf("%s, group %s", m.Names.Tiers[0], name))
+		line(p, s.days, w, colour(g), solid, fmt.Sprintf("%s, group %s", pg.WorstTier, name))
+		line(p, s.days, b, colour(g), dashed, fmt.Sprintf("%s, group %s", m.Names.Tiers[0], name))
 		parts = append(parts, fmt.Sprintf("%.0f%% of group %s", w[last], name))
 	}
 	p.Y.Min, p.Y.Max = 0, 100
@@ -244,19 +256,39 @@ func sanctionChart(pg *Page, s *groupSeries) (*Chart, error) {
 	p := newPlot("People under each sanction", "day", "people")
 	bestK, bestV := 0, -1.0
 	last := len(s.days) - 1
+	names := append([]string(nil), m.Names.Sanctions...)
+	var ys [][]float64
 	for k, name := range m.Names.Sanctions {
 		y := s.total("sanction_" + colSafe(name))
-		line(p, s.days, y, k, name)
+		ys = append(ys, y)
 		if y[last] > bestV {
 			bestK, bestV = k, y[last]
 		}
 	}
 	if s.total("detained")[last] > 0 {
-		line(p, s.days, s.total("detained"), len(m.Names.Sanctions), "detained")
+		names, ys = append(names, "detained"), append(ys, s.total("detained"))
+	}
+	// Series equal on every day (two sanctions that always come
+	// together, a sanction that is detention) are one line with one
+	// legend entry: drawn apart, one would hide the other.
+	var merged []string
+	for k, same := range identical(ys) {
+		var label []string
+		for _, i := range same {
+			label = append(label, names[i])
+		}
+		c, dash := style(k)
+		line(p, s.days, ys[same[0]], c, dash, strings.Join(label, " = "))
+		if len(same) > 1 {
+			merged = append(merged, strings.Join(label, " and "))
+		}
 	}
 	p.Y.Min = 0
 	reading := fmt.Sprintf("The most widespread sanction at the end is %s, applied to %.0f of %d people (%.1f%%).",
 		m.Names.Sanctions[bestK], bestV, m.Agents, 100*bestV/float64(m.Agents))
+	if len(merged) > 0 {
+		reading += " " + strings.Join(merged, "; ") + " count the same number of people on every day, so each set is drawn as one line (labelled a = b)."
+	}
 	return &Chart{ID: "sanctions", Title: "Sanctions over time", Reading: reading, plot: p}, nil
 }
 
@@ -274,37 +306,45 @@ func disparityChart(pg *Page, s *groupSeries) (*Chart, error) {
 	if ref < 0 {
 		return nil, nil
 	}
-	p := newPlot(fmt.Sprintf("Disparity: share in %s relative to group %s (four-fifths band shaded)", pg.WorstTier, pg.A.Reference), "day", "ratio to reference")
-	band(p, []float64{s.days[0], s.days[len(s.days)-1]}, []float64{0.8, 0.8}, []float64{1.25, 1.25}, faded(colour(7), 25))
-	p.items = append(p.items, LegendItem{Label: "four-fifths band [0.8, 1.25]", Color: css(faded(colour(7), 60)), Fill: true})
+	p := newPlot(fmt.Sprintf("Disparity: share in %s relative to group %s (four-fifths band shaded; drawn where at least %d of group %s are %s)",
+		pg.WorstTier, pg.A.Reference, MinRatioCount, pg.A.Reference, pg.WorstTier), "day", "ratio to reference")
+	band(p, []float64{s.days[0], s.days[len(s.days)-1]}, []float64{0.8, 0.8}, []float64{1.25, 1.25}, faded(neutral, 40))
+	p.fillLegend("four-fifths band [0.8, 1.25]", faded(neutral, 40))
 	maxR := 1.5
 	var parts []string
 	last := len(s.days) - 1
+	hidden := 0
 	for g, name := range s.groups {
 		if g == ref {
 			continue
 		}
-		y := make([]float64, len(s.days))
-		for d := range s.days {
-			rg := s.counts[worst][g][d] / math.Max(s.agents[g][d], 1)
-			rr := s.counts[worst][ref][d] / math.Max(s.agents[ref][d], 1)
-			y[d] = math.NaN()
-			if rr > 0 && rg > 0 {
-				y[d] = math.Max(rg/rr, 0.2)
-				maxR = math.Max(maxR, y[d])
+		y, h := ratioSeries(s, worst, g, ref)
+		hidden += h
+		for _, v := range y {
+			if !math.IsNaN(v) {
+				maxR = math.Max(maxR, v)
 			}
 		}
-		line(p, s.days, y, g, "group "+name)
+		c, dash := style(g)
+		line(p, s.days, y, c, dash, "group "+name)
 		if !math.IsNaN(y[last]) {
 			parts = append(parts, fmt.Sprintf("group %s is %.2f times as likely as group %s to be %s", name, y[last], pg.A.Reference, pg.WorstTier))
 		}
 	}
 	// A log scale shows 0.5 and 2 as equally far from parity.
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.ConstantTicks(logTicks(maxR))
-	p.Y.Min, p.Y.Max = 0.2, math.Max(maxR*1.1, 2)
-	p.Y.Label.Text = "ratio to reference (log scale)"
+	ticks := logTicks(maxR)
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Min, p.Y.Max = 0.2, math.Max(ticks[len(ticks)-1].Value, 2)
+	p.Y.Label.Text = "ratio (log scale)" // a longer label shrinks the plot: gonum fits it rotated
+	if hidden > 0 {
+		p.legend(fmt.Sprintf("not drawn: days with fewer than %d of group %s %s", MinRatioCount, pg.A.Reference, pg.WorstTier), color.Transparent, nil)
+	}
 	reading := "Ratios outside the shaded band [0.8, 1.25] fail the four-fifths screen. "
+	if hidden > 0 {
+		reading += fmt.Sprintf("Days on which fewer than %d people of group %s are %s are left out: a ratio over so few people jumps with each one. ",
+			MinRatioCount, pg.A.Reference, pg.WorstTier)
+	}
 	if len(parts) > 0 {
 		reading += fmt.Sprintf("At day %d, ", int(s.days[last])) + strings.Join(parts, "; ") + "."
 	}
@@ -320,10 +360,10 @@ func lorenzChart(pg *Page, _ *groupSeries) (*Chart, error) {
 	grp := r.Agents.Cols["group"].Str
 	p := newPlot("Lorenz curves of final scores (scores shifted to start at zero)", "share of people, lowest scores first", "share of all points")
 	eq, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
-	eq.Color = colour(7)
+	eq.Color, eq.Width = neutral, vg.Points(1.2)
 	eq.Dashes = []vg.Length{vg.Points(1), vg.Points(3)}
 	p.Add(eq)
-	p.legend("perfect equality", eq, eq.Color, eq.Dashes, false)
+	p.legend("perfect equality", eq.Color, eq.Dashes)
 	for g, name := range pg.M.Names.Groups {
 		var v []float64
 		for i, x := range score {
@@ -337,9 +377,9 @@ func lorenzChart(pg *Page, _ *groupSeries) (*Chart, error) {
 		if row != nil {
 			label += fmt.Sprintf(" (Gini %.3f)", row.Gini)
 		}
-		line(p, xs, ys, g, label)
+		c, dash := style(g)
+		line(p, xs, ys, c, dash, label)
 	}
-	p.Legend.Left, p.Legend.Top = true, true
 	reading := fmt.Sprintf("The further a curve sags below the diagonal, the more unequal the scores; the overall Gini coefficient is %.3f.", pg.A.Overall.Gini)
 	return &Chart{ID: "lorenz", Title: "Inequality of scores", Reading: reading, plot: p}, nil
 }
@@ -379,7 +419,7 @@ func attributionChart(pg *Page, _ *groupSeries) (*Chart, error) {
 	bc.Color = colour(0)
 	bc.LineStyle.Width = 0
 	p.Add(bc)
-	p.items = append(p.items, LegendItem{Label: "percentage points added by the rule", Color: css(colour(0)), Fill: true})
+	p.fillLegend("percentage points added by the rule", colour(0))
 	p.NominalX(b.labels...)
 	best := 0
 	for k := range b.values {
@@ -409,14 +449,8 @@ func chillingChart(pg *Page, s *groupSeries) (*Chart, error) {
 	for _, c := range pg.A.Chilling {
 		col := "attempted_" + colSafe(c.Behaviour)
 		with, without := smooth(s.total(col)[1:], 7), smooth(t.total(col)[1:], 7)
-		line(p, s.days[1:], with, k, c.Behaviour+" (regime)")
-		l, _ := plotter.NewLine(xy(s.days[1:], without))
-		if l != nil {
-			l.Color = colour(k)
-			l.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
-			p.Add(l)
-			p.legend(c.Behaviour+" (no regime)", l, l.Color, l.Dashes, false)
-		}
+		line(p, s.days[1:], with, colour(k), solid, c.Behaviour+" (regime)")
+		line(p, s.days[1:], without, colour(k), dotted, c.Behaviour+" (no regime)")
 		k++
 	}
 	best := pg.A.Chilling[0]
@@ -437,17 +471,59 @@ func childrenChart(pg *Page, s *groupSeries) (*Chart, error) {
 	}
 	p := newPlot("School-age children kept out of top schools because of their parents", "day", "children")
 	for g, name := range s.groups {
-		line(p, s.days, s.counts["children_blocked"][g], g, "group "+name)
+		c, dash := style(g)
+		line(p, s.days, s.counts["children_blocked"][g], c, dash, "group "+name)
 	}
 	p.Y.Min = 0
 	reading := fmt.Sprintf("At the end, %d children are blocked.", pg.A.Overall.ChildrenBlocked)
 	return &Chart{ID: "children", Title: "Children punished for their parents", Reading: reading, plot: p}, nil
 }
 
-func xy(xs, ys []float64) plotter.XYs {
-	out := make(plotter.XYs, len(xs))
-	for i := range xs {
-		out[i] = plotter.XY{X: xs[i], Y: ys[i]}
+// ratioSeries is group g's share in the count column worst over the
+// reference group's, day by day: NaN where the group has none (the log
+// scale has no 0) and on the days the reference group has fewer than
+// MinRatioCount people in it, which hidden counts (only days on which
+// either share is above zero). Ratios below 0.2 are drawn at 0.2, the
+// axis' floor.
+func ratioSeries(s *groupSeries, worst string, g, ref int) (y []float64, hidden int) {
+	y = make([]float64, len(s.days))
+	for d := range s.days {
+		rg := s.counts[worst][g][d] / math.Max(s.agents[g][d], 1)
+		rr := s.counts[worst][ref][d] / math.Max(s.agents[ref][d], 1)
+		y[d] = math.NaN()
+		// A ratio over a handful of people is noise (one person more or
+		// less doubles it).
+		if s.counts[worst][ref][d] < MinRatioCount {
+			if rr > 0 || rg > 0 {
+				hidden++
+			}
+			continue
+		}
+		if rg > 0 {
+			y[d] = math.Max(rg/rr, 0.2)
+		}
+	}
+	return y, hidden
+}
+
+// MinRatioCount is the fewest people of the reference group in the worst
+// tier for which the disparity chart draws a ratio: with n people the
+// ratio's relative sampling error is about 1/sqrt(n), 22% at 20.
+const MinRatioCount = 20
+
+// identical partitions series into sets equal on every day, in the order
+// of their first member.
+func identical(ys [][]float64) [][]int {
+	var out [][]int
+next:
+	for i, y := range ys {
+		for k, set := range out {
+			if slices.Equal(ys[set[0]], y) {
+				out[k] = append(out[k], i)
+				continue next
+			}
+		}
+		out = append(out, []int{i})
 	}
 	return out
 }
@@ -467,9 +543,16 @@ func smooth(y []float64, w int) []float64 {
 
 func logTicks(hi float64) []plot.Tick {
 	var out []plot.Tick
-	for _, v := range []float64{0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
-		if v <= hi*1.1 || v <= 2 {
-			out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%g", v)})
+	// Up to the first tick at or above hi, the axis' top.
+	for _, v := range []float64{0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1e4} {
+		if len(out) == 0 || out[len(out)-1].Value < hi || v <= 2 {
+			label := fmt.Sprintf("%g", v)
+			// On a tall axis 0.8, 1 and 1.25 sit a few points apart and
+			// their labels overlap: the band's edges keep their ticks.
+			if (v == 0.8 || v == 1.25) && hi > 4 {
+				label = ""
+			}
+			out = append(out, plot.Tick{Value: v, Label: label})
 		}
 	}
 	return out

@@ -18,12 +18,18 @@ import (
 // returns its directory.
 func interrupted(t *testing.T, out string, seed uint64) string {
 	t.Helper()
+	return interruptedNamed(t, out, seed, "")
+}
+
+// interruptedNamed is interrupted for a run labelled name.
+func interruptedNamed(t *testing.T, out string, seed uint64, name string) string {
+	t.Helper()
 	sc, err := scenario.Resolve("benchmark", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = Execute(ctx, Spec{Scenario: sc, Agents: 3000, Days: 20, Seed: seed, Ledger: "sample:0.1", OutDir: out, CheckpointEvery: 2,
+	_, err = Execute(ctx, Spec{Scenario: sc, Name: name, Agents: 3000, Days: 20, Seed: seed, Ledger: "sample:0.1", OutDir: out, CheckpointEvery: 2,
 		Progress: func(day, _ int) {
 			if day == 5 {
 				cancel()
@@ -195,9 +201,9 @@ func TestSpecHashCoversEveryField(t *testing.T) {
 		}
 	}
 	c := s
-	c.ID, c.Created = "b", "yesterday"
+	c.ID, c.Created, c.Name = "b", "yesterday", "a label"
 	if c.Hash() != h {
-		t.Error("the id and creation time changed the hash; they name the run, not what it computes")
+		t.Error("the id, name or creation time changed the hash; they name the run, not what it computes")
 	}
 }
 
@@ -211,5 +217,21 @@ func TestResumeAfterValidation(t *testing.T) {
 	}
 	if res.Manifest.Seed != 3 || !strings.HasPrefix(filepath.Base(res.Dir), "benchmark-s3-") {
 		t.Errorf("resumed run %s claims seed %d, want 3", res.Dir, res.Manifest.Seed)
+	}
+}
+
+// A resumed run keeps its label: in run.json and in its id.
+func TestResumeKeepsTheName(t *testing.T) {
+	dir := interruptedNamed(t, t.TempDir(), 3, "Night shift")
+	res, err := Resume(context.Background(), dir, 1, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Manifest.Name != "Night shift" || !strings.HasPrefix(filepath.Base(res.Dir), "benchmark-night-shift-s3-") {
+		t.Errorf("resumed run %s named %q", res.Dir, res.Manifest.Name)
+	}
+	m, err := store.ReadManifest(res.Dir)
+	if err != nil || m.Name != "Night shift" {
+		t.Errorf("run.json name %q, %v", m.Name, err)
 	}
 }

@@ -40,12 +40,15 @@ func Build() store.Build {
 type Spec struct {
 	Scenario *scenario.Scenario
 	Sets     []string // the --set overrides already applied, for the manifest
-	Agents   int
-	Days     int
-	Seed     uint64
-	Workers  int
-	Ledger   string
-	OutDir   string
+	// Name labels the run ("" for none): recorded in run.json and put, as
+	// a slug, in the run's id. See store.ValidName.
+	Name    string
+	Agents  int
+	Days    int
+	Seed    uint64
+	Workers int
+	Ledger  string
+	OutDir  string
 	// MaxMemory, when > 0, is a ceiling in bytes below the machine's memory.
 	MaxMemory uint64
 	Progress  func(day, days int)
@@ -178,7 +181,8 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	if sc.Network.Model == "none" {
 		deg = 0
 	}
-	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours))
+	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours)) +
+		sim.InstitutionBytesPerAgent(len(sc.Institutions))
 	graph := n*8 + n*deg*4 /* CSR */ + n*deg/2*8 /* edge list while building */ + n*8 /* fill counters */
 	return n*perAgent + graph + 64<<20
 }
@@ -198,6 +202,9 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	if _, err := scenario.ParseLedger(spec.Ledger); err != nil {
 		return nil, err
 	}
+	if err := store.ValidName(spec.Name); err != nil {
+		return nil, err
+	}
 	plan, err := checkMemory(sc, spec)
 	if err != nil {
 		return nil, err
@@ -215,14 +222,14 @@ func Execute(ctx context.Context, spec Spec) (*Result, error) {
 	if spec.ID != "" {
 		w, err = store.Create(spec.OutDir, spec.ID)
 	} else {
-		w, err = store.CreateUnique(spec.OutDir, store.BaseID(sc.Name, spec.Seed, t0))
+		w, err = store.CreateUnique(spec.OutDir, store.BaseID(sc.Name, spec.Name, spec.Seed, t0))
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer w.Abort()
 	id := w.ID()
-	ss := &store.Spec{ID: id, ScenarioFile: sc.File, ScenarioText: string(sc.Source), ScenarioSHA256: scenario.Hash(sc.Source, spec.Sets),
+	ss := &store.Spec{ID: id, Name: spec.Name, ScenarioFile: sc.File, ScenarioText: string(sc.Source), ScenarioSHA256: scenario.Hash(sc.Source, spec.Sets),
 		Sets: spec.Sets, Agents: spec.Agents, Days: spec.Days, Seed: spec.Seed, Ledger: spec.Ledger,
 		CheckpointEvery: spec.CheckpointEvery, Created: t0.UTC().Format(time.RFC3339), Version: Version}
 	if !spec.NoRegime && len(spec.Disabled) == 0 {
@@ -263,6 +270,9 @@ func LedgerEstimate(sc *scenario.Scenario, agents, days int, ledger string) (ent
 	for _, r := range sc.Scoring.Rules {
 		if r.Every > 0 {
 			perDay += 1 / float64(r.Every)
+		}
+		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
+			perDay += 0.5 // an institution's event: about one decision a day at most, one of two outcomes
 		}
 	}
 	if sc.Scoring.Recovery != nil {
@@ -309,6 +319,11 @@ func ledgerBounds(sc *scenario.Scenario, agents, days int, ledger string) (total
 			if r.On == bh.Name {
 				perDay++
 			}
+		}
+	}
+	for _, r := range sc.Scoring.Rules {
+		if _, _, inst := scenario.InstitutionEvent(r.On); inst {
+			perDay++ // an institution's event: at most one a day
 		}
 	}
 	perAgent, periodic := perDay*uint64(days), uint64(0)
@@ -438,7 +453,7 @@ func Resume(ctx context.Context, dir string, workers int, progress func(int, int
 	if d := sc.Network.Degree; sc.Network.Model != "none" && ss.Agents <= d {
 		return nil, &store.InvalidError{File: specFile, Field: "agents", Msg: fmt.Sprintf("%d is too few for network.degree %d", ss.Agents, d)}
 	}
-	spec := Spec{Scenario: sc, Sets: ss.Sets, Agents: ss.Agents, Days: ss.Days, Seed: ss.Seed, Workers: workers,
+	spec := Spec{Scenario: sc, Sets: ss.Sets, Name: ss.Name, Agents: ss.Agents, Days: ss.Days, Seed: ss.Seed, Workers: workers,
 		Ledger: ss.Ledger, OutDir: filepath.Dir(dir), ID: ss.ID, CheckpointEvery: ss.CheckpointEvery, Progress: progress}
 	plan, err := checkMemory(sc, spec)
 	if err != nil {
@@ -614,6 +629,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	}
 	const clusteringSample = 20000
 	m := &store.Manifest{
+		Name:  spec.Name,
 		Build: Build(),
 		Scenario: store.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File,
 			SHA256: ss.ScenarioSHA256, Sets: spec.Sets, Text: string(sc.Source)},

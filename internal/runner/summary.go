@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
@@ -10,7 +11,7 @@ import (
 )
 
 // WriteSummary writes the summary `nosedive run` and `nosedive resume`
-// print at the end of a run: per group (summed over regions) the mean
+// print at the end of a run: its name and overrides, then per group (summed over regions) the mean
 // score and the shares in each tier and under each sanction at the last
 // day, then events per behaviour, flags, detentions, children blocked,
 // the acquaintance graph, timings and the run directory.
@@ -18,6 +19,14 @@ func WriteSummary(w io.Writer, sc *scenario.Scenario, res *Result) error {
 	m := res.Manifest
 	nm := m.Names
 	fmt.Fprintf(w, "%s: %d agents x %d days, seed %d\n", sc.Name, m.Agents, m.Days, m.Seed)
+	// The run's label and --set overrides: a what-if is never mistaken
+	// for the scenario as written.
+	if m.Name != "" {
+		fmt.Fprintf(w, "name: %s\n", m.Name)
+	}
+	if len(m.Scenario.Sets) > 0 {
+		fmt.Fprintf(w, "edited: %s (the description below is of the scenario before these changes)\n", strings.Join(m.Scenario.Sets, ", "))
+	}
 	if sc.Description != "" {
 		fmt.Fprintf(w, "%s\n", sc.Description)
 	}

@@ -1,20 +1,19 @@
 package scenario
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/yamlfile"
 	"github.com/nosedive-lab/nosedive/scenarios"
 )
 
@@ -137,17 +136,14 @@ func Load(file string, src []byte, sets []string) (*Scenario, error) {
 	return LoadContext(context.Background(), file, src, sets)
 }
 
-// utf8BOM is the byte order mark some editors put at the start of a file.
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 // LoadContext is Load that gives up when ctx is done, returning ctx's
 // error (not Errors): between phases, every few thousand lines of the
 // budget scan and nodes of the tree, and between expressions. Source over
 // a budget of Prescan is refused before it is parsed. A UTF-8 byte order
 // mark at the start is dropped.
 func LoadContext(ctx context.Context, file string, src []byte, sets []string) (*Scenario, error) {
-	src = bytes.TrimPrefix(src, utf8BOM)
-	d := &diags{file: file, src: src, ctx: ctx}
+	src = yamlfile.TrimBOM(src)
+	d := newDiags(file, src, ctx)
 	tree := parseTree(file, src, d)
 	if tree == nil {
 		return nil, d.err()
@@ -159,7 +155,7 @@ func LoadContext(ctx context.Context, file string, src []byte, sets []string) (*
 		return nil, err
 	}
 	sc := &Scenario{pos: map[string]Pos{}}
-	(&decoder{d: d, pos: sc.pos}).decode(tree, reflect.ValueOf(sc).Elem(), "")
+	decode(tree, sc, d)
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -230,6 +226,7 @@ func (s *Scenario) applyDefaults() {
 	if s.Scoring.Recovery != nil && s.Scoring.Recovery.Direction == "" {
 		s.Scoring.Recovery.Direction = "up"
 	}
+	s.institutionDefaults()
 }
 
 // applySet applies one `--set path=value` override to the tree. Lists are
@@ -242,7 +239,7 @@ func applySet(tree *Node, set string, d *diags) {
 	}
 	key, value := strings.TrimSpace(set[:eq]), strings.TrimSpace(set[eq+1:])
 	segs := strings.Split(key, ".")
-	vd := diags{ctx: d.ctx}
+	vd := diags{yamlfile.Diags{Ctx: d.Ctx}}
 	vnode := parseTree("--set", []byte(value), &vd)
 	if value == "" || vnode == nil || vnode.Kind != KindScalar {
 		d.add(Pos{}, "--set %s: the value must be a single number, word or quoted string", key)
@@ -254,7 +251,7 @@ func applySet(tree *Node, set string, d *diags) {
 		last := k == len(segs)-1
 		switch cur.Kind {
 		case KindMap:
-			i := indexKey(cur, seg)
+			i := cur.Index(seg)
 			if i < 0 {
 				if last {
 					vnode.Pos = Pos{}
@@ -275,7 +272,7 @@ func applySet(tree *Node, set string, d *diags) {
 			}
 			if last {
 				if cur.Vals[i] != nil && (cur.Vals[i].Kind == KindMap || cur.Vals[i].Kind == KindSeq) {
-					d.add(Pos{}, "--set %s: only single values can be set; %s is %s", key, seg, describe(cur.Vals[i]))
+					d.add(Pos{}, "--set %s: only single values can be set; %s is %s", key, seg, yamlfile.Describe(cur.Vals[i]))
 					return
 				}
 				vnode.Pos = cur.Keys[i].Pos

@@ -22,6 +22,7 @@ type Scenario struct {
 	Scoring       Scoring       `yaml:"scoring" jsonschema:"required"`
 	Tiers         Tiers         `yaml:"tiers" jsonschema:"required"`
 	Sanctions     []Sanction    `yaml:"sanctions"`
+	Institutions  []Institution `yaml:"institutions" jsonschema_description:"Decision-makers (a lender, a list authority) that set a threshold per group by a policy; see institutions.go."`
 	Phases        []Phase       `yaml:"phases"`
 	Claims        []Claim       `yaml:"claims" jsonschema_description:"What the scenario says its regime does, in a form nosedive check runs."`
 	Citations     []CitationDef `yaml:"citations" jsonschema_description:"The scenario's own sources, for source: keys that docs/calibration.md does not have."`

@@ -1,13 +1,11 @@
 package scenario
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -82,6 +80,7 @@ type Program struct {
 	RuleWhen     []rule.Bool // per rule; Fn nil = always
 	RuleAmount   []rule.Num  // per rule
 	SanctionWhen []rule.Bool // per sanction
+	Institutions []InstitutionProgram
 }
 
 // Refs is what the program's expressions read, all together.
@@ -94,6 +93,12 @@ func (p *Program) Refs() rule.Refs {
 		r.Others |= x.Others
 	}
 	add(p.Visible.Refs)
+	for _, x := range p.Institutions {
+		add(x.Applicants.Refs)
+		add(x.Score.Refs)
+		add(x.Believes.Refs)
+		add(x.Success.Refs)
+	}
 	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
 		for _, x := range xs {
 			add(x.Refs)
@@ -109,7 +114,7 @@ func (p *Program) Refs() rule.Refs {
 
 // Compile compiles every expression of a validated scenario.
 func (s *Scenario) Compile() (*Program, error) {
-	d := &diags{file: s.File, src: s.Source}
+	d := newDiags(s.File, s.Source, nil)
 	p := s.compile(d)
 	return p, d.err()
 }
@@ -155,6 +160,7 @@ func (s *Scenario) compile(d *diags) *Program {
 	for _, x := range s.Sanctions {
 		p.SanctionWhen = append(p.SanctionWhen, cond(x.When, "sanctions."+x.Name+".when"))
 	}
+	s.compileInstitutions(d, p, num, cond)
 	return p
 }
 
@@ -184,131 +190,6 @@ func exprErr(d *diags, e Expr, what string, err error) {
 	d.add(locate(d, e, off), "%s: %s", what, re.Msg)
 }
 
-// locate finds the file position of rune offset off of an expression by
-// walking the scalar's source text alongside the decoded text: this follows
-// folded lines, block-scalar indentation and quote escapes. It costs time
-// in proportion to the expression's text, whatever the file's size or the
-// length of its lines: the file's line offsets are found once per load, and
-// the walk decodes one rune at a time rather than converting lines.
-func locate(d *diags, e Expr, off int) Pos {
-	lines := d.lineStarts()
-	if e.Pos.Line < 1 || e.Pos.Line > len(lines) {
-		return e.Pos
-	}
-	text := func(l int) []byte {
-		end := len(d.src)
-		if l+1 < len(lines) {
-			end = lines[l+1] - 1
-		}
-		return d.src[lines[l]:end]
-	}
-	// The cursor: 0-based line l, byte offset b in it and rune column c.
-	l, b, c := e.Pos.Line-1, 0, e.Pos.Col-1
-	line := text(l)
-	if c < 0 {
-		// Block scalars may come without a column: start at the text.
-		c = len(line) - len(bytes.TrimLeft(line, " \t"))
-		b = c
-	} else {
-		for k := 0; k < c; k++ {
-			if b < len(line) {
-				_, size := utf8.DecodeRune(line[b:])
-				b += size
-			} else {
-				b++ // past the end: the line break
-			}
-		}
-	}
-	runeAt := func() (rune, bool) {
-		if l >= len(lines) {
-			return 0, false
-		}
-		if b >= len(line) {
-			return '\n', true
-		}
-		r, _ := utf8.DecodeRune(line[b:])
-		return r, true
-	}
-	advance := func() {
-		switch {
-		case l >= len(lines):
-			b, c = b+1, c+1
-		case b >= len(line):
-			l, b, c = l+1, 0, 0
-			if l < len(lines) {
-				line = text(l)
-			}
-		default:
-			_, size := utf8.DecodeRune(line[b:])
-			b, c = b+size, c+1
-		}
-	}
-	base := c // a block scalar's indentation
-	quote := rune(0)
-	if e.Quoted && !e.Block {
-		if r, _ := runeAt(); r == '\'' || r == '"' {
-			quote = r
-			advance()
-		}
-	}
-	k := 0
-	for _, t := range e.Src {
-		if k >= off {
-			break
-		}
-		k++
-		r, ok := runeAt()
-		if !ok {
-			break
-		}
-		switch {
-		case t == '\n' && e.Block:
-			// A kept line break: skip to the block's indentation.
-			for r, ok := runeAt(); ok && r != '\n'; r, ok = runeAt() {
-				advance()
-			}
-			advance()
-			for k := 0; k < base; k++ {
-				if r, ok := runeAt(); ok && r == ' ' {
-					advance()
-				}
-			}
-		case t == r && !(quote == '\'' && r == '\''):
-			advance()
-		case t == ' ' || t == '\n':
-			// Folded or wrapped whitespace: skip the source's run of it.
-			for r, ok := runeAt(); ok && (r == ' ' || r == '\t' || r == '\n'); r, ok = runeAt() {
-				advance()
-			}
-		case quote == '\'' && r == '\'':
-			advance() // '' stands for '
-			advance()
-		case quote == '"' && r == '\\':
-			advance()
-			advance()
-		default:
-			// Leading indentation of a block scalar's later lines.
-			for r, ok := runeAt(); ok && (r == ' ' || r == '\n') && r != t; r, ok = runeAt() {
-				advance()
-			}
-			advance()
-		}
-	}
-	// Land on the first non-blank at a line start (block indentation).
-	if r, ok := runeAt(); ok && r == '\n' {
-		l, b, c = l+1, 0, 0
-		if l < len(lines) {
-			line = text(l)
-		}
-	}
-	if l < len(lines) && c == 0 {
-		for b < len(line) && (line[b] == ' ' || line[b] == '\t') {
-			b, c = b+1, c+1
-		}
-	}
-	return Pos{Line: l + 1, Col: c + 1}
-}
-
 func validate(s *Scenario, d *diags) {
 	v := validator{d: d, s: s}
 	v.run()
@@ -320,9 +201,10 @@ func validate(s *Scenario, d *diags) {
 	v.tiers()
 	v.sanctions()
 	v.phases()
+	v.institutions()
 	v.claims()
 	v.sources()
-	if len(d.list) == 0 {
+	if d.Len() == 0 {
 		s.compile(d)
 	}
 }
@@ -439,7 +321,7 @@ func (v *validator) at(fallback Pos, format string, args ...any) Pos {
 func (v *validator) run() {
 	r := v.s.Run
 	if _, given := v.s.pos["name"]; given && !ValidName(v.s.Name) {
-		v.d.add(v.at(Pos{1, 1}, "name"), "name %q: a scenario name is 1 to %d letters, digits, - and _, starting with a letter or digit (it names run directories)", v.s.Name, MaxNameLen)
+		v.d.add(v.at(Pos{Line: 1, Col: 1}, "name"), "name %q: a scenario name is 1 to %d letters, digits, - and _, starting with a letter or digit (it names run directories)", v.s.Name, MaxNameLen)
 	}
 	if r.Agents < 2 || r.Agents > MaxAgents {
 		v.d.add(v.at(r.Pos, "run.agents"), "run.agents must be between 2 and %d, got %d", MaxAgents, r.Agents)
@@ -693,7 +575,7 @@ func (v *validator) scoring() {
 		case r.On != "" && r.Every != 0:
 			v.d.add(r.Pos, "rule %s: give on (an event rule) or every (a periodic rule), not both", r.Name)
 		case r.On != "":
-			v.known(r.Pos, "behaviour", r.On, v.behaviourNames())
+			v.ruleOn(r.Pos, r.On)
 		case r.Every < 0 || r.Every > MaxDays:
 			v.d.add(r.Pos, "rule %s: every must be a number of days >= 1, got %d", r.Name, r.Every)
 		case r.Every == 0:

@@ -79,6 +79,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			}
 		}
 	}
+	if len(e.insts) > 0 {
+		e.institutionEvents(v, s, lo, hi, ledger, fail)
+	}
 
 	for ii := lo; ii < hi; ii++ {
 		i := int32(ii)

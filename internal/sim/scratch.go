@@ -39,6 +39,9 @@ type scratch struct {
 	partnerOK []bool
 	// pass 1: contributions of event rules, booked after the agent loop
 	evContrib []contribAdd
+	// institutions' counts per category slot: applicants, approved,
+	// successes (institution.go; sized on the first decision day)
+	inst []int64
 }
 
 // contribAdd is an amount x to add to e.contrib[at].

@@ -135,6 +135,9 @@ type truth struct {
 	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
 	sanctionDays      []int32  // days spent under any sanction
 	contrib           []int32  // n x nContrib, fixed point
+	// n x institutions: approvals and successes so far (saturating; nil
+	// without institutions)
+	instApproved, instSucceeded []uint16
 }
 
 // tables are compiled once from the scenario: per-behaviour, per-rule,
@@ -172,6 +175,12 @@ type tables struct {
 	sancPartner    []bool   // per sanction: its condition reads the partner
 	sancChildren   []bool   // per sanction: it targets children
 	ruleFlags      []uint32 // per rule: flags it sets
+
+	// Institutions (institution.go): each one's compiled policy with its
+	// decision-day buffers, and the number of category slots in the
+	// scratch counts.
+	insts     []instRun
+	instSlots int
 }
 
 // watched says whose score changes are booked to the ledger and whose
@@ -262,6 +271,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.nGroups = len(sc.GroupNames())
 	e.nCells = len(sc.Population.Regions) * e.nGroups
 	e.compileTables()
+	e.compileInstitutions()
 	for r, ru := range sc.Scoring.Rules {
 		if slices.Contains(opt.Disabled, ru.Name) {
 			e.disabled |= 1 << uint(r)
@@ -418,6 +428,9 @@ func (e *Engine) compileTables() {
 	}
 	e.eventRules = make([][]int, len(sc.Behaviours))
 	for r, ru := range sc.Scoring.Rules {
+		if _, _, inst := scenario.InstitutionEvent(ru.On); inst {
+			continue // an institution's event (institution.go)
+		}
 		if ru.On != "" {
 			b := behIdx[ru.On]
 			e.eventRules[b] = append(e.eventRules[b], r)
@@ -634,6 +647,9 @@ type Final struct {
 	Contrib           []int32 // N x ContribStride; use ContribAt
 	ContribStride     int     // columns stored per agent: the first ones of ContribNames, the rest are 0
 	ContribNames      []string
+	// InstApproved and InstSucceeded are N x institutions: each agent's
+	// approvals and successes (saturating at 65535).
+	InstApproved, InstSucceeded []uint16
 }
 
 // BaselineAt is agent a's starting score (fixed point).
@@ -655,7 +671,8 @@ func (e *Engine) Final() *Final {
 	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
-		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames()}
+		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
+		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded}
 }
 
 // Run simulates every remaining day, sending each day's aggregates (and, on

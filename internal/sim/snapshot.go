@@ -65,6 +65,7 @@ func (e *Engine) stateSlices() [][]byte {
 		bytesOf(e.detained), bytesOf(e.visible), bytesOf(e.releaseDay), bytesOf(e.lastPenalised),
 		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.firstSanction),
 		bytesOf(e.sanctionDays), bytesOf(e.contrib),
+		bytesOf(e.instApproved), bytesOf(e.instSucceeded), // empty without institutions
 	}
 }
 

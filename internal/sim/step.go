@@ -71,6 +71,11 @@ func (e *Engine) Step() (*daily.Day, []daily.LedgerEntry, error) {
 	// 1 the end of the day with start-of-day sanctions and detention (for
 	// sanction conditions), 2 the end of the day (for visibility).
 	e.viewIn(&e.views[0], false)
+	if len(e.insts) > 0 {
+		if err := e.decide(&e.views[0]); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := e.parallel(e.jobs.pass1); err != nil {
 		return nil, nil, err
 	}
@@ -92,6 +97,7 @@ func (e *Engine) Step() (*daily.Day, []daily.LedgerEntry, error) {
 	}
 	e.day++
 	e.merge(workers, e.out)
+	e.recordDecisions(e.out)
 	e.out.Day = e.day
 	flat := e.flatLedger[:0]
 	for _, l := range ledger {

@@ -30,6 +30,7 @@ const (
 // unfinished run directory before the first day.
 type Spec struct {
 	ID              string   `json:"id"`
+	Name            string   `json:"name"` // the run's label (not hashed: results do not depend on it)
 	ScenarioFile    string   `json:"scenario_file"`
 	ScenarioText    string   `json:"scenario_text"`
 	ScenarioSHA256  string   `json:"scenario_sha256"`

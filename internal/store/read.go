@@ -67,6 +67,9 @@ func (m *Manifest) check() error {
 	if m.Days < 0 || m.Days > 1<<20 {
 		return fmt.Errorf("days %d is outside 0..%d", m.Days, 1<<20)
 	}
+	if err := ValidName(m.Name); err != nil {
+		return fmt.Errorf("name: %v", err)
+	}
 	nm := m.Names
 	for _, l := range []struct {
 		what        string
@@ -653,7 +656,8 @@ var runSchemas = map[string]tableSchema{
 		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
 			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
 			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
-		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat},
+		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat,
+			"approved_": KindInt, "succeeded_": KindInt},
 	},
 	LedgerFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},

@@ -1,5 +1,6 @@
 // Package store writes and reads run directories: a run.json manifest and
-// Parquet tables (daily.parquet, agents.parquet, ledger.parquet), laid out
+// Parquet tables (daily.parquet, agents.parquet, ledger.parquet and, with
+// institutions, institutions.parquet), laid out
 // as docs/store-format.md describes. A run directory appears atomically: it
 // is written under a temporary name in the same parent and renamed into
 // place only when every file is complete and synced.
@@ -36,6 +37,9 @@ const (
 type Manifest struct {
 	FormatVersion int    `json:"format_version"`
 	ID            string `json:"id"`
+	// Name is the run's label (run --name, the lab's run label), "" when
+	// none was given; see ValidName.
+	Name string `json:"name"`
 	Build
 	Scenario   ScenarioInfo    `json:"scenario"`
 	Seed       uint64          `json:"seed"`
@@ -47,7 +51,10 @@ type Manifest struct {
 	Rules      []RuleInfo      `json:"rules"`
 	Sanctions  []SanctionInfo  `json:"sanctions"`
 	Behaviours []BehaviourInfo `json:"behaviours"`
-	Files      []string        `json:"files"`
+	// Institutions are the scenario's decision-makers (institutions.go);
+	// absent without any.
+	Institutions []InstitutionInfo `json:"institutions,omitempty"`
+	Files        []string          `json:"files"`
 	// Sweep is set when the run belongs to a sweep (nosedive sweep).
 	Sweep *SweepInfo `json:"sweep,omitempty"`
 	// Volatile fields: they differ between identical runs.
@@ -187,6 +194,7 @@ func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
 			Severity: x.Severity, Blocks: x.Blocks, DenyAccount: x.DenyAccount, School: x.School,
 			Detain: x.Detain != nil, Source: x.Source, Description: x.Description})
 	}
+	m.Institutions = describeInstitutions(sc)
 	for _, b := range sc.Behaviours {
 		m.Behaviours = append(m.Behaviours, BehaviourInfo{Name: b.Name, Channel: b.Channel, Context: b.Context,
 			Penalised: b.Penalised, Lawful: b.Lawful == nil || *b.Lawful, Gravity: b.Gravity,
@@ -242,25 +250,48 @@ func Create(root, id string) (*RunWriter, error) {
 }
 
 // BaseID is the name a run gets when nothing else has it: scenario name,
-// seed and UTC time (name-sSEED-YYYYMMDD-HHMMSS).
-func BaseID(scenarioName string, seed uint64, now time.Time) string {
+// the slug of the run's label when it has one (see Slug), seed and UTC
+// time (name[-label]-sSEED-YYYYMMDD-HHMMSS). CreateUnique adds a counter
+// when the name is taken.
+func BaseID(scenarioName, label string, seed uint64, now time.Time) string {
+	if s := Slug(label); s != "" {
+		scenarioName += "-" + s
+	}
 	return fmt.Sprintf("%s-s%d-%s", scenarioName, seed, now.UTC().Format("20060102-150405"))
 }
 
-// NewID returns a fresh run id: BaseID, with a counter when that directory
-// already exists. It only looks: two runs started together may both get
-// it. CreateUnique claims a name.
-func NewID(root, scenarioName string, seed uint64, now time.Time) string {
-	base := BaseID(scenarioName, seed, now)
-	id := base
-	for k := 2; ; k++ {
-		// Only an existing entry takes the name; any other error (the root
-		// cannot exist, say) is left for Create to report.
-		if _, err := os.Lstat(filepath.Join(root, id)); err != nil {
-			return id
+// maxSlug bounds the part of a run id taken from its label.
+const maxSlug = 40
+
+// Slug is the form of a run label that goes into a run id: ASCII letters
+// and digits lower-cased, every other run of characters one "-", trimmed
+// of "-" at both ends and cut to 40 bytes. It is "" for a label with no
+// letter or digit.
+func Slug(label string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range label {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		default:
+			dash = b.Len() > 0
+			continue
 		}
-		id = fmt.Sprintf("%s-%d", base, k)
+		if b.Len() >= maxSlug {
+			break
+		}
+		if dash {
+			if b.Len()+1 >= maxSlug {
+				break
+			}
+			b.WriteByte('-')
+			dash = false
+		}
+		b.WriteRune(r)
 	}
+	return b.String()
 }
 
 // CreateUnique starts a run directory under root named base, or base-2,
@@ -387,6 +418,12 @@ func (w *RunWriter) Commit(ctx context.Context, m *Manifest, f *sim.Final, write
 		return "", err
 	}
 	files := []string{ManifestFile, DailyFile, AgentsFile}
+	if len(m.Institutions) > 0 {
+		if err := w.writeFile(InstitutionsFile, func(fh io.Writer) error { return writeInstitutions(fh, m, w.days) }); err != nil {
+			return "", err
+		}
+		files = append(files, InstitutionsFile)
+	}
 	if m.Ledger != "none" {
 		if err := w.writeFile(LedgerFile, func(fh io.Writer) error { return writeLedger(fh, m, w.ledger) }); err != nil {
 			return "", err
@@ -598,6 +635,12 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 	for k, n := range nm.Flags {
 		bit := uint32(1) << uint(k)
 		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return f.Flags[r]&bit != 0 }})
+	}
+	ni := len(m.Institutions)
+	for k, x := range m.Institutions {
+		cols = append(cols,
+			column{name: columnName("approved_", x.Name), typ: tInt32, i32: func(r int) int32 { return int32(f.InstApproved[r*ni+k]) }},
+			column{name: columnName("succeeded_", x.Name), typ: tInt32, i32: func(r int) int32 { return int32(f.InstSucceeded[r*ni+k]) }})
 	}
 	for k, n := range f.ContribNames {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,

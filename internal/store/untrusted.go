@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -48,6 +49,27 @@ func (e *InvalidError) Error() string {
 
 func invalid(file, field, format string, args ...any) error {
 	return &InvalidError{File: file, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// MaxNameLength bounds a run's label (run --name) in bytes.
+const MaxNameLength = 240 // the lab's label field takes 80 characters: at most 240 bytes
+
+// ValidName checks a run's label: valid UTF-8, at most MaxNameLength
+// bytes, no control characters (a label is printed in tables and report
+// headers). The empty label (no name) is valid.
+func ValidName(name string) error {
+	if len(name) > MaxNameLength {
+		return fmt.Errorf("the run name is %d bytes, the limit is %d", len(name), MaxNameLength)
+	}
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("the run name %q is not valid UTF-8", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return fmt.Errorf("the run name %q contains a control character", name)
+		}
+	}
+	return nil
 }
 
 // ErrBadID says a run id is not a single, plain path component.
@@ -148,6 +170,9 @@ func (s *Spec) Hash() string {
 func (s *Spec) Validate(file string) error {
 	if err := ValidID(s.ID); err != nil {
 		return invalid(file, "id", "%v", err)
+	}
+	if err := ValidName(s.Name); err != nil {
+		return invalid(file, "name", "%v", err)
 	}
 	if s.Agents < 2 || s.Agents > scenario.MaxAgents {
 		return invalid(file, "agents", "%d is out of range [2, %d]", s.Agents, scenario.MaxAgents)

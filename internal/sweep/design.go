@@ -1,11 +1,12 @@
 package sweep
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+
+	"github.com/nosedive-lab/nosedive/internal/yamlfile"
 )
 
 // points fills s.Points from the design.
@@ -18,7 +19,7 @@ func (l *loader) points(s *Sweep, raw *file) {
 		for _, p := range s.Params {
 			n *= len(p.Values)
 			if n > MaxRuns {
-				l.add("$.parameters", "the grid has more than %d points", MaxRuns)
+				l.add("parameters", "the grid has more than %d points", MaxRuns)
 				return
 			}
 		}
@@ -67,23 +68,30 @@ func (p *Param) valueAt(u float64) string {
 }
 
 func (l *loader) listPoints(s *Sweep, raw *file) {
+	paths := make([]string, len(s.Params))
+	for j, p := range s.Params {
+		paths[j] = p.Path
+	}
 	for i, m := range raw.Design.Points {
-		at := fmt.Sprintf("$.design.points[%d]", i)
+		if m.Kind != yamlfile.KindMap {
+			l.d.Add(m.Pos, "design.points[%d]: expected a mapping of path: value, got %s", i, yamlfile.Describe(m))
+			continue
+		}
 		vals := make([]string, len(s.Params))
-		for key := range m {
-			if !slices.ContainsFunc(s.Params, func(p Param) bool { return p.Path == key }) {
-				l.add(at, "point sets %s, which is not a parameter path", key)
+		for _, key := range m.Keys {
+			if !slices.Contains(paths, key.Value) {
+				l.d.Add(key.Pos, "point sets %s, which is not a parameter path%s", key.Value, l.d.Suggest(key.Value, paths))
 			}
 		}
 		for j, p := range s.Params {
-			v, ok := m[p.Path]
-			if !ok {
-				l.add(at, "point gives no value for %s", p.Path)
+			v := m.Get(p.Path)
+			if v == nil {
+				l.d.Add(m.Pos, "point gives no value for %s", p.Path)
 				continue
 			}
-			str, ok := formatValue(v)
+			str, ok := valueText(v)
 			if !ok || str == "" {
-				l.add(at, "the value of %s must be a single number, word or string", p.Path)
+				l.d.Add(v.Pos, "the value of %s must be a single number, word or string", p.Path)
 				continue
 			}
 			vals[j] = str

@@ -15,7 +15,6 @@
 package sweep
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -26,15 +25,19 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/yamlfile"
 )
 
-// MaxFileSize bounds a sweep file.
+// MaxFileSize bounds a sweep file: its byte budget. The loader's other
+// budgets (depth, nodes, keys, line length) are internal/yamlfile's, the
+// same as a scenario's.
 const MaxFileSize = 1 << 20
+
+// sweepFormat is what internal/yamlfile knows of a sweep file. Tags,
+// anchors and aliases have no use in one, so it refuses them.
+var sweepFormat = yamlfile.Format{Name: "sweep", MaxSize: MaxFileSize, Plain: true}
 
 // MaxRuns bounds points x replicates, to catch a typo before it starts a
 // year of computing.
@@ -55,7 +58,10 @@ const (
 	KeepLedger = "ledger"
 )
 
-// file is the sweep file as written; see docs/experiments.md.
+// file is the sweep file as written; see docs/experiments.md. It is
+// decoded by yamlfile.Decoder (its keys are the yaml tags); the values of
+// a parameter and the points of a list design stay nodes, checked here
+// with their positions.
 type file struct {
 	Name        string      `yaml:"name"`
 	Description string      `yaml:"description"`
@@ -73,12 +79,12 @@ type file struct {
 }
 
 type parameter struct {
-	Path    string   `yaml:"path"`
-	Also    []string `yaml:"also"`
-	Values  []any    `yaml:"values"`
-	Min     *float64 `yaml:"min"`
-	Max     *float64 `yaml:"max"`
-	Integer bool     `yaml:"integer"`
+	Path    string           `yaml:"path"`
+	Also    []string         `yaml:"also"`
+	Values  []*yamlfile.Node `yaml:"values"`
+	Min     *float64         `yaml:"min"`
+	Max     *float64         `yaml:"max"`
+	Integer bool             `yaml:"integer"`
 }
 
 type design struct {
@@ -87,7 +93,7 @@ type design struct {
 	Trajectories int              `yaml:"trajectories"`
 	Levels       int              `yaml:"levels"`
 	Seed         uint64           `yaml:"seed"`
-	Points       []map[string]any `yaml:"points"`
+	Points       []*yamlfile.Node `yaml:"points"`
 }
 
 // Param is one varied parameter of a sweep.
@@ -167,29 +173,22 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // loader collects positioned diagnostics for one sweep file.
 type loader struct {
-	file string
-	ast  *ast.File
-	errs scenario.Errors
+	d    *yamlfile.Diags
+	pos  yamlfile.Positions // where each key path was given
+	root yamlfile.Pos       // where the file's mapping starts
 }
 
-func (l *loader) pos(path string) scenario.Pos {
-	if l.ast == nil {
-		return scenario.Pos{}
+// at returns where a key path ("design.type", "parameters[1].values[0]",
+// "" for the whole file) was given, or no position when it was not.
+func (l *loader) at(path string) scenario.Pos {
+	if path == "" {
+		return l.root
 	}
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return scenario.Pos{}
-	}
-	n, err := p.FilterFile(l.ast)
-	if err != nil || n == nil || n.GetToken() == nil || n.GetToken().Position == nil {
-		return scenario.Pos{}
-	}
-	tp := n.GetToken().Position
-	return scenario.Pos{Line: tp.Line, Col: tp.Column}
+	return l.pos[path]
 }
 
 func (l *loader) add(path, format string, args ...any) {
-	l.errs = append(l.errs, scenario.Diag{File: l.file, Pos: l.pos(path), Msg: fmt.Sprintf(format, args...)})
+	l.d.Add(l.at(path), format, args...)
 }
 
 // ReadFile reads and loads a sweep file.
@@ -225,70 +224,46 @@ func pathErr(err error) string {
 // and the design. Problems come back together as scenario.Errors with
 // positions in the sweep file.
 func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
-	l := &loader{file: fileName}
-	if len(src) > MaxFileSize {
-		return nil, scenario.Errors{{File: fileName, Msg: fmt.Sprintf("file is %d bytes; sweep files are limited to %d", len(src), MaxFileSize)}}
+	// The one path of every YAML file a person writes: budgets, the
+	// positioned tree and the strict decoder, with a scenario's diagnostics.
+	src = yamlfile.TrimBOM(src)
+	d := &yamlfile.Diags{File: fileName, Src: src}
+	tree := yamlfile.Parse(sweepFormat, d)
+	if tree == nil {
+		return nil, d.Err()
 	}
-	src = bytes.TrimPrefix(src, []byte("\ufeff")) // a UTF-8 byte order mark
-	if len(bytes.TrimSpace(src)) == 0 {
-		return nil, scenario.Errors{{File: fileName, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: "empty sweep file"}}
-	}
-	// The scenario loader's budgets (depth, nodes, keys, line length),
-	// checked before the parser builds its tree.
-	if err := scenario.Prescan(fileName, src); err != nil {
-		return nil, err
-	}
-	f, err := parser.ParseBytes(src, 0)
-	if err != nil {
-		return nil, yamlErr(fileName, err)
-	}
-	l.ast = f
-	if len(f.Docs) != 1 {
-		return nil, scenario.Errors{{File: fileName, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: fmt.Sprintf("a sweep file holds one YAML document; found %d", len(f.Docs))}}
-	}
-	// Tags, anchors and aliases have no use in a sweep file; rejecting them
-	// keeps the decoder away from alias bombs and its tag handling.
-	rej := &rejecter{}
-	for _, d := range f.Docs {
-		ast.Walk(rej, d)
-	}
-	if rej.node != nil {
-		p := scenario.Pos{Line: 1, Col: 1}
-		if tk := rej.node.GetToken(); tk != nil && tk.Position != nil {
-			p = scenario.Pos{Line: tk.Position.Line, Col: tk.Position.Column}
-		}
-		return nil, scenario.Errors{{File: fileName, Pos: p, Msg: "YAML tags, anchors and aliases are not supported in sweep files"}}
-	}
+	l := &loader{d: d, pos: yamlfile.Positions{}, root: tree.Pos}
 	var raw file
-	if err := yaml.UnmarshalWithOptions(src, &raw, yaml.Strict()); err != nil {
-		return nil, yamlErr(fileName, err)
+	(&yamlfile.Decoder{Diags: d, Root: "sweep", Pos: l.pos}).Decode(tree, &raw)
+	if err := d.Err(); err != nil {
+		return nil, err
 	}
 	s := &Sweep{File: fileName, Text: string(src), Name: raw.Name, Description: raw.Description,
 		Scenario: raw.Scenario, Replicates: raw.Replicates, CRN: raw.CRN == nil || *raw.CRN, Sets: raw.Set}
 	switch {
 	case raw.Name == "":
-		l.add("$", "name is required (it names the sweep directory)")
+		l.add("", "name is required (it names the sweep directory)")
 	case !nameRe.MatchString(raw.Name) || len(raw.Name) > 100:
-		l.add("$.name", "name %q must be letters, digits, '_', '-' or '.', starting with a letter or digit", raw.Name)
+		l.add("name", "name %q must be letters, digits, '_', '-' or '.', starting with a letter or digit", raw.Name)
 	}
 	if raw.Replicates == 0 {
 		s.Replicates = 1
 	} else if raw.Replicates < 0 || raw.Replicates > 10000 {
-		l.add("$.replicates", "replicates must be between 1 and 10000, got %d", raw.Replicates)
+		l.add("replicates", "replicates must be between 1 and 10000, got %d", raw.Replicates)
 	}
 	// The scenario.
 	var sc *scenario.Scenario
 	if raw.Scenario == "" {
-		l.add("$", "scenario is required: a built-in name or a scenario file")
+		l.add("", "scenario is required: a built-in name or a scenario file")
 	} else {
 		file, text, err := readScenario(raw.Scenario, baseDir)
 		if err != nil {
-			l.add("$.scenario", "%v", err)
+			l.add("scenario", "%v", err)
 		} else {
 			s.ScenarioFile, s.ScenarioText = file, string(text)
 			sc, err = scenario.Load(file, text, raw.Set)
 			if err != nil {
-				l.add("$.set", "the scenario with the sweep's fixed set overrides does not validate:\n%v", err)
+				l.add("set", "the scenario with the sweep's fixed set overrides does not validate:\n%v", err)
 				sc = nil
 			}
 		}
@@ -297,15 +272,15 @@ func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 		s.Agents, s.Days, s.Seed = sc.Run.Agents, sc.Run.Days, sc.Run.Seed
 		if raw.Agents != 0 {
 			if raw.Agents < 2 || raw.Agents > scenario.MaxAgents {
-				l.add("$.agents", "agents must be between 2 and %d, got %d", scenario.MaxAgents, raw.Agents)
+				l.add("agents", "agents must be between 2 and %d, got %d", scenario.MaxAgents, raw.Agents)
 			} else if d := sc.Network.Degree; sc.Network.Model != "none" && raw.Agents <= d {
-				l.add("$.agents", "agents %d is too few for network.degree %d", raw.Agents, d)
+				l.add("agents", "agents %d is too few for network.degree %d", raw.Agents, d)
 			}
 			s.Agents = raw.Agents
 		}
 		if raw.Days != 0 {
 			if raw.Days < 1 || raw.Days > scenario.MaxDays {
-				l.add("$.days", "days must be between 1 and %d, got %d", scenario.MaxDays, raw.Days)
+				l.add("days", "days must be between 1 and %d, got %d", scenario.MaxDays, raw.Days)
 			}
 			s.Days = raw.Days
 		}
@@ -315,61 +290,31 @@ func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 	}
 	for i, k := range raw.Keep {
 		if k != KeepAgents && k != KeepLedger {
-			l.add(fmt.Sprintf("$.keep[%d]", i), "keep: %q is not a run file a sweep can keep; choose from agents, ledger (daily.parquet and audit.json are always kept)%s", k, rule.Suggest(k, []string{KeepAgents, KeepLedger}))
+			l.add(fmt.Sprintf("keep[%d]", i), "keep: %q is not a run file a sweep can keep; choose from agents, ledger (daily.parquet and audit.json are always kept)%s", k, rule.Suggest(k, []string{KeepAgents, KeepLedger}))
 		}
 	}
 	s.Keep = raw.Keep
 	for i, m := range raw.Metrics {
 		if !slices.Contains(AuditMetrics, m) {
-			l.add(fmt.Sprintf("$.metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, AuditMetrics))
+			l.add(fmt.Sprintf("metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, AuditMetrics))
 		}
 	}
 	s.Metrics = raw.Metrics
 	l.params(s, &raw)
 	l.design(s, &raw)
-	if len(l.errs) == 0 {
+	if d.Len() == 0 {
 		l.points(s, &raw)
 	}
-	if len(l.errs) == 0 && s.Runs() > MaxRuns {
-		l.add("$.design", "the sweep has %d points x %d replicates = %d runs; the limit is %d", len(s.Points), s.Replicates, s.Runs(), MaxRuns)
+	if d.Len() == 0 && s.Runs() > MaxRuns {
+		l.add("design", "the sweep has %d points x %d replicates = %d runs; the limit is %d", len(s.Points), s.Replicates, s.Runs(), MaxRuns)
 	}
-	if len(l.errs) == 0 && sc != nil {
+	if d.Len() == 0 && sc != nil {
 		l.validatePoints(s, &raw)
 	}
-	if len(l.errs) > 0 {
-		slices.SortStableFunc(l.errs, func(a, b scenario.Diag) int {
-			if a.Line != b.Line {
-				return a.Line - b.Line
-			}
-			return a.Col - b.Col
-		})
-		return nil, l.errs
+	if err := d.Err(); err != nil {
+		return nil, err
 	}
 	return s, nil
-}
-
-// rejecter finds the first tag, anchor or alias node.
-type rejecter struct{ node ast.Node }
-
-func (r *rejecter) Visit(n ast.Node) ast.Visitor {
-	if r.node != nil || n == nil {
-		return nil
-	}
-	switch n.Type() {
-	case ast.TagType, ast.AnchorType, ast.AliasType:
-		r.node = n
-		return nil
-	}
-	return r
-}
-
-func yamlErr(file string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) && ye.GetToken() != nil && ye.GetToken().Position != nil {
-		p := ye.GetToken().Position
-		return scenario.Errors{{File: file, Pos: scenario.Pos{Line: p.Line, Col: p.Column}, Msg: ye.GetMessage()}}
-	}
-	return scenario.Errors{{File: file, Pos: scenario.Pos{Line: 1, Col: 1}, Msg: err.Error()}}
 }
 
 // readScenario resolves a built-in name or a file relative to baseDir.
@@ -395,22 +340,30 @@ func readScenario(name, baseDir string) (string, []byte, error) {
 	return path, src, nil
 }
 
-func formatValue(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case bool:
-		return strconv.FormatBool(x), true
-	case int:
-		return strconv.Itoa(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case uint64:
-		return strconv.FormatUint(x, 10), true
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), true
+// valueText is the text a parameter value is set as (and stored in the
+// tidy tables as): a string as written, a boolean as true or false, a
+// number in Go's shortest form (0x10 is 16, 1.50 is 1.5, .inf is +Inf, as
+// the decoder before internal/yamlfile wrote them). A list, a mapping or
+// nothing is not a value.
+func valueText(n *yamlfile.Node) (string, bool) {
+	if n == nil || n.Kind != yamlfile.KindScalar {
+		return "", false
 	}
-	return "", false
+	switch n.Type {
+	case yamlfile.TypeInt:
+		s := strings.ReplaceAll(n.Value, "_", "")
+		if i, err := strconv.ParseInt(s, 0, 64); err == nil {
+			return strconv.FormatInt(i, 10), true
+		}
+		if u, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 0, 64); err == nil {
+			return strconv.FormatUint(u, 10), true
+		}
+	case yamlfile.TypeFloat:
+		if f, err := yamlfile.ParseFloat(n.Value); err == nil {
+			return strconv.FormatFloat(f, 'g', -1, 64), true
+		}
+	}
+	return n.Value, true
 }
 
 func isNumber(s string) bool {
@@ -420,12 +373,12 @@ func isNumber(s string) bool {
 
 func (l *loader) params(s *Sweep, raw *file) {
 	if len(raw.Parameters) == 0 {
-		l.add("$", "parameters is required: at least one dotted path to vary")
+		l.add("", "parameters is required: at least one dotted path to vary")
 		return
 	}
 	seen := map[string]bool{}
 	for i, p := range raw.Parameters {
-		at := fmt.Sprintf("$.parameters[%d]", i)
+		at := fmt.Sprintf("parameters[%d]", i)
 		par := Param{Path: p.Path, Also: p.Also, Integer: p.Integer}
 		if p.Path == "" {
 			l.add(at, "a parameter needs a path (the dotted path `run --set` takes)")
@@ -441,7 +394,7 @@ func (l *loader) params(s *Sweep, raw *file) {
 			seen[path] = true
 		}
 		for j, v := range p.Values {
-			str, ok := formatValue(v)
+			str, ok := valueText(v)
 			if !ok || str == "" || strings.ContainsAny(str, "\n=") {
 				l.add(fmt.Sprintf("%s.values[%d]", at, j), "a value must be a single number, word or string")
 				continue
@@ -486,43 +439,43 @@ func (l *loader) design(s *Sweep, raw *file) {
 	}
 	known := []string{Grid, List, LHS, Morris, Sobol}
 	if !slices.Contains(known, s.Design.Type) {
-		l.add("$.design.type", "design type %q is not one of %s%s", d.Type, strings.Join(known, ", "), rule.Suggest(d.Type, known))
+		l.add("design.type", "design type %q is not one of %s%s", d.Type, strings.Join(known, ", "), rule.Suggest(d.Type, known))
 		return
 	}
 	if d.Samples != 0 && s.Design.Type != LHS && s.Design.Type != Sobol {
-		l.add("$.design.samples", "samples applies to lhs and sobol designs")
+		l.add("design.samples", "samples applies to lhs and sobol designs")
 	}
 	if (d.Trajectories != 0 || d.Levels != 0) && s.Design.Type != Morris {
-		l.add("$.design", "trajectories and levels apply to morris designs")
+		l.add("design", "trajectories and levels apply to morris designs")
 	}
 	if len(d.Points) > 0 && s.Design.Type != List {
-		l.add("$.design.points", "points apply to list designs")
+		l.add("design.points", "points apply to list designs")
 	}
 	switch s.Design.Type {
 	case Grid, List:
 		for i, p := range s.Params {
 			if p.Continuous() && s.Design.Type == Grid {
-				l.add(fmt.Sprintf("$.parameters[%d]", i), "a grid design needs values for %s (min and max are for lhs, morris and sobol)", p.Path)
+				l.add(fmt.Sprintf("parameters[%d]", i), "a grid design needs values for %s (min and max are for lhs, morris and sobol)", p.Path)
 			}
 			if p.Continuous() && s.Design.Type == List && (raw.Parameters[i].Min != nil || raw.Parameters[i].Max != nil) {
-				l.add(fmt.Sprintf("$.parameters[%d]", i), "a list design takes its values from design.points, not min and max")
+				l.add(fmt.Sprintf("parameters[%d]", i), "a list design takes its values from design.points, not min and max")
 			}
 		}
 		if s.Design.Type == List && len(d.Points) == 0 {
-			l.add("$.design", "a list design needs points: one mapping of path: value per point")
+			l.add("design", "a list design needs points: one mapping of path: value per point")
 		}
 	case LHS:
 		s.Design.Samples = d.Samples
 		if d.Samples < 2 || d.Samples > MaxRuns {
-			l.add("$.design.samples", "an lhs design needs samples between 2 and %d", MaxRuns)
+			l.add("design.samples", "an lhs design needs samples between 2 and %d", MaxRuns)
 		}
 	case Sobol:
 		s.Design.Samples = d.Samples
 		if d.Samples < 2 || d.Samples > 1<<20 || d.Samples&(d.Samples-1) != 0 {
-			l.add("$.design.samples", "a sobol design needs samples N, a power of two between 2 and 1048576 (got %d); it runs N x (parameters + 2) points", d.Samples)
+			l.add("design.samples", "a sobol design needs samples N, a power of two between 2 and 1048576 (got %d); it runs N x (parameters + 2) points", d.Samples)
 		}
 		if 2*len(s.Params) > SobolMaxDim {
-			l.add("$.parameters", "a sobol design handles at most %d parameters", SobolMaxDim/2)
+			l.add("parameters", "a sobol design handles at most %d parameters", SobolMaxDim/2)
 		}
 	case Morris:
 		s.Design.Trajectories, s.Design.Levels = d.Trajectories, d.Levels
@@ -530,10 +483,10 @@ func (l *loader) design(s *Sweep, raw *file) {
 			s.Design.Levels = 4
 		}
 		if d.Trajectories < 2 || d.Trajectories > 10000 {
-			l.add("$.design.trajectories", "a morris design needs trajectories between 2 and 10000")
+			l.add("design.trajectories", "a morris design needs trajectories between 2 and 10000")
 		}
 		if s.Design.Levels < 2 || s.Design.Levels%2 != 0 || s.Design.Levels > 100 {
-			l.add("$.design.levels", "morris levels must be an even number between 2 and 100, got %d", s.Design.Levels)
+			l.add("design.levels", "morris levels must be an even number between 2 and 100, got %d", s.Design.Levels)
 		}
 	}
 }
@@ -560,15 +513,15 @@ func (l *loader) validatePoints(s *Sweep, raw *file) {
 				if _, err1 := scenario.Load(s.ScenarioFile, []byte(s.ScenarioText), one); err1 != nil {
 					// A --set problem has no position in the scenario: the
 					// path is wrong. Otherwise the value is.
-					at := fmt.Sprintf("$.parameters[%d].path", k)
+					at := fmt.Sprintf("parameters[%d].path", k)
 					if j := slices.Index(par.Values, v); !pathProblem(err1) && j >= 0 && len(raw.Parameters[k].Values) > j {
-						at = fmt.Sprintf("$.parameters[%d].values[%d]", k, j)
+						at = fmt.Sprintf("parameters[%d].values[%d]", k, j)
 					} else if !pathProblem(err1) && s.Design.Type == List {
-						at = fmt.Sprintf("$.design.points[%d]", p)
+						at = fmt.Sprintf("design.points[%d]", p)
 					}
 					for a, path := range par.Also {
 						if strings.Contains(err1.Error(), "--set "+path+":") {
-							at = fmt.Sprintf("$.parameters[%d].also[%d]", k, a)
+							at = fmt.Sprintf("parameters[%d].also[%d]", k, a)
 						}
 					}
 					l.add(at, "%s=%s does not apply to scenario %s: %s", par.Path, v, s.Scenario, oneLine(err1))
@@ -577,10 +530,10 @@ func (l *loader) validatePoints(s *Sweep, raw *file) {
 				}
 			}
 			if !blamed {
-				l.add("$.design", "point %d (%s) does not validate: %s", p, strings.Join(s.PointSets(p), " "), oneLine(err))
+				l.add("design", "point %d (%s) does not validate: %s", p, strings.Join(s.PointSets(p), " "), oneLine(err))
 				return
 			}
-			if len(l.errs) >= 10 {
+			if l.d.Len() >= 10 {
 				return
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/store"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Stat is a mean over replicates with its 95% confidence interval
@@ -55,26 +56,13 @@ func MeanCI(xs []float64) Stat {
 	return st
 }
 
-// t975 holds Student's t 0.975 quantiles for 1..30 degrees of freedom.
-var t975 = [...]float64{12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
-	2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922,
-	2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407,
-	2.045230, 2.042272}
-
 // TQuantile975 is the 0.975 quantile of Student's t with df degrees of
-// freedom: tabulated to 30, then the Cornish-Fisher expansion (error below
-// 1e-5 there).
+// freedom (gonum's distuv.StudentsT), NaN below one degree of freedom.
 func TQuantile975(df int) float64 {
 	if df < 1 {
 		return math.NaN()
 	}
-	if df <= len(t975) {
-		return t975[df-1]
-	}
-	const z = 1.959963984540054
-	n := float64(df)
-	z3, z5 := z*z*z, z*z*z*z*z
-	return z + (z3+z)/(4*n) + (5*z5+16*z3+3*z)/(96*n*n) + (3*z5*z*z+19*z5+17*z3-15*z)/(384*n*n*n)
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
 }
 
 // Results are a sweep's audit table read back: per run, its metrics.

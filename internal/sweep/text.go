@@ -132,20 +132,33 @@ func (s *Summary) WriteTable(w io.Writer) error {
 			n = max(n, s.Stats[k][p].N)
 		}
 		line += strconv.Itoa(n) + "\t"
-		for k := range s.Metrics {
-			st := s.Stats[k][p]
-			switch {
-			case st.N == 0:
-				line += "-\t"
-			case st.N == 1:
-				line += fig(st.Mean) + "\t"
-			default:
-				line += fmt.Sprintf("%s [%s, %s]\t", fig(st.Mean), fig(st.Lo), fig(st.Hi))
-			}
+		for k, name := range s.Metrics {
+			line += audit.FormatInterval(st2iv(s.Stats[k][p]), n, name) + "\t"
 		}
 		fmt.Fprintln(tw, line)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return s.writeLegend(w)
+}
+
+// writeLegend says what each column of the table measures and in which
+// unit.
+func (s *Summary) writeLegend(w io.Writer) error {
+	fmt.Fprintln(w)
+	for _, name := range s.Metrics {
+		if m := audit.HeadlineMeaning(name); m != "" {
+			fmt.Fprintf(w, "%s: %s\n", name, m)
+		}
+	}
+	_, err := fmt.Fprintln(w, "(shares in %, gaps in percentage points (pts); intervals are clipped to the range a figure can take,\nwhich keeps their coverage; --csv and --json give the unclipped values as fractions)")
+	return err
+}
+
+// st2iv is a Stat as the audit's Interval, for audit.FormatInterval.
+func st2iv(st Stat) audit.Interval {
+	return audit.Interval{Mean: audit.Num(st.Mean), Lo: audit.Num(st.Lo), Hi: audit.Num(st.Hi), N: st.N}
 }
 
 // WritePoint writes every selected metric of point p, a line each.
@@ -157,13 +170,17 @@ func (s *Summary) WritePoint(w io.Writer, p int) error {
 	}
 	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "metric\tn\tmean\t95% CI\tsd\tmin\tmax\t")
+	fmt.Fprintln(tw, "metric\tn\tmean [95% CI]\tsd\tmin\tmax\t")
 	for k, name := range s.Metrics {
 		st := s.Stats[k][p]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t[%s, %s]\t%s\t%s\t%s\t\n", name, st.N, fig(st.Mean), fig(st.Lo), fig(st.Hi),
-			fig(st.SD), fig(st.Min), fig(st.Max))
+		f := func(x float64) string { return audit.FormatFigure(x, name) }
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", name, st.N, audit.FormatInterval(st2iv(st), st.N, name),
+			f(st.SD), f(st.Min), f(st.Max))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return s.writeLegend(w)
 }
 
 // WriteCSV writes one row per point x metric: the point, its parameter
@@ -226,12 +243,4 @@ func csvNum(x float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(x, 'g', 10, 64)
-}
-
-// fig prints a figure with four significant digits, "n/a" for NaN.
-func fig(x float64) string {
-	if math.IsNaN(x) {
-		return "n/a"
-	}
-	return strconv.FormatFloat(x, 'g', 4, 64)
 }

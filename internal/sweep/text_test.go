@@ -59,6 +59,10 @@ func TestSummaryText(t *testing.T) {
 	if err := s.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
+	// Shares print as percentages, clipped to [0, 100%]: 0.2 +- 0.2484.
+	if !strings.Contains(b.String(), "20.0% [0.0, 44.8]") || !strings.Contains(b.String(), "0.400 [0.000, 1.000] (n=2)") {
+		t.Errorf("table:\n%s", b.String())
+	}
 	golden(t, "summary-table.txt", b.String())
 	b.Reset()
 	if err := s.WritePoint(&b, 1); err != nil {
@@ -69,11 +73,13 @@ func TestSummaryText(t *testing.T) {
 	if err := s.WriteCSV(&b); err != nil {
 		t.Fatal(err)
 	}
-	// t(0.975, 2) = 4.302653: 0.2 +- 4.302653 x 0.1/sqrt(3) = [-0.04841, 0.4484];
-	// gini (one run without a value): 0.4 +- 12.706205 x 0.1414/sqrt(2).
+	// t(0.975, 2) = 0.95/sqrt(2 x 0.975 x 0.025) = 4.3026527297:
+	// 0.2 +- 4.3026527297 x 0.1/sqrt(3) = [-0.04841377118, 0.4484137712];
+	// gini (one run without a value): 0.4 +- tan(0.475 pi) x 0.1414/sqrt(2),
+	// tan(0.475 pi) = 12.706204736.
 	want := `point,tiers.caps.0.best,metric,n,mean,sd,ci95_low,ci95_high
-0,average,ever_sanctioned,3,0.2,0.1,-0.04841378678,0.4484137868
-0,average,gini,2,0.4,0.1414213562,-0.8706205,1.6706205
+0,average,ever_sanctioned,3,0.2,0.1,-0.04841377118,0.4484137712
+0,average,gini,2,0.4,0.1414213562,-0.8706204736,1.670620474
 1,trustworthy,ever_sanctioned,1,0.05,,,
 1,trustworthy,gini,1,0.25,,,
 `
@@ -142,5 +148,27 @@ func TestWriteSummary(t *testing.T) {
 		if err := res.WriteSummary(&out, &errw, dir, o); !errors.As(err, &ie) {
 			t.Errorf("%+v: %v, want bad input", o, err)
 		}
+	}
+}
+
+// The t quantile against closed forms (Student's t with 1 and 2 degrees
+// of freedom has an explicit inverse: tan(pi(p - 1/2)) and
+// (2p - 1)/sqrt(2p(1 - p))) and against the three-decimal table of the
+// NIST/SEMATECH e-Handbook of Statistical Methods, section 1.3.6.7.2.
+func TestTQuantile975(t *testing.T) {
+	exact := map[int]float64{1: math.Tan(math.Pi * 0.475), 2: 0.95 / math.Sqrt(2*0.975*0.025)}
+	for df, want := range exact {
+		if got := TQuantile975(df); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("df %d: %.12g, want %.12g", df, got, want)
+		}
+	}
+	table := map[int]float64{3: 3.182, 4: 2.776, 5: 2.571, 10: 2.228, 20: 2.086, 30: 2.042, 50: 2.009, 100: 1.984}
+	for df, want := range table {
+		if got := TQuantile975(df); math.Abs(got-want) > 5e-4 {
+			t.Errorf("df %d: %.6f, want %.3f", df, got, want)
+		}
+	}
+	if !math.IsNaN(TQuantile975(0)) {
+		t.Error("df 0 has no quantile")
 	}
 }

@@ -236,8 +236,20 @@ func TestBrowserDoneWhen(t *testing.T) {
 	if len(runs[0].Sets) < len(runs[1].Sets) {
 		changed = runs[1].ID
 	}
+	// The labels are the runs' names: in the compare page, the run list
+	// and on the run page.
+	if got := text(`#view-compare`); !strings.Contains(got, "original (") || !strings.Contains(got, "changed (") {
+		t.Errorf("the compare page does not name the runs original and changed: %q", got)
+	}
+	do("run list", chromedp.Navigate(base+"/#/runs"), wait(`#runs-table td.run-name`))
+	if got := text(`#runs-table`); !strings.Contains(got, "original") || !strings.Contains(got, "changed") {
+		t.Errorf("the run list lacks the runs' names: %q", got)
+	}
 	do("dashboard", chromedp.Navigate(base+"/#/run/"+changed), wait(`#audit-groups`),
 		chromedp.Focus(chromedp.CSS(`#chart-score svg.plot`)), chromedp.KeyEvent(kb.ArrowLeft), wait(`#chart-score .tip`))
+	if got := text(`#dash-name`); got != "changed" {
+		t.Errorf("the run page is titled %q, want its name", got)
+	}
 	if got := text(`#chart-score .tip`); !strings.Contains(got, "day 59") || !strings.Contains(got, "uyghur") {
 		t.Errorf("chart tooltip %q: want day 59 and the groups", got)
 	}

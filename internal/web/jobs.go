@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // Job states.
@@ -286,7 +288,8 @@ func (q *queue) run(ctx context.Context, j *job) {
 	}
 	j.update(func(st *JobStatus) { j.started, st.State = time.Now(), StateRunning })
 	s := q.s
-	spec := runner.Spec{Scenario: j.sc, Sets: j.sets, Agents: j.sc.Run.Agents, Days: j.sc.Run.Days, Seed: j.sc.Run.Seed,
+	st, _ := j.status()
+	spec := runner.Spec{Scenario: j.sc, Sets: j.sets, Name: st.Label, Agents: j.sc.Run.Agents, Days: j.sc.Run.Days, Seed: j.sc.Run.Seed,
 		Workers: s.cfg.Workers, Ledger: j.sc.Run.Ledger, OutDir: s.cache.st.root,
 		Progress: func(day, _ int) {
 			j.update(func(st *JobStatus) { st.Day = day })
@@ -346,9 +349,12 @@ func (s *Server) startJob(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, msg)
 		return
 	}
-	label := req.Label
-	if len(label) > 80 {
-		label = label[:80]
+	// The label becomes the run's name in run.json, so that it survives a
+	// restart of the server.
+	label := strings.TrimSpace(req.Label)
+	if err := store.ValidName(label); err != nil {
+		httpError(w, http.StatusBadRequest, "label: "+err.Error())
+		return
 	}
 	j, err := s.jobs.add(label, sc, req.Sets)
 	if errors.Is(err, ErrQueueFull) {

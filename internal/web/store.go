@@ -58,6 +58,7 @@ func (st *runStore) dir(id string) (string, error) {
 // RunInfo is one stored run in the run browser.
 type RunInfo struct {
 	ID          string   `json:"id"`
+	Name        string   `json:"name"` // the run's label (run.json "name"), "" when none
 	Scenario    string   `json:"scenario"`
 	Description string   `json:"description"`
 	Agents      int      `json:"agents"`
@@ -70,7 +71,7 @@ type RunInfo struct {
 }
 
 func infoOf(m *store.Manifest) RunInfo {
-	return RunInfo{ID: m.ID, Scenario: m.Scenario.Name, Description: m.Scenario.Description, Agents: m.Agents,
+	return RunInfo{ID: m.ID, Name: m.Name, Scenario: m.Scenario.Name, Description: m.Scenario.Description, Agents: m.Agents,
 		Days: m.Days, Seed: m.Seed, Sets: nonNil(m.Scenario.Sets), Edited: edited(m), Created: m.Created, Seconds: m.Timings.Total}
 }
 

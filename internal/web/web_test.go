@@ -608,7 +608,8 @@ func events(t *testing.T, url string) ([]JobStatus, []LivePoint) {
 }
 
 func TestRunLifecycle(t *testing.T) {
-	s := newServer(t, Config{Store: t.TempDir()})
+	root := t.TempDir()
+	s := newServer(t, Config{Store: root})
 	hs := httptest.NewServer(s)
 	defer hs.Close()
 	job, r := startJob(t, s, "run.agents=4000", "run.days=40", "tiers.caps.0.best=trustworthy")
@@ -640,6 +641,21 @@ func TestRunLifecycle(t *testing.T) {
 	json.Unmarshal([]byte(call(t, s, "GET", "/api/runs", "").body), &runs)
 	if len(runs) != 1 || runs[0].ID != last.Run || runs[0].Agents != 4000 || !strings.Contains(strings.Join(runs[0].Sets, " "), "tiers.caps.0.best=trustworthy") {
 		t.Errorf("stored runs %+v", runs)
+	}
+	// The job's label is the run's name: in run.json and its id, so a
+	// server started afresh on the store still shows it.
+	if !strings.HasPrefix(last.Run, "xinjiang-pilot-test-s") {
+		t.Errorf("run id %q lacks the label", last.Run)
+	}
+	var again []RunInfo
+	json.Unmarshal([]byte(call(t, newServer(t, Config{Store: root}), "GET", "/api/runs", "").body), &again)
+	if len(again) != 1 || again[0].Name != "test" {
+		t.Errorf("after a restart the stored runs are %+v, want the one named test", again)
+	}
+	long := call(t, s, "POST", "/api/jobs", jsonBody(t, StartRequest{Draft: Draft{File: "xinjiang-pilot.yaml", YAML: builtin(t, "xinjiang-pilot")},
+		Label: strings.Repeat("é", 121)}))
+	if long.code != http.StatusBadRequest || !strings.Contains(long.body, "the limit is 240") {
+		t.Errorf("an over-long label: %d %s", long.code, long.body)
 	}
 	if r := call(t, s, "GET", "/api/runs/"+last.Run+"/files/audit.json", ""); r.code != 200 {
 		t.Errorf("the finished run has no audit.json: %d", r.code)

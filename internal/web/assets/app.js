@@ -432,9 +432,10 @@ function follow(id) {
 }
 let storedRuns = [];
 const picked = new Set();
+// editsOf says how a stored run differs from its scenario as written.
+function editsOf(r) { return r.sets.length ? r.sets.join(', ') : (r.edited ? 'edited YAML' : 'as built in'); }
 function runName(r) {
-  const what = r.sets.length ? r.sets.join(', ') : (r.edited ? 'edited YAML' : 'as built in');
-  return `${r.scenario} · ${what} · ${big(r.agents)}×${r.days} · ${r.id}`;
+  return `${r.name ? r.name + ' · ' : ''}${r.scenario} · ${editsOf(r)} · ${big(r.agents)}×${r.days} · ${r.id}`;
 }
 async function refreshRuns() {
   storedRuns = await api('/api/runs');
@@ -446,11 +447,11 @@ async function refreshRuns() {
     const cb = h('input', { type: 'checkbox', 'aria-label': 'Select run ' + r.id, 'data-run': r.id });
     cb.checked = picked.has(r.id);
     cb.addEventListener('change', () => { if (cb.checked) picked.add(r.id); else picked.delete(r.id); $('#compare-selected').disabled = picked.size !== 2; });
-    tb.appendChild(h('tr', {}, h('td', {}, cb), h('td', {}, h('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.id)), h('td', {}, r.scenario),
+    tb.appendChild(h('tr', {}, h('td', {}, cb), h('td', {}, h('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.id)), h('td', { class: 'run-name' }, r.name || '—'), h('td', {}, r.scenario),
       h('td', {}, r.sets.length ? r.sets.join(', ') : (r.edited ? 'edited YAML' : '—')), h('td', { class: 'n' }, big(r.agents)), h('td', { class: 'n' }, r.days), h('td', {}, (r.created || '').replace('T', ' ').replace('Z', ' UTC'))));
   }
   box.appendChild(h('table', { class: 'data' }, h('caption', { class: 'sr' }, 'Stored runs'),
-    h('thead', {}, h('tr', {}, ['', 'run', 'scenario', 'overrides', 'people', 'days', 'created (UTC)'].map(t => h('th', { scope: 'col' }, t)))), tb));
+    h('thead', {}, h('tr', {}, ['', 'run', 'name', 'scenario', 'overrides', 'people', 'days', 'created (UTC)'].map(t => h('th', { scope: 'col' }, t)))), tb));
   $('#compare-selected').disabled = picked.size !== 2;
 }
 
@@ -527,7 +528,8 @@ async function showRun(id) {
   }
   const rep = d.audit;
   box.textContent = '';
-  box.appendChild(h('h2', {}, `Run ${d.run.id}`));
+  box.appendChild(h('h2', {}, d.run.name ? h('span', { id: 'dash-name' }, d.run.name) : `Run ${d.run.id}`));
+  if (d.run.name) box.appendChild(h('p', { class: 'muted' }, `Run ${d.run.id}`));
   box.appendChild(h('p', {}, `${d.run.scenario}: ${big(d.run.agents)} synthetic people, ${d.run.days} days, seed ${d.run.seed}. `,
     d.run.sets.length ? h('span', {}, 'Overrides: ', h('code', {}, d.run.sets.join(' '))) : (d.run.edited ? 'Scenario text edited.' : 'Built-in scenario as written.')));
   box.appendChild(h('div', { class: 'toolbar' }, h('a', { href: '#/compare/' + encodeURIComponent(id), class: 'button' }, 'Compare with another run'),
@@ -652,7 +654,7 @@ async function showCompare(a, b) {
   box.appendChild(h('p', { class: 'muted' }, 'Loading both runs…'));
   const [da, db] = await Promise.all([getDash(a), getDash(b)]);
   box.textContent = '';
-  const name = (d, k) => h('span', {}, h('strong', {}, `Run ${k}`), `: ${d.run.id} — ${d.run.sets.length ? d.run.sets.join(', ') : (d.run.edited ? 'edited YAML' : 'as built in')}`);
+  const name = (d, k) => h('span', {}, h('strong', {}, `Run ${k}`), `: ${d.run.name ? d.run.name + ' (' + d.run.id + ')' : d.run.id} — ${editsOf(d.run)}`);
   box.appendChild(h('ul', {}, h('li', {}, name(da, 'A')), h('li', {}, name(db, 'B'))));
   // Rows: for each group in both, each tier share, ever sanctioned, detained, mean score.
   const ra = da.audit.groups.filter(r => r.attribute === 'group'), rb = db.audit.groups.filter(r => r.attribute === 'group');

@@ -6,8 +6,11 @@
 'use strict';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
-const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#B8860B', '#56B4E9', '#000000', '#8C564B'];
-const DASHES = ['', '9 4', '2 3', '12 3 2 3', '5 5', '1 3', '16 4', '6 2 2 2'];
+// The report's colours and dash patterns (internal/report's Palette and
+// Dashes, Okabe-Ito): TestPaletteIsTheReports keeps these two lines equal
+// to them, so a group has the same colour in the lab and in its report.
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#F0E442'];
+const DASHES = ['', '6 3', '2 2', '8 3 2 3'];
 
 function svgEl(tag, attrs, parent) {
   const e = document.createElementNS(SVGNS, tag);
