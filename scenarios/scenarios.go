@@ -5,7 +5,8 @@ package scenarios
 
 import "embed"
 
-// FS holds every built-in scenario, NAME.yaml at its root.
+// FS holds every built-in scenario, NAME.yaml at its root, and the data
+// files their tables read, under data/.
 //
-//go:embed *.yaml
+//go:embed *.yaml data
 var FS embed.FS

@@ -104,6 +104,8 @@ type Row struct {
 	ChildrenBlockedRate Figure      `json:"children_blocked_rate"` // blocked children / school-age children
 	Loss                Loss        `json:"loss"`
 	Disparities         []Disparity `json:"disparities,omitempty"`
+	// Privileged: who is rewarded (privileges.go); nil without privileges.
+	Privileged *Privileged `json:"privileged,omitempty"`
 }
 
 // Report is audit.json.
@@ -198,6 +200,7 @@ type agentFacts struct {
 	kids            []int64
 	schoolBlocked   []bool
 	loss            []Loss // per agent
+	priv            *privFacts
 }
 
 func (r *Run) facts() *agentFacts {
@@ -206,6 +209,7 @@ func (r *Run) facts() *agentFacts {
 	f := &agentFacts{score: r.floats("score"), baseline: r.floats("baseline"), tier: r.strs("tier"),
 		detained: r.bools("detained"), kids: r.ints("children")}
 	f.anyEnd = make([]bool, n)
+	f.priv = r.privFacts()
 	f.schoolBlocked = make([]bool, n)
 	for k, s := range m.Names.Sanctions {
 		col := r.bools("sanction_" + colSafe(s))
@@ -367,6 +371,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 	if row.Loss.Total > 0 {
 		row.Loss.AssociationShare = (row.Loss.Partner + row.Loss.Acquaintances) / row.Loss.Total
 	}
+	row.Privileged = r.privileged(f, in, &row)
 	return row
 }
 
@@ -407,32 +412,7 @@ func find(ns []Named, name string) Figure {
 // disparities compares a row with the reference row on the harm rates.
 func (r *Run) disparities(row, ref Row) []Disparity {
 	var out []Disparity
-	add := func(metric string, a, b Figure) {
-		d := Disparity{Metric: metric, Rate: a.Value, Reference: b.Value, Difference: a.Value - b.Value, HigherIsWors: true}
-		switch {
-		case a.Denominator == 0 && b.Denominator == 0:
-			d.Undefined = "no one in either denominator"
-		case a.Denominator == 0:
-			d.Undefined = "no one in this group's denominator"
-		case b.Denominator == 0:
-			d.Undefined = "no one in the reference group's denominator"
-		case b.Value == 0 && a.Value == 0:
-			d.Undefined = "both rates are 0"
-		case b.Value == 0:
-			d.Undefined = "the reference rate is 0: the ratio is unbounded"
-			d.OutsideBand = true
-		}
-		if d.Undefined != "" {
-			d.Ratio = Num(math.NaN())
-			if a.Denominator == 0 || b.Denominator == 0 {
-				d.Difference = Num(math.NaN())
-			}
-		} else {
-			d.Ratio = a.Value / b.Value
-			d.OutsideBand = d.Ratio < FourFifths[0] || d.Ratio > FourFifths[1]
-		}
-		out = append(out, d)
-	}
+	add := func(metric string, a, b Figure) { out = append(out, compare(metric, a, b, true)) }
 	add("tier_"+r.worstTier(), find(row.Tiers, r.worstTier()), find(ref.Tiers, r.worstTier()))
 	for _, s := range row.Sanctions {
 		add("sanction_"+s.Name, s.Figure, find(ref.Sanctions, s.Name))
@@ -441,5 +421,35 @@ func (r *Run) disparities(row, ref Row) []Disparity {
 	add("detained", row.Detention, ref.Detention)
 	add("false_sanction_rate", row.FalseSanctionRate, ref.FalseSanctionRate)
 	add("children_blocked_rate", row.ChildrenBlockedRate, ref.ChildrenBlockedRate)
-	return out
+	return append(out, privilegeDisparities(row, ref)...)
+}
+
+// compare is one disparity: rate a against reference rate b, with the
+// ratio left undefined (and why) when a denominator is empty or the
+// reference rate is 0.
+func compare(metric string, a, b Figure, higherIsWorse bool) Disparity {
+	d := Disparity{Metric: metric, Rate: a.Value, Reference: b.Value, Difference: a.Value - b.Value, HigherIsWors: higherIsWorse}
+	switch {
+	case a.Denominator == 0 && b.Denominator == 0:
+		d.Undefined = "no one in either denominator"
+	case a.Denominator == 0:
+		d.Undefined = "no one in this group's denominator"
+	case b.Denominator == 0:
+		d.Undefined = "no one in the reference group's denominator"
+	case b.Value == 0 && a.Value == 0:
+		d.Undefined = "both rates are 0"
+	case b.Value == 0:
+		d.Undefined = "the reference rate is 0: the ratio is unbounded"
+		d.OutsideBand = true
+	}
+	if d.Undefined != "" {
+		d.Ratio = Num(math.NaN())
+		if a.Denominator == 0 || b.Denominator == 0 {
+			d.Difference = Num(math.NaN())
+		}
+	} else {
+		d.Ratio = a.Value / b.Value
+		d.OutsideBand = d.Ratio < FourFifths[0] || d.Ratio > FourFifths[1]
+	}
+	return d
 }

@@ -615,6 +615,9 @@ func findings(rep *Report, rows []Row, r *Run, f *agentFacts) []Finding {
 			pct(a.CrossContext.Value), a.VerdictI, pct(a.Proportionality.Disproportionate.Value), a.VerdictII),
 			float64(a.CrossContext.Value), a.CrossContext.Numerator, a.CrossContext.Denominator))
 	}
+	for _, fd := range privilegeFindings(rep, rows) {
+		add(fd)
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Weight > out[j].Weight })
 	return out
 }

@@ -3,12 +3,14 @@ package audit
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // Explanation answers "why is this citizen where they are?" in the shape of
@@ -166,6 +168,13 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 				c.Via = append(c.Via, pop.Graph.Neighbours(a, nil)...)
 			default:
 				c.Origin, c.SourceContext = "own characteristics", "personal characteristics"
+			}
+		} else if pi := slices.IndexFunc(m.Privileges, func(p store.PrivilegeInfo) bool { return p.Name == name }); pi >= 0 {
+			p := m.Privileges[pi]
+			c.Origin, c.SourceContext, c.Source = "privilege", p.Context, p.Source
+			c.Description = "charges of " + strings.Join(p.Waives, ", ") + " waived by the privilege"
+			if p.Description != "" {
+				c.Description += ": " + p.Description
 			}
 		} else {
 			c.Origin, c.SourceContext = "system", "-"

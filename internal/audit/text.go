@@ -95,6 +95,7 @@ func WriteText(out io.Writer, rep *Report) error {
 			fmt.Fprintf(w, "  %s: %+.1f points; score gap %+.1f\n", c.Group, 100*c.WeightedGap, c.ScoreGap)
 		}
 	}
+	writePrivilegesText(w, rows)
 	c := rep.Cascade
 	fmt.Fprintf(w, "\nCascades along ties: %d sanctioned, %d seeds, %d reached through a sanctioned tie (%d of them with no own violation); mean depth %.2f, max %d.\n",
 		c.Sanctioned, c.Seeds, c.Cascaded, c.CascadedNoViolation, c.MeanDepth, c.MaxDepth)

@@ -324,6 +324,8 @@ func figure(rep *audit.Report, name, group, region string) (float64, string) {
 		return row.Loss.AssociationShare, ""
 	case "children_blocked_rate":
 		return rate(row.ChildrenBlockedRate)
+	case "ever_privileged", "privilege", "privileged_through_others", "privileged_minus_sanctioned", "sanctioned_vs_privileged":
+		return privilegeFigure(row, kind, arg)
 	}
 	return 0, "unknown figure " + name
 }
@@ -433,4 +435,40 @@ func (s *dailySeries) steadiness(sc *scenario.Scenario) Steadiness {
 		st.Years = append(st.Years, d)
 	}
 	return st
+}
+
+// privilegeFigure is one of a row's privilege figures (audit.Privileged).
+func privilegeFigure(row audit.Row, kind, arg string) (float64, string) {
+	p := row.Privileged
+	if p == nil {
+		return 0, "the run has no privileges"
+	}
+	rate := func(f audit.Figure) (float64, string) {
+		if f.Denominator == 0 {
+			return 0, "no one in the denominator"
+		}
+		return float64(f.Value), ""
+	}
+	switch kind {
+	case "ever_privileged":
+		return rate(p.Ever)
+	case "privilege":
+		for _, n := range p.Privileges {
+			if n.Name == arg {
+				return rate(n.Figure)
+			}
+		}
+		return 0, "no privilege " + arg
+	case "privileged_through_others":
+		return rate(p.ThroughOthers)
+	case "privileged_minus_sanctioned":
+		if row.N == 0 {
+			return 0, "no one in the denominator"
+		}
+		return float64(p.Gap), ""
+	}
+	if d := p.SanctionedVsPrivileged; d.Undefined != "" {
+		return 0, d.Undefined
+	}
+	return float64(p.SanctionedVsPrivileged.Ratio), ""
 }

@@ -33,6 +33,7 @@ type Cell struct {
 	Detected        []int64 // events the regime saw
 	Blocked         []int64 // events stopped by a sanction
 	RegimeActive    bool
+	Privilege       []int64 // agents holding each privilege (nil without privileges)
 }
 
 // Day is every cell at the end of one day. Day 0 is the starting state.
@@ -66,7 +67,7 @@ type Decision struct {
 func (d *Day) Clone() *Day {
 	n := 0
 	for _, c := range d.Cells {
-		n += len(c.Tier) + len(c.Sanction) + len(c.Flag) + len(c.Attempted) + len(c.Detected) + len(c.Blocked)
+		n += len(c.Tier) + len(c.Sanction) + len(c.Flag) + len(c.Attempted) + len(c.Detected) + len(c.Blocked) + len(c.Privilege)
 	}
 	ints := make([]int64, 0, n)
 	take := func(src []int64) []int64 {
@@ -83,6 +84,7 @@ func (d *Day) Clone() *Day {
 	for k, c := range d.Cells {
 		c.Tier, c.Sanction, c.Flag = take(c.Tier), take(c.Sanction), take(c.Flag)
 		c.Attempted, c.Detected, c.Blocked = take(c.Attempted), take(c.Detected), take(c.Blocked)
+		c.Privilege = take(c.Privilege)
 		out.Cells[k] = c
 	}
 	return out

@@ -19,6 +19,7 @@ type ODD struct {
 	Rules                                       []Line
 	Tiers                                       []Line
 	Sanctions                                   []Line
+	Privileges                                  []Line // nil without privileges
 	Phases                                      []Line
 	// References lists, in order of first use, every citation the tables
 	// name, with its full text (docs/calibration.md).
@@ -203,6 +204,7 @@ func describe(r *audit.Run) ODD {
 		}
 		o.Sanctions = append(o.Sanctions, Line{x.Name, what, src(x.Source)})
 	}
+	o.Privileges = privilegeLines(sc, src)
 	for _, p := range sc.Phases {
 		regions := "all regions"
 		if len(p.Regions) > 0 {

@@ -195,6 +195,13 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"mul100": func(x float64) float64 { return 100 * x },
+	// points is a difference of two shares in percentage points.
+	"points": func(x audit.Num) string {
+		if math.IsNaN(float64(x)) {
+			return "n/a"
+		}
+		return fmt.Sprintf("%+.1f points", 100*float64(x))
+	},
 	"pair": func(title string, lines []Line) map[string]any {
 		return map[string]any{"Title": title, "Lines": lines}
 	},

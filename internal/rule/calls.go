@@ -6,6 +6,7 @@ package rule
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
@@ -24,11 +25,17 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 	}
 	base, _ := m.Node.(*ast.IdentifierNode)
 	prop, _ := m.Property.(*ast.StringNode)
+	if base != nil && prop != nil && base.Value == "pop" {
+		return c.pop(prop.Value, n.Arguments, loc)
+	}
 	if base == nil || prop == nil || base.Value != "acq" {
-		return val{}, c.errAt(loc, "unknown function; rules can call min, max, abs, clamp and acq.share/count/mean/min/max")
+		return val{}, c.errAt(loc, "unknown function; rules can call min, max, abs, clamp, tables, acq.share/count/mean/min/max and pop.share/mean/quantile")
 	}
 	if c.inAcq {
 		return val{}, c.errAt(loc, "acq.* cannot be nested")
+	}
+	if c.s.NoState {
+		return val{}, c.errAt(loc, "acq is not known before day 0; a starting score can read group, region, age, traits, children and has_partner")
 	}
 	if len(n.Arguments) != 1 {
 		return val{}, c.errAt(loc, "acq.%s takes one argument", prop.Value)
@@ -123,9 +130,16 @@ func (c *compiler) call(n *ast.CallNode) (val, error) {
 var functions = []string{"min", "max", "abs", "clamp", "floor", "ceil", "round"}
 
 func (c *compiler) builtin(name string, args []ast.Node, loc file.Location) (val, error) {
+	if t := c.s.table(name); t != nil {
+		return c.tableCall(t, args, loc)
+	}
+	if name == "draw" || name == "draw_level" {
+		return c.drawCall(name, args, loc)
+	}
 	if !slices.Contains(functions, name) {
-		return val{}, c.errAt(loc, "unknown function %q%s; rules can call min, max, abs, clamp, floor, ceil, round", name,
-			Suggest(name, functions))
+		known := append(append([]string{}, functions...), c.s.tableNames()...)
+		return val{}, c.errAt(loc, "unknown function %q%s; rules can call min, max, abs, clamp, floor, ceil, round, draw, draw_level%s", name,
+			Suggest(name, known), tableList(c.s))
 	}
 	vals := make([]val, len(args))
 	for k, a := range args {
@@ -190,4 +204,12 @@ func (c *compiler) builtin(name string, args []ast.Node, loc file.Location) (val
 	}
 	out.loc = loc
 	return fold(out, allConst), nil
+}
+
+// tableList names the scenario's tables for an error message.
+func tableList(s *Schema) string {
+	if len(s.Tables) == 0 {
+		return ""
+	}
+	return " and the tables " + strings.Join(s.tableNames(), ", ")
 }

@@ -37,6 +37,9 @@ type Refs struct {
 	// engine keeps a second, start-of-day copy of such state while a day
 	// rewrites it; state no expression reads of others needs one copy.
 	Others Fields
+	// Pop has bit k set when the expression reads aggregate k of its
+	// schema's Aggregates (pop.*).
+	Pop uint64
 }
 
 // Fields is a set of the per-agent state expressions can read.
@@ -115,6 +118,8 @@ type compiler struct {
 	inAcq bool
 	// inPartner is set while compiling the field of partner.field.
 	inPartner bool
+	// inPop is set while compiling the argument of pop.f(...).
+	inPop bool
 }
 
 // reads notes that the expression reads field f, of another agent when it

@@ -62,7 +62,14 @@ func (c *compiler) fieldNames() []string {
 	return out
 }
 
+// stateless are the fields an expression evaluated before day 0 cannot
+// read: they do not exist yet.
+var stateless = map[string]bool{"score": true, "tier": true, "detained": true, "flags": true, "sanctions": true, "acq": true, "day": false}
+
 func (c *compiler) ident(name string, loc file.Location) (val, error) {
+	if c.s.NoState && stateless[name] {
+		return val{}, c.errAt(loc, "%s is not known before day 0; a starting score can read group, region, age, traits, children and has_partner", name)
+	}
 	switch name {
 	case "score":
 		c.reads(FieldScore)
@@ -130,6 +137,9 @@ func (c *compiler) member(n *ast.MemberNode) (val, error) {
 		return val{}, c.errAt(n.Location(), "only name.field is supported here")
 	}
 	loc := n.Location()
+	if c.s.NoState && stateless[base.Value] {
+		return val{}, c.errAt(loc, "%s is not known before day 0; a starting score can read group, region, age, traits, children and has_partner", base.Value)
+	}
 	switch base.Value {
 	case "partner":
 		if c.inAcq {

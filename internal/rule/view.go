@@ -34,9 +34,28 @@ type View struct {
 	Kids      []uint8  // school-age children
 	Detained  []bool
 	Graph     *netgraph.Graph // acquaintances
+	// Pop holds the day's population aggregates (see Aggregates), laid
+	// out by Aggregate.Slot; the engine rewrites it at the start of the
+	// days that read it.
+	Pop []float64
+	// Rand is the key of the per-agent random numbers draw() reads, one
+	// per (day, call site, agent).
+	Rand uint64
 }
 
 // Schema lists the names expressions may use, in index order.
 type Schema struct {
 	Tiers, Groups, Regions, Ages, Traits, Flags, Sanctions []string
+	// Tables are the functions expressions may call by name.
+	Tables []*Table
+	// Pop collects the population aggregates (pop.*) the expressions
+	// compiled with this schema read; nil where they cannot be used (the
+	// starting scores).
+	Pop *Aggregates
+	// NoState is set for expressions evaluated before day 0 (starting
+	// scores): they may read who an agent is, not its score or status.
+	NoState bool
+	// draws numbers the draw() call sites, so that each has its own
+	// random numbers.
+	draws int
 }

@@ -16,7 +16,7 @@ import (
 // subject's figure to another subject's.
 type Claim struct {
 	Says   string        `yaml:"says" jsonschema:"required" jsonschema_description:"The sentence the scenario's header or docs state, as a reader would quote it."`
-	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR."`
+	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR, ever_privileged, privilege:NAME, privileged_through_others, privileged_minus_sanctioned, sanctioned_vs_privileged."`
 	Group  string        `yaml:"group" jsonschema_description:"Only this group (default everyone)."`
 	Region string        `yaml:"region" jsonschema_description:"Only this region (default everyone)."`
 	Versus *ClaimSubject `yaml:"versus" jsonschema_description:"Compare: the claim bounds the ratio of the figure to the same figure for this subject."`
@@ -55,7 +55,8 @@ var runWideFigures = map[string]bool{"cross_context_detriment": true, "dispropor
 // tier, sanction or behaviour of the scenario.
 var ClaimFigures = []string{"ever_sanctioned", "detained", "mean_score", "gini", "tier:NAME", "sanction:NAME",
 	"sanctioned_law_abiding", "sanctioned_without_penalised_act", "sanctioned_without_own_loss", "association_share",
-	"children_blocked_rate", "cross_context_detriment", "disproportionate", "chilling:BEHAVIOUR", "final_chilling:BEHAVIOUR"}
+	"children_blocked_rate", "cross_context_detriment", "disproportionate", "chilling:BEHAVIOUR", "final_chilling:BEHAVIOUR",
+	"ever_privileged", "privilege:NAME", "privileged_through_others", "privileged_minus_sanctioned", "sanctioned_vs_privileged"}
 
 // ParseFigure splits "tier:D" into ("tier", "D").
 func ParseFigure(f string) (kind, name string) {
@@ -92,12 +93,14 @@ func (v *validator) claims() {
 			v.known(at("figure"), "sanction", name, sanctions)
 		case "chilling", "final_chilling":
 			v.known(at("figure"), "behaviour", name, v.behaviourNames())
+		case "privilege":
+			v.known(at("figure"), "privilege", name, v.s.PrivilegeNames())
 		default:
 			if !plain[c.Figure] {
 				v.d.add(at("figure"), "claims[%d]: unknown figure %q%s: use one of %s", i, c.Figure, rule.Suggest(c.Figure, ClaimFigures), strings.Join(ClaimFigures, ", "))
 			}
 		}
-		if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling") && name == "" {
+		if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling" || kind == "privilege") && name == "" {
 			v.d.add(at("figure"), "claims[%d]: figure %q needs a name after the colon", i, c.Figure)
 		}
 		v.known(at("group"), "group", c.Group, groups)

@@ -17,8 +17,9 @@ func decode(tree *Node, sc *Scenario, d *diags) {
 		Root:  "scenario",
 		Pos:   sc.pos,
 		Hooks: map[reflect.Type]yamlfile.Hook{
-			reflect.TypeOf(Expr{}):   decodeExpr,
-			reflect.TypeOf(Shares{}): decodeShares,
+			reflect.TypeOf(Expr{}):         decodeExpr,
+			reflect.TypeOf(Shares{}):       decodeShares,
+			reflect.TypeOf(TableColumns{}): decodeColumns,
 		},
 	}
 	dc.Decode(tree, sc)

@@ -42,7 +42,10 @@ func Builtins() []BuiltinInfo {
 	entries, _ := fs.ReadDir(builtinFS, ".")
 	var out []BuiltinInfo
 	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".yaml")
+		name, ok := strings.CutSuffix(e.Name(), ".yaml")
+		if !ok || e.IsDir() {
+			continue // data/
+		}
 		src, _ := BuiltinSource(name)
 		desc := ""
 		var d diags
@@ -74,7 +77,9 @@ func builtinNames() []string {
 	entries, _ := fs.ReadDir(builtinFS, ".")
 	var out []string
 	for _, e := range entries {
-		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+		if name, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			out = append(out, name)
+		}
 	}
 	return out
 }
@@ -221,6 +226,11 @@ func (s *Scenario) applyDefaults() {
 	for i := range s.Sanctions {
 		if s.Sanctions[i].Target == "" {
 			s.Sanctions[i].Target = "self"
+		}
+	}
+	for i := range s.Privileges {
+		if s.Privileges[i].Target == "" {
+			s.Privileges[i].Target = "self"
 		}
 	}
 	if s.Scoring.Recovery != nil && s.Scoring.Recovery.Direction == "" {

@@ -38,3 +38,14 @@ func (Shares) JSONSchema() *jsonschema.Schema {
 		AdditionalProperties: &jsonschema.Schema{Type: "number", Minimum: "0", Maximum: "1"},
 	}
 }
+
+// JSONSchema describes a table's y: one column name, or categories to
+// column names.
+func (TableColumns) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		Description: "A CSV column name, or a mapping from each category to its column name.",
+		OneOf: []*jsonschema.Schema{
+			{Type: "string"}, {Type: "object", AdditionalProperties: &jsonschema.Schema{Type: "string"}},
+		},
+	}
+}

@@ -1,5 +1,7 @@
 package scenario
 
+import "github.com/nosedive-lab/nosedive/internal/rule"
+
 // The scenario language. Every exported field here is a YAML key (its `yaml`
 // tag); docs/scenario-language.md documents each one with an example, and
 // `nosedive schema` prints the JSON Schema generated from these types.
@@ -23,10 +25,15 @@ type Scenario struct {
 	Tiers         Tiers         `yaml:"tiers" jsonschema:"required"`
 	Sanctions     []Sanction    `yaml:"sanctions"`
 	Institutions  []Institution `yaml:"institutions" jsonschema_description:"Decision-makers (a lender, a list authority) that set a threshold per group by a policy; see institutions.go."`
+	Privileges    []Privilege   `yaml:"privileges" jsonschema_description:"Rewards: the mirror of sanctions (see privileges.go)."`
 	Phases        []Phase       `yaml:"phases"`
 	Claims        []Claim       `yaml:"claims" jsonschema_description:"What the scenario says its regime does, in a form nosedive check runs."`
 	Citations     []CitationDef `yaml:"citations" jsonschema_description:"The scenario's own sources, for source: keys that docs/calibration.md does not have."`
 	Trend         string        `yaml:"trend" jsonschema_description:"Why the regime is not expected to settle (a documented expansion, a roll-out); without it nosedive check also requires a steady state after the first year."`
+
+	// Tables are functions given by points (tables.go).
+	Tables []Table       `yaml:"tables" jsonschema_description:"Functions given by points, from a CSV file next to the scenario or inline, called in expressions by name."`
+	tables []*rule.Table // loaded by validation, in the order of Tables
 
 	// Set by the loader, not by YAML.
 	File   string         `yaml:"-" json:"-"`
@@ -201,7 +208,8 @@ type Scoring struct {
 type Baseline struct {
 	Region      string  `yaml:"region"`
 	Group       string  `yaml:"group"`
-	Score       float64 `yaml:"score" jsonschema:"required"`
+	Score       float64 `yaml:"score" jsonschema_description:"The starting score (give score or from)."`
+	From        Expr    `yaml:"from" jsonschema_description:"The starting score as an expression evaluated for each agent at day 0, e.g. a draw from a table (give score or from)."`
 	Source      string  `yaml:"source"`
 	Description string  `yaml:"description"`
 	Pos         Pos     `yaml:"-" json:"-"`

@@ -38,6 +38,7 @@ func (s *Scenario) Schema() *rule.Schema {
 	for _, x := range s.Sanctions {
 		sc.Sanctions = append(sc.Sanctions, x.Name)
 	}
+	sc.Tables = s.tables
 	return sc
 }
 
@@ -81,6 +82,14 @@ type Program struct {
 	RuleAmount   []rule.Num  // per rule
 	SanctionWhen []rule.Bool // per sanction
 	Institutions []InstitutionProgram
+	// Initial is per scoring.initial entry: its from expression, Fn nil
+	// for a fixed score.
+	Initial []rule.Num
+	// Pop lists the population aggregates the expressions read
+	// (Refs.Pop bits index it).
+	Pop *rule.Aggregates
+	// PrivilegeWhen is per privilege (see privileges.go).
+	PrivilegeWhen []rule.Bool
 }
 
 // Refs is what the program's expressions read, all together.
@@ -91,6 +100,7 @@ func (p *Program) Refs() rule.Refs {
 		r.Acq = r.Acq || x.Acq
 		r.Detained = r.Detained || x.Detained
 		r.Others |= x.Others
+		r.Pop |= x.Pop
 	}
 	add(p.Visible.Refs)
 	for _, x := range p.Institutions {
@@ -99,7 +109,7 @@ func (p *Program) Refs() rule.Refs {
 		add(x.Believes.Refs)
 		add(x.Success.Refs)
 	}
-	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen} {
+	for _, xs := range [][]rule.Bool{p.Eligible, p.RuleWhen, p.SanctionWhen, p.PrivilegeWhen} {
 		for _, x := range xs {
 			add(x.Refs)
 		}
@@ -122,6 +132,21 @@ func (s *Scenario) Compile() (*Program, error) {
 func (s *Scenario) compile(d *diags) *Program {
 	sc := s.Schema()
 	p := &Program{}
+	// Starting scores first, without the day's state or aggregates.
+	sc.NoState = true
+	for k, b := range s.Scoring.Initial {
+		var n rule.Num
+		if b.From.IsSet() {
+			var err error
+			if n, err = rule.CompileNum(b.From.Src, sc); err != nil {
+				exprErr(d, b.From, fmt.Sprintf("scoring.initial[%d].from", k), err)
+			}
+		}
+		p.Initial = append(p.Initial, n)
+	}
+	sc.NoState = false
+	sc.Pop = &rule.Aggregates{}
+	p.Pop = sc.Pop
 	num := func(e Expr, what string) rule.Num {
 		if !e.IsSet() {
 			return rule.Num{Fn: func(*rule.View, int32) float64 { return 0 }, Const: true}
@@ -161,6 +186,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		p.SanctionWhen = append(p.SanctionWhen, cond(x.When, "sanctions."+x.Name+".when"))
 	}
 	s.compileInstitutions(d, p, num, cond)
+	s.compilePrivileges(p, cond)
 	return p
 }
 
@@ -197,9 +223,11 @@ func validate(s *Scenario, d *diags) {
 	v.network()
 	v.surveillance()
 	v.behaviours()
+	v.tables()
 	v.scoring()
 	v.tiers()
 	v.sanctions()
+	v.privileges()
 	v.phases()
 	v.institutions()
 	v.claims()
@@ -554,9 +582,16 @@ func (v *validator) scoring() {
 		v.d.add(sc.Pos, "scoring.initial: needs at least one starting score")
 	}
 	schema := v.scenarioSchema()
-	for _, b := range sc.Initial {
+	for k, b := range sc.Initial {
 		v.where(b.Pos, b.Region, b.Group, "")
-		if rangeOK && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
+		_, hasScore := v.s.pos[fmt.Sprintf("scoring.initial[%d].score", k)]
+		switch {
+		case hasScore && b.From.IsSet():
+			v.d.add(b.Pos, "scoring.initial[%d]: give score or from, not both", k)
+		case !hasScore && !b.From.IsSet():
+			v.d.add(b.Pos, "scoring.initial[%d]: missing key \"score\" (or from, an expression)", k)
+		}
+		if rangeOK && hasScore && (b.Score < sc.Range[0] || b.Score > sc.Range[1]) {
 			v.d.add(b.Pos, "initial score %g is outside scoring.range", b.Score)
 		}
 	}

@@ -94,6 +94,7 @@ func (e *Engine) merge(ws []*scratch, out *daily.Day) {
 			a.ScoreSum += b.ScoreSum
 			addInts(a.Sanction, b.Sanction)
 			addInts(a.Flag, b.Flag)
+			addInts(a.Privilege, b.Privilege)
 		}
 		for k, x := range s.hist {
 			acc.hist[k] += x
@@ -107,8 +108,11 @@ func (e *Engine) merge(ws []*scratch, out *daily.Day) {
 	for c := range acc.cells {
 		cell := &out.Cells[c]
 		tier, sanc, flag, att, det, blk := cell.Tier, cell.Sanction, cell.Flag, cell.Attempted, cell.Detected, cell.Blocked
+		priv := cell.Privilege
 		*cell = acc.cells[c]
 		cell.Tier, cell.Sanction, cell.Flag, cell.Attempted, cell.Detected, cell.Blocked = tier, sanc, flag, att, det, blk
+		cell.Privilege = priv
+		copy(priv, acc.cells[c].Privilege)
 		cell.RegimeActive = e.active[cell.Region].active
 		cell.Active = cell.Agents - cell.Detained
 		copy(tier, acc.tiers[c*nt:(c+1)*nt])
@@ -129,7 +133,8 @@ func (e *Engine) merge(ws []*scratch, out *daily.Day) {
 func (e *Engine) newDay() *daily.Day {
 	nb := len(e.sc.Behaviours)
 	nt, ns, nf := len(e.sc.Tiers.Levels), len(e.sc.Sanctions), len(e.sc.FlagNames())
-	per := nt + ns + nf + 3*nb
+	np := e.nPriv
+	per := nt + ns + nf + 3*nb + np
 	ints := make([]int64, e.nCells*per)
 	out := &daily.Day{Cells: make([]daily.Cell, e.nCells)}
 	for c := range out.Cells {
@@ -142,6 +147,9 @@ func (e *Engine) newDay() *daily.Day {
 		cell := &out.Cells[c]
 		cell.Tier, cell.Sanction, cell.Flag = take(nt), take(ns), take(nf)
 		cell.Attempted, cell.Detected, cell.Blocked = take(nb), take(nb), take(nb)
+		if np > 0 {
+			cell.Privilege = take(np)
+		}
 	}
 	return out
 }

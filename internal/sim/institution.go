@@ -92,19 +92,6 @@ func (e *Engine) compileInstitutions() {
 	}
 }
 
-// category is agent i's category for institution in (start of day).
-func (e *Engine) category(in *instRun, v *rule.View, i int) uint8 {
-	switch in.by {
-	case "region":
-		return v.Region[i]
-	case "age":
-		return v.Age[i]
-	case "tier":
-		return v.Tier[i]
-	}
-	return v.Group[i]
-}
-
 // decide makes today's decisions of the institutions whose decision day it
 // is, from the start-of-day view v. The per-agent values are computed in
 // parallel (each agent writes its own slots); the distributions are built
@@ -144,6 +131,7 @@ func (e *Engine) decide(v *rule.View) error {
 // applicants evaluates institution in's expressions for agents [lo, hi).
 func (e *Engine) applicants(in *instRun, v *rule.View, lo, hi int) error {
 	pr := in.prog
+	cat := categoryOf(v, in.by)
 	for ii := lo; ii < hi; ii++ {
 		i := int32(ii)
 		if e.detained[i] || (pr.Applicants.Fn != nil && !pr.Applicants.Fn(v, i)) {
@@ -159,7 +147,7 @@ func (e *Engine) applicants(in *instRun, v *rule.View, lo, hi int) error {
 		case !(q >= 0 && q <= 1):
 			return e.instError(in, i, "success is %v, not a probability in [0, 1]", q)
 		}
-		in.x[i], in.p[i], in.q[i], in.cat[i] = x, p, q, e.category(in, v, ii)
+		in.x[i], in.p[i], in.q[i], in.cat[i] = x, p, q, cat[ii]
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rng"
 	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // pass1 draws events, applies rules and recovery, and writes next-day
@@ -69,6 +70,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				continue
 			}
 			base := bh.rateFn(v, i)
+			if e.boostBy != nil && e.boostBy[b] != nil {
+				base = e.boostedRate(b, i, base)
+			}
 			if !(base > 0) {
 				continue
 			}
@@ -103,7 +107,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				e.releaseDay[i] = -1
 				if x := sc.Sanctions[e.detainSanc].Detain.ReleaseScore; x != nil {
 					ns = toFixed(*x)
-					e.addContrib(i, nc, e.nRule+2, int64(ns)-int64(cur), ledger)
+					e.addContrib(i, nc, e.nBooked+2, int64(ns)-int64(cur), ledger)
 				}
 			}
 			e.scoreNext[i], e.flagsNext[i] = ns, f
@@ -128,6 +132,10 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				}
 				dl += x
 				e.addContrib(i, nc, r, x, ledger)
+				if w := e.waiver(r, i, x); w >= 0 {
+					dl -= x
+					e.giveBack(i, w, x, ledger)
+				}
 				f |= e.ruleFlags[r] & -uint32(b2i(s.fired[k]))
 			}
 			if rec != nil && st.recovery && f&unless == 0 {
@@ -135,13 +143,13 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 				// directions (recMin, recMax), without a branch
 				x := min(max(e.recTarget-int64(cur), e.recMin), e.recMax)
 				dl += x
-				e.addContrib(i, nc, e.nRule, x, ledger) // no ledger entry for 0
+				e.addContrib(i, nc, e.nBooked, x, ledger) // no ledger entry for 0
 			}
 		}
 		ns := int64(cur) + dl
 		clamped := min(max(ns, int64(e.lo)), int64(e.hi))
 		if clamped != ns {
-			e.addContrib(i, nc, e.nRule+1, clamped-ns, ledger)
+			e.addContrib(i, nc, e.nBooked+1, clamped-ns, ledger)
 		}
 		e.scoreNext[i] = int32(clamped)
 		e.flagsNext[i] = f
@@ -201,6 +209,12 @@ func (e *Engine) constRateEvents(v *rule.View, k *dayKeys, s *scratch, b, lo, hi
 	bh := &e.beh[b]
 	key := k.event[b]
 	limit := rateLimit(bh.rate)
+	boosted := e.boostBy != nil && e.boostBy[b] != nil
+	if boosted {
+		// draw under the highest rate any privileged agent has; event
+		// drops the draws above the agent's own rate
+		limit = rateLimit(scenario.BoostedRate(bh.rate, e.boostMax[b]))
+	}
 	cand := s.cand[:hi-lo+1]
 	n := 0
 	for ii := lo; ii < hi; ii++ {
@@ -231,7 +245,11 @@ func (e *Engine) constRateEvents(v *rule.View, k *dayKeys, s *scratch, b, lo, hi
 	}
 	for _, i := range cand {
 		u := rng.Float(key, uint64(i))
-		if err := e.event(v, k, s, b, i, int(i)-lo, u, bh.rate, ledger); err != nil {
+		rate := bh.rate
+		if boosted {
+			rate = e.boostedRate(b, i, rate)
+		}
+		if err := e.event(v, k, s, b, i, int(i)-lo, u, rate, ledger); err != nil {
 			fail(i, err)
 		}
 	}
@@ -276,7 +294,11 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	if bh.penalised {
 		e.penalisedAttempts[i]++
 	}
-	if e.sanc[i]&e.blockMask[b] != 0 {
+	blocked := e.sanc[i] & e.blockMask[b]
+	if blocked != 0 && e.anyLift {
+		blocked &^= e.lifted(i)
+	}
+	if blocked != 0 {
 		s.blk[cell*nb+b]++
 		if e.traceSlot != nil {
 			e.traceEvent(i, b, true, false)
@@ -315,6 +337,14 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 		e.bookLedger(i, r, x, ledger)
 		s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + r, x: int32(x)})
 		s.fl[kk] |= e.ruleFlags[r]
+		if w := e.waiver(r, i, x); w >= 0 {
+			// the charge is given back: booked to the privilege, and no
+			// penalty felt
+			s.delta[kk] -= x
+			e.bookLedger(i, w, -x, ledger)
+			s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + w, x: int32(-x)})
+			continue
+		}
 		if x < 0 && bh.penalised && e.lastPenalised != nil {
 			e.lastPenalised[i] = int32(d)
 		}

@@ -98,6 +98,9 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 			bits |= 1 << uint(e.detainSanc)
 		}
 		e.sancNext[i] = bits
+		if e.nPriv > 0 {
+			e.decidePrivileges(v, s, i, st.active)
+		}
 		if bits != 0 {
 			e.sanctionDays[i]++
 			if e.firstSanction[i] < 0 {

@@ -22,7 +22,9 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 		fix := s.amtFix[pr*ChunkSize : pr*ChunkSize+hi-lo]
 		clear(fired)
 		clear(fix) // the agent loop adds every rule's amount
-		if d%e.sc.Scoring.Rules[r].Every != 0 {
+		due := d%e.sc.Scoring.Rules[r].Every == 0
+		soon := e.soonerToday(r, d) // privileges for whose holders it is due today
+		if !due && soon == 0 {
 			continue
 		}
 		when, amount := prog.RuleWhen[r], prog.RuleAmount[r]
@@ -68,6 +70,14 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 			a = b
 		}
 		idx = idx[:n]
+		if !due { // only the privileged
+			n := 0
+			for _, i := range idx {
+				idx[n] = i
+				n += b2i(e.priv[i]&soon != 0)
+			}
+			idx = idx[:n]
+		}
 		if when.Fn != nil && len(idx) > 0 {
 			ok := s.ok[:len(idx)]
 			when.Batch(v, idx, ok, s.arena)

@@ -71,6 +71,9 @@ func (e *Engine) newScratch() *scratch {
 			Sanction: make([]int64, len(e.sc.Sanctions)),
 			Flag:     make([]int64, len(e.sc.FlagNames())),
 		}
+		if e.nPriv > 0 {
+			s.cells[c].Privilege = make([]int64, e.nPriv)
+		}
 	}
 	return s
 }
@@ -84,9 +87,10 @@ func (s *scratch) reset() {
 	clear(s.tiers)
 	for c := range s.cells {
 		cell := &s.cells[c]
-		sanc, flag := cell.Sanction, cell.Flag
+		sanc, flag, priv := cell.Sanction, cell.Flag, cell.Privilege
 		clear(sanc)
 		clear(flag)
-		*cell = daily.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag}
+		clear(priv)
+		*cell = daily.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag, Privilege: priv}
 	}
 }

@@ -90,6 +90,8 @@ type Engine struct {
 	watched
 	current
 	buffers
+	aggState
+	privileged // see privilege.go
 }
 
 // setup is what the engine was built from.
@@ -231,7 +233,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	// acquaintance) needs both copies; for the rest one array serves, as
 	// an agent's own reads all come before its own write (see pass1 and
 	// pass2).
-	others := crossReads(prog)
+	others := crossReads(prog) | e.householdReads(sc)
 	e.visibleAfter = prog.Visible.Refs.Acq || prog.Visible.Refs.Others&(rule.FieldDetained|rule.FieldSanctions) != 0
 	e.score, e.scoreNext = make([]int32, n), make([]int32, n)
 	e.tier, e.tierNext = pair[uint8](n, others&rule.FieldTier != 0)
@@ -263,7 +265,8 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
-	e.nContrib = e.nRule + 2
+	e.compilePrivileges()
+	e.nContrib = e.nBooked + 2
 	if e.detains && sc.Sanctions[detainer].Detain.ReleaseScore != nil {
 		e.nContrib++ // (only the first detaining sanction's release score is used)
 	}
@@ -289,8 +292,13 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 			}
 		}
 	}
+	e.initAggs()
+	e.initialScores()
 	for i := 0; i < n; i++ {
 		e.score[i] = e.baseline[e.cellOf(i)]
+		if e.baseAgent != nil {
+			e.score[i] = e.baseAgent[i]
+		}
 		e.tier[i] = e.tierOf(e.cellOf(i), e.score[i])
 		e.firstSanction[i] = -1
 	}
@@ -550,6 +558,7 @@ func (e *Engine) viewIn(v *rule.View, next bool) *rule.View {
 		Day: int32(e.day), Group: e.pop.Group, Region: e.pop.Region, Age: e.pop.Age,
 		Traits: e.pop.Traits, Kids: e.pop.Kids, Graph: e.pop.Graph,
 		Score: e.score, Tier: e.tier, Flags: e.flags, Sanctions: e.sanc, Partner: e.partner, Detained: e.detained,
+		Pop: e.popVals, Rand: e.drawKey,
 	}
 	if next {
 		v.Score, v.Tier, v.Flags, v.Partner, v.Detained = e.scoreNext, e.tierNext, e.flagsNext, e.partnerNext, e.detainedNext
@@ -617,13 +626,14 @@ func (e *Engine) N() int { return e.n }
 // Days returns the number of days the run simulates.
 func (e *Engine) Days() int { return e.days }
 
-// ContribNames names the contribution columns: the rules, then recovery,
-// clamp and release.
+// ContribNames names the contribution columns: the rules, the privileges
+// that waive charges, then recovery, clamp and release.
 func (e *Engine) ContribNames() []string {
 	var out []string
 	for _, r := range e.sc.Scoring.Rules {
 		out = append(out, r.Name)
 	}
+	out = append(out, e.waiverNames()...)
 	return append(out, ContribRecovery, ContribClamp, ContribRelease)
 }
 
@@ -633,7 +643,10 @@ type Final struct {
 	Score []int32
 	// BaselineCell is the starting score of each (region, group) cell;
 	// BaselineAt lays it out per agent without an array per agent.
-	BaselineCell      []int32
+	BaselineCell []int32
+	// BaselineAgent is each agent's starting score when some starting
+	// score is drawn per agent (scoring.initial[].from); nil otherwise.
+	BaselineAgent     []int32
 	NGroups           int
 	Tier              []uint8
 	Flags             []uint32
@@ -650,10 +663,18 @@ type Final struct {
 	// InstApproved and InstSucceeded are N x institutions: each agent's
 	// approvals and successes (saturating at 65535).
 	InstApproved, InstSucceeded []uint16
+	PrivilegeDays               []int32 // N x Privileges: days under each privilege
+	Privileges                  int
+	// ThroughOthersDays: days privileged only through someone else (see
+	// privilege.go); nil without privileges.
+	ThroughOthersDays []int32
 }
 
 // BaselineAt is agent a's starting score (fixed point).
 func (f *Final) BaselineAt(a int) int32 {
+	if f.BaselineAgent != nil {
+		return f.BaselineAgent[a]
+	}
 	return f.BaselineCell[int(f.Pop.Region[a])*f.NGroups+int(f.Pop.Group[a])]
 }
 
@@ -668,11 +689,12 @@ func (f *Final) ContribAt(a, k int) int32 {
 
 // Final returns the current state.
 func (e *Engine) Final() *Final {
-	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
+	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, BaselineAgent: e.baseAgent, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
 		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
-		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded}
+		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded,
+		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays}
 }
 
 // Run simulates every remaining day, sending each day's aggregates (and, on

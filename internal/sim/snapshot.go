@@ -66,6 +66,7 @@ func (e *Engine) stateSlices() [][]byte {
 		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.firstSanction),
 		bytesOf(e.sanctionDays), bytesOf(e.contrib),
 		bytesOf(e.instApproved), bytesOf(e.instSucceeded), // empty without institutions
+		bytesOf(e.priv), bytesOf(e.privDays), bytesOf(e.othersDays),
 	}
 }
 

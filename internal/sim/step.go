@@ -70,7 +70,7 @@ func (e *Engine) Step() (*daily.Day, []daily.LedgerEntry, error) {
 	// The passes read their views from e.views: 0 is the start of the day,
 	// 1 the end of the day with start-of-day sanctions and detention (for
 	// sanction conditions), 2 the end of the day (for visibility).
-	e.viewIn(&e.views[0], false)
+	e.computeAggs(e.viewIn(&e.views[0], false))
 	if len(e.insts) > 0 {
 		if err := e.decide(&e.views[0]); err != nil {
 			return nil, nil, err

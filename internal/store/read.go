@@ -79,6 +79,7 @@ func (m *Manifest) check() error {
 		{"names.regions", nm.Regions, 1, math.MaxInt32}, {"names.groups", nm.Groups, 1, math.MaxInt32},
 		{"names.ages", nm.Ages, 1, math.MaxInt32}, {"names.tiers", nm.Tiers, 1, math.MaxInt32},
 		{"names.traits", nm.Traits, 0, 32}, {"names.sanctions", nm.Sanctions, 0, 32}, {"names.flags", nm.Flags, 0, 32},
+		{"names.privileges", nm.Privileges, 0, 32},
 		{"names.behaviours", nm.Behaviours, 0, math.MaxInt32}, {"names.contributions", nm.Contributions, 0, math.MaxInt32},
 	} {
 		if len(l.names) < l.least || len(l.names) > l.most {
@@ -91,6 +92,9 @@ func (m *Manifest) check() error {
 			}
 			seen[n] = true
 		}
+	}
+	if len(m.Privileges) != len(nm.Privileges) {
+		return fmt.Errorf("%d privileges described for %d named", len(m.Privileges), len(nm.Privileges))
 	}
 	if len(m.Sanctions) != len(nm.Sanctions) {
 		return fmt.Errorf("%d sanctions described for %d named", len(m.Sanctions), len(nm.Sanctions))
@@ -650,14 +654,16 @@ var runSchemas = map[string]tableSchema{
 			"score_mean": KindFloat, "score_p10": KindFloat, "score_p25": KindFloat, "score_p50": KindFloat,
 			"score_p75": KindFloat, "score_p90": KindFloat},
 		prefixed: map[string]Kind{"tier_": KindInt, "sanction_": KindInt, "flag_": KindInt, "attempted_": KindInt,
-			"detected_": KindInt, "blocked_": KindInt},
+			"detected_": KindInt, "blocked_": KindInt, "privilege_": KindInt},
 	},
 	AgentsFile: {
 		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
 			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
 			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
 		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat,
-			"approved_": KindInt, "succeeded_": KindInt},
+			"approved_": KindInt, "succeeded_": KindInt,
+
+			"privilege_days_": KindInt, "privileged_through_others_days": KindInt},
 	},
 	LedgerFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
@@ -703,7 +709,8 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 				prefix string
 				names  []string
 			}{{"tier_", nm.Tiers}, {"sanction_", nm.Sanctions}, {"flag_", nm.Flags},
-				{"attempted_", nm.Behaviours}, {"detected_", nm.Behaviours}, {"blocked_", nm.Behaviours}} {
+				{"attempted_", nm.Behaviours}, {"detected_", nm.Behaviours}, {"blocked_", nm.Behaviours},
+				{"privilege_", nm.Privileges}} {
 				for _, n := range need.names {
 					if err := t.Require(path, KindInt, columnName(need.prefix, n)); err != nil {
 						return err
@@ -740,6 +747,16 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 			}
 			for _, n := range nm.Flags {
 				if err := t.Require(path, KindBool, columnName("flag_", n)); err != nil {
+					return err
+				}
+			}
+			for _, n := range nm.Privileges {
+				if err := t.Require(path, KindInt, columnName("privilege_days_", n)); err != nil {
+					return err
+				}
+			}
+			if len(nm.Privileges) > 0 {
+				if err := t.Require(path, KindInt, "privileged_through_others_days"); err != nil {
 					return err
 				}
 			}

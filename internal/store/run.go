@@ -50,6 +50,7 @@ type Manifest struct {
 	Names      Names           `json:"names"`
 	Rules      []RuleInfo      `json:"rules"`
 	Sanctions  []SanctionInfo  `json:"sanctions"`
+	Privileges []PrivilegeInfo `json:"privileges,omitempty"`
 	Behaviours []BehaviourInfo `json:"behaviours"`
 	// Institutions are the scenario's decision-makers (institutions.go);
 	// absent without any.
@@ -127,6 +128,7 @@ type Names struct {
 	Flags         []string `json:"flags"`
 	Behaviours    []string `json:"behaviours"`
 	Contributions []string `json:"contributions"`
+	Privileges    []string `json:"privileges,omitempty"`
 }
 
 // RuleInfo describes a scoring rule and where it comes from.
@@ -151,6 +153,23 @@ type SanctionInfo struct {
 	DenyAccount bool     `json:"deny_account,omitempty"`
 	School      bool     `json:"school,omitempty"`
 	Detain      bool     `json:"detain,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// PrivilegeInfo describes a privilege and where it comes from. Via says
+// whose score earns it: self, partner (its condition reads the partner),
+// household (it also goes to the partner of whoever earns it) or
+// acquaintances, joined with + when several.
+type PrivilegeInfo struct {
+	Name        string   `json:"name"`
+	Target      string   `json:"target"`
+	Context     string   `json:"context"`
+	Via         string   `json:"via"`
+	Boosts      []string `json:"boosts,omitempty"`
+	Waives      []string `json:"waives,omitempty"`
+	Lifts       []string `json:"lifts,omitempty"`
+	Sooner      []string `json:"sooner,omitempty"`
 	Source      string   `json:"source,omitempty"`
 	Description string   `json:"description,omitempty"`
 }
@@ -195,6 +214,7 @@ func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
 			Detain: x.Detain != nil, Source: x.Source, Description: x.Description})
 	}
 	m.Institutions = describeInstitutions(sc)
+	m.Privileges = describePrivileges(sc, prog)
 	for _, b := range sc.Behaviours {
 		m.Behaviours = append(m.Behaviours, BehaviourInfo{Name: b.Name, Channel: b.Channel, Context: b.Context,
 			Penalised: b.Penalised, Lawful: b.Lawful == nil || *b.Lawful, Gravity: b.Gravity,
@@ -528,7 +548,7 @@ func points(x int64) float64 { return float64(x) / daily.ScoreScale }
 func NamesOf(sc *scenario.Scenario, contrib []string) Names {
 	s := sc.Schema()
 	n := Names{Regions: s.Regions, Groups: s.Groups, Ages: s.Ages, Traits: s.Traits, Tiers: s.Tiers,
-		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib}
+		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib, Privileges: sc.PrivilegeNames()}
 	for _, b := range sc.Behaviours {
 		n.Behaviours = append(n.Behaviours, b.Name)
 	}
@@ -594,6 +614,7 @@ func writeDaily(fh io.Writer, m *Manifest, days []*daily.Day) error {
 	add("attempted_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Attempted })
 	add("detected_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Detected })
 	add("blocked_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Blocked })
+	add("privilege_", nm.Privileges, func(c *daily.Cell) []int64 { return c.Privilege })
 	return writeTable(fh, "daily", cols, len(rows), Metadata(m))
 }
 
@@ -641,6 +662,14 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 		cols = append(cols,
 			column{name: columnName("approved_", x.Name), typ: tInt32, i32: func(r int) int32 { return int32(f.InstApproved[r*ni+k]) }},
 			column{name: columnName("succeeded_", x.Name), typ: tInt32, i32: func(r int) int32 { return int32(f.InstSucceeded[r*ni+k]) }})
+	}
+	for k, n := range nm.Privileges {
+		cols = append(cols, column{name: columnName("privilege_days_", n), typ: tInt32,
+			i32: func(r int) int32 { return f.PrivilegeDays[r*f.Privileges+k] }})
+	}
+	if len(nm.Privileges) > 0 {
+		cols = append(cols, column{name: "privileged_through_others_days", typ: tInt32,
+			i32: func(r int) int32 { return f.ThroughOthersDays[r] }})
 	}
 	for k, n := range f.ContribNames {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,

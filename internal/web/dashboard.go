@@ -22,12 +22,15 @@ type Dashboard struct {
 	Rules []RuleInfo  `json:"rules"`
 	Days  int         `json:"days"`
 	// Series maps a measure (agents, score_mean, tier_<t>, sanction_<s>,
-	// detained, children_blocked, attempted_<behaviour>) to one value per
+	// detained, children_blocked, attempted_<behaviour>, privilege_<p>) to one value per
 	// day for each group, in Names.Groups order. Counts are people (events
 	// for attempted_); score_mean is points.
 	Series map[string][][]float64 `json:"series"`
 	Audit  *audit.Report          `json:"audit"`
 	Files  []FileInfo             `json:"files"`
+	// Privileges describes the run's privileges (their privilege_<p>
+	// series count the people holding each); none without privileges.
+	Privileges []store.PrivilegeInfo `json:"privileges,omitempty"`
 }
 
 // RuleInfo is a rule as the citizen view offers it for a counterfactual.
@@ -71,7 +74,7 @@ func (s *Server) buildDashboard(m *store.Manifest, dir string, rep *audit.Report
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{Run: infoOf(m), Names: m.Names, Days: m.Days, Audit: rep, Series: map[string][][]float64{}}
+	d := &Dashboard{Run: infoOf(m), Names: m.Names, Days: m.Days, Audit: rep, Series: map[string][][]float64{}, Privileges: m.Privileges}
 	for _, ri := range m.Rules {
 		d.Rules = append(d.Rules, RuleInfo{Name: ri.Name, Kind: ri.Kind, Via: ri.Via, Description: ri.Description})
 	}
@@ -95,6 +98,9 @@ func (s *Server) buildDashboard(m *store.Manifest, dir string, rep *audit.Report
 	}
 	for _, b := range m.Names.Behaviours {
 		cols = append(cols, "attempted_"+colSafe(b))
+	}
+	for _, x := range m.Names.Privileges {
+		cols = append(cols, "privilege_"+colSafe(x))
 	}
 	for _, c := range cols {
 		if daily.Has(c) {

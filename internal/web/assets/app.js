@@ -465,6 +465,7 @@ function measures(d) {
   const out = [];
   for (const t of d.names.tiers) out.push({ key: 'tier_' + t.replace(/-/g, '_'), label: `Share in tier ${t}` });
   for (const s of d.names.sanctions) if (d.series['sanction_' + s.replace(/-/g, '_')]) out.push({ key: 'sanction_' + s.replace(/-/g, '_'), label: `Share under sanction ${s}` });
+  for (const p of d.names.privileges || []) if (d.series['privilege_' + p.replace(/-/g, '_')]) out.push({ key: 'privilege_' + p.replace(/-/g, '_'), label: `Share holding privilege ${p}` });
   out.push({ key: 'detained', label: 'Share detained' });
   for (const b of d.names.behaviours) {
     const key = 'attempted_' + b.replace(/-/g, '_');
@@ -497,6 +498,27 @@ function groupTable(rep, d, attribute) {
   const caption = attribute === 'group' ? `Audit by group at the end of day ${d.days} (⚠: outside the four-fifths band [0.8, 1.25] against the reference group ${rep.reference_group})`
     : `Audit by ${attribute} at the end of day ${d.days} (ratios against the ${attribute} with the lowest share ever sanctioned)`;
   return h('table', { class: 'data', id: 'audit-' + attribute + 's' }, h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, head.map(t => h('th', { scope: 'col' }, t)))), tb);
+}
+// privilegeTable is "Who is rewarded": per group, the privilege figures
+// of the audit beside the share ever sanctioned (docs/metrics.md).
+function privilegeTable(rep, d) {
+  const names = d.names.privileges || [];
+  const head = ['group', 'people', 'ever privileged (%)', 'ratio to reference', ...names.map(p => `${p} (%)`), 'through others (%)', 'points waived', 'ever sanctioned (%)', 'privileged minus sanctioned (points)', 'sanctioned per privileged'];
+  const tb = h('tbody');
+  for (const r of [...rep.groups.filter(r => r.attribute === 'group'), rep.overall]) {
+    const p = r.privileged;
+    if (!p) continue;
+    const ever = (r.disparities || []).find(x => x.metric === 'ever_privileged');
+    const svp = p.sanctioned_vs_privileged;
+    tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.attribute === 'all' ? 'everyone' : r.value + (r.value === rep.reference_group ? ' (reference)' : '')), h('td', { class: 'n' }, big(r.n)),
+      h('td', { class: 'n' }, pct(p.ever_privileged.value)), h('td', { class: 'n' + (ever && ever.outside_four_fifths ? ' flag' : '') }, ever ? h('span', { title: ever.undefined || '' }, ratio(ever) + (ever.outside_four_fifths ? ' ⚠' : '')) : '—'),
+      ...names.map(n => h('td', { class: 'n' }, pct((p.privileges.find(x => x.name === n) || {}).value))),
+      h('td', { class: 'n' }, pct(p.privileged_through_others.value)), h('td', { class: 'n' }, num(p.points_waived)),
+      h('td', { class: 'n' }, pct(r.ever_sanctioned.value)), h('td', { class: 'n' }, p.privileged_minus_sanctioned == null ? '—' : (100 * p.privileged_minus_sanctioned).toFixed(1)),
+      h('td', { class: 'n' }, h('span', { title: svp.undefined || '' }, ratio(svp)))));
+  }
+  return h('table', { class: 'data', id: 'audit-privileges' }, h('caption', {}, `Who is rewarded, at the end of day ${d.days}: the privileges by group (ratios against ${rep.reference_group}; a ratio below 1 is a group privileged less often)`),
     h('thead', {}, h('tr', {}, head.map(t => h('th', { scope: 'col' }, t)))), tb);
 }
 function disparityTable(rep) {
@@ -560,6 +582,13 @@ async function showRun(id) {
   box.appendChild(groupTable(rep, d));
   if (rep.groups.some(r => r.attribute === 'region')) box.appendChild(groupTable(rep, d, 'region'));
   box.appendChild(disparityTable(rep));
+  if (rep.overall.privileged) {
+    box.appendChild(h('h3', { id: 'rewarded' }, 'Who is rewarded'));
+    box.appendChild(h('ul', {}, (d.privileges || []).map(p => h('li', {}, h('strong', {}, p.name), ` (${p.context}, ${p.target}, earned via ${p.via}): `,
+      [p.boosts && p.boosts.length ? 'boosts ' + p.boosts.join(', ') : '', p.waives && p.waives.length ? 'waives ' + p.waives.join(', ') : '',
+        p.lifts && p.lifts.length ? 'lifts ' + p.lifts.join(', ') : '', p.sooner && p.sooner.length ? 'sooner: ' + p.sooner.join(', ') : ''].filter(Boolean).join('; ')))));
+    box.appendChild(privilegeTable(rep, d));
+  }
   if (rep.eu_ai_act_art5) {
     const a = rep.eu_ai_act_art5;
     box.appendChild(h('h3', {}, 'EU AI Act Art. 5(1)(c) lens'));
