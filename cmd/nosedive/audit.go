@@ -96,41 +96,16 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	if o.counterfactual != "" {
-		fmt.Fprintf(stderr, "nosedive: running the %s twin of %s\n", o.counterfactual, filepath.Base(dir))
-		twin, err := runner.Twin(ctx, dir, runner.NoRegime, o.workers)
-		if err != nil {
-			return err
-		}
-		if rep.Chilling, err = audit.ComputeChilling(run, twin); err != nil {
-			return err
-		}
-	}
-	if len(o.ablate) > 0 {
-		with, err := audit.HeadlineMetrics(run)
-		if err != nil {
-			return err
-		}
-		for _, rule := range o.ablate {
+	twin := func(ctx context.Context, name string) (string, error) {
+		if rule, ok := audit.AblatedRule(name); ok {
 			fmt.Fprintf(stderr, "nosedive: running the twin without rule %s\n", rule)
-			twin, err := runner.Twin(ctx, dir, "ablate-"+rule, o.workers)
-			if err != nil {
-				return err
-			}
-			tr, err := loadRun(twin)
-			if err != nil {
-				return err
-			}
-			without, err := audit.HeadlineMetrics(tr)
-			if err != nil {
-				return err
-			}
-			ab := audit.Ablation{Rule: rule, Metrics: with, Without: without, Effect: map[string]float64{}}
-			for k, v := range with {
-				ab.Effect[k] = v - without[k]
-			}
-			rep.Ablations = append(rep.Ablations, ab)
+		} else {
+			fmt.Fprintf(stderr, "nosedive: running the %s twin of %s\n", name, filepath.Base(dir))
 		}
+		return runner.Twin(ctx, dir, name, o.workers)
+	}
+	if err := audit.AddTwins(ctx, rep, run, o.counterfactual != "", o.ablate, twin); err != nil {
+		return err
 	}
 	if err := audit.WriteReport(dir, rep); err != nil { // keeps an earlier attribution
 		return err
@@ -166,77 +141,13 @@ func loadRun(dir string) (*audit.Run, error) {
 }
 
 // isSweepDir reports whether dir holds a sweep manifest.
-func isSweepDir(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, sweep.ManifestFile))
-	return err == nil
-}
-
-// replicateDirs resolves `RUN RUN...` or `SWEEP_DIR --point P` to the run
-// directories of one design's replicates.
-func replicateDirs(args []string, point int, stderr io.Writer) ([]string, error) {
-	if point < -1 {
-		return nil, badInput("--point %d: points are numbered from 0", point)
-	}
-	if point == -1 && !(len(args) == 1 && isSweepDir(args[0])) {
-		return args, nil
-	}
-	if len(args) != 1 {
-		return nil, badInput("--point takes one sweep directory, got %d arguments", len(args))
-	}
-	dir := args[0]
-	m, err := sweep.ReadManifest(dir)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, badInput("%s is not a sweep directory (no %s); --point needs one", dir, sweep.ManifestFile)
-		}
-		return nil, badInput("%v", err)
-	}
-	last := len(m.Points) - 1
-	if point == -1 {
-		return nil, badInput("%s is a sweep directory: pick a design point with --point P (0 to %d); `nosedive sweep summarize %s` lists them", dir, last, dir)
-	}
-	if point > last {
-		return nil, badInput("--point %d: sweep %s has points 0 to %d", point, m.Name, last)
-	}
-	dirs, notDone := m.PointRuns(dir, point)
-	for _, r := range notDone {
-		fmt.Fprintf(stderr, "nosedive: point %d: replicate %d (%s) is not done; left out\n", point, r.Replicate, r.ID)
-	}
-	return dirs, nil
-}
-
-// meanCI is sweep.MeanCI, the t-interval of `sweep summarize`, in the
-// shape audit.Summarize takes.
-func meanCI(xs []float64) (mean, lo, hi float64, n int) {
-	st := sweep.MeanCI(xs)
-	return st.Mean, st.Lo, st.Hi, st.N
-}
+func isSweepDir(dir string) bool { return sweep.IsDir(dir) }
 
 // summarizeReplicates resolves, audits and summarises a replicate set
-// (stored: see loadReplicates).
+// (stored: see audit.ReplicateSet).
 func summarizeReplicates(o auditOptions, args []string, stored bool, stderr io.Writer) (*audit.Replicates, []*audit.Report, []string, error) {
-	dirs, err := replicateDirs(args, o.point, stderr)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if len(dirs) < 2 {
-		what := fmt.Sprintf("%d run", len(dirs))
-		if o.point >= 0 {
-			what = fmt.Sprintf("point %d has %d finished replicate(s)", o.point, len(dirs))
-		}
-		return nil, nil, nil, badInput("%s: a single run gives no interval; use `nosedive audit RUN` (or `report RUN`) for one run, or give two or more replicates", what)
-	}
-	reps, ms, err := audit.ReplicateSet{Dirs: dirs, Options: audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup},
-		Stored: stored}.Load()
-	var s *audit.Replicates
-	if err == nil {
-		s, err = audit.Summarize(reps, ms, meanCI)
-	}
-	nr, rd := (*audit.NotReplicatesError)(nil), (*audit.RunDirError)(nil)
-	if errors.As(err, &nr) || errors.As(err, &rd) {
-		return nil, nil, nil, badInput("%v", err)
-	}
-	return s, reps, dirs, err
+	return sweep.Replicates(args, o.point, audit.ReplicateSet{Options: audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup},
+		Stored: stored}, func(msg string) { fmt.Fprintln(stderr, "nosedive: "+msg) })
 }
 
 func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout, stderr io.Writer) error {

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
-	"slices"
 
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -66,23 +64,6 @@ command for "go tool pprof".`,
 	return cmd
 }
 
-// benchSummary is what --repeat adds: the spread of the runs.
-type benchSummary struct {
-	Runs   []*runner.BenchResult `json:"runs"`
-	Min    benchFigures          `json:"min"`
-	Median benchFigures          `json:"median"`
-	// PeakRSS is the process's high-water mark over all runs.
-	PeakRSS       uint64  `json:"peak_rss_bytes"`
-	BytesPerAgent float64 `json:"peak_bytes_per_agent"`
-}
-
-type benchFigures struct {
-	AgentDaysPerSec     float64 `json:"agent_days_per_s"`
-	StepAgentDays       float64 `json:"step_agent_days_per_s"`
-	CPUNanosPerAgentDay float64 `json:"cpu_ns_per_agent_day"`
-	SetupSeconds        float64 `json:"setup_s"`
-}
-
 func runBench(ctx context.Context, o benchOptions, name string, changed func(string) bool, w io.Writer) error {
 	sc, err := resolve(ctx, name, nil)
 	if err != nil {
@@ -123,84 +104,11 @@ func runBench(ctx context.Context, o benchOptions, name string, changed func(str
 		}
 		runs = append(runs, r)
 		if o.repeat > 1 && !o.asJSON {
-			fmt.Fprintf(w, "run %-3d %6.1fM agent-days/s, day loop %6.1fM/s, %4.0f ns CPU per agent-day, setup %.2fs\n",
-				k+1, r.AgentDaysPerSec/1e6, r.StepAgentDays/1e6, r.CPUNanosPerAgentDay, r.SetupSeconds)
+			runner.WriteBenchRun(w, k, r)
 		}
 	}
-	r := runs[len(runs)-1]
 	if o.asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if o.repeat == 1 {
-			return enc.Encode(r)
-		}
-		return enc.Encode(summarise(runs))
+		return runner.WriteBenchJSON(w, runs)
 	}
-	if o.repeat > 1 {
-		s := summarise(runs)
-		fmt.Fprintf(w, "\nscenario          %s\n", r.Scenario)
-		fmt.Fprintf(w, "size              %d agents x %d days, %d runs\n", r.Agents, r.Days, len(runs))
-		fmt.Fprintf(w, "throughput        median %.1fM, best %.1fM agent-days/s (including setup)\n", s.Median.AgentDaysPerSec/1e6, bestOf(runs, func(r *runner.BenchResult) float64 { return r.AgentDaysPerSec })/1e6)
-		fmt.Fprintf(w, "day loop          median %.1fM, best %.1fM agent-days/s\n", s.Median.StepAgentDays/1e6, bestOf(runs, func(r *runner.BenchResult) float64 { return r.StepAgentDays })/1e6)
-		fmt.Fprintf(w, "day loop CPU      median %.0f, min %.0f ns per agent-day (all workers)\n", s.Median.CPUNanosPerAgentDay, s.Min.CPUNanosPerAgentDay)
-		fmt.Fprintf(w, "setup             median %.2fs, min %.2fs (population and network)\n", s.Median.SetupSeconds, s.Min.SetupSeconds)
-		fmt.Fprintf(w, "peak memory       %.1f MiB, %.0f bytes per agent (high-water mark over all runs)\n", float64(s.PeakRSS)/(1<<20), s.BytesPerAgent)
-		fmt.Fprintf(w, "acquaintances     %s\n", graphLine(r))
-		fmt.Fprintf(w, "machine           %d cores (%d workers), %s, %s\n", r.Cores, r.Workers, r.CPU, r.GoVersion)
-		return nil
-	}
-	fmt.Fprintf(w, "scenario          %s\n", r.Scenario)
-	fmt.Fprintf(w, "size              %d agents x %d days\n", r.Agents, r.Days)
-	fmt.Fprintf(w, "throughput        %.1fM agent-days/s (including setup)\n", r.AgentDaysPerSec/1e6)
-	fmt.Fprintf(w, "day loop          %.1fM agent-days/s (%.2fs)\n", r.StepAgentDays/1e6, r.SimulateSeconds)
-	fmt.Fprintf(w, "day loop CPU      %.0f ns per agent-day (all workers; steadier than wall time on a busy machine)\n", r.CPUNanosPerAgentDay)
-	fmt.Fprintf(w, "setup             %.2fs (population and network)\n", r.SetupSeconds)
-	fmt.Fprintf(w, "peak memory       %.1f MiB, %.0f bytes per agent\n", float64(r.PeakRSS)/(1<<20), r.BytesPerAgent)
-	fmt.Fprintf(w, "acquaintances     %s\n", graphLine(r))
-	fmt.Fprintf(w, "machine           %d cores (%d workers), %s, %s\n", r.Cores, r.Workers, r.CPU, r.GoVersion)
-	return nil
-}
-
-// graphLine describes the acquaintance graph's form and size.
-func graphLine(r *runner.BenchResult) string {
-	why := "ring form (no expression reads acq.*)"
-	if r.GraphForm != "ring" {
-		why = "plain form (CSR: an expression reads acq.*)"
-	}
-	return fmt.Sprintf("%s, %.1f bytes per agent", why, r.GraphBytesPerAgent)
-}
-
-// summarise gives the minimum and median of every figure over the runs
-// (the minimum of throughputs is the worst run; the text output shows the
-// best throughput next to the median).
-func summarise(runs []*runner.BenchResult) *benchSummary {
-	s := &benchSummary{Runs: runs}
-	pick := func(get func(*runner.BenchResult) float64) (lo, med float64) {
-		xs := make([]float64, len(runs))
-		for k, r := range runs {
-			xs[k] = get(r)
-		}
-		slices.Sort(xs)
-		n := len(xs)
-		med = xs[n/2]
-		if n%2 == 0 {
-			med = (xs[n/2-1] + xs[n/2]) / 2
-		}
-		return xs[0], med
-	}
-	s.Min.AgentDaysPerSec, s.Median.AgentDaysPerSec = pick(func(r *runner.BenchResult) float64 { return r.AgentDaysPerSec })
-	s.Min.StepAgentDays, s.Median.StepAgentDays = pick(func(r *runner.BenchResult) float64 { return r.StepAgentDays })
-	s.Min.CPUNanosPerAgentDay, s.Median.CPUNanosPerAgentDay = pick(func(r *runner.BenchResult) float64 { return r.CPUNanosPerAgentDay })
-	s.Min.SetupSeconds, s.Median.SetupSeconds = pick(func(r *runner.BenchResult) float64 { return r.SetupSeconds })
-	last := runs[len(runs)-1]
-	s.PeakRSS, s.BytesPerAgent = last.PeakRSS, last.BytesPerAgent // VmHWM only grows
-	return s
-}
-
-func bestOf(runs []*runner.BenchResult, get func(*runner.BenchResult) float64) float64 {
-	best := 0.0
-	for _, r := range runs {
-		best = max(best, get(r))
-	}
-	return best
+	return runner.WriteBenchText(w, runs)
 }

@@ -52,7 +52,7 @@ func TestBenchRepeat(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var s benchSummary
+	var s runner.BenchSummary
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatalf("%v:\n%s", err, stdout)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/claim"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -56,16 +54,6 @@ Exit status 0 when everything holds, 1 when something does not.`,
 	return cmd
 }
 
-// ClaimsFailedError reports claims that do not hold (exit status 1).
-type ClaimsFailedError struct {
-	Scenario string
-	Failed   int
-}
-
-func (e *ClaimsFailedError) Error() string {
-	return fmt.Sprintf("check %s: %d claim(s) do not hold", e.Scenario, e.Failed)
-}
-
 func runCheck(ctx context.Context, o checkOptions, name string, stdout, stderr io.Writer) error {
 	if o.agents < 0 || o.days < 0 || o.days > scenario.MaxDays {
 		return badInput("--agents and --days must be positive (--days at most %d)", scenario.MaxDays)
@@ -92,68 +80,10 @@ func runCheck(ctx context.Context, o checkOptions, name string, stdout, stderr i
 			return err
 		}
 	} else {
-		printCheck(stdout, out)
+		claim.WriteText(stdout, out)
 	}
 	if !out.Holds() {
-		return &ClaimsFailedError{Scenario: sc.Name, Failed: out.Failed()}
+		return &claim.FailedError{Scenario: sc.Name, Failed: out.Failed()}
 	}
 	return nil
-}
-
-func bound(min, max *float64) string {
-	switch {
-	case min != nil && max != nil:
-		return fmt.Sprintf("[%s, %s]", num(*min), num(*max))
-	case min != nil:
-		return ">= " + num(*min)
-	case max != nil:
-		return "<= " + num(*max)
-	}
-	return ""
-}
-
-func num(x float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.4f", x), "0"), ".")
-}
-
-func printCheck(w io.Writer, o *claim.Outcome) {
-	fmt.Fprintf(w, "%s at %d agents, seed %d\n\n", o.Scenario, o.Agents, o.Seed)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tclaim\tfigure\tsubject\tday\tvalue\tbound")
-	for _, r := range o.Results {
-		mark, val := "ok", "undefined ("+r.Why+")"
-		if !r.Holds {
-			mark = "FAIL"
-		}
-		if r.Value != nil {
-			val = num(*r.Value)
-		}
-		subj := r.Subject
-		if r.Versus != "" {
-			subj += " / " + r.Versus
-		}
-		if len(r.Set) > 0 {
-			subj += ", with " + strings.Join(r.Set, " ")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", mark, r.Says, r.Figure, subj, r.At, val, bound(r.Min, r.Max))
-	}
-	tw.Flush()
-	st := o.Steady
-	fmt.Fprintln(w)
-	if !st.Checked {
-		fmt.Fprintf(w, "steady state: not checked: %s\n", st.Why)
-	} else {
-		mark := "ok"
-		if !st.Holds {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(w, "%s steady state after the first year (per year at most %.0f%% of the score range, %.0f points per tier):\n",
-			mark, 100*claim.MaxScoreDrift, 100*claim.MaxTierDrift)
-		for _, y := range st.Years {
-			fmt.Fprintf(w, "  day %d -> %d: mean score %+.1f%% of the range, tier %s %.1f points\n", y.FromDay, y.ToDay, 100*y.MeanScore, y.Tier, 100*y.TierShare)
-		}
-	}
-	for _, r := range o.Runs {
-		fmt.Fprintf(w, "run kept: %s\n", r)
-	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
+	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -52,6 +53,10 @@ func exitCode(err error) int {
 		ur *runner.UnknownRuleError
 		ba *audit.BadAttributeError
 		iv *store.InvalidError
+		sc *sweep.ConflictError
+		si *sweep.InputError
+		nr *audit.NotReplicatesError
+		rd *audit.RunDirError
 	)
 	switch {
 	case err == nil:
@@ -59,7 +64,8 @@ func exitCode(err error) int {
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me),
-		errors.As(err, &ur), errors.As(err, &ba), errors.As(err, &iv):
+		errors.As(err, &ur), errors.As(err, &ba), errors.As(err, &iv), errors.As(err, &sc), errors.As(err, &si),
+		errors.As(err, &nr), errors.As(err, &rd):
 		return exitBadInput
 	}
 	return exitFailure

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -48,40 +45,13 @@ and field.`,
 	return cmd
 }
 
-// unfinished finds the unfinished run in dir: dir itself, or its only
-// .tmp-* child with a spec.
-func unfinished(dir string) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, store.SpecFile)); err == nil {
-		return dir, nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", badInput("%s: %v", dir, err)
-	}
-	var found []string
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") {
-			if _, err := os.Stat(filepath.Join(dir, e.Name(), store.SpecFile)); err == nil {
-				found = append(found, filepath.Join(dir, e.Name()))
-			}
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", badInput("%s: no unfinished run here", dir)
-	case 1:
-		return found[0], nil
-	}
-	return "", badInput("%s holds %d unfinished runs; name one:\n  %s", dir, len(found), strings.Join(found, "\n  "))
-}
-
 func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr io.Writer) error {
 	if o.workers < 0 || o.workers > 1024 {
 		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.workers)
 	}
-	d, err := unfinished(dir)
+	d, err := store.FindUnfinished(dir)
 	if err != nil {
-		return err
+		return badInput("%v", err)
 	}
 	ss, err := store.ReadSpec(d)
 	if err != nil {
@@ -108,5 +78,5 @@ func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	return printSummary(stdout, sc, res)
+	return runner.WriteSummary(stdout, sc, res)
 }

@@ -4,15 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"runtime"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 
-	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/progress"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/spf13/cobra"
@@ -107,7 +101,7 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		spec.Ledger = o.ledger
 	}
 	if o.maxMemory != "" {
-		b, err := parseBytes(o.maxMemory)
+		b, err := runner.ParseBytes(o.maxMemory)
 		if err != nil {
 			return badInput("--max-memory: %v", err)
 		}
@@ -133,7 +127,7 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 	if err != nil {
 		return err
 	}
-	return printSummary(stdout, sc, res)
+	return runner.WriteSummary(stdout, sc, res)
 }
 
 // resolve loads a scenario, giving up when ctx is done: a signal during
@@ -169,143 +163,4 @@ func workersOf(w int) int {
 func dayProgress(w io.Writer, days int) (report func(day, days int), finish func()) {
 	m := progress.New(w, days, "days", progress.Options{Bar: progress.IsTerminal(w)})
 	return func(d, _ int) { m.Set(d, "") }, m.Finish
-}
-
-// maxBytes is the largest size parseBytes accepts (8 EiB: the Go
-// runtime's memory limit is an int64).
-const maxBytes = 1 << 63
-
-// parseBytes parses a size such as 512MiB, 8GiB or 1.5GB: a finite,
-// positive decimal number and a unit, at least 1 byte and below 8 EiB.
-// NaN, Inf, negative, zero, overflowing and trailing-garbage values are
-// refused.
-func parseBytes(s string) (uint64, error) {
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
-	bad := fmt.Errorf("expected a size such as 512MiB or 8GiB, got %q", s)
-	for _, u := range units {
-		num, ok := strings.CutSuffix(s, u.suffix)
-		if !ok {
-			continue
-		}
-		// Plain decimals only: strconv would also take "NaN", "Inf",
-		// hexadecimal floats and underscores.
-		if num == "" || strings.Trim(num, "0123456789.eE+-") != "" {
-			return 0, bad
-		}
-		x, err := strconv.ParseFloat(num, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return 0, bad
-		}
-		b := x * u.mult
-		switch {
-		case !(b >= 1):
-			return 0, fmt.Errorf("%q is below one byte", s)
-		case b >= maxBytes:
-			return 0, fmt.Errorf("%q is too large (the limit is 8 EiB)", s)
-		}
-		return uint64(b), nil
-	}
-	return 0, bad
-}
-
-// printSummary prints tier shares and sanction rates per group, events,
-// flags and timings.
-func printSummary(w io.Writer, sc *scenario.Scenario, res *runner.Result) error {
-	m := res.Manifest
-	nm := m.Names
-	last := res.Last
-	fmt.Fprintf(w, "%s: %d agents x %d days, seed %d\n", sc.Name, m.Agents, m.Days, m.Seed)
-	printRunLabel(w, m)
-	if sc.Description != "" {
-		fmt.Fprintf(w, "%s\n", sc.Description)
-	}
-	fmt.Fprintln(w)
-	// Per group, summed over regions.
-	type agg struct {
-		n, detained, kids int64
-		sum               int64
-		tier, sanc, flag  []int64
-	}
-	groups := make([]agg, len(nm.Groups))
-	total := agg{tier: make([]int64, len(nm.Tiers)), sanc: make([]int64, len(nm.Sanctions)), flag: make([]int64, len(nm.Flags))}
-	for g := range groups {
-		groups[g] = agg{tier: make([]int64, len(nm.Tiers)), sanc: make([]int64, len(nm.Sanctions)), flag: make([]int64, len(nm.Flags))}
-	}
-	add := func(a *agg, c *daily.Cell) {
-		a.n += c.Agents
-		a.sum += c.ScoreSum
-		a.detained += c.Detained
-		a.kids += c.ChildrenBlocked
-		for k := range c.Tier {
-			a.tier[k] += c.Tier[k]
-		}
-		for k := range c.Sanction {
-			a.sanc[k] += c.Sanction[k]
-		}
-		for k := range c.Flag {
-			a.flag[k] += c.Flag[k]
-		}
-	}
-	for c := range last.Cells {
-		add(&groups[last.Cells[c].Group], &last.Cells[c])
-		add(&total, &last.Cells[c])
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	header := "group\tagents\tmean score\t"
-	for _, t := range nm.Tiers {
-		header += t + "\t"
-	}
-	for _, s := range nm.Sanctions {
-		header += s + "\t"
-	}
-	fmt.Fprintln(tw, header)
-	row := func(name string, a agg) {
-		line := fmt.Sprintf("%s\t%d\t%.1f\t", name, a.n, float64(a.sum)/rule.Scale/float64(max(a.n, 1)))
-		for _, x := range a.tier {
-			line += pct(x, a.n) + "\t"
-		}
-		for _, x := range a.sanc {
-			line += pct(x, a.n) + "\t"
-		}
-		fmt.Fprintln(tw, line)
-	}
-	for g, name := range nm.Groups {
-		row(name, groups[g])
-	}
-	row("all", total)
-	tw.Flush()
-	fmt.Fprintf(w, "\n(tier and sanction columns: share of the group at day %d)\n\n", m.Days)
-
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "behaviour\tattempted\tdetected\tblocked\t")
-	for b, name := range nm.Behaviours {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", name, res.Totals.Attempted[b], res.Totals.Detected[b], res.Totals.Blocked[b])
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	for k, f := range nm.Flags {
-		fmt.Fprintf(w, "flagged %s: %d\n", f, total.flag[k])
-	}
-	if total.detained > 0 {
-		fmt.Fprintf(w, "detained at the end: %d (%s)\n", total.detained, pct(total.detained, total.n))
-	}
-	if total.kids > 0 {
-		fmt.Fprintf(w, "school-age children kept out of top schools: %d\n", total.kids)
-	}
-	fmt.Fprintf(w, "acquaintance graph: %s, mean degree %.2f, clustering %.3f\n", m.Graph.Model, m.Graph.MeanDegree, m.Graph.Clustering)
-	t := m.Timings
-	rate := float64(m.Agents) * float64(m.Days) / max(t.Simulate, 1e-9)
-	fmt.Fprintf(w, "time: setup %.2fs, simulate %.2fs (%.1fM agent-days/s), write %.2fs\n", t.Setup, t.Simulate, rate/1e6, t.Write)
-	fmt.Fprintf(w, "run directory: %s\n", res.Dir)
-	return nil
-}
-
-func pct(x, n int64) string {
-	if n == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*float64(x)/float64(n))
 }

@@ -229,14 +229,3 @@ func checkRunName(name string) error {
 	}
 	return nil
 }
-
-// printRunLabel prints a run's label and --set overrides, for the run
-// summary: a what-if is never mistaken for the scenario as written.
-func printRunLabel(w io.Writer, m *store.Manifest) {
-	if m.Name != "" {
-		fmt.Fprintf(w, "name: %s\n", m.Name)
-	}
-	if len(m.Scenario.Sets) > 0 {
-		fmt.Fprintf(w, "edited: %s (the description below is of the scenario before these changes)\n", strings.Join(m.Scenario.Sets, ", "))
-	}
-}

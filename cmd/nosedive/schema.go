@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/invopop/jsonschema"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/spf13/cobra"
 )
@@ -32,5 +31,3 @@ func runSchema(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
 }
-
-var _ = jsonschema.Version

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	neturl "net/url"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/web"
@@ -23,11 +18,8 @@ type serveOptions struct {
 	env func(string) (string, bool)
 }
 
-// TokenEnv is the environment variable `serve` reads its token from when
-// neither --token nor --token-file is given. A token in a flag is visible
-// to every user of the machine (ps, /proc); the variable and the file are
-// not.
-const TokenEnv = "NOSEDIVE_TOKEN"
+// TokenEnv is where `serve` reads its token from when no flag gives it.
+const TokenEnv = web.TokenEnv
 
 func newServeCmd() *cobra.Command {
 	var o serveOptions
@@ -84,9 +76,13 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	if o.maxConns < 1 || o.maxConnsPerClient < 1 || o.maxConnsPerClient > o.maxConns {
 		return badInput("--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got %d and %d", o.maxConns, o.maxConnsPerClient)
 	}
-	token, err := serveToken(o)
+	env := ""
+	if o.env != nil {
+		env, _ = o.env(TokenEnv)
+	}
+	token, err := web.Token(o.token, o.tokenFile, env)
 	if err != nil {
-		return err
+		return badInput("%v", err)
 	}
 	o.token = token
 	loopback, err := web.CheckAddr(ctx, o.addr, o.token)
@@ -95,85 +91,6 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	}
 	limits := web.DefaultLimits
 	limits.MaxConns, limits.MaxConnsPerClient = o.maxConns, o.maxConnsPerClient
-	srv, err := web.New(web.Config{Store: o.store, Token: o.token, MaxRuns: o.maxRuns, Workers: o.workers,
-		Version: runner.Version, Loopback: loopback, Limits: limits})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	ln, err := srv.Listen(o.addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	hs := srv.HTTPServer()
-	url := "http://" + ln.Addr().String() + "/"
-	if o.token != "" {
-		url += "?" + (neturl.Values{"token": {o.token}}).Encode()
-	}
-	fmt.Fprintf(stdout, "nosedive serve: the web lab is at %s (store %s; Ctrl-C stops it)\n", url, o.store)
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	srv.Close() // cancel runs first: event streams end with them
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	fmt.Fprintln(stdout, "nosedive serve: stopped")
-	return nil
-}
-
-// serveToken is the access token from --token, --token-file or
-// $NOSEDIVE_TOKEN (one of them at most), checked.
-func serveToken(o serveOptions) (string, error) {
-	env := ""
-	if o.env != nil {
-		env, _ = o.env(TokenEnv)
-	}
-	given := 0
-	for _, v := range []string{o.token, o.tokenFile, env} {
-		if v != "" {
-			given++
-		}
-	}
-	if given > 1 {
-		return "", badInput("give the token one way: --token, --token-file or $%s", TokenEnv)
-	}
-	token, from := o.token, "--token"
-	switch {
-	case o.tokenFile != "":
-		from = "--token-file " + o.tokenFile
-		fi, err := os.Stat(o.tokenFile)
-		if err != nil {
-			return "", badInput("%s: %v", from, err)
-		}
-		if !fi.Mode().IsRegular() || fi.Size() > 4096 {
-			return "", badInput("%s: not a regular file of at most 4 KiB", from)
-		}
-		b, err := os.ReadFile(o.tokenFile)
-		if err != nil {
-			return "", badInput("%s: %v", from, err)
-		}
-		token, _, _ = strings.Cut(string(b), "\n")
-		token = strings.TrimRight(token, "\r \t")
-		if token == "" {
-			return "", badInput("%s: the file is empty", from)
-		}
-	case env != "":
-		token, from = env, "$"+TokenEnv
-	}
-	if token != "" {
-		if err := web.CheckToken(token); err != nil {
-			return "", badInput("%s: %v", from, err)
-		}
-	}
-	return token, nil
+	return web.Serve(ctx, web.Config{Store: o.store, Token: o.token, MaxRuns: o.maxRuns, Workers: o.workers,
+		Version: runner.Version, Loopback: loopback, Limits: limits}, o.addr, stdout, ready)
 }

@@ -112,7 +112,7 @@ func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.W
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 	if o.schema {
-		return printSchema(ctx, db, stdout)
+		return db.WriteSchema(ctx, stdout)
 	}
 	w, err := duckdb.NewWriter(o.format, stdout)
 	if err != nil {
@@ -134,29 +134,6 @@ func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.W
 	}
 	if n == 0 && len(db.Catalog.Runs) == 0 {
 		fmt.Fprintf(stderr, "nosedive: the store %s holds no run directory yet; write one with `nosedive run SCENARIO --out %s`\n", o.store, o.store)
-	}
-	return nil
-}
-
-func printSchema(ctx context.Context, db *duckdb.DB, w io.Writer) error {
-	vs, err := db.Schema(ctx)
-	if err != nil {
-		return err
-	}
-	c := db.Catalog
-	fmt.Fprintf(w, "store %s: %d runs, %d sweeps\n", c.Root, len(c.Runs), len(c.Sweeps))
-	for _, v := range vs {
-		fmt.Fprintf(w, "\n%s: %s\n", v.Name, v.Doc)
-		if v.Note != "" {
-			fmt.Fprintf(w, "  (%s)\n", v.Note)
-		}
-		width := 0
-		for _, col := range v.Columns {
-			width = max(width, len(col.Name))
-		}
-		for _, col := range v.Columns {
-			fmt.Fprintf(w, "  %-*s  %s\n", width, col.Name, col.Type)
-		}
 	}
 	return nil
 }

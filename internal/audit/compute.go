@@ -7,9 +7,17 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/buildinfo"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
+
+// stamp names the nosedive computing an audit, as run.json names the one
+// that made the run (internal/runner's Build, from the same source).
+func stamp() store.Build {
+	bi := buildinfo.Read()
+	return store.Build{Version: buildinfo.Version, Commit: bi.Commit, Modified: bi.Modified}
+}
 
 // Conditional is the gap in sanction rates between a group and the
 // reference group among people with the same amount of own penalised
@@ -46,7 +54,7 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	}
 	m := r.Manifest
 	f := r.facts()
-	rep := &Report{Run: m.ID, Nosedive: runner.Build(), Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
+	rep := &Report{Run: m.ID, Nosedive: stamp(), Scenario: m.Scenario.Name, Agents: m.Agents, Days: m.Days, Seed: m.Seed, MinGroup: opt.MinGroup}
 	rep.Overall = r.row(f, "all", "all", func(int) bool { return true }, opt.MinGroup)
 	attrs := make([]*attr, len(opt.By))
 	for k, name := range opt.By {

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -133,7 +133,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		if v == 0 {
 			continue
 		}
-		c := Contribution{Rule: name, Points: float64(v) / rule.Scale, Times: times[k], VsReference: float64(v)/rule.Scale - ref[name]}
+		c := Contribution{Rule: name, Points: float64(v) / daily.ScoreScale, Times: times[k], VsReference: float64(v)/daily.ScoreScale - ref[name]}
 		if k < len(m.Rules) {
 			ri := m.Rules[k]
 			c.Source, c.Description = ri.Source, ri.Description
@@ -186,14 +186,14 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		}
 		x.Contributions = append(x.Contributions, c)
 	}
-	x.Sum = float64(sum) / rule.Scale
+	x.Sum = float64(sum) / daily.ScoreScale
 	x.Exact = sum == int64(final.Score[a])
 	// The replay must reproduce the stored run exactly.
-	stored := int64(math.Round(r.floats("score")[a] * rule.Scale))
+	stored := int64(math.Round(r.floats("score")[a] * daily.ScoreScale))
 	x.MatchesStored = stored == int64(final.Score[a]) && r.strs("tier")[a] == x.Tier
 	for k, name := range final.ContribNames {
 		col := r.floats("delta_" + colSafe(name))
-		if int64(math.Round(col[a]*rule.Scale)) != int64(final.ContribAt(int(a), k)) {
+		if int64(math.Round(col[a]*daily.ScoreScale)) != int64(final.ContribAt(int(a), k)) {
 			x.MatchesStored = false
 		}
 	}
@@ -263,7 +263,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 	return x, nil
 }
 
-func fixed(v int32) float64 { return float64(v) / rule.Scale }
+func fixed(v int32) float64 { return float64(v) / daily.ScoreScale }
 
 // BadAgentError says an agent id is out of range.
 type BadAgentError struct {

@@ -67,6 +67,17 @@ func short(c string) string {
 	return c
 }
 
+// Version is the nosedive version every run, audit and sweep records:
+// Read().Version(), unless a release build sets it with
+// -ldflags "-X github.com/nosedive-lab/nosedive/internal/buildinfo.Version=v1.2.3".
+var Version string
+
+func init() {
+	if Version == "" {
+		Version = Read().Version()
+	}
+}
+
 var (
 	once sync.Once
 	info Info

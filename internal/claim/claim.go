@@ -27,7 +27,6 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/daily"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -427,7 +426,7 @@ func (s *dailySeries) add(d *daily.Day) {
 	share := make([]float64, len(tiers))
 	mean := math.NaN()
 	if n > 0 {
-		mean = float64(sum) / float64(rule.Scale) / float64(n)
+		mean = float64(sum) / float64(daily.ScoreScale) / float64(n)
 		for k, x := range tiers {
 			share[k] = float64(x) / float64(n)
 		}

@@ -7,6 +7,13 @@ package daily
 // Quantiles reported per cell, as fractions.
 var Quantiles = [...]float64{0.10, 0.25, 0.50, 0.75, 0.90}
 
+// ScoreScale is the fixed-point scale of scores: a score is stored as an
+// int32 number of 1/ScoreScale points, and every score in these records
+// (ScoreSum, a ledger entry's Delta) is in that unit. Fixed point makes
+// per-rule contributions add up to the score exactly and keeps results
+// independent of summation order. (internal/rule's Scale is this value.)
+const ScoreScale = 1000
+
 // Cell aggregates the agents of one region and group at the end of a day.
 // Slices are indexed like the scenario's tiers, sanctions, flags and
 // behaviours.
@@ -17,7 +24,7 @@ type Cell struct {
 	Partnered       int64
 	Detained        int64
 	ChildrenBlocked int64 // school-age children refused by a school sanction
-	ScoreSum        int64 // fixed point, see rule.Scale
+	ScoreSum        int64 // fixed point, see ScoreScale
 	ScoreQ          [len(Quantiles)]float64
 	Tier            []int64
 	Sanction        []int64

@@ -8,12 +8,14 @@
 // rules talk about agents, their partner and their acquaintances only.
 package rule
 
-import "github.com/nosedive-lab/nosedive/internal/netgraph"
+import (
+	"github.com/nosedive-lab/nosedive/internal/daily"
+	"github.com/nosedive-lab/nosedive/internal/netgraph"
+)
 
-// Scale is the fixed-point scale of scores: a score is stored as an int32
-// number of 1/Scale points. Fixed point makes per-rule contributions add up
-// to the score exactly and keeps results independent of summation order.
-const Scale = 1000
+// Scale is the fixed-point scale of scores, daily.ScoreScale: a score is
+// stored as an int32 number of 1/Scale points.
+const Scale = daily.ScoreScale
 
 // View is the read-only state a compiled expression sees: one slice per
 // attribute, indexed by agent. The simulation points it at its start-of-day

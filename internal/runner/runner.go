@@ -23,17 +23,11 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
-// Version is the nosedive version written into every run, audit and sweep.
-// It comes from the build information (internal/buildinfo: the module
-// version, a pseudo-version of the commit, or "devel"); a release build may
-// set it with -ldflags "-X .../internal/runner.Version=v1.2.3".
-var Version string
-
-func init() {
-	if Version == "" {
-		Version = buildinfo.Read().Version()
-	}
-}
+// Version is the nosedive version written into every run and sweep:
+// buildinfo.Version (the module version, a pseudo-version of the commit,
+// or "devel"; a release build sets it with -ldflags, see there). Tests
+// change it to check what a version mismatch does.
+var Version = buildinfo.Version
 
 // Build identifies the running nosedive: Version, and the commit it was
 // built from (empty when the binary does not know it).

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 )
@@ -554,7 +553,7 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-func points(x int64) float64 { return float64(x) / rule.Scale }
+func points(x int64) float64 { return float64(x) / daily.ScoreScale }
 
 // NamesOf lists a scenario's categories as the tables use them.
 func NamesOf(sc *scenario.Scenario, contrib []string) Names {

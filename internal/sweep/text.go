@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 )
@@ -57,6 +58,58 @@ func (r *Results) Summarize(metrics []string) (*Summary, error) {
 		s.Stats[k] = r.PointStats(i)
 	}
 	return s, nil
+}
+
+// SummaryOptions select what `nosedive sweep summarize` writes.
+type SummaryOptions struct {
+	// Point >= 0 writes every metric of that point, one per line; -1
+	// writes the table of all points.
+	Point int
+	// Metrics to summarise; default: the headline metrics in the table,
+	// every metric for one point, in CSV and in JSON.
+	Metrics   []string
+	CSV, JSON bool
+}
+
+// WriteSummary writes `nosedive sweep summarize`'s output for the sweep
+// directory dir: a status line (runs done and failed, from sweep.json
+// brought up to date) on out, or on errw with CSV and JSON so that out
+// holds only data, then the table, one point's metrics, CSV or JSON. A
+// point out of range or a metric the audit table lacks is an InputError.
+func (r *Results) WriteSummary(out, errw io.Writer, dir string, o SummaryOptions) error {
+	m := r.Manifest
+	if st, err := RefreshStatus(dir, time.Now()); err == nil {
+		m.Status = st.Status
+	}
+	status := fmt.Sprintf("sweep %s: %d of %d runs done, %d failed (%s design, %d points x %d replicates)",
+		m.Name, len(r.Runs), len(m.Runs), m.Status.Failed, m.Design.Type, len(m.Points), m.Replicates)
+	if o.Point >= len(m.Points) || o.Point < -1 {
+		return badInput("--point %d: the sweep has points 0 to %d", o.Point, len(m.Points)-1)
+	}
+	metrics := o.Metrics
+	if len(metrics) == 0 {
+		metrics = r.HeadlineMetrics()
+		if o.CSV || o.JSON || o.Point >= 0 {
+			metrics = r.Metrics
+		}
+	}
+	sum, err := r.Summarize(metrics)
+	if err != nil {
+		return badInput("--metric: %v", err)
+	}
+	switch {
+	case o.CSV:
+		fmt.Fprintln(errw, "nosedive:", status)
+		return sum.WriteCSV(out)
+	case o.JSON:
+		fmt.Fprintln(errw, "nosedive:", status)
+		return sum.WriteJSON(out)
+	}
+	fmt.Fprintln(out, status)
+	if o.Point >= 0 {
+		return sum.WritePoint(out, o.Point)
+	}
+	return sum.WriteTable(out)
 }
 
 // WriteTable writes the means over replicates with their 95% intervals,

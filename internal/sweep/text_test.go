@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"math"
 	"os"
@@ -99,6 +100,54 @@ func TestSummaryText(t *testing.T) {
 	}
 	if _, err := res.Summarize([]string{"ever_sanctoned"}); err == nil || !strings.Contains(err.Error(), `no metric "ever_sanctoned"`) {
 		t.Errorf("unknown metric: %v", err)
+	}
+}
+
+// TestWriteSummary: the status line first (on the error writer with CSV
+// and JSON, so the output holds only data), the headline metrics in the
+// table, every metric for one point; a point out of range and a metric
+// the table lacks are bad input. (The directory has no sweep.json, so the
+// status keeps the manifest's counts.)
+func TestWriteSummary(t *testing.T) {
+	res := textResults()
+	res.Manifest.Design.Type = Grid
+	res.Manifest.Runs = make([]Run, 6)
+	dir := t.TempDir()
+	status := "sweep t: 4 of 6 runs done, 0 failed (grid design, 2 points x 3 replicates)\n"
+	var out, errw bytes.Buffer
+	if err := res.WriteSummary(&out, &errw, dir, SummaryOptions{Point: -1}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := res.Summarize([]string{"ever_sanctioned", "detained"})
+	var table bytes.Buffer
+	s.WriteTable(&table)
+	if out.String() != status+table.String() || errw.Len() != 0 {
+		t.Errorf("table:\n%s\nstderr %q", out.String(), errw.String())
+	}
+	out.Reset()
+	if err := res.WriteSummary(&out, &errw, dir, SummaryOptions{Point: -1, CSV: true}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := res.Summarize(res.Metrics)
+	var csv bytes.Buffer
+	all.WriteCSV(&csv)
+	if out.String() != csv.String() || errw.String() != "nosedive: "+status {
+		t.Errorf("csv:\n%s\nstderr %q", out.String(), errw.String())
+	}
+	out.Reset()
+	if err := res.WriteSummary(&out, &errw, dir, SummaryOptions{Point: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var point bytes.Buffer
+	all.WritePoint(&point, 1)
+	if out.String() != status+point.String() {
+		t.Errorf("point 1:\n%s", out.String())
+	}
+	for _, o := range []SummaryOptions{{Point: 2}, {Point: -2}, {Point: -1, Metrics: []string{"nope"}}} {
+		var ie *InputError
+		if err := res.WriteSummary(&out, &errw, dir, o); !errors.As(err, &ie) {
+			t.Errorf("%+v: %v, want bad input", o, err)
+		}
 	}
 }
 

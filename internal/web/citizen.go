@@ -11,8 +11,8 @@ import (
 	"sync"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -67,7 +67,7 @@ func timeline(m *store.Manifest, contrib []string, tr *sim.Trace) []Moment {
 			if v == 0 || ri >= len(contrib) || contrib[ri] == sim.ContribRecovery {
 				continue
 			}
-			add(day.Day, "score", "%s: %+.1f points", contrib[ri], float64(v)/rule.Scale)
+			add(day.Day, "score", "%s: %+.1f points", contrib[ri], float64(v)/daily.ScoreScale)
 		}
 		blocked := map[string]int{}
 		for _, e := range day.Events {

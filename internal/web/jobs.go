@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
-	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -107,7 +106,7 @@ func (j *job) observe(d *daily.Day) {
 	p := LivePoint{Day: d.Day, Score: make([]float64, n), Worst: make([]float64, n)}
 	for g := range n {
 		if agents[g] > 0 {
-			p.Score[g] = math.Round(float64(sum[g])/rule.Scale/float64(agents[g])*100) / 100
+			p.Score[g] = math.Round(float64(sum[g])/daily.ScoreScale/float64(agents[g])*100) / 100
 			p.Worst[g] = math.Round(float64(worst[g])/float64(agents[g])*10000) / 100
 		}
 	}
