@@ -132,6 +132,7 @@ type agentState struct {
 type truth struct {
 	penalisedAttempts []uint32 // penalised behaviours the agent actually did
 	attempts          []uint16 // n x behaviours: events tried (saturating)
+	detections        []uint16 // n x behaviours: events detected (saturating at 65535)
 	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
 	sanctionDays      []int32  // days spent under any sanction
 	contrib           []int32  // n x nContrib, fixed point
@@ -178,8 +179,9 @@ type tables struct {
 // days are traced.
 type watched struct {
 	ledgerSet []bool
-	traceSlot map[int32]int
+	traceSlot []int32 // per agent: its index in traces, -1 none (nil without traces)
 	traces    []*Trace
+	rec       *recorder // the ledger sample's states and events (record.go), nil without a ledger
 }
 
 // current is the day being simulated.
@@ -252,6 +254,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	}
 	e.penalisedAttempts = make([]uint32, n)
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
+	e.detections = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
 	e.nContrib = e.nRule + 2
@@ -314,6 +317,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		e.countVisibleAcq()
 	}
 	e.initTrace()
+	e.initRecord()
 	return e
 }
 
@@ -629,6 +633,7 @@ type Final struct {
 	Detained          []bool
 	PenalisedAttempts []uint32
 	Attempts          []uint16 // N x behaviours
+	Detections        []uint16 // N x behaviours, saturating at 65535
 	FirstSanction     []int32  // day, -1 never
 	SanctionDays      []int32
 	Contrib           []int32 // N x ContribStride; use ContribAt
@@ -654,7 +659,7 @@ func (f *Final) ContribAt(a, k int) int32 {
 func (e *Engine) Final() *Final {
 	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
-		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
+		Attempts: e.attempts, Detections: e.detections, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames()}
 }
 
@@ -665,6 +670,9 @@ func (e *Engine) Final() *Final {
 func (e *Engine) Run(ctx context.Context, sink Sink) error {
 	if e.day == 0 {
 		if err := sink.Day(e.aggregateStart()); err != nil {
+			return err
+		}
+		if err := e.sendRecord(sink); err != nil {
 			return err
 		}
 	}
@@ -684,6 +692,9 @@ func (e *Engine) Run(ctx context.Context, sink Sink) error {
 			if err := sink.Ledger(ledger); err != nil {
 				return err
 			}
+		}
+		if err := e.sendRecord(sink); err != nil {
+			return err
 		}
 		if e.opt.Progress != nil {
 			e.opt.Progress(e.day, e.days)
@@ -706,7 +717,8 @@ func (e *Engine) Workers() int { return e.opt.Workers }
 func BytesPerAgent(rules, behaviours int) uint64 {
 	// state pairs (score, tier, flags, sanctions, partner, detained,
 	// visible; tier, flags and sanctions may be single), the count of
-	// visible acquaintances, then five int32/uint32 columns: an upper bound
+	// visible acquaintances, then five int32/uint32 columns: an upper bound;
+	// per behaviour two uint16 counts (attempted, detected)
 	const fixed = 2*4 + 2*1 + 2*4 + 2*4 + 2*4 + 2*1 + 2*1 + 2 + 4*5
-	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2
+	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2*2
 }

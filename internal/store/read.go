@@ -653,7 +653,14 @@ var runSchemas = map[string]tableSchema{
 		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
 			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
 			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
-		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat},
+		prefixed: map[string]Kind{"attempted_": KindInt, "detected_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat},
+	},
+	TraceFile: {
+		fixed:    map[string]Kind{"day": KindInt, "agent": KindInt, "tier": KindString, "detained": KindBool, "partner": KindInt},
+		prefixed: map[string]Kind{"sanction_": KindBool, "flag_": KindBool},
+	},
+	TraceEventsFile: {
+		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "behaviour": KindString, "blocked": KindBool, "detected": KindBool},
 	},
 	LedgerFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
@@ -767,6 +774,8 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 			return err
 		}
 		return t.requireIn(path, "rule", nm.Contributions)
+	case TraceFile, TraceEventsFile:
+		return checkTraceTable(path, t, whole, m)
 	}
 	return nil
 }
