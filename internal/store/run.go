@@ -217,7 +217,7 @@ type RunWriter struct {
 	root, tmp, id string
 	days          []*daily.Day
 	ledger        []daily.LedgerEntry
-	ledgerLimit   int // rows; 0: no limit
+	ledgerLimit   int         // rows; 0: no limit
 	trace         traceRecord // the ledger sample's states and events (trace.go)
 	committed     bool
 	keep          bool
