@@ -18,6 +18,8 @@ const (
 	dailyFile    = "daily.parquet"
 	agentsFile   = "agents.parquet"
 	ledgerFile   = "ledger.parquet"
+	traceFile    = "trace.parquet"
+	eventsFile   = "trace_events.parquet"
 	auditFile    = "audit.json"
 	sweepFile    = "sweep.json"
 	resultsDir   = "results"
@@ -40,6 +42,9 @@ type RunDir struct {
 	// Which of the optional files are present; the Parquet files pass
 	// checkParquet.
 	Daily, Agents, Ledger, Audit bool
+	// Trace and TraceEvents: the record of the ledger sample
+	// (trace.parquet, trace_events.parquet).
+	Trace, TraceEvents bool
 }
 
 // SweepDir is one sweep directory: a directory holding sweep.json, whose
@@ -143,9 +148,11 @@ func Discover(root string) (*Catalog, error) {
 				return true
 			}
 			c.Runs = append(c.Runs, RunDir{ID: filepath.Base(path), Dir: path,
-				Daily:  present(dailyFile, "daily", checkParquet),
-				Agents: present(agentsFile, "agents", checkParquet),
-				Ledger: present(ledgerFile, "ledger", checkParquet),
+				Daily:       present(dailyFile, "daily", checkParquet),
+				Agents:      present(agentsFile, "agents", checkParquet),
+				Ledger:      present(ledgerFile, "ledger", checkParquet),
+				Trace:       present(traceFile, "trace", checkParquet),
+				TraceEvents: present(eventsFile, "trace_events", checkParquet),
 				// audit.json is read whole to check it, which waits
 				// until a query uses the audit view (DB.screen).
 				Audit: has[auditFile]})

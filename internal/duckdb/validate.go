@@ -153,4 +153,7 @@ var requiredColumns = map[string][]column{
 	"daily":  {{"day", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"agents", "INT64"}, {"score_mean", "DOUBLE"}},
 	"agents": {{"id", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"score", "DOUBLE"}, {"tier", "BYTE_ARRAY"}},
 	"ledger": {{"day", "INT32"}, {"agent", "INT32"}, {"rule", "BYTE_ARRAY"}, {"delta", "DOUBLE"}},
+	"trace":  {{"day", "INT32"}, {"agent", "INT32"}, {"tier", "BYTE_ARRAY"}, {"detained", "BOOLEAN"}, {"partner", "INT32"}},
+	"trace_events": {{"day", "INT32"}, {"agent", "INT32"}, {"behaviour", "BYTE_ARRAY"}, {"blocked", "BOOLEAN"},
+		{"detected", "BOOLEAN"}},
 }
