@@ -26,8 +26,10 @@ func newExplainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "explain RUN --agent ID",
 		Short: "Explain why one synthetic citizen ended where they did",
-		Long: `Replay the run with a trace on one citizen (runs are deterministic, so
-the replay is exact and is checked against the stored tables) and print
+		Long: `Read one citizen's day-by-day trace from the run directory when the run
+recorded it (everyone in the --ledger sample: trace.parquet), or else
+replay the run with a trace on them (runs are deterministic, so the replay
+is exact; either way it is checked against the stored tables), and print
 their traits, score trajectory, tier changes and sanctions, an additive
 breakdown of the final score (baseline + one term per rule = score,
 exactly), up to four principal reasons ranked against the people just
