@@ -159,6 +159,12 @@ func maxRows(path string, m *Manifest) int64 {
 }
 
 func readTable(path string, names []string, most int64) (*Table, error) {
+	return readTableGroups(path, names, most, nil)
+}
+
+// readTableGroups is readTable reading only the row groups keep accepts
+// (all when keep is nil); Rows counts the rows read.
+func readTableGroups(path string, names []string, most int64, keep func(parquet.RowGroup) bool) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -226,6 +232,17 @@ func readTable(path string, names []string, most int64) (*Table, error) {
 	}
 	if sum != rows {
 		return nil, damaged(path, "its row groups hold %d rows, its footer says %d", sum, rows)
+	}
+	if keep != nil {
+		var kept []parquet.RowGroup
+		t.Rows = 0
+		for _, rg := range groups {
+			if keep(rg) {
+				kept = append(kept, rg)
+				t.Rows += int(rg.NumRows())
+			}
+		}
+		groups = kept
 	}
 	for ci, fl := range fields {
 		if len(want) > 0 && !want[fl.Name()] {
@@ -662,6 +679,9 @@ var runSchemas = map[string]tableSchema{
 	TraceEventsFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "behaviour": KindString, "blocked": KindBool, "detected": KindBool},
 	},
+	TraceChangesFile: {
+		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
+	},
 	LedgerFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
 	},
@@ -774,7 +794,7 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 			return err
 		}
 		return t.requireIn(path, "rule", nm.Contributions)
-	case TraceFile, TraceEventsFile:
+	case TraceFile, TraceEventsFile, TraceChangesFile:
 		return checkTraceTable(path, t, whole, m)
 	}
 	return nil

@@ -1,9 +1,11 @@
 package store
 
 // The record of the ledger sample: trace.parquet (each sampled agent's
-// state on day 0 and on every day it changed) and trace_events.parquet
-// (every event they attempted), with the ledger enough to rebuild the
-// agent's sim.Trace exactly, without a replay (docs/store-format.md).
+// state on day 0 and on every day it changed), trace_events.parquet (every
+// event they attempted) and trace_changes.parquet (the ledger's rows), all
+// in agent order, so that one agent's rows lie in one or two row groups and
+// its sim.Trace is rebuilt exactly, without a replay, by reading those
+// (docs/store-format.md).
 
 import (
 	"errors"
@@ -16,12 +18,14 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/daily"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/sim"
+	"github.com/parquet-go/parquet-go"
 )
 
 // Files of the record of the ledger sample.
 const (
-	TraceFile       = "trace.parquet"
-	TraceEventsFile = "trace_events.parquet"
+	TraceFile        = "trace.parquet"
+	TraceEventsFile  = "trace_events.parquet"
+	TraceChangesFile = "trace_changes.parquet"
 )
 
 // Bytes one recorded state and one recorded event take in memory while a
@@ -69,52 +73,94 @@ func (w *RunWriter) Trace(states []daily.TracedState, events []daily.TracedEvent
 	return nil
 }
 
-// commitTrace writes the record's two tables, unless it was dropped, and
+// commitTrace writes the record's tables, unless it was dropped, and
 // returns the names of the files written.
 func (w *RunWriter) commitTrace(m *Manifest) ([]string, error) {
 	if w.trace.Dropped {
 		return nil, nil
 	}
-	if err := w.writeFile(TraceFile, func(fh io.Writer) error { return writeTraceStates(fh, m, w.trace.States) }); err != nil {
+	st, ev, lg := w.trace.States, w.trace.Events, w.ledger
+	stOrder := byAgent(m.Agents, len(st), func(r int) int32 { return st[r].Agent })
+	if err := w.writeFile(TraceFile, func(fh io.Writer) error { return writeTraceStates(fh, m, st, stOrder) }); err != nil {
 		return nil, err
 	}
-	if err := w.writeFile(TraceEventsFile, func(fh io.Writer) error { return writeTraceEvents(fh, m, w.trace.Events) }); err != nil {
+	evOrder := byAgent(m.Agents, len(ev), func(r int) int32 { return ev[r].Agent })
+	if err := w.writeFile(TraceEventsFile, func(fh io.Writer) error { return writeTraceEvents(fh, m, ev, evOrder) }); err != nil {
 		return nil, err
 	}
-	return []string{TraceFile, TraceEventsFile}, nil
+	lgOrder := byAgent(m.Agents, len(lg), func(r int) int32 { return lg[r].Agent })
+	if err := w.writeFile(TraceChangesFile, func(fh io.Writer) error { return writeTraceChanges(fh, m, lg, lgOrder) }); err != nil {
+		return nil, err
+	}
+	return []string{TraceFile, TraceEventsFile, TraceChangesFile}, nil
 }
 
-func writeTraceStates(fh io.Writer, m *Manifest, rows []daily.TracedState) error {
+// byAgent returns the rows' order sorted by agent, stably (rows are in day
+// order, so the result is agent, then day, then the order within a day): a
+// counting sort, linear in rows and agents, with 4 bytes per row and per
+// agent (the ledger's growth headroom, freed by then, is larger).
+func byAgent(agents, rows int, agent func(r int) int32) []int32 {
+	start := make([]int32, agents+1)
+	for r := 0; r < rows; r++ {
+		start[agent(r)+1]++
+	}
+	for a := 1; a <= agents; a++ {
+		start[a] += start[a-1]
+	}
+	order := make([]int32, rows)
+	for r := 0; r < rows; r++ {
+		a := agent(r)
+		order[start[a]] = int32(r)
+		start[a]++
+	}
+	return order
+}
+
+func writeTraceStates(fh io.Writer, m *Manifest, rows []daily.TracedState, order []int32) error {
 	nm := m.Names
 	tiers := bytesOf(nm.Tiers)
+	at := func(r int) *daily.TracedState { return &rows[order[r]] }
 	cols := []column{
-		{name: "day", typ: tInt32, i32: func(r int) int32 { return rows[r].Day }},
-		{name: "agent", typ: tInt32, i32: func(r int) int32 { return rows[r].Agent }},
-		{name: "tier", typ: tString, s: func(r int) []byte { return tiers[rows[r].Tier] }},
-		{name: "detained", typ: tBool, b: func(r int) bool { return rows[r].Detained }},
-		{name: "partner", typ: tInt32, i32: func(r int) int32 { return rows[r].Partner }},
+		{name: "agent", typ: tInt32, i32: func(r int) int32 { return at(r).Agent }},
+		{name: "day", typ: tInt32, i32: func(r int) int32 { return at(r).Day }},
+		{name: "tier", typ: tString, s: func(r int) []byte { return tiers[at(r).Tier] }},
+		{name: "detained", typ: tBool, b: func(r int) bool { return at(r).Detained }},
+		{name: "partner", typ: tInt32, i32: func(r int) int32 { return at(r).Partner }},
 	}
 	for s, n := range nm.Sanctions {
 		bit := uint32(1) << uint(s)
-		cols = append(cols, column{name: columnName("sanction_", n), typ: tBool, b: func(r int) bool { return rows[r].Sanctions&bit != 0 }})
+		cols = append(cols, column{name: columnName("sanction_", n), typ: tBool, b: func(r int) bool { return at(r).Sanctions&bit != 0 }})
 	}
 	for k, n := range nm.Flags {
 		bit := uint32(1) << uint(k)
-		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return rows[r].Flags&bit != 0 }})
+		cols = append(cols, column{name: columnName("flag_", n), typ: tBool, b: func(r int) bool { return at(r).Flags&bit != 0 }})
 	}
 	return writeTable(fh, "trace", cols, len(rows), Metadata(m))
 }
 
-func writeTraceEvents(fh io.Writer, m *Manifest, rows []daily.TracedEvent) error {
+func writeTraceEvents(fh io.Writer, m *Manifest, rows []daily.TracedEvent, order []int32) error {
 	names := bytesOf(m.Names.Behaviours)
+	at := func(r int) *daily.TracedEvent { return &rows[order[r]] }
 	cols := []column{
-		{name: "day", typ: tInt32, i32: func(r int) int32 { return rows[r].Day }},
-		{name: "agent", typ: tInt32, i32: func(r int) int32 { return rows[r].Agent }},
-		{name: "behaviour", typ: tString, s: func(r int) []byte { return names[rows[r].Behaviour] }},
-		{name: "blocked", typ: tBool, b: func(r int) bool { return rows[r].Blocked }},
-		{name: "detected", typ: tBool, b: func(r int) bool { return rows[r].Detected }},
+		{name: "agent", typ: tInt32, i32: func(r int) int32 { return at(r).Agent }},
+		{name: "day", typ: tInt32, i32: func(r int) int32 { return at(r).Day }},
+		{name: "behaviour", typ: tString, s: func(r int) []byte { return names[at(r).Behaviour] }},
+		{name: "blocked", typ: tBool, b: func(r int) bool { return at(r).Blocked }},
+		{name: "detected", typ: tBool, b: func(r int) bool { return at(r).Detected }},
 	}
 	return writeTable(fh, "trace_events", cols, len(rows), Metadata(m))
+}
+
+func writeTraceChanges(fh io.Writer, m *Manifest, rows []daily.LedgerEntry, order []int32) error {
+	names := bytesOf(m.Names.Contributions)
+	at := func(r int) *daily.LedgerEntry { return &rows[order[r]] }
+	cols := []column{
+		{name: "agent", typ: tInt32, i32: func(r int) int32 { return at(r).Agent }},
+		{name: "day", typ: tInt32, i32: func(r int) int32 { return at(r).Day }},
+		{name: "rule", typ: tString, s: func(r int) []byte { return names[at(r).Rule] }},
+		{name: "delta", typ: tDouble, f64: func(r int) float64 { return points(int64(at(r).Delta)) }},
+	}
+	return writeTable(fh, "trace_changes", cols, len(rows), Metadata(m))
 }
 
 // checkTraceTable checks the record's tables against the run: days, agents
@@ -127,8 +173,11 @@ func checkTraceTable(path string, t *Table, whole bool, m *Manifest) error {
 	if err := t.requireRange(path, "agent", 0, int64(m.Agents)-1); err != nil {
 		return err
 	}
-	if filepath.Base(path) == TraceEventsFile {
+	switch filepath.Base(path) {
+	case TraceEventsFile:
 		return t.requireIn(path, "behaviour", nm.Behaviours)
+	case TraceChangesFile:
+		return t.requireIn(path, "rule", nm.Contributions)
 	}
 	if whole {
 		for _, n := range nm.Sanctions {
@@ -209,7 +258,7 @@ func ReadTrace(dir string, m *Manifest, a int32, baseline int32) (*sim.Trace, er
 		return nil, &NoTraceError{Agent: a, Why: "no-record"}
 	}
 	nm := m.Names
-	st, err := ReadTable(filepath.Join(dir, TraceFile))
+	st, err := readAgentRows(filepath.Join(dir, TraceFile), m, a)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +294,7 @@ func ReadTrace(dir string, m *Manifest, a int32, baseline int32) (*sim.Trace, er
 	if !have[0] {
 		return nil, &NoTraceError{Agent: a, Why: "not-sampled"}
 	}
-	ev, err := ReadTable(filepath.Join(dir, TraceEventsFile))
+	ev, err := readAgentRows(filepath.Join(dir, TraceEventsFile), m, a)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +311,7 @@ func ReadTrace(dir string, m *Manifest, a int32, baseline int32) (*sim.Trace, er
 		tr.Days[d].Events = append(tr.Days[d].Events, sim.TraceEvent{Behaviour: slices.Index(nm.Behaviours, beh[r]),
 			Blocked: blocked[r], Detected: detected[r]})
 	}
-	lg, err := ReadTable(filepath.Join(dir, LedgerFile))
+	lg, err := readAgentRows(filepath.Join(dir, TraceChangesFile), m, a)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +323,7 @@ func ReadTrace(dir string, m *Manifest, a int32, baseline int32) (*sim.Trace, er
 		}
 		x := math.Round(ldelta[r] * rule.Scale)
 		if lday[r] < 1 || x < math.MinInt32 || x > math.MaxInt32 {
-			return nil, damaged(filepath.Join(dir, LedgerFile), "row %d: day %d, delta %g", r, lday[r], ldelta[r])
+			return nil, damaged(filepath.Join(dir, TraceChangesFile), "row %d: day %d, delta %g", r, lday[r], ldelta[r])
 		}
 		tr.Changes = append(tr.Changes, daily.LedgerEntry{Day: int32(lday[r]), Agent: a,
 			Rule: int16(slices.Index(nm.Contributions, lrule[r])), Delta: int32(x)})
@@ -290,11 +339,37 @@ func ReadTrace(dir string, m *Manifest, a int32, baseline int32) (*sim.Trace, er
 		}
 		score += change[d]
 		if score < math.MinInt32 || score > math.MaxInt32 {
-			return nil, damaged(filepath.Join(dir, LedgerFile), "agent %d's score leaves the int32 range on day %d", a, d)
+			return nil, damaged(filepath.Join(dir, TraceChangesFile), "agent %d's score leaves the int32 range on day %d", a, d)
 		}
 		tr.Days[d].Day, tr.Days[d].Score = d, int32(score)
 	}
 	return tr, nil
+}
+
+// readAgentRows reads the row groups of one of the record's tables that
+// may hold agent a's rows (its first column is agent, in agent order: the
+// row groups whose agent bounds include a), checked as ReadTable checks.
+func readAgentRows(path string, m *Manifest, a int32) (t *Table, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t, err = nil, damaged(path, "the Parquet decoder failed: %v", p)
+		}
+	}()
+	keep := func(rg parquet.RowGroup) bool {
+		fc, ok := rg.ColumnChunks()[0].(*parquet.FileColumnChunk)
+		if !ok || rg.Schema().Fields()[0].Name() != "agent" {
+			return true
+		}
+		lo, hi, ok := fc.Bounds()
+		return !ok || lo.IsNull() || hi.IsNull() || (lo.Int32() <= a && a <= hi.Int32())
+	}
+	if t, err = readTableGroups(path, nil, -1, keep); err != nil {
+		return nil, err
+	}
+	if err := checkRunTable(path, t, true, m); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // IsNoTrace reports whether err says an agent has no stored trace.
