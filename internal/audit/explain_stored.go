@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -61,4 +62,28 @@ func ReplayNotice(m *store.Manifest, nt *store.NoTraceError) string {
 // needs (0.01 -> 1%, 0.001 -> 0.1%).
 func percent(f float64) string {
 	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
+}
+
+// LoadForExplain reads a run directory with only the agents table's
+// columns an explanation reads (who the person is, their score, tier and
+// contributions, and everyone's for the reference group), about half the
+// table: an explanation from the stored trace spends most of its time
+// loading.
+func LoadForExplain(dir string) (*Run, error) {
+	r, err := LoadAggregates(dir)
+	if err != nil {
+		return nil, err
+	}
+	nm := r.Manifest.Names
+	cols := []string{"region", "group", "age", "children", "baseline", "score", "tier"}
+	for _, t := range nm.Traits {
+		cols = append(cols, colSafe(t))
+	}
+	for _, c := range nm.Contributions {
+		cols = append(cols, "delta_"+colSafe(c))
+	}
+	if r.Agents, err = store.ReadTable(filepath.Join(dir, store.AgentsFile), cols...); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
