@@ -83,7 +83,10 @@ func LoadForExplain(dir string) (*Run, error) {
 		cols = append(cols, "delta_"+colSafe(c))
 	}
 	if r.Agents, err = store.ReadTable(filepath.Join(dir, store.AgentsFile), cols...); err != nil {
-		return nil, err
+		// A table that lacks a column or is damaged is reported as the
+		// whole table's read reports it (a *store.DamagedError naming
+		// the file).
+		return Load(dir)
 	}
 	return r, nil
 }
