@@ -124,12 +124,15 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 
 func readAudit(dir string) (*audit.Report, error) { return audit.ReadReport(dir) }
 
-func loadRun(dir string) (*audit.Run, error) {
+func loadRun(dir string) (*audit.Run, error) { return loadRunWith(dir, audit.Load) }
+
+// loadRunWith is loadRun with another loader (explain reads fewer columns).
+func loadRunWith(dir string, load func(string) (*audit.Run, error)) (*audit.Run, error) {
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
 		return nil, badInput("%s: not a run directory", dir)
 	}
-	r, err := audit.Load(dir)
+	r, err := load(dir)
 	var damaged *store.DamagedError
 	switch {
 	case errors.As(err, &damaged):

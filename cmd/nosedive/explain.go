@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -24,8 +26,10 @@ func newExplainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "explain RUN --agent ID",
 		Short: "Explain why one synthetic citizen ended where they did",
-		Long: `Replay the run with a trace on one citizen (runs are deterministic, so
-the replay is exact and is checked against the stored tables) and print
+		Long: `Read one citizen's day-by-day trace from the run directory when the run
+recorded it (everyone in the --ledger sample: trace.parquet), or else
+replay the run with a trace on them (runs are deterministic, so the replay
+is exact; either way it is checked against the stored tables), and print
 their traits, score trajectory, tier changes and sanctions, an additive
 breakdown of the final score (baseline + one term per rule = score,
 exactly), up to four principal reasons ranked against the people just
@@ -49,7 +53,7 @@ and the smallest single change that would have changed the tier.`,
 }
 
 func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.Writer) error {
-	run, err := loadRun(dir)
+	run, err := loadRunWith(dir, audit.LoadForExplain)
 	if err != nil {
 		return err
 	}
@@ -59,15 +63,17 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.
 	if o.quiet {
 		stderr = io.Discard
 	}
-	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
-	meter := progress.New(stderr, run.Manifest.Days, "days", progress.Options{Bar: progress.IsTerminal(stderr)})
-	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
-	meter.Finish()
-	if err != nil {
-		return err
-	}
-	x, err := audit.Explain(run, int32(o.agent), final, traces[0])
-	if err != nil {
+	// The run's stored trace of its ledger sample answers at once; anyone
+	// else is replayed.
+	x, _, err := audit.ExplainStored(run, int32(o.agent))
+	var nt *store.NoTraceError
+	switch {
+	case errors.As(err, &nt):
+		fmt.Fprintf(stderr, "nosedive: %s\n", audit.ReplayNotice(run.Manifest, nt))
+		if x, err = replayExplain(ctx, o, run, dir, stderr); err != nil {
+			return err
+		}
+	case err != nil:
 		return err
 	}
 	if !x.MatchesStored || !x.Exact {
@@ -79,4 +85,17 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.
 		return enc.Encode(x)
 	}
 	return audit.WriteExplanationText(w, x)
+}
+
+// replayExplain replays the run with a trace on the agent, with a progress
+// meter, and explains it.
+func replayExplain(ctx context.Context, o explainOptions, run *audit.Run, dir string, stderr io.Writer) (*audit.Explanation, error) {
+	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
+	meter := progress.New(stderr, run.Manifest.Days, "days", progress.Options{Bar: progress.IsTerminal(stderr)})
+	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
+	meter.Finish()
+	if err != nil {
+		return nil, err
+	}
+	return audit.Explain(run, int32(o.agent), final, traces[0])
 }

@@ -41,6 +41,9 @@ Views:
   daily        every daily.parquet (day x region x group), run_id and dir first
   agents       every agents.parquet (one row per synthetic person), run_id and dir first
   ledger       every ledger.parquet (score changes of the people --ledger selected)
+  trace        every trace.parquet (the ledger sample's state on day 0 and on each
+               day it changed: tier, detained, partner, sanctions, flags)
+  trace_events every trace_events.parquet (each event the ledger sample attempted)
   audit        one row per run with audit.json (from nosedive audit RUN):
                headline figures flattened, the whole file in the json column
   sweeps       one row per sweep directory (sweep.json)      } only when the

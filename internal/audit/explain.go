@@ -98,37 +98,61 @@ type EventCount struct {
 // final state of that replay, and checks it against the stored run.
 func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, error) {
 	m := r.Manifest
-	nm := m.Names
 	if a < 0 || int(a) >= m.Agents {
 		return nil, &BadAgentError{Agent: a, Agents: m.Agents}
 	}
+	end := agentEnd{Score: final.Score[a], Tier: final.Tier[a], Flags: final.Flags[a], Partner: final.Partner[a],
+		Detained: final.Detained[a], Baseline: final.BaselineAt(int(a)), Names: final.ContribNames,
+		Contrib: make([]int32, len(final.ContribNames))}
+	for k := range end.Contrib {
+		end.Contrib[k] = final.ContribAt(int(a), k)
+	}
+	return explain(r, a, &end, tr)
+}
+
+// agentEnd is one agent's state at the end of a run: what an explanation
+// needs of a replay's sim.Final, or of the stored trace (ExplainStored).
+type agentEnd struct {
+	Score    int32
+	Tier     uint8
+	Flags    uint32
+	Partner  int32
+	Detained bool
+	Baseline int32
+	Names    []string // contribution names (sim.Engine.ContribNames)
+	Contrib  []int32  // per name, fixed point
+}
+
+func explain(r *Run, a int32, final *agentEnd, tr *sim.Trace) (*Explanation, error) {
+	m := r.Manifest
+	nm := m.Names
 	sc := r.Scenario
 	x := &Explanation{Run: m.ID, Agent: a, Day: m.Days,
 		Region: r.strs("region")[a], Group: r.strs("group")[a], Age: r.strs("age")[a],
-		Children: int(r.ints("children")[a]), Partner: final.Partner[a],
-		Score: fixed(final.Score[a]), Tier: nm.Tiers[final.Tier[a]], Detained: final.Detained[a],
-		BaseValue: fixed(final.BaselineAt(int(a)))}
+		Children: int(r.ints("children")[a]), Partner: final.Partner,
+		Score: fixed(final.Score), Tier: nm.Tiers[final.Tier], Detained: final.Detained,
+		BaseValue: fixed(final.Baseline)}
 	for t, name := range nm.Traits {
 		if r.bools(name)[a] {
 			x.Traits = append(x.Traits, nm.Traits[t])
 		}
 	}
 	for f, name := range nm.Flags {
-		if final.Flags[a]&(1<<uint(f)) != 0 {
+		if final.Flags&(1<<uint(f)) != 0 {
 			x.Flags = append(x.Flags, name)
 		}
 	}
 	// Additive breakdown from the replay's own books (fixed point, exact).
-	sum := int64(final.BaselineAt(int(a)))
+	sum := int64(final.Baseline)
 	times := map[int]int{}
 	for _, ch := range tr.Changes {
 		times[int(ch.Rule)]++
 	}
-	ref, refDesc := r.reference(final.Tier[a])
+	ref, refDesc := r.reference(final.Tier)
 	x.Reference = refDesc
 	pop := r.Population()
-	for k, name := range final.ContribNames {
-		v := int64(final.ContribAt(int(a), k))
+	for k, name := range final.Names {
+		v := int64(final.Contrib[k])
 		sum += v
 		if v == 0 {
 			continue
@@ -187,13 +211,13 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		x.Contributions = append(x.Contributions, c)
 	}
 	x.Sum = float64(sum) / daily.ScoreScale
-	x.Exact = sum == int64(final.Score[a])
+	x.Exact = sum == int64(final.Score)
 	// The replay must reproduce the stored run exactly.
 	stored := int64(math.Round(r.floats("score")[a] * daily.ScoreScale))
-	x.MatchesStored = stored == int64(final.Score[a]) && r.strs("tier")[a] == x.Tier
-	for k, name := range final.ContribNames {
+	x.MatchesStored = stored == int64(final.Score) && r.strs("tier")[a] == x.Tier
+	for k, name := range final.Names {
 		col := r.floats("delta_" + colSafe(name))
-		if int64(math.Round(col[a]*daily.ScoreScale)) != int64(final.ContribAt(int(a), k)) {
+		if int64(math.Round(col[a]*daily.ScoreScale)) != int64(final.Contrib[k]) {
 			x.MatchesStored = false
 		}
 	}
@@ -203,7 +227,7 @@ func Explain(r *Run, a int32, final *sim.Final, tr *sim.Trace) (*Explanation, er
 		maxBase = max(maxBase, b)
 	}
 	// Tier thresholds and caps.
-	ti := int(final.Tier[a])
+	ti := int(final.Tier)
 	raw := sc.TierOf(x.Score, "", "\x00") // no caps apply to this group name
 	if ti > 0 {
 		x.NextTier = nm.Tiers[ti-1]

@@ -19,6 +19,8 @@ const (
 	agentsFile   = "agents.parquet"
 	ledgerFile   = "ledger.parquet"
 	instFile     = "institutions.parquet"
+	traceFile    = "trace.parquet"
+	eventsFile   = "trace_events.parquet"
 	auditFile    = "audit.json"
 	sweepFile    = "sweep.json"
 	resultsDir   = "results"
@@ -44,6 +46,9 @@ type RunDir struct {
 	// Institutions: the run has institutions.parquet (a scenario with
 	// institutions).
 	Institutions bool
+	// Trace and TraceEvents: the record of the ledger sample
+	// (trace.parquet, trace_events.parquet).
+	Trace, TraceEvents bool
 }
 
 // SweepDir is one sweep directory: a directory holding sweep.json, whose
@@ -151,6 +156,8 @@ func Discover(root string) (*Catalog, error) {
 				Agents:       present(agentsFile, "agents", checkParquet),
 				Ledger:       present(ledgerFile, "ledger", checkParquet),
 				Institutions: present(instFile, "institutions", checkParquet),
+				Trace:        present(traceFile, "trace", checkParquet),
+				TraceEvents:  present(eventsFile, "trace_events", checkParquet),
 				// audit.json is read whole to check it, which waits
 				// until a query uses the audit view (DB.screen).
 				Audit: has[auditFile]})

@@ -1,7 +1,7 @@
 // Package duckdb answers SQL over a run store with embedded DuckDB
 // (github.com/duckdb/duckdb-go, cgo). It finds every run directory and
 // sweep directory under a store root, defines views over their files
-// (runs, daily, agents, ledger, institutions, audit, and sweeps, sweep_daily,
+// (runs, daily, agents, ledger, institutions, trace, trace_events, audit, and sweeps, sweep_daily,
 // sweep_audit when sweeps exist) in an in-memory database, and runs one
 // read-only statement at a time.
 //

@@ -148,6 +148,8 @@ const (
 	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS id, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
 	emptyLedger = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS rule, NULL::DOUBLE AS delta WHERE false`
 	emptyInst   = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS institution, NULL::VARCHAR AS category, NULL::DOUBLE AS threshold, NULL::DOUBLE AS boundary, NULL::BIGINT AS applicants, NULL::DOUBLE AS selection_rate WHERE false`
+	emptyTrace  = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS tier, NULL::BOOLEAN AS detained, NULL::INTEGER AS partner WHERE false`
+	emptyEvents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS behaviour, NULL::BOOLEAN AS blocked, NULL::BOOLEAN AS detected WHERE false`
 )
 
 // textDocs reads JSON files as (filename, j) rows.
@@ -174,6 +176,7 @@ func parquetRows(paths []string) string {
 // views builds the view definitions for a catalog.
 func views(c *Catalog) []view {
 	var manifests, daily, agents, ledger, insts, audits, sweepDaily, sweepAudit, sweepDocs []string
+	var traces, events []string
 	for _, r := range c.Runs {
 		manifests = append(manifests, filepath.Join(r.Dir, manifestFile))
 		if r.Daily {
@@ -190,6 +193,12 @@ func views(c *Catalog) []view {
 		}
 		if r.Audit {
 			audits = append(audits, filepath.Join(r.Dir, auditFile))
+		}
+		if r.Trace {
+			traces = append(traces, filepath.Join(r.Dir, traceFile))
+		}
+		if r.TraceEvents {
+			events = append(events, filepath.Join(r.Dir, eventsFile))
 		}
 	}
 	for _, s := range c.Sweeps {
@@ -221,6 +230,10 @@ func views(c *Catalog) []view {
 			files: ledger, kind: "ledger", over: parquetRows, empty: emptyLedger, note: none("ledger.parquet (run with `--ledger`)", len(ledger))},
 		{name: "institutions", doc: "every run's institutions.parquet (institution x category x decision day: threshold, rates, utility) with run_id and dir",
 			files: insts, kind: "institutions", over: parquetRows, empty: emptyInst, note: none("institutions.parquet (a scenario with institutions)", len(insts))},
+		{name: "trace", doc: "every run's trace.parquet (the ledger sample's state on day 0 and on each day it changed) with run_id and dir",
+			files: traces, kind: "trace", over: parquetRows, empty: emptyTrace, note: none("trace.parquet (run with `--ledger`)", len(traces))},
+		{name: "trace_events", doc: "every run's trace_events.parquet (one row per event the ledger sample attempted) with run_id and dir",
+			files: events, kind: "trace_events", over: parquetRows, empty: emptyEvents, note: none("trace_events.parquet (run with `--ledger`)", len(events))},
 		{name: "audit", doc: "one row per run with audit.json (run `nosedive audit RUN`): headline figures flattened, the whole file in json",
 			files: audits, json: true, over: func(files []string) string { return "WITH docs AS (" + docs(files) + ")" + auditSelect },
 			empty: "WITH docs AS (" + emptyDocs + ")" + auditSelect, note: none("audit.json (run `nosedive audit RUN`)", len(audits))},

@@ -555,6 +555,7 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 	if plan.ledgerCap > 0 {
 		w.SetLedgerLimit(int(min(plan.ledgerCap, math.MaxInt32*16)))
 	}
+	w.SetTraceLimit(traceLimit(plan))
 	t0 := now()
 	pop, err := generate(ctx, sc, prog, spec.Agents, spec.Seed)
 	if err != nil {

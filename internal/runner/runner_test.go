@@ -58,7 +58,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a := runOnce(t, name, 1)
 			b := runOnce(t, name, 4)
-			for _, f := range []string{store.DailyFile, store.AgentsFile, store.LedgerFile} {
+			for _, f := range []string{store.DailyFile, store.AgentsFile, store.LedgerFile, store.TraceFile, store.TraceEventsFile, store.TraceChangesFile} {
 				x, err := os.ReadFile(filepath.Join(a.Dir, f))
 				if err != nil {
 					t.Fatal(err)
@@ -168,7 +168,7 @@ func TestInterruptResumeWithDamagedCheckpoint(t *testing.T) {
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "checksum mismatch") {
 		t.Errorf("warnings %q, want one checksum mismatch", warnings)
 	}
-	for _, f := range []string{store.DailyFile, store.AgentsFile, store.LedgerFile} {
+	for _, f := range []string{store.DailyFile, store.AgentsFile, store.LedgerFile, store.TraceFile, store.TraceEventsFile, store.TraceChangesFile} {
 		x, _ := os.ReadFile(filepath.Join(ref.Dir, f))
 		y, _ := os.ReadFile(filepath.Join(res.Dir, f))
 		if !bytes.Equal(x, y) || len(x) == 0 {

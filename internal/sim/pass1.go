@@ -325,20 +325,23 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	}
 	if blocked != 0 {
 		s.blk[cell*nb+b]++
-		if e.traceSlot != nil {
+		if e.ledgerSet != nil && e.ledgerSet[i] {
 			e.traceEvent(i, b, true, false)
 		}
 		return nil
 	}
 	p := e.detect[b][reg]
 	detected := p >= 1 || (p > 0 && rng.Float(k.detect[b], uint64(i)) < p)
-	if e.traceSlot != nil {
+	if e.ledgerSet != nil && e.ledgerSet[i] {
 		e.traceEvent(i, b, false, detected)
 	}
 	if !detected {
 		return nil
 	}
 	s.det[cell*nb+b]++
+	if a := &e.detections[int(i)*nb+b]; *a < math.MaxUint16 {
+		*a++
+	}
 	st := &e.active[reg]
 	if !st.active {
 		return nil

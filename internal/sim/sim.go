@@ -137,6 +137,7 @@ type agentState struct {
 type truth struct {
 	penalisedAttempts []uint32 // penalised behaviours the agent actually did
 	attempts          []uint16 // n x behaviours: events tried (saturating)
+	detections        []uint16 // n x behaviours: events detected (saturating at 65535)
 	firstSanction     []int32  // first day (1-based, as in daily.day) under any sanction, -1 never
 	sanctionDays      []int32  // days spent under any sanction
 	contrib           []int32  // n x nContrib, fixed point
@@ -193,8 +194,9 @@ type tables struct {
 // days are traced.
 type watched struct {
 	ledgerSet []bool
-	traceSlot map[int32]int
+	traceSlot []int32 // per agent: its index in traces, -1 none (nil without traces)
 	traces    []*Trace
+	rec       *recorder // the ledger sample's states and events (record.go), nil without a ledger
 }
 
 // current is the day being simulated.
@@ -270,6 +272,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	}
 	e.penalisedAttempts = make([]uint32, n)
 	e.attempts = make([]uint16, n*len(sc.Behaviours))
+	e.detections = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
 	e.compilePrivileges()
@@ -339,6 +342,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 		e.countVisibleAcq()
 	}
 	e.initTrace()
+	e.initRecord()
 	return e
 }
 
@@ -665,6 +669,7 @@ type Final struct {
 	Detained          []bool
 	PenalisedAttempts []uint32
 	Attempts          []uint16 // N x behaviours
+	Detections        []uint16 // N x behaviours, saturating at 65535
 	FirstSanction     []int32  // day, -1 never
 	SanctionDays      []int32
 	Contrib           []int32 // N x ContribStride; use ContribAt
@@ -701,7 +706,7 @@ func (f *Final) ContribAt(a, k int) int32 {
 func (e *Engine) Final() *Final {
 	return &Final{Pop: e.pop, Score: e.score, BaselineCell: e.baseline, BaselineAgent: e.baseAgent, NGroups: e.nGroups, Tier: e.tier, Flags: e.flags,
 		Sanctions: e.sanc, Partner: e.partner, Detained: e.detained, PenalisedAttempts: e.penalisedAttempts,
-		Attempts: e.attempts, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
+		Attempts: e.attempts, Detections: e.detections, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
 		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded,
 		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays}
@@ -714,6 +719,9 @@ func (e *Engine) Final() *Final {
 func (e *Engine) Run(ctx context.Context, sink Sink) error {
 	if e.day == 0 {
 		if err := sink.Day(e.aggregateStart()); err != nil {
+			return err
+		}
+		if err := e.sendRecord(sink); err != nil {
 			return err
 		}
 	}
@@ -733,6 +741,9 @@ func (e *Engine) Run(ctx context.Context, sink Sink) error {
 			if err := sink.Ledger(ledger); err != nil {
 				return err
 			}
+		}
+		if err := e.sendRecord(sink); err != nil {
+			return err
 		}
 		if e.opt.Progress != nil {
 			e.opt.Progress(e.day, e.days)
@@ -755,7 +766,8 @@ func (e *Engine) Workers() int { return e.opt.Workers }
 func BytesPerAgent(rules, behaviours int) uint64 {
 	// state pairs (score, tier, flags, sanctions, partner, detained,
 	// visible; tier, flags and sanctions may be single), the count of
-	// visible acquaintances, then five int32/uint32 columns: an upper bound
+	// visible acquaintances, then five int32/uint32 columns: an upper bound;
+	// per behaviour two uint16 counts (attempted, detected)
 	const fixed = 2*4 + 2*1 + 2*4 + 2*4 + 2*4 + 2*1 + 2*1 + 2 + 4*5
-	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2
+	return fixed + uint64(rules+3)*4 + uint64(behaviours)*2*2
 }

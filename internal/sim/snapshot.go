@@ -54,6 +54,9 @@ func (e *Engine) Restore(r io.Reader) error {
 	if e.visibleAcq != nil {
 		e.countVisibleAcq()
 	}
+	if e.rec != nil {
+		e.recordStart()
+	}
 	return nil
 }
 
@@ -63,7 +66,7 @@ func (e *Engine) stateSlices() [][]byte {
 	return [][]byte{
 		bytesOf(e.score), bytesOf(e.tier), bytesOf(e.flags), bytesOf(e.sanc), bytesOf(e.partner),
 		bytesOf(e.detained), bytesOf(e.visible), bytesOf(e.releaseDay), bytesOf(e.lastPenalised),
-		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.firstSanction),
+		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.detections), bytesOf(e.firstSanction),
 		bytesOf(e.sanctionDays), bytesOf(e.contrib),
 		bytesOf(e.instApproved), bytesOf(e.instSucceeded), // empty without institutions
 		bytesOf(e.priv), bytesOf(e.privDays), bytesOf(e.othersDays),

@@ -105,6 +105,7 @@ func (e *Engine) Step() (*daily.Day, []daily.LedgerEntry, error) {
 	}
 	e.flatLedger = flat
 	e.traceEndOfDay(flat)
+	e.recordDay()
 	if e.opt.Ledger.Fraction == 0 && len(e.opt.Trace) > 0 {
 		flat = nil // the ledger was on for the trace only
 	}

@@ -40,9 +40,14 @@ func (e *Engine) initTrace() {
 	if len(e.opt.Trace) == 0 {
 		return
 	}
-	e.traceSlot = make(map[int32]int, len(e.opt.Trace))
+	// An array, not a map: the test on every event of a watched agent is
+	// one load (replays only; runs record with a recorder, see record.go).
+	e.traceSlot = make([]int32, e.n)
+	for i := range e.traceSlot {
+		e.traceSlot[i] = -1
+	}
 	for k, a := range e.opt.Trace {
-		e.traceSlot[a] = k
+		e.traceSlot[a] = int32(k)
 		e.traces = append(e.traces, &Trace{Agent: a})
 		e.traces[k].Days = append(e.traces[k].Days, e.traceDay(a, 0))
 	}
@@ -53,12 +58,22 @@ func (e *Engine) traceDay(a int32, day int) TraceDay {
 		Detained: e.detained[a], Partner: e.partner[a]}
 }
 
-// traceEvent records an event of agent i if it is traced (pass 1; each
-// traced agent is written only by the worker that owns its chunk).
+// traceEvent records an event of a watched agent i (e.ledgerSet[i]: in the
+// ledger sample or traced) in the run's record and in its trace (pass 1;
+// each agent is written only by the worker that owns its chunk). Callers
+// test e.ledgerSet first, so unwatched agents cost one load, and a run
+// without a ledger one nil test.
 func (e *Engine) traceEvent(i int32, b int, blocked, detected bool) {
-	if k, ok := e.traceSlot[i]; ok {
-		t := e.traces[k]
-		t.pending = append(t.pending, TraceEvent{Behaviour: b, Blocked: blocked, Detected: detected})
+	if r := e.rec; r != nil {
+		c := int(i) / ChunkSize
+		r.chunkEvents[c] = append(r.chunkEvents[c], daily.TracedEvent{Day: int32(e.day + 1), Agent: i,
+			Behaviour: uint16(b), Blocked: blocked, Detected: detected})
+	}
+	if e.traceSlot != nil {
+		if k := e.traceSlot[i]; k >= 0 {
+			t := e.traces[k]
+			t.pending = append(t.pending, TraceEvent{Behaviour: b, Blocked: blocked, Detected: detected})
+		}
 	}
 }
 
@@ -73,7 +88,7 @@ func (e *Engine) traceEndOfDay(ledger []daily.LedgerEntry) {
 		return
 	}
 	for _, l := range ledger {
-		if k, ok := e.traceSlot[l.Agent]; ok {
+		if k := e.traceSlot[l.Agent]; k >= 0 {
 			e.traces[k].Changes = append(e.traces[k].Changes, l)
 		}
 	}

@@ -102,6 +102,7 @@ func Resume(dir, root, id string) *RunWriter {
 type writerState struct {
 	Days   []*daily.Day
 	Ledger []daily.LedgerEntry
+	Trace  traceRecord
 }
 
 // Checkpoint writes a consistent snapshot: the engine state (written by
@@ -123,7 +124,7 @@ func (w *RunWriter) Checkpoint(day int, spec *Spec, engineState func(io.Writer) 
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	engineLen := payload.Len()
-	if err := gob.NewEncoder(&payload).Encode(writerState{Days: w.days, Ledger: w.ledger}); err != nil {
+	if err := gob.NewEncoder(&payload).Encode(writerState{Days: w.days, Ledger: w.ledger, Trace: w.trace}); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	hdr, _ := json.Marshal(checkpointHeader{Day: day, Seed: spec.Seed, Version: spec.Version,
@@ -295,7 +296,7 @@ func (c *Checkpoint) Ledger() []daily.LedgerEntry { return c.state.Ledger }
 
 // RestoreOutputs puts a checkpoint's collected outputs back into the writer.
 func (w *RunWriter) RestoreOutputs(c *Checkpoint) {
-	w.days, w.ledger = c.state.Days, c.state.Ledger
+	w.days, w.ledger, w.trace = c.state.Days, c.state.Ledger, c.state.Trace
 }
 
 // CollectedDays returns the daily records collected so far.

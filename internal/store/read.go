@@ -166,6 +166,12 @@ func maxRows(path string, m *Manifest) int64 {
 }
 
 func readTable(path string, names []string, most int64) (*Table, error) {
+	return readTableGroups(path, names, most, nil)
+}
+
+// readTableGroups is readTable reading only the row groups keep accepts
+// (all when keep is nil); Rows counts the rows read.
+func readTableGroups(path string, names []string, most int64, keep func(parquet.RowGroup) bool) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -233,6 +239,17 @@ func readTable(path string, names []string, most int64) (*Table, error) {
 	}
 	if sum != rows {
 		return nil, damaged(path, "its row groups hold %d rows, its footer says %d", sum, rows)
+	}
+	if keep != nil {
+		var kept []parquet.RowGroup
+		t.Rows = 0
+		for _, rg := range groups {
+			if keep(rg) {
+				kept = append(kept, rg)
+				t.Rows += int(rg.NumRows())
+			}
+		}
+		groups = kept
 	}
 	for ci, fl := range fields {
 		if len(want) > 0 && !want[fl.Name()] {
@@ -660,10 +677,19 @@ var runSchemas = map[string]tableSchema{
 		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
 			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
 			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
-		prefixed: map[string]Kind{"attempted_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat,
+		prefixed: map[string]Kind{"attempted_": KindInt, "detected_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat,
 			"approved_": KindInt, "succeeded_": KindInt,
-
 			"privilege_days_": KindInt, "privileged_through_others_days": KindInt},
+	},
+	TraceFile: {
+		fixed:    map[string]Kind{"day": KindInt, "agent": KindInt, "tier": KindString, "detained": KindBool, "partner": KindInt},
+		prefixed: map[string]Kind{"sanction_": KindBool, "flag_": KindBool},
+	},
+	TraceEventsFile: {
+		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "behaviour": KindString, "blocked": KindBool, "detected": KindBool},
+	},
+	TraceChangesFile: {
+		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
 	},
 	LedgerFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "rule": KindString, "delta": KindFloat},
@@ -788,6 +814,8 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 			return err
 		}
 		return t.requireIn(path, "rule", nm.Contributions)
+	case TraceFile, TraceEventsFile, TraceChangesFile:
+		return checkTraceTable(path, t, whole, m)
 	}
 	return nil
 }

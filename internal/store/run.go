@@ -255,7 +255,8 @@ type RunWriter struct {
 	root, tmp, id string
 	days          []*daily.Day
 	ledger        []daily.LedgerEntry
-	ledgerLimit   int // rows; 0: no limit
+	ledgerLimit   int         // rows; 0: no limit
+	trace         traceRecord // the ledger sample's states and events (trace.go)
 	committed     bool
 	keep          bool
 	ctx           context.Context // of Commit: writing stops when it is done
@@ -460,6 +461,11 @@ func (w *RunWriter) Commit(ctx context.Context, m *Manifest, f *sim.Final, write
 			return "", err
 		}
 		files = append(files, LedgerFile)
+		traceFiles, err := w.commitTrace(m)
+		if err != nil {
+			return "", err
+		}
+		files = append(files, traceFiles...)
 	}
 	m.Files = files
 	m.Timings.Write = time.Since(writeStart).Seconds()
@@ -659,6 +665,10 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 		b := b
 		cols = append(cols, column{name: columnName("attempted_", n), typ: tInt32,
 			i32: func(r int) int32 { return int32(f.Attempts[r*nb+b]) }})
+	}
+	for b, n := range nm.Behaviours {
+		cols = append(cols, column{name: columnName("detected_", n), typ: tInt32,
+			i32: func(r int) int32 { return int32(f.Detections[r*nb+b]) }})
 	}
 	for s, n := range nm.Sanctions {
 		bit := uint32(1) << uint(s)

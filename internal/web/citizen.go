@@ -209,19 +209,27 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, 
 	if err != nil {
 		return nil, err
 	}
-	final, traces, err := runner.Replay(ctx, m, []int32{a}, s.cfg.Workers)
-	if err != nil {
-		return nil, err
-	}
+	// The run's stored trace of its ledger sample first (no replay), as
+	// `nosedive explain` does; anyone else is replayed.
 	var x *audit.Explanation
-	lr.with(func() { x, err = audit.Explain(lr.run, a, final, traces[0]) })
+	var tr *sim.Trace
+	lr.with(func() { x, tr, err = audit.ExplainStored(lr.run, a) })
+	if store.IsNoTrace(err) {
+		var final *sim.Final
+		var traces []*sim.Trace
+		if final, traces, err = runner.Replay(ctx, m, []int32{a}, s.cfg.Workers); err != nil {
+			return nil, err
+		}
+		tr = traces[0]
+		lr.with(func() { x, err = audit.Explain(lr.run, a, final, tr) })
+	}
 	if err != nil {
 		return nil, err
 	}
 	if !x.MatchesStored || !x.Exact {
 		return nil, fmt.Errorf("the replay of run %s does not reproduce citizen %d (was it written by another nosedive version?)", m.ID, a)
 	}
-	y := &Year{Explanation: x, Timeline: timeline(m, final.ContribNames, traces[0]), Without: without}
+	y := &Year{Explanation: x, Timeline: timeline(m, m.Names.Contributions, tr), Without: without}
 	for _, t := range lr.run.Scenario.Tiers.Levels {
 		y.Tiers = append(y.Tiers, ModelTier{Name: t.Name, Min: t.Min})
 	}
@@ -253,13 +261,16 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, 
 // Likeness is the answer to "someone like me".
 type Likeness struct {
 	Matches int     `json:"matches"`
-	Agents  []int32 `json:"agents"` // up to 12, spread over the matches
+	Agents  []int32 `json:"agents"` // up to 12, spread over the matches, those with a stored trace first
+	// Traced are the Agents whose year is read from the run's stored trace
+	// (no replay: it opens at once); the others are replayed.
+	Traced []int32 `json:"traced"`
 }
 
 // someoneLike finds synthetic people with the given region, group, trait,
 // partnership and children, from the run's agents table.
 func (s *Server) someoneLike(w http.ResponseWriter, r *http.Request) {
-	m, _, ok := s.runDir(w, r)
+	m, dir, ok := s.runDir(w, r)
 	if !ok {
 		return
 	}
@@ -299,14 +310,37 @@ func (s *Server) someoneLike(w http.ResponseWriter, r *http.Request) {
 			match = append(match, int32(i))
 		}
 	}
-	out := Likeness{Matches: len(match), Agents: []int32{}}
-	const pick = 12
-	for k := 0; k < min(pick, len(match)); k++ {
-		// Evenly spread, offset so the first pick is not always the
-		// lowest id (agents are stored region by region).
-		out.Agents = append(out.Agents, match[(k*len(match)+len(match)/(2*pick))/min(pick, len(match))])
+	traced, err := store.TracedAgents(dir, m)
+	if err != nil {
+		s.runError(w, m.ID, err)
+		return
 	}
+	// The matches with a stored trace are offered first.
+	var fast, slow []int32
+	for _, a := range match {
+		if _, ok := slices.BinarySearch(traced, a); ok {
+			fast = append(fast, a)
+		} else {
+			slow = append(slow, a)
+		}
+	}
+	out := Likeness{Matches: len(match), Agents: []int32{}, Traced: []int32{}}
+	const pick = 12
+	out.Agents = spread(out.Agents, fast, pick)
+	out.Traced = append(out.Traced, out.Agents...)
+	out.Agents = spread(out.Agents, slow, pick-len(out.Agents))
 	writeJSON(w, out)
+}
+
+// spread appends up to k of the agents to dst, evenly spread, offset so
+// the first pick is not always the lowest id (agents are stored region by
+// region).
+func spread(dst, agents []int32, k int) []int32 {
+	k = min(k, len(agents))
+	for j := 0; j < k; j++ {
+		dst = append(dst, agents[(j*len(agents)+len(agents)/(2*k))/k])
+	}
+	return dst
 }
 
 // Network is a bounded neighbourhood of the acquaintance graph.

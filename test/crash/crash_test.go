@@ -52,7 +52,7 @@ func runDirs(t *testing.T, out string) (final []string, unfinished []string) {
 func tables(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	m := map[string][]byte{}
-	for _, f := range []string{"daily.parquet", "agents.parquet", "ledger.parquet"} {
+	for _, f := range []string{"daily.parquet", "agents.parquet", "ledger.parquet", "trace.parquet", "trace_events.parquet", "trace_changes.parquet"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)

@@ -658,8 +658,9 @@ function citizenPicker(d) {
       const r = await api(`/api/runs/${encodeURIComponent(id)}/like?${q}`);
       res.textContent = '';
       if (!r.matches) { res.textContent = 'Nobody in this run matches; loosen a choice.'; return; }
-      res.appendChild(h('p', {}, `${big(r.matches)} people match. Some of them:`));
-      res.appendChild(h('ul', { class: 'inline' }, r.agents.map(a => h('li', {}, h('a', { href: `#/citizen/${encodeURIComponent(id)}/${a}` }, `citizen ${a}`)))));
+      res.appendChild(h('p', {}, `${big(r.matches)} people match. Some of them` + (r.traced.length ? ` (the first ${r.traced.length} were traced during the run: their year opens at once; the others are replayed, which takes as long as the run):` : ':')));
+      const traced = new Set(r.traced);
+      res.appendChild(h('ul', { class: 'inline' }, r.agents.map(a => h('li', {}, h('a', { href: `#/citizen/${encodeURIComponent(id)}/${a}` }, `citizen ${a}` + (traced.has(a) ? ' (traced)' : ''))))));
     } catch (e) { res.textContent = e.message; }
   });
   wrap.appendChild(form);

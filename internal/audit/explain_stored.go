@@ -1,0 +1,92 @@
+package audit
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+
+	"github.com/nosedive-lab/nosedive/internal/daily"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+	"github.com/nosedive-lab/nosedive/internal/store"
+)
+
+// ExplainStored explains agent a from the trace the run stored of its
+// ledger sample (store.ReadTrace), with no replay: the explanation is the
+// one Explain gives from a replay, byte for byte (a test holds them
+// together). The end state is the trace's last day and the contributions
+// are the agent's ledger summed by rule, so the check against the agents
+// table (MatchesStored) compares two records the run wrote independently.
+// It returns a *store.NoTraceError when the run holds no trace of a (then
+// replay and use Explain), and the trace with the explanation.
+func ExplainStored(r *Run, a int32) (*Explanation, *sim.Trace, error) {
+	m := r.Manifest
+	if a < 0 || int(a) >= m.Agents {
+		return nil, nil, &BadAgentError{Agent: a, Agents: m.Agents}
+	}
+	base := int32(math.Round(r.floats("baseline")[a] * daily.ScoreScale))
+	tr, err := store.ReadTrace(r.Dir, m, a, base)
+	if err != nil {
+		return nil, nil, err
+	}
+	last := tr.Days[len(tr.Days)-1]
+	end := agentEnd{Score: last.Score, Tier: last.Tier, Flags: last.Flags, Partner: last.Partner, Detained: last.Detained,
+		Baseline: base, Names: m.Names.Contributions, Contrib: make([]int32, len(m.Names.Contributions))}
+	for _, ch := range tr.Changes {
+		end.Contrib[ch.Rule] += ch.Delta
+	}
+	x, err := explain(r, a, &end, tr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return x, tr, nil
+}
+
+// ReplayNotice is the one line `nosedive explain` prints before it falls
+// back to a replay: why the agent has no stored trace, how long the replay
+// should take (the run's own setup and simulation time), and how to have
+// one next time.
+func ReplayNotice(m *store.Manifest, nt *store.NoTraceError) string {
+	why := nt.Error()
+	if nt.Why == "not-sampled" {
+		if l, err := scenario.ParseLedger(m.Ledger); err == nil && !l.All {
+			why = fmt.Sprintf("agent %d has no stored trace: the run recorded a %s sample (--ledger %s)", nt.Agent, percent(l.Fraction), m.Ledger)
+		}
+	}
+	eta := m.Timings.Setup + m.Timings.Simulate
+	return fmt.Sprintf("%s; replaying the run, about %.0f s; use --ledger all for instant explanations of everyone", why, math.Max(1, math.Round(eta)))
+}
+
+// percent prints a sampling fraction as a percentage with the digits it
+// needs (0.01 -> 1%, 0.001 -> 0.1%).
+func percent(f float64) string {
+	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
+}
+
+// LoadForExplain reads a run directory with only the agents table's
+// columns an explanation reads (who the person is, their score, tier and
+// contributions, and everyone's for the reference group), about half the
+// table: an explanation from the stored trace spends most of its time
+// loading.
+func LoadForExplain(dir string) (*Run, error) {
+	r, err := LoadAggregates(dir)
+	if err != nil {
+		return nil, err
+	}
+	nm := r.Manifest.Names
+	cols := []string{"region", "group", "age", "children", "baseline", "score", "tier"}
+	for _, t := range nm.Traits {
+		cols = append(cols, colSafe(t))
+	}
+	for _, c := range nm.Contributions {
+		cols = append(cols, "delta_"+colSafe(c))
+	}
+	if r.Agents, err = store.ReadTable(filepath.Join(dir, store.AgentsFile), cols...); err != nil {
+		// A table that lacks a column or is damaged is reported as the
+		// whole table's read reports it (a *store.DamagedError naming
+		// the file).
+		return Load(dir)
+	}
+	return r, nil
+}
