@@ -294,9 +294,13 @@ func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 		}
 	}
 	s.Keep = raw.Keep
+	known := AuditMetrics
+	if sc != nil {
+		known = append(slices.Clone(AuditMetrics), institutionMetrics(sc)...)
+	}
 	for i, m := range raw.Metrics {
-		if !slices.Contains(AuditMetrics, m) {
-			l.add(fmt.Sprintf("metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, AuditMetrics))
+		if !slices.Contains(known, m) {
+			l.add(fmt.Sprintf("metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, known))
 		}
 	}
 	s.Metrics = raw.Metrics

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
@@ -19,7 +20,7 @@ import (
 var AuditMetrics = audit.HeadlineNames
 
 // perGroup are the metrics that also get one column per group.
-var perGroup = []string{"mean_score", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained"}
+var perGroup = []string{"mean_score", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained", "score_change"}
 
 type metricValue struct {
 	name  string
@@ -71,8 +72,24 @@ func auditMetrics(rep *audit.Report, m *store.Manifest, keep []string) []metricV
 				v = ever(g)
 			case "detained":
 				v = float64(g.Detention.Value)
+			case "score_change":
+				v = float64(g.ScoreChange)
 			}
 			out = append(out, metricValue{name + "_" + colSafe(g.Value), v})
+		}
+	}
+	// The institutions' last decisions: INSTITUTION_FIGURE for every
+	// category together and INSTITUTION_FIGURE_CATEGORY, kept by their
+	// INSTITUTION_FIGURE.
+	for _, in := range rep.Institutions {
+		base := colSafe(in.Name) + "_"
+		for _, name := range audit.InstitutionColumns(rep) {
+			if !strings.HasPrefix(name, base) {
+				continue
+			}
+			if kept(name) || slices.ContainsFunc(keep, func(k string) bool { return strings.HasPrefix(name, k+"_") && strings.HasPrefix(k, base) }) {
+				out = append(out, metricValue{name, audit.HeadlineFigure(rep, name)})
+			}
 		}
 	}
 	return out
@@ -188,4 +205,17 @@ func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.M
 		}
 	}
 	return writeParquet(w, "daily", cols, n, fragmentMetadata(s, m))
+}
+
+// institutionMetrics are the names metrics: may give to keep an
+// institution's columns: INSTITUTION_FIGURE, for each figure of its last
+// decision in the audit table (docs/experiments.md).
+func institutionMetrics(sc *scenario.Scenario) []string {
+	var out []string
+	for _, x := range sc.Institutions {
+		for _, f := range []string{"selection_rate", "tpr", "threshold", "utility", "expected_utility"} {
+			out = append(out, colSafe(x.Name)+"_"+f)
+		}
+	}
+	return out
 }
