@@ -117,7 +117,10 @@ func (s *Sweep) keyCols(r Run, n int) []*col {
 	for k, p := range s.Params {
 		v := s.Points[r.Point].Values[k]
 		if p.Numeric {
-			f, _ := strconv.ParseFloat(v, 64)
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil { // "": the scenario's own value, written as NULL
+				f = math.NaN()
+			}
 			cols = append(cols, &col{name: p.Path, f64: slices.Repeat([]float64{f}, n)})
 		} else {
 			cols = append(cols, &col{name: p.Path, str: rep(v)})
@@ -205,6 +208,39 @@ func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.M
 		}
 	}
 	return writeParquet(w, "daily", cols, n, fragmentMetadata(s, m))
+}
+
+// writeInstitutionsFragment writes a run's institutions.parquet with the
+// key columns in front: one row per institution, category and decision
+// day, its columns as they are (docs/store-format.md#institutionsparquet).
+func (s *Sweep) writeInstitutionsFragment(w io.Writer, r Run, runDir string, m *store.Manifest) error {
+	t, err := store.ReadTable(filepath.Join(runDir, store.InstitutionsFile))
+	if err != nil {
+		return err
+	}
+	cols := s.keyCols(r, t.Rows)
+	for _, name := range t.Names {
+		c := t.Cols[name]
+		switch {
+		case c.Str != nil:
+			cols = append(cols, &col{name: name, str: c.Str})
+		case c.Float != nil:
+			cols = append(cols, &col{name: name, f64: c.Float})
+		case name == "day":
+			d := make([]int32, len(c.Int))
+			for i, x := range c.Int {
+				d[i] = int32(x)
+			}
+			cols = append(cols, &col{name: name, i32: d})
+		case c.Int != nil:
+			cols = append(cols, &col{name: name, i64: c.Int})
+		case t.Rows == 0:
+			// An empty table: its columns have no values to type them by.
+		default:
+			return fmt.Errorf("%s: column %s of an unexpected type", filepath.Join(runDir, store.InstitutionsFile), name)
+		}
+	}
+	return writeParquet(w, "institutions", cols, t.Rows, fragmentMetadata(s, m))
 }
 
 // institutionMetrics are the names metrics: may give to keep an
