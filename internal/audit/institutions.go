@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
@@ -390,4 +391,57 @@ func cutCross(s string) (string, string, bool) {
 		}
 	}
 	return s, "", false
+}
+
+// writeInstitutionsText writes each institution's last decision by
+// category, as `nosedive audit RUN` prints it.
+func writeInstitutionsText(w *stickyWriter, rep *Report) {
+	num := func(x float64) string {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", x)
+	}
+	share := func(x Num) string { return textPct(Figure{Value: x}) }
+	for _, in := range rep.Institutions {
+		fmt.Fprintf(w, "\nInstitution %s (policy %s, thresholds by %s, gain %g, loss %g): %d decisions, the last on day %d; reference %s %s (%s).\n",
+			in.Name, in.Policy, in.By, in.Gain, in.Loss, in.Decisions, in.LastDay, in.By, in.Reference, in.ReferenceWhy)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, in.By+"\tapplicants\tthreshold\tboundary\tselection rate\tratio\tTPR\tapproved\tsucceeded\texpected utility\tutility\tscore change\tapproved over run\tutility over run\t")
+		rows := append(slices.Clone(in.Categories), in.All)
+		for k, c := range rows {
+			l := c.Last
+			ratio := "-"
+			for _, d := range c.Disparities {
+				switch {
+				case d.Metric != "selection_rate":
+				case d.Undefined == "":
+					ratio = fmt.Sprintf("%.2f", float64(d.Ratio))
+					if d.OutsideBand {
+						ratio += "!"
+					}
+				case d.OutsideBand:
+					ratio = "unbounded!"
+				}
+			}
+			change := math.NaN()
+			switch {
+			case k == len(rows)-1:
+				change = float64(rep.Overall.ScoreChange)
+			case in.By == "group":
+				for _, g := range rep.Groups {
+					if g.Attribute == "group" && g.Value == c.Category {
+						change = float64(g.ScoreChange)
+					}
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", c.Category, l.Applicants, num(float64(l.Threshold)),
+				share(l.Boundary), share(l.SelectionRate), ratio, share(l.TPR), l.Approved, l.Successes, num(l.ExpectedUtility), num(l.Utility),
+				num(change), textPct(c.Run.ApprovalRate), num(c.Run.Utility))
+		}
+		w.flush(tw)
+	}
+	if len(rep.Institutions) > 0 {
+		fmt.Fprintln(w, "(the last decision's figures; selection rate and TPR are the policy's, approved and succeeded what happened;\nscore change: mean score at the end minus on day 0; ratio: selection rate against the reference, ! outside [0.8, 1.25])")
+	}
 }
