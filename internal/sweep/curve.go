@@ -218,7 +218,7 @@ func Spans(xs, ys []float64, mu float64) []Span {
 		sort.Float64s(cuts)
 		cuts = slices.Compact(cuts)
 		for k := 0; k+1 < len(cuts); k++ {
-			mid := (cuts[k] + cuts[k+1]) / 2
+			mid := float64((cuts[k] + cuts[k+1]) / 2) // rounded: halving is a multiply, which must not fuse with the subtraction
 			t := (mid - x0) / (x1 - x0)
 			add(cuts[k], cuts[k+1], Region(y0+float64(t*(y1-y0)), mu))
 		}
