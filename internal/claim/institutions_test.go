@@ -1,7 +1,11 @@
 package claim
 
 import (
+	"context"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
@@ -52,5 +56,40 @@ func TestInstitutionAndScoreChangeClaims(t *testing.T) {
 		case got.Value == nil || math.Abs(*got.Value-c.value) > 1e-12 || got.Holds != c.holds:
 			t.Errorf("%s %s: %+v (why %q), want %v holding %v", c.claim.Figure, c.claim.Group, got.Value, got.Why, c.value, c.holds)
 		}
+	}
+}
+
+// Check runs a lending scenario's institution and score-change claims end
+// to end: max-utility lends to group a's three upper score levels (about
+// three quarters of the group), which raises group b's mean score.
+func TestCheckInstitutionClaims(t *testing.T) {
+	path := filepath.Join("..", "sweep", "testdata", "lending.yaml")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := `
+claims:
+  - {says: "Three quarters of group a get a loan.", figure: "institution:lender:selection_rate", group: a, at: [1], min: 0.7, max: 0.8}
+  - {says: "Lending raises group b's mean score.", figure: score_change, group: b, at: [1], min: 0}
+  - {says: "Hardly any would-be repayer of group a gets a loan.", figure: "institution:lender:tpr", group: a, at: [1], max: 0.1}
+`
+	sc, err := scenario.Load(path, append(src, claims...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Check(context.Background(), sc, Options{Agents: 2000, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holds []bool
+	for _, r := range out.Results {
+		holds = append(holds, r.Holds)
+		if r.Value == nil {
+			t.Errorf("%s: undefined (%s)", r.Figure, r.Why)
+		}
+	}
+	if !slices.Equal(holds, []bool{true, true, false}) {
+		t.Errorf("claims hold %v, want true, true, false: %+v", holds, out.Results)
 	}
 }

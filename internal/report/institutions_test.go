@@ -6,10 +6,16 @@ import (
 	"fmt"
 	stdhtml "html"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -148,5 +154,40 @@ func TestCurvePage(t *testing.T) {
 	}
 	if external.MatchString(html) {
 		t.Error("the page references an external resource")
+	}
+}
+
+// Printed on A4 portrait, the Decisions section of a lender deciding
+// every 30 days (its widest table: the run columns too) fits the page.
+func TestPrintedInstitutionsFitA4(t *testing.T) {
+	ctx := browser(t)
+	run, rep := lendingRun(t, []string{"institutions.lender.every=30"}, 90)
+	var buf bytes.Buffer
+	if _, err := Render(&buf, Input{Run: run, Audit: rep, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var bad string
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := chromedp.Do(sctx,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		}),
+		chromedp.EmulateViewport(mm(210-24), 1100),
+		chromedp.Navigate((&url.URL{Scheme: "file", Path: file}).String()),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) (err error) {
+			bad, err = chromedp.Evaluate[string](fmt.Sprintf("%s(%q)", overflowJS, "portrait"))(ctx, tg)
+			return err
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(bad, "#institutions") {
+		t.Errorf("wider than an A4 page: %s", bad)
 	}
 }
