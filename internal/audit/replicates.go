@@ -506,6 +506,9 @@ func HeadlineFigure(r *Report, name string) float64 {
 	if v, ok := institutionFigure(r, name); ok {
 		return v
 	}
+	if _, _, _, ok := institutionColumn(name); ok {
+		return math.NaN() // an institution or category this audit does not have
+	}
 	panic("audit: unknown headline figure " + name)
 }
 
