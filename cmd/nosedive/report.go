@@ -13,6 +13,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/report"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/store"
+	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +21,10 @@ type reportOptions struct {
 	out, png string
 	pdf      string // "": no PDF; pdfBeside: next to the HTML file
 	point    int    // -1: not a sweep point
+	// curve: the sweep's outcome curve instead of a run's report, of
+	// institution (default: the scenario's only one).
+	curve       bool
+	institution string
 }
 
 // pdfBeside is --pdf without a file name: the PDF goes next to the HTML
@@ -29,7 +34,7 @@ const pdfBeside = "\x00beside"
 func newReportCmd() *cobra.Command {
 	var o reportOptions
 	cmd := &cobra.Command{
-		Use:   "report RUN [RUN...] | report SWEEP_DIR --point P",
+		Use:   "report RUN [RUN...] | report SWEEP_DIR --point P | report SWEEP_DIR --curve",
 		Short: "Write a self-contained HTML report of a run and its audit",
 		Long: `Write one HTML file (no network needed to view it: charts are inline SVG,
 no scripts or web fonts) with the findings in plain language, charts, the
@@ -44,6 +49,14 @@ says so) and adds a section "Across N replicates": the headline figures
 and the group disparities as means with 95% confidence intervals. The
 file goes to the first replicate's directory unless --out says otherwise.
 
+Given a sweep directory and --curve, it draws the outcome curve of Liu et
+al. (2018) instead (SWEEP_DIR/curve.html unless --out): per group the
+change of the group's mean score against the selection rate over the
+sweep's points whose institution has policy fixed-rate, mean over
+replicates with its 95% band, the paper's regions (active harm, relative
+harm and improvement against the max-utility point) and a mark for each
+other policy's point; docs/experiments.md says how to write the sweep.
+
 --pdf also prints the report to PDF (A4; the wide audit tables on
 landscape pages) through a headless Chromium found on PATH as chromium,
 chromium-browser, google-chrome or google-chrome-stable; without one it
@@ -53,7 +66,8 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
   nosedive report RUN --out xinjiang.html --png charts/
   nosedive report RUN --pdf                 # RUN/report.html and RUN/report.pdf
   nosedive report RUN --pdf=/tmp/xinjiang.pdf
-  nosedive report runs/xinjiang-sweep --point 2 --out point2.html`,
+  nosedive report runs/xinjiang-sweep --point 2 --out point2.html
+  nosedive report runs/lending-curve --curve   # runs/lending-curve/curve.html`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
@@ -61,6 +75,9 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.curve || o.institution != "" {
+				return runReportCurve(o, args, cmd.OutOrStdout())
+			}
 			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
 				return runReportReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
@@ -68,6 +85,8 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
 		},
 	}
 	cmd.Flags().IntVar(&o.point, "point", -1, "with a sweep directory: report this design point's replicates")
+	cmd.Flags().BoolVar(&o.curve, "curve", false, "with a sweep directory: draw its outcome curve (docs/experiments.md#the-outcome-curve)")
+	cmd.Flags().StringVar(&o.institution, "institution", "", "with --curve: the institution whose decisions the curve is about (default: the only one)")
 	cmd.Flags().StringVar(&o.out, "out", "", "output file (default RUN/report.html)")
 	cmd.Flags().StringVar(&o.png, "png", "", "also write each chart as a PNG into this directory")
 	cmd.Flags().StringVar(&o.pdf, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
@@ -108,6 +127,51 @@ func runReportReplicates(ctx context.Context, o reportOptions, args []string, w,
 		return loadError(dir, err)
 	}
 	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
+}
+
+// runReportCurve writes the outcome curve of a sweep directory.
+func runReportCurve(o reportOptions, args []string, w io.Writer) error {
+	switch {
+	case !o.curve:
+		return badInput("--institution applies to --curve only")
+	case len(args) != 1 || !isSweepDir(args[0]):
+		return badInput("--curve needs one sweep directory (with sweep.json), got %s", strings.Join(args, " "))
+	case o.point != -1:
+		return badInput("--curve draws every point of the sweep: it takes no --point")
+	case o.pdf != "":
+		return badInput("--curve writes HTML (and --png); print it to PDF from a browser")
+	}
+	dir := args[0]
+	c, err := sweep.OutcomeCurve(dir, o.institution)
+	if err != nil {
+		var ce *sweep.CurveError
+		if errors.As(err, &ce) {
+			return badInput("%s: %v", dir, err)
+		}
+		return err
+	}
+	out := o.out
+	if out == "" {
+		out = filepath.Join(dir, "curve.html")
+	}
+	var pg *report.CurvePage
+	if err := store.WriteAtomic(out, func(w io.Writer) (err error) {
+		pg, err = report.RenderCurve(w, c, runner.Version)
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "curve: %s (%d groups, %d fixed-rate points, %d other policies)\n", out, len(c.Groups), len(c.Points), len(c.Marks))
+	if o.png != "" {
+		for _, ch := range pg.Charts {
+			path, err := ch.SavePNG(o.png)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "chart: %s\n", path)
+		}
+	}
+	return nil
 }
 
 // loadReportRun loads the run in dir: not a run directory is bad input

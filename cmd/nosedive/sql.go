@@ -49,6 +49,8 @@ Views:
   sweeps       one row per sweep directory (sweep.json)      } only when the
   sweep_daily  the sweeps' tidy results/daily*.parquet        } store holds
   sweep_audit  the sweeps' tidy results/audit*.parquet        } sweeps
+  sweep_institutions  the sweeps' tidy results/institutions*.parquet
+               (sweeps of a scenario with institutions)
 
 When no file of a kind exists yet (no audit.json anywhere, say), runs,
 daily, agents and audit are empty views with their core columns; the sweep

@@ -106,6 +106,10 @@ type Row struct {
 	Disparities         []Disparity `json:"disparities,omitempty"`
 	// Privileged: who is rewarded (privileges.go); nil without privileges.
 	Privileged *Privileged `json:"privileged,omitempty"`
+
+	// ScoreChange is the mean score at the end minus that on day 0
+	// (institutions.go); null for rows the daily table cannot split out.
+	ScoreChange Num `json:"score_change"`
 }
 
 // Report is audit.json.
@@ -131,6 +135,10 @@ type Report struct {
 	Chilling      []Chill       `json:"chilling,omitempty"`
 	Ablations     []Ablation    `json:"ablations,omitempty"`
 	Attribution   *Attribution  `json:"attribution,omitempty"`
+
+	// Institutions audits the decisions of the scenario's institutions
+	// (institutions.go), when it has any.
+	Institutions []Institution `json:"institutions,omitempty"`
 	// Findings are the plain-language findings with their figures, largest
 	// and most certain first; Headline is their text.
 	Findings []Finding `json:"findings"`
@@ -412,7 +420,7 @@ func find(ns []Named, name string) Figure {
 // disparities compares a row with the reference row on the harm rates.
 func (r *Run) disparities(row, ref Row) []Disparity {
 	var out []Disparity
-	add := func(metric string, a, b Figure) { out = append(out, compare(metric, a, b, true)) }
+	add := func(metric string, a, b Figure) { out = append(out, compareRates(metric, a, b, true)) }
 	add("tier_"+r.worstTier(), find(row.Tiers, r.worstTier()), find(ref.Tiers, r.worstTier()))
 	for _, s := range row.Sanctions {
 		add("sanction_"+s.Name, s.Figure, find(ref.Sanctions, s.Name))
@@ -424,32 +432,3 @@ func (r *Run) disparities(row, ref Row) []Disparity {
 	return append(out, privilegeDisparities(row, ref)...)
 }
 
-// compare is one disparity: rate a against reference rate b, with the
-// ratio left undefined (and why) when a denominator is empty or the
-// reference rate is 0.
-func compare(metric string, a, b Figure, higherIsWorse bool) Disparity {
-	d := Disparity{Metric: metric, Rate: a.Value, Reference: b.Value, Difference: a.Value - b.Value, HigherIsWors: higherIsWorse}
-	switch {
-	case a.Denominator == 0 && b.Denominator == 0:
-		d.Undefined = "no one in either denominator"
-	case a.Denominator == 0:
-		d.Undefined = "no one in this group's denominator"
-	case b.Denominator == 0:
-		d.Undefined = "no one in the reference group's denominator"
-	case b.Value == 0 && a.Value == 0:
-		d.Undefined = "both rates are 0"
-	case b.Value == 0:
-		d.Undefined = "the reference rate is 0: the ratio is unbounded"
-		d.OutsideBand = true
-	}
-	if d.Undefined != "" {
-		d.Ratio = Num(math.NaN())
-		if a.Denominator == 0 || b.Denominator == 0 {
-			d.Difference = Num(math.NaN())
-		}
-	} else {
-		d.Ratio = a.Value / b.Value
-		d.OutsideBand = d.Ratio < FourFifths[0] || d.Ratio > FourFifths[1]
-	}
-	return d
-}

@@ -112,6 +112,11 @@ func Compute(r *Run, opt Options) (*Report, error) {
 	rep.Cascade = r.cascade(f)
 	rep.Art5 = r.art5(f)
 	rep.Worst = r.worst(f, opt.MinGroup)
+	r.scoreChanges(rep)
+	var err error
+	if rep.Institutions, err = r.institutionsOf(opt.Reference); err != nil {
+		return nil, err
+	}
 	rep.Findings = findings(rep, firstRows, r, f)
 	rep.Headline = make([]string, len(rep.Findings))
 	for i, fd := range rep.Findings {

@@ -111,7 +111,7 @@ func (r *Run) privileged(f *agentFacts, in func(int) bool, row *Row) *Privileged
 	if row.N > 0 {
 		out.Gap = out.Ever.Value - row.Ever.Value
 	}
-	out.SanctionedVsPrivileged = compare("sanctioned_vs_privileged", row.Ever, out.Ever, true)
+	out.SanctionedVsPrivileged = compareRates("sanctioned_vs_privileged", row.Ever, out.Ever, true)
 	return out
 }
 
@@ -122,9 +122,9 @@ func privilegeDisparities(row, ref Row) []Disparity {
 	if a == nil || b == nil {
 		return nil
 	}
-	out := []Disparity{compare("ever_privileged", a.Ever, b.Ever, false)}
+	out := []Disparity{compareRates("ever_privileged", a.Ever, b.Ever, false)}
 	for _, x := range a.Privileges {
-		out = append(out, compare("privilege_"+x.Name, x.Figure, find(b.Privileges, x.Name), false))
+		out = append(out, compareRates("privilege_"+x.Name, x.Figure, find(b.Privileges, x.Name), false))
 	}
 	return out
 }

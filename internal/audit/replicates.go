@@ -135,7 +135,7 @@ var HeadlineNames = []string{
 	"sanctioned_without_own_violation", "sanctioned_law_abiding",
 	"children_blocked", "children_blocked_rate", "association_share",
 	"cascaded", "cross_context_detriment_rate", "disproportionate_share",
-	"gap_worst_tier", "gap_ever_sanctioned",
+	"gap_worst_tier", "gap_ever_sanctioned", "score_change",
 }
 
 // NotReplicatesError says runs given as replicates are not replicates of
@@ -243,7 +243,7 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 	named := func(name string, get func(r *Report) float64) NamedInterval {
 		return NamedInterval{Name: name, Interval: interval(get)}
 	}
-	for _, name := range HeadlineNames {
+	for _, name := range append(slices.Clone(HeadlineNames), InstitutionColumns(first)...) {
 		s.Headline = append(s.Headline, named(name, func(r *Report) float64 { return HeadlineFigure(r, name) }))
 	}
 	// Rows are matched by attribute and value across replicates.
@@ -397,6 +397,7 @@ func (s *Replicates) row(reps []*Report, k [2]string, get func(*Report) *Row, in
 	fig("children_blocked_rate", func(r *Row) float64 { return float64(r.ChildrenBlockedRate.Value) })
 	fig("association_share", func(r *Row) float64 { return r.Loss.AssociationShare })
 	fig("gini", func(r *Row) float64 { return r.Gini })
+	fig("score_change", func(r *Row) float64 { return float64(r.ScoreChange) })
 	var metrics []string
 	for _, r := range reps {
 		if row := get(r); row != nil {
@@ -432,8 +433,8 @@ func (s *Replicates) row(reps []*Report, k [2]string, get func(*Report) *Row, in
 	return out
 }
 
-// HeadlineFigure is one of HeadlineNames for one audit (sweeps' audit
-// tables use it too). The gaps are the largest
+// HeadlineFigure is one of HeadlineNames, or of InstitutionColumns, for
+// one audit (sweeps' audit tables use it too). The gaps are the largest
 // minus the smallest value over the groups that are not small.
 func HeadlineFigure(r *Report, name string) float64 {
 	o := r.Overall
@@ -499,6 +500,14 @@ func HeadlineFigure(r *Report, name string) float64 {
 		return gap(func(g Row) float64 { return tier(g, true) })
 	case "gap_ever_sanctioned":
 		return gap(func(g Row) float64 { return float64(g.Ever.Value) })
+	case "score_change":
+		return float64(o.ScoreChange)
+	}
+	if v, ok := institutionFigure(r, name); ok {
+		return v
+	}
+	if _, _, _, ok := institutionColumn(name); ok {
+		return math.NaN() // an institution or category this audit does not have
 	}
 	panic("audit: unknown headline figure " + name)
 }

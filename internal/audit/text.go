@@ -115,6 +115,7 @@ func WriteText(out io.Writer, rep *Report) error {
 				c.Behaviour, 100*c.Drop, ChillWindow, 100*c.Immediate, ChillWindow, 100*c.Final, c.Regime, c.Twin)
 		}
 	}
+	writeInstitutionsText(w, rep)
 	for _, ab := range rep.Ablations {
 		var parts []string
 		for _, k := range []string{MetricGap, MetricEver, MetricFalse, MetricChildren} {

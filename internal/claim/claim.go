@@ -338,6 +338,8 @@ func figure(rep *audit.Report, name, group, region string) (float64, string) {
 			}
 		}
 		return 0, "no chilling figure for " + arg
+	case "institution":
+		return institutionFigure(rep, arg, group, region)
 	}
 	row, ok := findRow(rep, group, region)
 	if !ok {
@@ -378,8 +380,55 @@ func figure(rep *audit.Report, name, group, region string) (float64, string) {
 		return rate(row.ChildrenBlockedRate)
 	case "ever_privileged", "privilege", "privileged_through_others", "privileged_minus_sanctioned", "sanctioned_vs_privileged":
 		return privilegeFigure(row, kind, arg)
+	case "score_change":
+		if math.IsNaN(float64(row.ScoreChange)) {
+			return 0, "no score change for " + scenario.Subject(group, region)
+		}
+		return float64(row.ScoreChange), ""
 	}
 	return 0, "unknown figure " + name
+}
+
+// institutionFigure is institution:NAME:FIGURE for a category (the
+// claim's group or region) or every category together.
+func institutionFigure(rep *audit.Report, arg, group, region string) (float64, string) {
+	name, fig, _ := strings.Cut(arg, ":")
+	for _, in := range rep.Institutions {
+		if in.Name != name {
+			continue
+		}
+		if in.Decisions == 0 {
+			return 0, "institution " + name + " made no decision"
+		}
+		c := in.All
+		if cat := group + region; cat != "" {
+			k := slices.IndexFunc(in.Categories, func(x audit.InstitutionCategory) bool { return x.Category == cat })
+			if k < 0 {
+				return 0, "institution " + name + " has no category " + cat
+			}
+			c = in.Categories[k]
+		}
+		var v float64
+		switch fig {
+		case "mean_selection_rate":
+			v = float64(c.Run.MeanSelectionRate)
+		case "run_approval_rate":
+			v = float64(c.Run.ApprovalRate.Value)
+		case "run_success_rate":
+			v = float64(c.Run.SuccessRate.Value)
+		case "run_expected_utility":
+			v = c.Run.ExpectedUtility
+		case "run_utility":
+			v = c.Run.Utility
+		default:
+			v = audit.LastDecisionFigure(c.Last, fig)
+		}
+		if math.IsNaN(v) {
+			return 0, fmt.Sprintf("%s of institution %s is undefined for %s (no applicants, or no expected successes for a TPR)", fig, name, scenario.Subject(group, region))
+		}
+		return v, ""
+	}
+	return 0, "no institution " + name
 }
 
 func findRow(rep *audit.Report, group, region string) (audit.Row, bool) {

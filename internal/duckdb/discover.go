@@ -59,6 +59,9 @@ type SweepDir struct {
 	Dir   string
 	Daily []string // results/daily*.parquet, sorted
 	Audit []string // results/audit*.parquet, sorted
+	// Institutions are results/institutions*.parquet, sorted (runs of a
+	// scenario with institutions).
+	Institutions []string
 }
 
 // NotFoundError says the store root does not exist or is not a directory.
@@ -185,13 +188,18 @@ func Discover(root string) (*Catalog, error) {
 						list = &s.Daily
 					case strings.HasPrefix(n, "audit"):
 						list = &s.Audit
+					case strings.HasPrefix(n, "institutions"):
+						list = &s.Institutions
 					default:
 						continue
 					}
 					if err := checkParquet(p); err != nil {
 						view := "sweep_daily"
-						if list == &s.Audit {
+						switch list {
+						case &s.Audit:
 							view = "sweep_audit"
+						case &s.Institutions:
+							view = "sweep_institutions"
 						}
 						c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
 						continue
@@ -201,6 +209,7 @@ func Discover(root string) (*Catalog, error) {
 			}
 			sort.Strings(s.Daily)
 			sort.Strings(s.Audit)
+			sort.Strings(s.Institutions)
 			c.Sweeps = append(c.Sweeps, s)
 		}
 		return nil

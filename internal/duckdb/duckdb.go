@@ -2,7 +2,7 @@
 // (github.com/duckdb/duckdb-go, cgo). It finds every run directory and
 // sweep directory under a store root, defines views over their files
 // (runs, daily, agents, ledger, institutions, trace, trace_events, audit, and sweeps, sweep_daily,
-// sweep_audit when sweeps exist) in an in-memory database, and runs one
+// sweep_audit, sweep_institutions when sweeps exist) in an in-memory database, and runs one
 // read-only statement at a time.
 //
 // Goals: a question about many runs is one SQL statement, with no export

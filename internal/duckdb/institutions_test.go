@@ -47,3 +47,36 @@ func TestInstitutionsView(t *testing.T) {
 		t.Errorf("empty institutions view (-got +want):\n%s", diff)
 	}
 }
+
+type sweepInstRow struct {
+	Sweep         string  `parquet:"sweep"`
+	Point         int32   `parquet:"point"`
+	Replicate     int32   `parquet:"replicate"`
+	Rate          float64 `parquet:"institutions.lender.rate,optional"`
+	Day           int32   `parquet:"day"`
+	Category      string  `parquet:"category"`
+	SelectionRate float64 `parquet:"selection_rate"`
+}
+
+// sweep_institutions reads the sweeps' institutions fragments together,
+// and is left out, with a note, when a store's sweeps have none.
+func TestSweepInstitutionsView(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "store")
+	s := filepath.Join(root, "sw")
+	writeJSON(t, filepath.Join(s, "sweep.json"), map[string]any{"name": "sw", "replicates": 1})
+	writeJSON(t, filepath.Join(s, "runs", "p0-r0", "run.json"), manifest("p0-r0", "lend", 11, 4, 2, "2026-11-28T09:00:00Z",
+		map[string]any{"id": "sw", "point": 0, "replicate": 0, "params": map[string]any{"institutions.lender.rate": 0.5}}))
+	writeParquet(t, filepath.Join(s, "results", "audit-p0-r0.parquet"), []sweepAuditRow{{"sw", 0, 0, 2}})
+	db := open(t, root)
+	if _, got := rows(t, db, `SELECT count(*) FROM duckdb_views() WHERE view_name = 'sweep_institutions'`); got[0][0] != "0" {
+		t.Errorf("sweep_institutions without fragments: %v views", got)
+	}
+	writeParquet(t, filepath.Join(s, "results", "institutions-p0-r0.parquet"), []sweepInstRow{
+		{"sw", 0, 0, 0.5, 1, "g1", 0.5}, {"sw", 0, 0, 0.5, 1, "g2", 0.5}})
+	writeParquet(t, filepath.Join(s, "results", "institutions-p1-r0.parquet"), []sweepInstRow{{"sw", 1, 0, 0.2, 1, "g1", 0.2}})
+	_, got := rows(t, open(t, root), `SELECT point, category, "institutions.lender.rate", selection_rate FROM sweep_institutions ORDER BY ALL`)
+	want := [][]string{{"0", "g1", "0.5", "0.5"}, {"0", "g2", "0.5", "0.5"}, {"1", "g1", "0.2", "0.2"}}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("sweep_institutions (-got +want):\n%s", diff)
+	}
+}

@@ -175,7 +175,7 @@ func parquetRows(paths []string) string {
 
 // views builds the view definitions for a catalog.
 func views(c *Catalog) []view {
-	var manifests, daily, agents, ledger, insts, audits, sweepDaily, sweepAudit, sweepDocs []string
+	var manifests, daily, agents, ledger, insts, audits, sweepDaily, sweepAudit, sweepInsts, sweepDocs []string
 	var traces, events []string
 	for _, r := range c.Runs {
 		manifests = append(manifests, filepath.Join(r.Dir, manifestFile))
@@ -205,6 +205,7 @@ func views(c *Catalog) []view {
 		sweepDocs = append(sweepDocs, filepath.Join(s.Dir, sweepFile))
 		sweepDaily = append(sweepDaily, s.Daily...)
 		sweepAudit = append(sweepAudit, s.Audit...)
+		sweepInsts = append(sweepInsts, s.Institutions...)
 	}
 	docs := func(paths []string) string {
 		if len(paths) == 0 {
@@ -241,8 +242,9 @@ func views(c *Catalog) []view {
 	sweeps := view{name: "sweeps", doc: "one row per sweep directory (sweep.json): sweep_id, dir, json"}
 	sd := view{name: "sweep_daily", doc: "the sweeps' tidy tables results/daily*.parquet (run x day x group, parameters as columns)"}
 	sa := view{name: "sweep_audit", doc: "the sweeps' tidy tables results/audit*.parquet (one row per run)"}
+	si := view{name: "sweep_institutions", doc: "the sweeps' tidy tables results/institutions*.parquet (run x institution x category x decision day, parameters as columns)"}
 	if len(sweepDocs) == 0 {
-		for _, v := range []*view{&sweeps, &sd, &sa} {
+		for _, v := range []*view{&sweeps, &sd, &sa, &si} {
 			v.note = "omitted: no sweep directory (sweep.json) under the store"
 		}
 	} else {
@@ -257,8 +259,13 @@ func views(c *Catalog) []view {
 		} else {
 			sa.note = "omitted: no results/audit*.parquet in any sweep yet"
 		}
+		if len(sweepInsts) > 0 {
+			si.files, si.over = sweepInsts, tidyRows
+		} else {
+			si.note = "omitted: no results/institutions*.parquet in any sweep (none of a scenario with institutions)"
+		}
 	}
-	return append(vs, sweeps, sd, sa)
+	return append(vs, sweeps, sd, sa, si)
 }
 
 // files lists every file the views may read: DuckDB is allowed to open

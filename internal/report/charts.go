@@ -28,7 +28,10 @@ type Chart struct {
 	Reading string
 	SVG     template.HTML
 	Legend  []LegendItem
-	plot    *canvas
+	// InSection says the chart is shown in its own section (an
+	// institution's), not among the charts.
+	InSection bool
+	plot      *canvas
 }
 
 // LegendItem is one series of a chart, shown as an HTML legend under the
@@ -55,7 +58,12 @@ func css(c color.Color) string {
 	if a == 0xffff {
 		return fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, b>>8)
 	}
-	return fmt.Sprintf("rgba(%d,%d,%d,%.2f)", r>>8, g>>8, b>>8, float64(a)/0xffff)
+	if a == 0 {
+		return "rgba(0,0,0,0)"
+	}
+	// RGBA is alpha-premultiplied; CSS's rgba() is not.
+	un := func(x uint32) uint32 { return x * 0xffff / a >> 8 }
+	return fmt.Sprintf("rgba(%d,%d,%d,%.2f)", un(r), un(g), un(b), float64(a)/0xffff)
 }
 
 func dashCSS(d []vg.Length) string {

@@ -23,6 +23,19 @@ func ivScale(name string) (scale float64, prec int, unit string) {
 		return 1, 2, ""
 	case name == "people":
 		return 1, 0, ""
+	}
+	if k, ok := audit.HeadlineKind(name); ok { // score_change, an institution's figures
+		switch k {
+		case audit.Share:
+			return 100, 1, "%"
+		case audit.Gap:
+			return 100, 1, " pts"
+		case audit.Index:
+			return 1, 3, ""
+		}
+		return 1, 1, ""
+	}
+	switch {
 	case name == "mean_score", name == "cascaded", name == "children_blocked",
 		name == "sanctioned_without_own_violation":
 		return 1, 1, ""

@@ -50,6 +50,9 @@ type Page struct {
 	ODD            ODD
 	WorstTier      string
 	RegionsNote    bool
+	// Institutions are the sections of the run's institutions
+	// (institutions.go).
+	Institutions []InstSection
 }
 
 // Build assembles the page and its charts.
@@ -92,6 +95,10 @@ func Build(in Input) (*Page, error) {
 			return nil, err
 		}
 		pg.Charts = append(pg.Charts, c)
+	}
+	var err error
+	if pg.Institutions, err = institutionSections(pg); err != nil {
+		return nil, err
 	}
 	return pg, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -17,7 +18,7 @@ import (
 // subject's figure to another subject's.
 type Claim struct {
 	Says   string        `yaml:"says" jsonschema:"required" jsonschema_description:"The sentence the scenario's header or docs state, as a reader would quote it."`
-	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR, ever_privileged, privilege:NAME, privileged_through_others, privileged_minus_sanctioned, sanctioned_vs_privileged."`
+	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, score_change, institution:NAME:FIGURE, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR, ever_privileged, privilege:NAME, privileged_through_others, privileged_minus_sanctioned, sanctioned_vs_privileged."`
 	Group  string        `yaml:"group" jsonschema_description:"Only this group (default everyone)."`
 	Region string        `yaml:"region" jsonschema_description:"Only this region (default everyone)."`
 	Versus *ClaimSubject `yaml:"versus" jsonschema_description:"Compare: the claim bounds the ratio of the figure to the same figure for this subject."`
@@ -57,8 +58,15 @@ var runWideFigures = map[string]bool{"cross_context_detriment": true, "dispropor
 // tier, sanction or behaviour of the scenario.
 var ClaimFigures = []string{"ever_sanctioned", "detained", "mean_score", "gini", "tier:NAME", "sanction:NAME",
 	"sanctioned_law_abiding", "sanctioned_without_penalised_act", "sanctioned_without_own_loss", "association_share",
-	"children_blocked_rate", "cross_context_detriment", "disproportionate", "chilling:BEHAVIOUR", "final_chilling:BEHAVIOUR",
+	"children_blocked_rate", "score_change", "institution:NAME:FIGURE", "cross_context_detriment", "disproportionate",
+	"chilling:BEHAVIOUR", "final_chilling:BEHAVIOUR",
 	"ever_privileged", "privilege:NAME", "privileged_through_others", "privileged_minus_sanctioned", "sanctioned_vs_privileged"}
+
+// InstitutionClaimFigures are the FIGUREs of institution:NAME:FIGURE: of
+// the institution's last decision, then of all its decisions together
+// (run_...). docs/metrics.md#institutions defines them.
+var InstitutionClaimFigures = []string{"selection_rate", "approval_rate", "tpr", "threshold", "boundary", "applicants", "approved",
+	"expected_utility", "utility", "mean_selection_rate", "run_approval_rate", "run_success_rate", "run_expected_utility", "run_utility"}
 
 // ParseFigure splits "tier:D" into ("tier", "D").
 func ParseFigure(f string) (kind, name string) {
@@ -97,12 +105,14 @@ func (v *validator) claims() {
 			v.known(at("figure"), "behaviour", name, v.behaviourNames())
 		case "privilege":
 			v.known(at("figure"), "privilege", name, v.s.PrivilegeNames())
+		case "institution":
+			v.institutionClaim(i, c, name, at("figure"))
 		default:
 			if !plain[c.Figure] {
 				v.d.add(at("figure"), "claims[%d]: unknown figure %q%s: use one of %s", i, c.Figure, rule.Suggest(c.Figure, ClaimFigures), strings.Join(ClaimFigures, ", "))
 			}
 		}
-		if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling" || kind == "privilege") && name == "" {
+		if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling" || kind == "institution" || kind == "privilege") && name == "" {
 			v.d.add(at("figure"), "claims[%d]: figure %q needs a name after the colon", i, c.Figure)
 		}
 		v.known(at("group"), "group", c.Group, groups)
@@ -136,6 +146,41 @@ func (v *validator) claims() {
 		}
 		if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
 			v.d.add(at("min"), "claims[%d]: min %v is above max %v", i, *c.Min, *c.Max)
+		}
+	}
+}
+
+// institutionClaim checks institution:NAME:FIGURE: the institution and
+// figure exist, and the subject is one of its categories: a group when it
+// decides by group, a region when by region, no one (every category
+// together) otherwise.
+func (v *validator) institutionClaim(i int, c Claim, arg string, p Pos) {
+	inst, fig, _ := strings.Cut(arg, ":")
+	var names []string
+	by := ""
+	for _, x := range v.s.Institutions {
+		names = append(names, x.Name)
+		if x.Name == inst {
+			by = x.By
+			if by == "" {
+				by = "group"
+			}
+		}
+	}
+	if !v.known(p, "institution", inst, names) || inst == "" {
+		return
+	}
+	if !slices.Contains(InstitutionClaimFigures, fig) {
+		v.d.add(p, "claims[%d]: institution %s has no figure %q%s: use one of %s", i, inst, fig, rule.Suggest(fig, InstitutionClaimFigures), strings.Join(InstitutionClaimFigures, ", "))
+	}
+	switch {
+	case c.Group != "" && by != "group", c.Versus != nil && c.Versus.Group != "" && by != "group":
+		v.d.add(p, "claims[%d]: institution %s decides by %s, so its figures have no group", i, inst, by)
+	case c.Region != "" && by != "region", c.Versus != nil && c.Versus.Region != "" && by != "region":
+		v.d.add(p, "claims[%d]: institution %s decides by %s, so its figures have no region", i, inst, by)
+	case fig == "threshold" || fig == "boundary":
+		if c.Group == "" && c.Region == "" {
+			v.d.add(p, "claims[%d]: the %s of institution %s is per %s: give the claim a %s", i, fig, inst, by, by)
 		}
 	}
 }

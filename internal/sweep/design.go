@@ -86,8 +86,11 @@ func (l *loader) listPoints(s *Sweep, raw *file) {
 		for j, p := range s.Params {
 			v := m.Get(p.Path)
 			if v == nil {
-				l.d.Add(m.Pos, "point gives no value for %s", p.Path)
+				l.d.Add(m.Pos, "point gives no value for %s (write %s: ~ to leave it as the scenario has it)", p.Path, p.Path)
 				continue
+			}
+			if v.Kind == yamlfile.KindNull {
+				continue // ~: the point leaves the path as the scenario has it ("")
 			}
 			str, ok := valueText(v)
 			if !ok || str == "" {
@@ -101,7 +104,7 @@ func (l *loader) listPoints(s *Sweep, raw *file) {
 	for j := range s.Params {
 		num := true
 		for _, pt := range s.Points {
-			num = num && isNumber(pt.Values[j])
+			num = num && (isNumber(pt.Values[j]) || pt.Values[j] == "")
 		}
 		s.Params[j].Numeric = num
 	}

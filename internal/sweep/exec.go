@@ -402,6 +402,9 @@ func appendFailure(dir string, r Run, err error, now time.Time) error {
 // Fragment names of a run in results/.
 func dailyFragment(id string) string { return "daily-" + id + ".parquet" }
 func auditFragment(id string) string { return "audit-" + id + ".parquet" }
+func institutionsFragment(id string) string {
+	return "institutions-" + id + ".parquet"
+}
 
 // complete reports whether a run is done: its run directory and both
 // result fragments exist (each appears atomically, the audit fragment last).
@@ -422,6 +425,7 @@ func complete(dir, id string) bool {
 func cleanRun(dir, id string) {
 	os.Remove(filepath.Join(dir, ResultsDir, auditFragment(id)))
 	os.Remove(filepath.Join(dir, ResultsDir, dailyFragment(id)))
+	os.Remove(filepath.Join(dir, ResultsDir, institutionsFragment(id)))
 	os.RemoveAll(filepath.Join(dir, RunsDir, id))
 	os.RemoveAll(filepath.Join(dir, stagingDir, id))
 	for _, pat := range []string{
@@ -511,6 +515,14 @@ func runOne(ctx context.Context, s *Sweep, opt Options, r Run) (err error) {
 		return s.writeDailyFragment(w, r, final, res.Manifest)
 	}); err != nil {
 		return err
+	}
+	// Before the audit fragment, which says the run is complete.
+	if len(res.Manifest.Institutions) > 0 {
+		if err := store.WriteAtomic(filepath.Join(results, institutionsFragment(r.ID)), func(w io.Writer) error {
+			return s.writeInstitutionsFragment(w, r, final, res.Manifest)
+		}); err != nil {
+			return err
+		}
 	}
 	return store.WriteAtomic(filepath.Join(results, auditFragment(r.ID)), func(w io.Writer) error {
 		return s.writeAuditFragment(w, r, res.Manifest, metrics)

@@ -147,7 +147,9 @@ type Sweep struct {
 // Point is one design point: a value per parameter (in the order of
 // Params) and, for lhs, morris and sobol designs, its unit-cube coordinates.
 type Point struct {
-	Index  int       `json:"point"`
+	Index int `json:"point"`
+	// Values are as the tables hold them; "" is a list point's ~ (the
+	// scenario's own value, NULL in the tables).
 	Values []string  `json:"values"`
 	Unit   []float64 `json:"unit,omitempty"`
 }
@@ -156,11 +158,15 @@ type Point struct {
 func (s *Sweep) Runs() int { return len(s.Points) * s.Replicates }
 
 // Sets returns the --set overrides of a point: the sweep's fixed sets, then
-// each parameter's value on its path and its also-paths.
+// each parameter's value on its path and its also-paths. A value "" (a
+// list point's ~) sets nothing: the point keeps the scenario's value.
 func (s *Sweep) PointSets(p int) []string {
 	sets := slices.Clone(s.Sets)
 	for k, par := range s.Params {
 		v := s.Points[p].Values[k]
+		if v == "" {
+			continue
+		}
 		sets = append(sets, par.Path+"="+v)
 		for _, a := range par.Also {
 			sets = append(sets, a+"="+v)
@@ -294,9 +300,13 @@ func Load(fileName string, src []byte, baseDir string) (*Sweep, error) {
 		}
 	}
 	s.Keep = raw.Keep
+	known := AuditMetrics
+	if sc != nil {
+		known = append(slices.Clone(AuditMetrics), institutionMetrics(sc)...)
+	}
 	for i, m := range raw.Metrics {
-		if !slices.Contains(AuditMetrics, m) {
-			l.add(fmt.Sprintf("metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, AuditMetrics))
+		if !slices.Contains(known, m) {
+			l.add(fmt.Sprintf("metrics[%d]", i), "metrics: unknown audit metric %q%s; see docs/experiments.md", m, rule.Suggest(m, known))
 		}
 	}
 	s.Metrics = raw.Metrics
@@ -507,6 +517,9 @@ func (l *loader) validatePoints(s *Sweep, raw *file) {
 				}
 				one := slices.Clone(s.Sets)
 				v := s.Points[p].Values[k]
+				if v == "" {
+					continue // left as the scenario has it
+				}
 				for _, path := range append([]string{par.Path}, par.Also...) {
 					one = append(one, path+"="+v)
 				}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
@@ -19,7 +20,7 @@ import (
 var AuditMetrics = audit.HeadlineNames
 
 // perGroup are the metrics that also get one column per group.
-var perGroup = []string{"mean_score", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained"}
+var perGroup = []string{"mean_score", "best_tier_share", "worst_tier_share", "ever_sanctioned", "detained", "score_change"}
 
 type metricValue struct {
 	name  string
@@ -71,8 +72,24 @@ func auditMetrics(rep *audit.Report, m *store.Manifest, keep []string) []metricV
 				v = ever(g)
 			case "detained":
 				v = float64(g.Detention.Value)
+			case "score_change":
+				v = float64(g.ScoreChange)
 			}
 			out = append(out, metricValue{name + "_" + colSafe(g.Value), v})
+		}
+	}
+	// The institutions' last decisions: INSTITUTION_FIGURE for every
+	// category together and INSTITUTION_FIGURE_CATEGORY, kept by their
+	// INSTITUTION_FIGURE.
+	for _, in := range rep.Institutions {
+		base := colSafe(in.Name) + "_"
+		for _, name := range audit.InstitutionColumns(rep) {
+			if !strings.HasPrefix(name, base) {
+				continue
+			}
+			if kept(name) || slices.ContainsFunc(keep, func(k string) bool { return strings.HasPrefix(name, k+"_") && strings.HasPrefix(k, base) }) {
+				out = append(out, metricValue{name, audit.HeadlineFigure(rep, name)})
+			}
 		}
 	}
 	return out
@@ -100,7 +117,10 @@ func (s *Sweep) keyCols(r Run, n int) []*col {
 	for k, p := range s.Params {
 		v := s.Points[r.Point].Values[k]
 		if p.Numeric {
-			f, _ := strconv.ParseFloat(v, 64)
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil { // "": the scenario's own value, written as NULL
+				f = math.NaN()
+			}
 			cols = append(cols, &col{name: p.Path, f64: slices.Repeat([]float64{f}, n)})
 		} else {
 			cols = append(cols, &col{name: p.Path, str: rep(v)})
@@ -188,4 +208,50 @@ func (s *Sweep) writeDailyFragment(w io.Writer, r Run, runDir string, m *store.M
 		}
 	}
 	return writeParquet(w, "daily", cols, n, fragmentMetadata(s, m))
+}
+
+// writeInstitutionsFragment writes a run's institutions.parquet with the
+// key columns in front: one row per institution, category and decision
+// day, its columns as they are (docs/store-format.md#institutionsparquet).
+func (s *Sweep) writeInstitutionsFragment(w io.Writer, r Run, runDir string, m *store.Manifest) error {
+	t, err := store.ReadTable(filepath.Join(runDir, store.InstitutionsFile))
+	if err != nil {
+		return err
+	}
+	cols := s.keyCols(r, t.Rows)
+	for _, name := range t.Names {
+		c := t.Cols[name]
+		switch {
+		case c.Str != nil:
+			cols = append(cols, &col{name: name, str: c.Str})
+		case c.Float != nil:
+			cols = append(cols, &col{name: name, f64: c.Float})
+		case name == "day":
+			d := make([]int32, len(c.Int))
+			for i, x := range c.Int {
+				d[i] = int32(x)
+			}
+			cols = append(cols, &col{name: name, i32: d})
+		case c.Int != nil:
+			cols = append(cols, &col{name: name, i64: c.Int})
+		case t.Rows == 0:
+			// An empty table: its columns have no values to type them by.
+		default:
+			return fmt.Errorf("%s: column %s of an unexpected type", filepath.Join(runDir, store.InstitutionsFile), name)
+		}
+	}
+	return writeParquet(w, "institutions", cols, t.Rows, fragmentMetadata(s, m))
+}
+
+// institutionMetrics are the names metrics: may give to keep an
+// institution's columns: INSTITUTION_FIGURE, for each figure of its last
+// decision in the audit table (docs/experiments.md).
+func institutionMetrics(sc *scenario.Scenario) []string {
+	var out []string
+	for _, x := range sc.Institutions {
+		for _, f := range []string{"selection_rate", "tpr", "threshold", "utility", "expected_utility"} {
+			out = append(out, colSafe(x.Name)+"_"+f)
+		}
+	}
+	return out
 }

@@ -166,7 +166,11 @@ func (s *Summary) WritePoint(w io.Writer, p int) error {
 	m := s.Manifest
 	fmt.Fprintf(w, "point %d:", p)
 	for j, par := range m.Params {
-		fmt.Fprintf(w, " %s=%s", par.Path, m.Points[p].Values[j])
+		v := m.Points[p].Values[j]
+		if v == "" {
+			v = "~" // the scenario's own value
+		}
+		fmt.Fprintf(w, " %s=%s", par.Path, v)
 	}
 	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)

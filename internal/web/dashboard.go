@@ -48,7 +48,7 @@ type FileInfo struct {
 }
 
 // downloadable lists the files a run offers, in display order.
-var downloadable = []string{store.DailyFile, store.AgentsFile, store.LedgerFile, "audit.json", store.ManifestFile, "report.html"}
+var downloadable = []string{store.DailyFile, store.AgentsFile, store.LedgerFile, store.InstitutionsFile, "audit.json", store.ManifestFile, "report.html"}
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	m, dir, ok := s.runDir(w, r)
