@@ -431,4 +431,3 @@ func (r *Run) disparities(row, ref Row) []Disparity {
 	add("children_blocked_rate", row.ChildrenBlockedRate, ref.ChildrenBlockedRate)
 	return append(out, privilegeDisparities(row, ref)...)
 }
-

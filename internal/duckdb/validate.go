@@ -155,7 +155,7 @@ var requiredColumns = map[string][]column{
 	"ledger": {{"day", "INT32"}, {"agent", "INT32"}, {"rule", "BYTE_ARRAY"}, {"delta", "DOUBLE"}},
 	"institutions": {{"day", "INT32"}, {"institution", "BYTE_ARRAY"}, {"category", "BYTE_ARRAY"},
 		{"threshold", "DOUBLE"}, {"boundary", "DOUBLE"}, {"applicants", "INT64"}, {"selection_rate", "DOUBLE"}},
-	"trace":  {{"day", "INT32"}, {"agent", "INT32"}, {"tier", "BYTE_ARRAY"}, {"detained", "BOOLEAN"}, {"partner", "INT32"}},
+	"trace": {{"day", "INT32"}, {"agent", "INT32"}, {"tier", "BYTE_ARRAY"}, {"detained", "BOOLEAN"}, {"partner", "INT32"}},
 	"trace_events": {{"day", "INT32"}, {"agent", "INT32"}, {"behaviour", "BYTE_ARRAY"}, {"blocked", "BOOLEAN"},
 		{"detected", "BOOLEAN"}},
 }

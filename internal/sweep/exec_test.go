@@ -73,7 +73,8 @@ func TestFailedRunIsRecordedAndRetried(t *testing.T) {
 }
 
 // TestKeepAgentsAndLedger: keep: [agents, ledger] keeps those files and
-// the scenario's ledger setting.
+// the scenario's ledger setting, with the trace of the ledger sample
+// (explanations without a replay) that goes with the ledger.
 func TestKeepAgentsAndLedger(t *testing.T) {
 	s := load(t, head+"keep: [agents, ledger]\nparameters:\n  - {path: tiers.caps.0.best, values: [average]}\n")
 	dir := filepath.Join(t.TempDir(), s.Name)
@@ -90,7 +91,7 @@ func TestKeepAgentsAndLedger(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	if rm.Ledger != "sample:0.01" || strings.Join(rm.Files, " ") != "run.json daily.parquet agents.parquet ledger.parquet" {
+	if rm.Ledger != "sample:0.01" || strings.Join(rm.Files, " ") != "run.json daily.parquet agents.parquet ledger.parquet trace.parquet trace_events.parquet trace_changes.parquet" {
 		t.Errorf("ledger %s, files %v", rm.Ledger, rm.Files)
 	}
 }
