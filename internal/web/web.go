@@ -151,11 +151,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/jobs", s.listJobs)
 	m.HandleFunc("GET /api/jobs/{id}/events", s.jobEvents)
 	m.HandleFunc("POST /api/jobs/{id}/cancel", s.cancelJob)
+	m.HandleFunc("POST /api/jobs/{id}/control", s.controlJob)
+	m.HandleFunc("POST /api/sweeps", s.startSweep)
 	m.HandleFunc("GET /api/runs", s.listRuns)
 	m.HandleFunc("GET /api/runs/{id}", s.dashboard)
 	m.HandleFunc("GET /api/runs/{id}/citizen", s.citizen)
 	m.HandleFunc("GET /api/runs/{id}/like", s.someoneLike)
 	m.HandleFunc("GET /api/runs/{id}/network", s.network)
+	m.HandleFunc("GET /api/runs/{id}/network/days", s.networkDays)
+	m.HandleFunc("GET /api/runs/{id}/ties", s.ties)
 	m.HandleFunc("GET /api/runs/{id}/files/{file}", s.download)
 	// What the lab computes and stores is made by POST only (a GET from
 	// an <img> on another site must not run a twin or write a file).
