@@ -13,9 +13,10 @@ import (
 
 // NetworkDays is the day-by-day state of the people of a network view
 // (GET /api/runs/{id}/network/days?ids=...): for each id, one character
-// per day 0..days: the tier's index ('0' best) and '1' when under any
-// sanction ('0' otherwise). At most MaxNetworkNodes people, so the answer
-// is at most 2 x 200 x (days + 1) characters (1.5 MB for ten years).
+// per day 0..days: the tier's index ('0' best), and '1' when under any
+// sanction, or detained ('0' otherwise). At most MaxNetworkNodes people,
+// so the answer is at most 3 x 200 x (days + 1) characters (2.2 MB for
+// ten years).
 type NetworkDays struct {
 	Days      int      `json:"days"`
 	IDs       []int32  `json:"ids"`

@@ -222,7 +222,7 @@ func (q *queue) runSweep(ctx context.Context, j *job, base runner.Spec) {
 		for k := range m {
 			res[v].Stats[k] = make([]SweepStat, n)
 			for g := range n {
-				res[v].Stats[k][g] = statOf(vals[v][k][g])
+				res[v].Stats[k][g] = statOf(vals[v][k][g], j.live.Measures[k].Unit)
 			}
 		}
 	}
@@ -235,9 +235,16 @@ func (q *queue) runSweep(ctx context.Context, j *job, base runner.Spec) {
 }
 
 // statOf summarises replicates with sweep.MeanCI (the same means and
-// intervals as `nosedive sweep summarize`).
-func statOf(xs []float64) SweepStat {
+// intervals as `nosedive sweep summarize`), the interval clipped to what
+// the measure can be: a share to [0, 100] %, a rate of events to >= 0.
+func statOf(xs []float64, unit string) SweepStat {
 	st := sweep.MeanCI(xs)
+	switch {
+	case strings.HasPrefix(unit, "%"):
+		st.Lo, st.Hi = max(st.Lo, 0), min(st.Hi, 100)
+	case strings.HasPrefix(unit, "per "):
+		st.Lo = max(st.Lo, 0)
+	}
 	round := func(x float64) LiveNum {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return LiveNum(math.NaN())

@@ -3,10 +3,11 @@
 // embedded with go:embed: no CDN, no network, no front-end build) and a
 // small JSON API over the run store: validate a scenario with the CLI's
 // positioned diagnostics, queue runs and follow them with server-sent
-// events, browse stored runs, dashboards built from aggregates
+// events (pausing, stepping and slowing the engine between days), run
+// small sweeps of one knob through the same queue, browse stored runs, dashboards built from aggregates
 // (daily.parquet and the audit, never raw agents), a citizen's year with
-// its explanation and a counterfactual year, a bounded network view and
-// downloads.
+// its explanation and a counterfactual year, a bounded network view (day
+// by day) and group-by-group ties, and downloads.
 //
 // Goals: safe by default (loopback unless a token is set, every request
 // checked for it, bounded bodies and run sizes, run ids resolved only

@@ -721,7 +721,8 @@ function citizenPicker(d) {
 // ---------- compare ----------
 async function showCompare(a, b) {
   const sa = $('#cmp-a'), sb = $('#cmp-b');
-  if (!storedRuns.length) await refreshRuns().catch(() => {});
+  // The list may predate runs finished since (a run page's hash change does not reload it).
+  if (!storedRuns.length || [a, b].some(x => x && !storedRuns.some(r => r.id === x))) await refreshRuns().catch(() => {});
   for (const s of [sa, sb]) {
     s.textContent = '';
     for (const r of storedRuns) s.appendChild(h('option', { value: r.id }, runName(r)));
@@ -762,13 +763,18 @@ async function showCompare(a, b) {
   for (const r of ra) {
     const o = rb.find(x => x.value === r.value);
     if (!o) continue;
-    const ma = measuresOf(r), mb = measuresOf(o), fa = refA ? measuresOf(refA) : null, fb = refB ? measuresOf(refB) : null;
-    ma.forEach(([label, va, isRate], k) => {
-      const vb = mb[k] ? mb[k][1] : null;
+    // Measures are matched by name: runs of different scenarios may have
+    // different tiers.
+    const byName = rs => rs ? new Map(measuresOf(rs).map(([l, v]) => [l, v])) : null;
+    const ma = measuresOf(r), mb = byName(o), fa = byName(refA), fb = byName(refB);
+    ma.forEach(([label, va, isRate]) => {
+      if (!mb.has(label)) return;
+      const vb = mb.get(label);
       const f = isRate ? pct : num;
-      const gapA = fa && isRate && r.value !== ref ? va - fa[k][1] : null, gapB = fb && isRate && r.value !== ref ? vb - fb[k][1] : null;
+      const both = isRate && r.value !== ref && fa && fb && fa.has(label) && fb.has(label);
+      const gapA = both ? va - fa.get(label) : null, gapB = both ? vb - fb.get(label) : null;
       const change = vb - va;
-      if (isRate && r.value !== ref && gapA != null && (bestChange == null || Math.abs(gapB - gapA) > Math.abs(bestChange.d))) bestChange = { d: gapB - gapA, group: r.value, label, va, vb, ra: fa[k][1], rb: fb[k][1] };
+      if (gapA != null && (bestChange == null || Math.abs(gapB - gapA) > Math.abs(bestChange.d))) bestChange = { d: gapB - gapA, group: r.value, label, va, vb, ra: fa.get(label), rb: fb.get(label) };
       tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.value + (r.value === ref ? ' (reference)' : '')), h('td', {}, label), h('td', { class: 'n' }, f(va)), h('td', { class: 'n' }, f(vb)),
         h('td', { class: 'n' }, isRate ? ((change >= 0 ? '+' : '') + (100 * change).toFixed(1) + ' pp') : ((change >= 0 ? '+' : '') + num(change))),
         h('td', { class: 'n' }, gapA == null ? '—' : `${(100 * gapA).toFixed(1)} → ${(100 * gapB).toFixed(1)} pp`)));
@@ -972,11 +978,11 @@ async function drawNetwork(box, id, agent, d) {
   });
   const s2 = svgEl('svg', { width: 22, height: 22, 'aria-hidden': 'true' });
   svgEl('circle', { cx: 11, cy: 11, r: 7, fill: '#fff', stroke: '#000', 'stroke-width': 3 }, s2);
-  lg.appendChild(h('li', {}, s2, ' under a sanction at the end (label: day it began)'));
+  lg.appendChild(h('li', {}, s2, ' under a sanction (on the day shown; label: the day a sanction in force at the end began)'));
   lg.appendChild(h('li', {}, h('span', { class: 'partner-key' }, '— —'), ' partner'));
   fig.appendChild(lg);
   addExport(fig, svg, `network-${id}-${agent}`, null);
-  box.appendChild(networkTimeSlider(id, d, drawn, fill, fig));
+  box.insertBefore(networkTimeSlider(id, d, drawn, fill, fig), fig);
   // The same facts as a table, for screen readers and for reading exactly.
   const first = n.nodes.filter(v => v.depth === 1);
   box.appendChild(h('details', {}, h('summary', {}, `The ${first.length} direct acquaintances and partner as a table`),
@@ -1112,6 +1118,8 @@ function networkTimeSlider(id, d, drawn, fill, fig) {
         e.g.dataset.tier = tiers[ti];
       }
       out.textContent = `day ${day}${day === d.days ? ' (end of the run)' : ''}: ${sanctioned} of ${drawn.length} under a sanction`;
+      const cap = fig.querySelector('figcaption');
+      cap.textContent = cap.textContent.replace(/Shape and letter give the tier [^;]*;/, `Shape and letter give the tier on day ${day};`).replace(/a thick ring marks someone under a sanction[^.]*\./, `a thick ring marks someone under a sanction on day ${day} (the labels d… give the day a sanction in force at the end began).`);
       fig.dataset.day = String(day);
     };
     sl.disabled = false;
@@ -1145,7 +1153,7 @@ function tiesMatrix(box, id) {
       fig.appendChild(svg);
       t.groups.forEach((g, j) => { const tx = svgEl('text', { x: 60 + 70 * j + 35, y: 14, 'text-anchor': 'middle', class: 'axlabel' }, svg); tx.textContent = g; });
       t.groups.forEach((g, i) => {
-        const tx = svgEl('text', { x: 54, y: 40 + 46 * i + 26, 'text-anchor': 'end', class: 'axlabel' }, svg); tx.textContent = g;
+        const tx = svgEl('text', { x: 54, y: 22 + 46 * i + 27, 'text-anchor': 'end', class: 'axlabel' }, svg); tx.textContent = g;
         for (let j = 0; j < G; j++) {
           const v = cell(i, j);
           svgEl('rect', { x: 60 + 70 * j, y: 22 + 46 * i, width: 68, height: 44, fill: PALETTE[0], 'fill-opacity': (0.08 + 0.85 * Math.min(1, v)).toFixed(3), stroke: '#fff' }, svg);

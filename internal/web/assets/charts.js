@@ -107,7 +107,7 @@ function lineChart(host, opt) {
     for (const s of vis) {
       let d = '', pen = false;
       s.values.forEach((v, i) => {
-        if (v == null || !isFinite(v)) { pen = false; return; }
+        if (v == null || !isFinite(v) || i >= xs.length) { pen = false; return; } // a longer series is cut at the axis
         d += (pen ? 'L' : 'M') + sx(xs[i]).toFixed(1) + ' ' + sy(v).toFixed(1);
         pen = true;
       });
@@ -119,7 +119,7 @@ function lineChart(host, opt) {
         svgEl('path', { d: `M${x.toFixed(1)} ${y0.toFixed(1)}V${y1.toFixed(1)}M${(x - 4).toFixed(1)} ${y0.toFixed(1)}h8M${(x - 4).toFixed(1)} ${y1.toFixed(1)}h8`, stroke: s.colour, 'stroke-width': 1.4, fill: 'none', class: 'errbar' }, svg);
       });
       if (opt.markers) s.values.forEach((v, i) => { if (v != null && isFinite(v)) svgEl('circle', { cx: sx(xs[i]), cy: sy(v), r: 3.2, fill: s.colour, class: 'marker' }, svg); });
-      let last = s.values.length - 1;
+      let last = Math.min(s.values.length, xs.length) - 1;
       while (last >= 0 && (s.values[last] == null || !isFinite(s.values[last]))) last--;
       if (last >= 0) labels.push({ s, x: sx(xs[last]), y: sy(s.values[last]) });
     }
