@@ -4,8 +4,9 @@
 // small JSON API over the run store: validate a scenario with the CLI's
 // positioned diagnostics, queue runs and follow them with server-sent
 // events (pausing, stepping and slowing the engine between days), run
-// small sweeps of one knob through the same queue, browse stored runs, dashboards built from aggregates
-// (daily.parquet and the audit, never raw agents), a citizen's year with
+// small sweeps of one knob through the same queue, browse stored runs,
+// dashboards built from aggregates (daily.parquet and the audit, never
+// raw agents), a citizen's year with
 // its explanation and a counterfactual year, a bounded network view (day
 // by day) and group-by-group ties, and downloads.
 //
