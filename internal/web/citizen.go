@@ -28,6 +28,7 @@ type Year struct {
 	Counterfactual *audit.Explanation `json:"counterfactual,omitempty"`
 	CFTimeline     []Moment           `json:"counterfactual_timeline,omitempty"`
 	Tiers          []ModelTier        `json:"tiers"`
+	ScoreRange     []float64          `json:"score_range"` // the score's clamp (scoring.range)
 }
 
 // Moment is one thing that happened to the citizen on a day.
@@ -233,6 +234,7 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, 
 	for _, t := range lr.run.Scenario.Tiers.Levels {
 		y.Tiers = append(y.Tiers, ModelTier{Name: t.Name, Min: t.Min})
 	}
+	y.ScoreRange = lr.run.Scenario.Scoring.Range
 	if without == "" {
 		return y, nil
 	}

@@ -52,6 +52,18 @@ type Model struct {
 	Tiers     []ModelTier     `json:"tiers"`
 	Caps      []ModelCap      `json:"caps"`
 	Sanctions []ModelSanction `json:"sanctions"`
+	// Limits are the documented ranges the form's sliders span.
+	Limits ModelLimits `json:"limits"`
+}
+
+// ModelLimits are the ranges of the form's knobs: the validator's limits
+// (run.agents 2 to this server's cap, run.days 1 to its cap, shares in
+// [0, 1], cameras_per_1000 in [0, 1000]) and the score's clamp
+// (scoring.range), which bounds the tier thresholds and rule amounts.
+type ModelLimits struct {
+	MaxAgents int        `json:"max_agents"`
+	MaxDays   int        `json:"max_days"`
+	Score     [2]float64 `json:"score"`
 }
 
 // ModelRegion is a region's share, camera density and group shares.
@@ -102,6 +114,9 @@ type ModelSanction struct {
 func modelOf(sc *scenario.Scenario) *Model {
 	m := &Model{Name: sc.Name, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,
 		Regions: []ModelRegion{}, Rules: []ModelRule{}, Tiers: []ModelTier{}, Caps: []ModelCap{}, Sanctions: []ModelSanction{}}
+	if len(sc.Scoring.Range) == 2 {
+		m.Limits.Score = [2]float64{sc.Scoring.Range[0], sc.Scoring.Range[1]}
+	}
 	for _, r := range sc.Population.Regions {
 		mr := ModelRegion{Name: r.Name, Share: r.Share, Cameras: r.CamerasPer1000}
 		for _, g := range r.Groups {
@@ -218,6 +233,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	if base, _, _ := loadContext(ctx, Draft{File: d.File, YAML: d.YAML}); base != nil {
 		v.Model = modelOf(base)
+		v.Model.Limits.MaxAgents, v.Model.Limits.MaxDays = min(s.cfg.MaxAgents, scenario.MaxAgents), min(s.cfg.MaxDays, scenario.MaxDays)
 	}
 	if ctx.Err() != nil {
 		return

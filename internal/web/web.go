@@ -3,10 +3,12 @@
 // embedded with go:embed: no CDN, no network, no front-end build) and a
 // small JSON API over the run store: validate a scenario with the CLI's
 // positioned diagnostics, queue runs and follow them with server-sent
-// events, browse stored runs, dashboards built from aggregates
-// (daily.parquet and the audit, never raw agents), a citizen's year with
-// its explanation and a counterfactual year, a bounded network view and
-// downloads.
+// events (pausing, stepping and slowing the engine between days), run
+// small sweeps of one knob through the same queue, browse stored runs,
+// dashboards built from aggregates (daily.parquet and the audit, never
+// raw agents), a citizen's year with
+// its explanation and a counterfactual year, a bounded network view (day
+// by day) and group-by-group ties, and downloads.
 //
 // Goals: safe by default (loopback unless a token is set, every request
 // checked for it, bounded bodies and run sizes, run ids resolved only
@@ -151,11 +153,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/jobs", s.listJobs)
 	m.HandleFunc("GET /api/jobs/{id}/events", s.jobEvents)
 	m.HandleFunc("POST /api/jobs/{id}/cancel", s.cancelJob)
+	m.HandleFunc("POST /api/jobs/{id}/control", s.controlJob)
+	m.HandleFunc("POST /api/sweeps", s.startSweep)
 	m.HandleFunc("GET /api/runs", s.listRuns)
 	m.HandleFunc("GET /api/runs/{id}", s.dashboard)
 	m.HandleFunc("GET /api/runs/{id}/citizen", s.citizen)
 	m.HandleFunc("GET /api/runs/{id}/like", s.someoneLike)
 	m.HandleFunc("GET /api/runs/{id}/network", s.network)
+	m.HandleFunc("GET /api/runs/{id}/network/days", s.networkDays)
+	m.HandleFunc("GET /api/runs/{id}/ties", s.ties)
 	m.HandleFunc("GET /api/runs/{id}/files/{file}", s.download)
 	// What the lab computes and stores is made by POST only (a GET from
 	// an <img> on another site must not run a twin or write a file).

@@ -170,12 +170,48 @@ function renderSets() {
   }
 }
 let fieldSeq = 0;
-function numberField(label, path, base, opts) {
+// A slider's position and a knob's value: linear, or logarithmic for a
+// range spanning orders of magnitude (the population size).
+function sliderPos(r, v) {
+  if (r.log) return Math.round(1000 * Math.log(Math.max(v, r.min) / r.min) / Math.log(r.max / r.min));
+  return v;
+}
+function sliderValue(r, p) {
+  if (!r.log) return p;
+  const v = r.min * Math.pow(r.max / r.min, p / 1000);
+  const mag = Math.pow(10, Math.max(0, Math.floor(Math.log10(v)) - 1)); // two significant digits
+  return Math.min(r.max, Math.max(r.min, Math.round(v / mag) * mag));
+}
+// numberField is a knob: a number box and, given a range r ({min, max,
+// step, log}), a slider next to it; moving either updates the other, and
+// letting go (change) sets the override and revalidates.
+function numberField(label, path, base, r) {
   const id = 'k' + (++fieldSeq);
   const cur = draft.sets.has(path) ? draft.sets.get(path) : base;
-  const inp = h('input', Object.assign({ id, type: 'number', value: cur == null ? '' : cur, 'data-path': path }, opts || {}));
+  const attrs = { id, type: 'number', value: cur == null ? '' : cur, 'data-path': path };
+  if (r) Object.assign(attrs, { min: r.min, max: r.max, step: r.step });
+  const inp = h('input', attrs);
   inp.addEventListener('change', () => setOverride(path, inp.value, base));
-  return h('div', { class: 'field' + (draft.sets.has(path) ? ' changed' : '') }, h('label', { for: id }, label), inp);
+  const kids = [h('label', { for: id }, label)];
+  if (r) {
+    const sl = h('input', { type: 'range', min: r.log ? 0 : r.min, max: r.log ? 1000 : r.max, step: r.log ? 1 : r.step, 'data-slider': path,
+      'aria-label': `${label}: slider from ${r.min} to ${r.max}`, title: `${r.min} to ${big(r.max)}${r.derived ? ' (a range the lab chose: see docs/web.md)' : ''}` });
+    sl.value = sliderPos(r, Number(cur));
+    sl.addEventListener('input', () => { inp.value = sliderValue(r, Number(sl.value)); });
+    sl.addEventListener('change', () => { inp.value = sliderValue(r, Number(sl.value)); setOverride(path, inp.value, base); });
+    inp.addEventListener('input', () => { if (inp.value !== '' && isFinite(Number(inp.value))) sl.value = sliderPos(r, Number(inp.value)); });
+    kids.push(h('div', { class: 'knob' }, sl, inp), h('span', { class: 'range muted' }, `${big(r.min)} – ${big(r.max)}${r.derived ? ' *' : ''}`));
+  } else kids.push(inp);
+  return h('div', { class: 'field' + (r ? ' slid' : '') + (draft.sets.has(path) ? ' changed' : '') }, ...kids);
+}
+// amountField is a rule's amount: text (a number or an expression), with
+// a slider while it is a plain number.
+function amountField(label, path, base, r) {
+  const cur = draft.sets.has(path) ? draft.sets.get(path) : base;
+  if (!/^\s*-?\d+(\.\d+)?\s*$/.test(String(cur))) return textField(label, path, base);
+  const v = Number(cur);
+  const span = Math.max(r.span, 2 * Math.abs(v));
+  return numberField(label, path, base, { min: -span, max: span, step: 0.5, derived: true });
 }
 function textField(label, path, base) {
   const id = 'k' + (++fieldSeq);
@@ -193,19 +229,21 @@ function toggleField(label, checked, onChange, extra) {
 function renderForm() {
   const f = $('#knobs');
   const m = draft.model;
-  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.path || document.activeElement.id : null;
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.path || document.activeElement.dataset.slider || document.activeElement.id : null;
   f.textContent = '';
   if (!m) { f.appendChild(h('p', { class: 'muted' }, 'The form appears once the YAML validates.')); return; }
   fieldSeq = 0;
+  const lim = m.limits || { max_agents: 2000000, max_days: 3650, score: [0, 100] };
+  const [slo, shi] = lim.score;
   const run = h('fieldset', {}, h('legend', {}, 'Run'),
-    numberField('Population size (people)', 'run.agents', m.agents, { min: 1, step: 1 }),
-    numberField('Days', 'run.days', m.days, { min: 1, step: 1 }),
-    numberField('Seed', 'run.seed', m.seed, { min: 0, step: 1 }));
+    numberField('Population size (people)', 'run.agents', m.agents, { min: 2, max: lim.max_agents, step: 1, log: true }),
+    numberField('Days', 'run.days', m.days, { min: 1, max: lim.max_days, step: 1 }),
+    numberField('Seed', 'run.seed', m.seed, { min: 0, max: 9999, step: 1, derived: true }));
   f.appendChild(run);
   for (const r of m.regions) {
     const fs = h('fieldset', {}, h('legend', {}, `Region ${r.name}`),
-      numberField('Share of the population', `population.regions.${r.name}.share`, r.share, { step: 0.01, min: 0, max: 1 }),
-      numberField('Cameras per 1,000 people', `population.regions.${r.name}.cameras_per_1000`, r.cameras_per_1000, { step: 1, min: 0 }));
+      numberField('Share of the population', `population.regions.${r.name}.share`, r.share, { step: 0.01, min: 0.01, max: 1 }),
+      numberField('Cameras per 1,000 people', `population.regions.${r.name}.cameras_per_1000`, r.cameras_per_1000, { step: 1, min: 0, max: 1000 }));
     for (const g of r.groups || []) fs.appendChild(numberField(`Share of group ${g.name}`, `population.regions.${r.name}.groups.${g.name}`, g.share, { step: 0.01, min: 0, max: 1 }));
     f.appendChild(fs);
   }
@@ -227,10 +265,10 @@ function renderForm() {
     f.appendChild(fs);
   }
   const tiers = h('fieldset', {}, h('legend', {}, 'Tier thresholds (points)'));
-  for (const t of m.tiers) if (t.min != null) tiers.appendChild(numberField(`${t.name} from`, `tiers.levels.${t.name}.min`, t.min, { step: 1 }));
+  for (const t of m.tiers) if (t.min != null) tiers.appendChild(numberField(`${t.name} from`, `tiers.levels.${t.name}.min`, t.min, { step: 1, min: slo, max: shi }));
   f.appendChild(tiers);
   const rules = h('fieldset', {}, h('legend', {}, 'Rule amounts (points; a number or an expression)'));
-  for (const r of m.rules) rules.appendChild(textField(`${r.name} (${r.trigger})`, `scoring.rules.${r.name}.amount`, r.amount));
+  for (const r of m.rules) rules.appendChild(amountField(`${r.name} (${r.trigger})`, `scoring.rules.${r.name}.amount`, r.amount, { span: (shi - slo) / 4 }));
   f.appendChild(rules);
   const sanc = h('fieldset', {}, h('legend', {}, 'Sanctions'));
   for (const s of m.sanctions) {
@@ -242,7 +280,7 @@ function renderForm() {
   }
   f.appendChild(sanc);
   if (focused) {
-    const again = f.querySelector(`[data-path="${CSS.escape(focused)}"]`) || document.getElementById(focused);
+    const again = f.querySelector(`[data-path="${CSS.escape(focused)}"]`) || f.querySelector(`[data-slider="${CSS.escape(focused)}"]`) || document.getElementById(focused);
     if (again) again.focus();
   }
 }
@@ -331,7 +369,8 @@ function jobRow(j) {
   const li = h('li', { class: 'job ' + j.state, 'data-job': j.id });
   li.appendChild(h('div', {}, h('strong', {}, j.label || j.scenario), ` · ${j.scenario} · ${big(j.agents)} people × ${big(j.days)} days`));
   if (j.sets.length) li.appendChild(h('div', { class: 'muted' }, j.sets.map(s => '--set ' + s).join(' ')));
-  const state = { queued: `waiting (position ${j.queue_position || 1})`, running: `day ${j.day} of ${j.days}`, auditing: 'auditing…', done: 'finished', failed: 'failed: ' + (j.error || ''), cancelled: 'cancelled' }[j.state];
+  if (j.sweep) return sweepRow(j);
+  const state = { queued: `waiting (position ${j.queue_position || 1})`, running: `day ${j.day} of ${j.days}${j.paused ? ' · paused' : ''}`, auditing: 'auditing…', done: 'finished', failed: 'failed: ' + (j.error || ''), cancelled: 'cancelled' }[j.state];
   li.appendChild(h('progress', { max: 100, value: j.state === 'done' || j.state === 'auditing' ? 100 : pctDone, 'aria-label': `Progress of ${j.label || j.scenario}` }));
   const eta = j.state === 'running' && j.day > 0 ? ` · about ${Math.ceil(j.elapsed_s / j.day * (j.days - j.day))} s to go` : '';
   li.appendChild(h('span', { class: 'jobstate' }, state + (j.elapsed_s ? ` · ${j.elapsed_s.toFixed(1)} s` : '') + eta));
@@ -339,6 +378,7 @@ function jobRow(j) {
     li.appendChild(h('button', { type: 'button', class: 'small', onclick: () => api(`/api/jobs/${j.id}/cancel`, {}).then(refreshJobs).catch(e => status(e.message, true)) }, 'Cancel'));
   }
   if (j.state === 'done') li.appendChild(h('a', { href: '#/run/' + encodeURIComponent(j.run), class: 'open' }, 'Open dashboard'));
+  if (j.state === 'running') { li.appendChild(liveControls(j)); if (j.paused) li.classList.add('paused'); }
   if (j.state === 'running' && live.has(j.id)) {
     const box = h('div', { class: 'live', 'data-live': j.id });
     li.appendChild(box);
@@ -347,7 +387,32 @@ function jobRow(j) {
   return li;
 }
 // Live charts of running jobs, from the points their event streams send.
-const live = new Map(); // job id -> {groups, worst_tier, days, points: []}
+const live = new Map(); // job id -> {groups, worst_tier, measures, days, points: []}
+const liveShown = new Map(); // job id -> [measure key of chart 1, of chart 2]
+function liveKeys(id, l) {
+  if (!liveShown.has(id)) liveShown.set(id, ['score_mean', 'tier_' + l.worst_tier]);
+  return liveShown.get(id);
+}
+// liveControls: play / pause, step one day, the speed; what the two live
+// charts show. Pausing stops the engine itself between two days (the
+// server's job.hold), so the day shown is the day computed.
+function liveControls(j) {
+  const act = action => api(`/api/jobs/${j.id}/control`, { action }).then(st => updateControls(st)).catch(e => status(e.message, true));
+  const speed = h('select', { 'data-speed': j.id, 'aria-label': 'Speed of the run' },
+    [[0, 'full speed'], [100, '100 days/s'], [20, '20 days/s'], [5, '5 days/s'], [1, '1 day/s']].map(([v, t]) => h('option', { value: v }, t)));
+  speed.value = String(j.speed || 0);
+  speed.addEventListener('change', () => api(`/api/jobs/${j.id}/control`, { action: 'speed', speed: Number(speed.value) }).then(updateControls).catch(e => status(e.message, true)));
+  return h('div', { class: 'toolbar live-controls' },
+    h('button', { type: 'button', class: 'small', 'data-play': j.id, 'data-paused': String(!!j.paused), 'aria-pressed': String(!!j.paused), onclick: ev => act(ev.currentTarget.dataset.paused === 'true' ? 'play' : 'pause') }, j.paused ? '▶ Play' : '❚❚ Pause'),
+    h('button', { type: 'button', class: 'small', 'data-step': j.id, onclick: () => act('step') }, 'Step one day'),
+    h('label', {}, 'Speed ', speed));
+}
+function updateControls(j) {
+  const b = document.querySelector(`[data-play="${CSS.escape(j.id)}"]`);
+  if (b) { b.textContent = j.paused ? '▶ Play' : '❚❚ Pause'; b.dataset.paused = String(!!j.paused); b.setAttribute('aria-pressed', String(!!j.paused)); }
+  const row = document.querySelector(`li[data-job="${CSS.escape(j.id)}"]`);
+  if (row) row.classList.toggle('paused', !!j.paused);
+}
 function drawLive(id, box) {
   const l = live.get(id);
   if (!l || !l.points.length) return;
@@ -355,12 +420,21 @@ function drawLive(id, box) {
   const lastDay = l.points[l.points.length - 1].day;
   const x = Array.from({ length: Math.max(lastDay, Math.min(l.days, 30)) + 1 }, (_, i) => i);
   const at = new Map(l.points.map(p => [p.day, p]));
-  const series = key => l.groups.map((g, k) => ({ name: g, values: x.map(d => at.has(d) ? at.get(d)[key][k] : null) }));
-  const a = h('div'), b = h('div');
+  const keys = liveKeys(id, l);
   box.textContent = '';
-  box.appendChild(a); box.appendChild(b);
-  lineChart(a, { id: 'live-score-' + id, title: 'Mean score by group (points), live', xLabel: 'day', yLabel: 'mean score (points)', x, series: series('score') });
-  lineChart(b, { id: 'live-worst-' + id, title: `Share in tier ${l.worst_tier} by group (% of the group), live`, xLabel: 'day', yLabel: '% of the group', x, fmt: v => v.toFixed(1) + '%', series: series('worst') });
+  keys.forEach((key, c) => {
+    const mi = Math.max(0, l.measures.findIndex(m => m.key === key));
+    const m = l.measures[mi];
+    const sel = h('select', { 'data-measure': c, 'aria-label': `Live chart ${c + 1} shows` }, l.measures.map(x => h('option', { value: x.key }, x.label)));
+    sel.value = m.key;
+    sel.addEventListener('change', () => { keys[c] = sel.value; drawLive(id, box); });
+    const host = h('div');
+    box.appendChild(h('div', { class: 'live-chart' }, h('label', {}, `Chart ${c + 1} shows `, sel), host));
+    const pctUnit = m.unit.startsWith('%');
+    lineChart(host, { id: `live-${c}-${id}`, title: `${m.label} by group (${m.unit}), live`, xLabel: 'day', yLabel: m.unit, x,
+      fmt: pctUnit ? v => v.toFixed(1) + '%' : undefined,
+      series: l.groups.map((g, k) => ({ name: g, values: x.map(d => at.has(d) && at.get(d).values ? at.get(d).values[mi][k] : null) })) });
+  });
 }
 function renderJobs(jobs) {
   const box = $('#jobs');
@@ -395,7 +469,7 @@ function follow(id) {
   let drawn = 0, timer = null, lastState = null;
   es.addEventListener('points', ev => {
     const p = JSON.parse(ev.data);
-    const l = live.get(id) || { groups: p.groups, worst_tier: p.worst_tier, days: 0, points: [] };
+    const l = live.get(id) || { groups: p.groups, worst_tier: p.worst_tier, measures: p.measures, days: 0, points: [] };
     l.points.push(...p.points);
     live.set(id, l);
   });
@@ -403,11 +477,12 @@ function follow(id) {
     const j = JSON.parse(ev.data);
     if (live.has(id)) live.get(id).days = j.days;
     const old = document.querySelector(`li[data-job="${CSS.escape(id)}"]`);
-    if (old && j.state === lastState && j.state === 'running') {
+    if (old && j.state === lastState && j.state === 'running' && !j.sweep) {
       // Update in place; redraw the live charts at most twice a second.
       old.querySelector('progress').value = j.days ? Math.round(100 * j.day / j.days) : 0;
-      const eta = j.day > 0 ? ` · about ${Math.ceil(j.elapsed_s / j.day * (j.days - j.day))} s to go` : '';
-      old.querySelector('.jobstate').textContent = `day ${j.day} of ${j.days} · ${j.elapsed_s.toFixed(1)} s${eta}`;
+      const eta = j.day > 0 && !j.paused ? ` · about ${Math.ceil(j.elapsed_s / j.day * (j.days - j.day))} s to go` : '';
+      old.querySelector('.jobstate').textContent = `day ${j.day} of ${j.days}${j.paused ? ' · paused' : ''} · ${j.elapsed_s.toFixed(1)} s${eta}`;
+      updateControls(j);
       const l = live.get(id);
       if (l && l.points.length !== drawn && !timer) {
         timer = setTimeout(() => {
@@ -416,6 +491,7 @@ function follow(id) {
           if (!row) return;
           let box = row.querySelector('.live');
           if (!box) { box = h('div', { class: 'live', 'data-live': id }); row.appendChild(box); }
+          if (box.contains(document.activeElement) && document.activeElement.tagName === 'SELECT') return; // not while a picker is in use
           drawn = live.get(id).points.length;
           drawLive(id, box);
         }, 500);
@@ -589,6 +665,11 @@ async function showRun(id) {
         p.lifts && p.lifts.length ? 'lifts ' + p.lifts.join(', ') : '', p.sooner && p.sooner.length ? 'sooner: ' + p.sooner.join(', ') : ''].filter(Boolean).join('; ')))));
     box.appendChild(privilegeTable(rep, d));
   }
+  box.appendChild(h('h3', {}, 'The whole population\u2019s ties, group by group'));
+  const tiesBox = h('div', { id: 'ties' });
+  box.appendChild(h('div', { class: 'toolbar' }, h('button', { type: 'button', id: 'ties-go', onclick: ev => { ev.currentTarget.disabled = true; tiesMatrix(tiesBox, id).catch(e => { tiesBox.textContent = e.message; }); } }, 'Count the ties between groups'),
+    h('span', { class: 'muted' }, 'every tie of the population, with who was sanctioned by which day')));
+  box.appendChild(tiesBox);
   if (rep.eu_ai_act_art5) {
     const a = rep.eu_ai_act_art5;
     box.appendChild(h('h3', {}, 'EU AI Act Art. 5(1)(c) lens'));
@@ -670,7 +751,8 @@ function citizenPicker(d) {
 // ---------- compare ----------
 async function showCompare(a, b) {
   const sa = $('#cmp-a'), sb = $('#cmp-b');
-  if (!storedRuns.length) await refreshRuns().catch(() => {});
+  // The list may predate runs finished since (a run page's hash change does not reload it).
+  if (!storedRuns.length || [a, b].some(x => x && !storedRuns.some(r => r.id === x))) await refreshRuns().catch(() => {});
   for (const s of [sa, sb]) {
     s.textContent = '';
     for (const r of storedRuns) s.appendChild(h('option', { value: r.id }, runName(r)));
@@ -686,6 +768,16 @@ async function showCompare(a, b) {
   box.textContent = '';
   const name = (d, k) => h('span', {}, h('strong', {}, `Run ${k}`), `: ${d.run.name ? d.run.name + ' (' + d.run.id + ')' : d.run.id} — ${editsOf(d.run)}`);
   box.appendChild(h('ul', {}, h('li', {}, name(da, 'A')), h('li', {}, name(db, 'B'))));
+  // Runs of different scenarios (or sizes) compare different populations:
+  // say so before any number.
+  const warn = [];
+  if (da.run.scenario !== db.run.scenario) warn.push(`Run A is scenario ${da.run.scenario} and run B is ${db.run.scenario}: they simulate different regimes on different populations, so a change between them is not the effect of one edit.`);
+  else if (da.run.edited !== db.run.edited) warn.push(`Both runs are called ${da.run.scenario}, but the scenario text of run ${da.run.edited ? 'A' : 'B'} was edited.`);
+  if (da.run.agents !== db.run.agents || da.run.days !== db.run.days) warn.push(`The runs differ in size: ${big(da.run.agents)} people × ${da.run.days} days against ${big(db.run.agents)} × ${db.run.days}.`);
+  const common = da.names.groups.filter(g => db.names.groups.includes(g));
+  if (!common.length) warn.push(`The runs have no group in common (A: ${da.names.groups.join(', ')}; B: ${db.names.groups.join(', ')}), so the table below has no rows.`);
+  else if (common.length < Math.max(da.names.groups.length, db.names.groups.length)) warn.push(`Only the groups in both runs are compared: ${common.join(', ')}.`);
+  if (warn.length) box.appendChild(h('div', { class: 'callout warn', id: 'cmp-warning', role: 'alert' }, h('strong', {}, '⚠ These runs are not like for like. '), warn.join(' ')));
   // Rows: for each group in both, each tier share, ever sanctioned, detained, mean score.
   const ra = da.audit.groups.filter(r => r.attribute === 'group'), rb = db.audit.groups.filter(r => r.attribute === 'group');
   const ref = da.audit.reference_group;
@@ -701,13 +793,18 @@ async function showCompare(a, b) {
   for (const r of ra) {
     const o = rb.find(x => x.value === r.value);
     if (!o) continue;
-    const ma = measuresOf(r), mb = measuresOf(o), fa = refA ? measuresOf(refA) : null, fb = refB ? measuresOf(refB) : null;
-    ma.forEach(([label, va, isRate], k) => {
-      const vb = mb[k] ? mb[k][1] : null;
+    // Measures are matched by name: runs of different scenarios may have
+    // different tiers.
+    const byName = rs => rs ? new Map(measuresOf(rs).map(([l, v]) => [l, v])) : null;
+    const ma = measuresOf(r), mb = byName(o), fa = byName(refA), fb = byName(refB);
+    ma.forEach(([label, va, isRate]) => {
+      if (!mb.has(label)) return;
+      const vb = mb.get(label);
       const f = isRate ? pct : num;
-      const gapA = fa && isRate && r.value !== ref ? va - fa[k][1] : null, gapB = fb && isRate && r.value !== ref ? vb - fb[k][1] : null;
+      const both = isRate && r.value !== ref && fa && fb && fa.has(label) && fb.has(label);
+      const gapA = both ? va - fa.get(label) : null, gapB = both ? vb - fb.get(label) : null;
       const change = vb - va;
-      if (isRate && r.value !== ref && gapA != null && (bestChange == null || Math.abs(gapB - gapA) > Math.abs(bestChange.d))) bestChange = { d: gapB - gapA, group: r.value, label, va, vb, ra: fa[k][1], rb: fb[k][1] };
+      if (gapA != null && (bestChange == null || Math.abs(gapB - gapA) > Math.abs(bestChange.d))) bestChange = { d: gapB - gapA, group: r.value, label, va, vb, ra: fa.get(label), rb: fb.get(label) };
       tb.appendChild(h('tr', {}, h('th', { scope: 'row' }, r.value + (r.value === ref ? ' (reference)' : '')), h('td', {}, label), h('td', { class: 'n' }, f(va)), h('td', { class: 'n' }, f(vb)),
         h('td', { class: 'n' }, isRate ? ((change >= 0 ? '+' : '') + (100 * change).toFixed(1) + ' pp') : ((change >= 0 ? '+' : '') + num(change))),
         h('td', { class: 'n' }, gapA == null ? '—' : `${(100 * gapA).toFixed(1)} → ${(100 * gapB).toFixed(1)} pp`)));
@@ -763,8 +860,9 @@ async function showCitizen(id, agent, without) {
   if (!(x.principal_reasons || []).length) box.lastChild.appendChild(h('li', {}, 'Nothing pulled this person down compared with the people just above the next threshold.'));
   box.appendChild(h('p', { class: 'muted' }, 'Compared with: ' + x.reference + '.'));
   if ((x.counterfactuals || []).length) {
-    box.appendChild(h('h4', {}, 'What single change would have changed the tier'));
-    box.appendChild(h('ul', {}, x.counterfactuals.map(c => h('li', {}, `${c.change}: ${num(c.new_score)} points, ${c.new_tier}`))));
+    box.appendChild(h('h4', {}, 'Single changes that would change the tier, everything else held fixed'));
+    box.appendChild(h('p', { class: 'muted', id: 'cit-held-note' }, 'Each line takes this year exactly as it happened and removes one part of the score (its points in the table below), keeping every sanction, acquaintance and event as they were: nothing is re-simulated. The re-simulated year below can end elsewhere.'));
+    box.appendChild(h('ul', { id: 'cit-held' }, x.counterfactuals.map(c => h('li', {}, `${c.change[0].toUpperCase() + c.change.slice(1)}, everything else held fixed: ${num(c.new_score)} points, ${c.new_tier}`))));
   }
   // Trajectory chart.
   const chart = h('div', { id: 'chart-citizen' });
@@ -779,10 +877,7 @@ async function showCitizen(id, agent, without) {
   if (without) rsel.value = without;
   box.appendChild(h('form', { class: 'toolbar', onsubmit: ev => { ev.preventDefault(); if (rsel.value) location.hash = `#/citizen/${encodeURIComponent(id)}/${agent}/${encodeURIComponent(rsel.value)}`; } },
     h('label', { for: 'cf-rule' }, 'The same year without'), rsel, h('button', { type: 'submit', id: 'cf-go' }, 'Show the counterfactual year')));
-  if (y.counterfactual) {
-    const c = y.counterfactual;
-    box.appendChild(h('p', { class: 'callout', id: 'cf-summary' }, `Without ${y.without === 'no-regime' ? 'any regime' : 'the rule ' + y.without}: score ${num(c.score)} instead of ${num(x.score)}, tier ${c.tier} instead of ${x.tier}; ${periods(c.sanctions.length, x.sanctions.length)}.`));
-  }
+  if (y.counterfactual) box.appendChild(counterfactualSummary(x, y));
   // Timeline and tables.
   const tl = h('div', { class: 'cols' });
   tl.appendChild(h('div', {}, h('h3', {}, 'The year, day by day'), timelineList(y.timeline, 'timeline')));
@@ -805,6 +900,46 @@ async function showCitizen(id, agent, without) {
   box.appendChild(h('p', {}, h('a', { href: '#/run/' + encodeURIComponent(id) }, '← back to the run')));
   drawNetwork(net, id, agent, d).catch(e => { net.textContent = e.message; });
   $('#main').focus();
+}
+// sanctionDays counts the days 0..tick under at least one sanction (spans
+// end on the first day off; -1: still in force at the end).
+function sanctionDays(x) {
+  const on = new Uint8Array(x.tick + 1);
+  for (const sp of x.sanctions) for (let d = sp.start_day; d < (sp.end_day < 0 ? x.tick + 1 : sp.end_day); d++) on[d] = 1;
+  return on.reduce((a, b) => a + b, 0);
+}
+// counterfactualSummary says what the re-simulated year is, how it differs
+// from the held-fixed figure for the same rule, and where the difference
+// comes from, part by part.
+function counterfactualSummary(x, y) {
+  const c = y.counterfactual;
+  const what = y.without === 'no-regime' ? 'any regime' : 'the rule ' + y.without;
+  const wrap = h('div', { class: 'callout', id: 'cf-summary' });
+  wrap.appendChild(h('p', {}, h('strong', {}, `Re-simulated year without ${what}`), ` (the whole run is run again without it, so this person's sanctions, their acquaintances' scores and what comes to them through their ties change too): score ${num(c.score)} instead of ${num(x.score)}, tier ${c.tier} instead of ${x.tier}; `,
+    `under a sanction on ${sanctionDays(c)} of ${c.tick + 1} days instead of ${sanctionDays(x)} (${periods(c.sanctions.length, x.sanctions.length)}).`));
+  wrap.appendChild(h('p', { class: 'muted', id: 'cf-periods' }, 'A period is one sanction from the day it starts to the day it ends; two sanctions at once are two periods, and a sanction that ends and starts again is two. ',
+    `This year: ${spanText(x)}. Re-simulated: ${spanText(c)}.`));
+  if (y.without !== 'no-regime') {
+    const part = x.contributions.find(k => k.rule === y.without);
+    const pts = part ? part.points : 0;
+    const [lo, hi] = y.score_range && y.score_range.length === 2 ? y.score_range : [-Infinity, Infinity];
+    const held = Math.min(hi, Math.max(lo, x.score - pts));
+    wrap.appendChild(h('p', { id: 'cf-reconcile' }, `Held fixed, removing the rule's ${num(pts)} points from this year gives ${num(held)}; re-simulated, the year ends at ${num(c.score)}. `,
+      Math.abs(c.score - held) < 0.05 ? 'The two agree: nothing else in this person\u2019s year depended on the rule.' : `The ${num(c.score - held)} points between them come from the parts below that change when everyone\u2019s year is re-run.`));
+    const rules = [...new Set([...x.contributions.map(k => k.rule), ...c.contributions.map(k => k.rule)])];
+    const pointsOf = (e, r) => { const k = e.contributions.find(k => k.rule === r); return k ? k.points : 0; };
+    const rows = rules.map(r => [r, pointsOf(x, r), r === y.without ? 0 : pointsOf(x, r), pointsOf(c, r)]).filter(([, a, , b]) => Math.abs(a) > 1e-9 || Math.abs(b) > 1e-9);
+    const sign = v => (v >= 0 ? '+' : '') + num(v);
+    wrap.appendChild(h('table', { class: 'data', id: 'cf-parts' }, h('caption', {}, 'The score part by part: this year, held fixed without the rule, re-simulated without it'),
+      h('thead', {}, h('tr', {}, ['part', 'this year', 'held fixed', 're-simulated', 're-simulated − held fixed'].map(t => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, h('tr', {}, h('th', { scope: 'row' }, 'starting score'), h('td', { class: 'n' }, num(x.base_value)), h('td', { class: 'n' }, num(x.base_value)), h('td', { class: 'n' }, num(c.base_value)), h('td', { class: 'n' }, sign(c.base_value - x.base_value))),
+        rows.map(([r, a, hf, b]) => h('tr', {}, h('th', { scope: 'row' }, r), h('td', { class: 'n' }, sign(a)), h('td', { class: 'n' }, sign(hf)), h('td', { class: 'n' }, sign(b)), h('td', { class: 'n' }, sign(b - hf)))))));
+  }
+  return wrap;
+}
+function spanText(x) {
+  if (!x.sanctions.length) return 'none';
+  return x.sanctions.map(sp => `${sp.name} day ${sp.start_day}–${sp.end_day < 0 ? x.tick + ' (still in force)' : sp.end_day - 1}`).join(', ');
 }
 function periods(cf, actual) {
   const n = k => k === 0 ? 'no sanction' : k === 1 ? 'one period under a sanction' : `${k} periods under sanctions`;
@@ -848,15 +983,18 @@ async function drawNetwork(box, id, agent, d) {
   for (const [i, j] of n.edges) svgEl('line', { x1: pos[i][0], y1: pos[i][1], x2: pos[j][0], y2: pos[j][1], class: (n.nodes[i].sanctioned && n.nodes[j].sanctioned) ? 'edge hot' : 'edge' }, ge);
   if (n.partner[1] >= 0) { const j = n.partner[1]; svgEl('line', { x1: cx, y1: cy, x2: pos[j][0], y2: pos[j][1], class: 'edge partner' }, ge); }
   const gn = svgEl('g', {}, svg);
+  const drawn = [];
   n.nodes.forEach((v, i) => {
     const [x, y] = pos[i];
     const r = v.depth === 0 ? 14 : v.depth === 1 ? 9 : 5.5;
-    const g = svgEl('g', { class: 'node' }, gn);
+    const g = svgEl('g', { class: 'node', 'data-id': v.id }, gn);
     const t = svgEl('title', {}, g);
     t.textContent = `citizen ${v.id}, group ${v.group}, tier ${v.tier}${v.sanctioned ? ', under a sanction since day ' + v.first_sanction_day : v.first_sanction_day >= 0 ? ', sanctioned from day ' + v.first_sanction_day : ''}${v.detained ? ', detained' : ''}`;
-    shape(g, TIER_SHAPES[v.tier_index] || 'circle', x, y, r, { fill: fill(v.tier_index), stroke: v.sanctioned ? '#000' : '#444', 'stroke-width': v.sanctioned ? 3 : 1 });
+    const sh = shape(g, TIER_SHAPES[v.tier_index] || 'circle', x, y, r, { fill: fill(v.tier_index), stroke: v.sanctioned ? '#000' : '#444', 'stroke-width': v.sanctioned ? 3 : 1 });
+    let l = null;
+    drawn.push({ v, g, sh, x, y, r, t, label: () => l });
     if (v.depth <= 1) {
-      const l = svgEl('text', { x, y: y + 3.5, 'text-anchor': 'middle', class: 'nlabel' }, g);
+      l = svgEl('text', { x, y: y + 3.5, 'text-anchor': 'middle', class: 'nlabel' }, g);
       l.textContent = v.tier[0].toUpperCase();
       const lab = svgEl('text', { x, y: y + r + 11, 'text-anchor': 'middle', class: 'nid' }, g);
       lab.textContent = v.depth === 0 ? `citizen ${v.id}` : `${v.id}${v.sanctioned ? ' · d' + v.first_sanction_day : ''}`;
@@ -870,15 +1008,202 @@ async function drawNetwork(box, id, agent, d) {
   });
   const s2 = svgEl('svg', { width: 22, height: 22, 'aria-hidden': 'true' });
   svgEl('circle', { cx: 11, cy: 11, r: 7, fill: '#fff', stroke: '#000', 'stroke-width': 3 }, s2);
-  lg.appendChild(h('li', {}, s2, ' under a sanction at the end (label: day it began)'));
+  lg.appendChild(h('li', {}, s2, ' under a sanction (on the day shown; label: the day a sanction in force at the end began)'));
   lg.appendChild(h('li', {}, h('span', { class: 'partner-key' }, '— —'), ' partner'));
   fig.appendChild(lg);
+  addExport(fig, svg, `network-${id}-${agent}`, null);
+  box.insertBefore(networkTimeSlider(id, d, drawn, fill, fig), fig);
   // The same facts as a table, for screen readers and for reading exactly.
   const first = n.nodes.filter(v => v.depth === 1);
   box.appendChild(h('details', {}, h('summary', {}, `The ${first.length} direct acquaintances and partner as a table`),
     h('table', { class: 'data', id: 'net-table' }, h('thead', {}, h('tr', {}, ['citizen', 'group', 'tier', 'sanctioned since day', 'detained'].map(t => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, first.map(v => h('tr', {}, h('td', {}, h('a', { href: `#/citizen/${encodeURIComponent(id)}/${v.id}` }, String(v.id))), h('td', {}, v.group), h('td', {}, v.tier),
         h('td', { class: 'n' }, v.sanctioned ? v.first_sanction_day : '—'), h('td', {}, v.detained ? 'yes' : 'no')))))));
+}
+
+// ---------- sweeps ----------
+// A sweep runs the draft for a few values of one knob, a few replicates
+// each (seed run.seed + r), in one slot of the run queue, and draws the
+// end-of-run value of a measure against the knob: the mean over the
+// replicates with its 95% interval, per group.
+function sweepRow(j) {
+  const sw = j.sweep;
+  const li = h('li', { class: 'job ' + j.state, 'data-job': j.id });
+  li.appendChild(h('div', {}, h('strong', {}, j.label), ` · sweep of ${sw.param} over ${sw.values.join(', ')} · ${sw.replicates} replicate${sw.replicates === 1 ? '' : 's'} · ${big(j.agents)} people`));
+  li.appendChild(h('progress', { max: sw.runs, value: j.state === 'done' ? sw.runs : sw.done, 'aria-label': `Progress of ${j.label}` }));
+  const state = { queued: `waiting (position ${j.queue_position || 1})`, running: `run ${sw.done + 1} of ${sw.runs}${j.paused ? ' · paused' : ''}`, done: 'finished', failed: 'failed: ' + (j.error || ''), cancelled: 'cancelled' }[j.state] || j.state;
+  li.appendChild(h('span', { class: 'jobstate' }, state + (j.elapsed_s ? ` · ${j.elapsed_s.toFixed(1)} s` : '')));
+  if (j.state === 'queued' || j.state === 'running') li.appendChild(h('button', { type: 'button', class: 'small', onclick: () => api(`/api/jobs/${j.id}/cancel`, {}).then(refreshJobs).catch(e => status(e.message, true)) }, 'Cancel'));
+  li.appendChild(h('a', { href: '#/sweep/' + encodeURIComponent(j.id), class: 'open' }, 'Open the sweep'));
+  return li;
+}
+function sweepKnobs(m) {
+  const out = [['run.agents', 'population size', m.agents], ['run.days', 'days', m.days]];
+  for (const r of m.regions) {
+    out.push([`population.regions.${r.name}.cameras_per_1000`, `cameras per 1,000 in ${r.name}`, r.cameras_per_1000]);
+  }
+  for (const t of m.tiers) if (t.min != null) out.push([`tiers.levels.${t.name}.min`, `${t.name} threshold`, t.min]);
+  for (const r of m.rules) if (/^\s*-?\d+(\.\d+)?\s*$/.test(r.amount)) out.push([`scoring.rules.${r.name}.amount`, `rule ${r.name} amount`, Number(r.amount)]);
+  return out;
+}
+let sweepPoll = null;
+async function showSweep(jobId) {
+  const box = $('#sweep');
+  box.textContent = '';
+  clearTimeout(sweepPoll);
+  if (!jobId) {
+    const m = draft.model;
+    if (!m) { box.appendChild(h('p', { class: 'muted' }, 'Load a scenario on the Scenario page first: the sweep runs the scenario being edited, with its overrides.')); return; }
+    const knobs = sweepKnobs(m);
+    const param = h('select', { id: 'sw-param' }, knobs.map(([p, l, v]) => h('option', { value: p }, `${l} (${p}, now ${v})`)));
+    const values = h('input', { id: 'sw-values', type: 'text', size: 30 });
+    const suggest = () => {
+      const k = knobs.find(x => x[0] === param.value);
+      const v = Number(k[2]);
+      values.value = (k[0] === 'run.agents' || k[0] === 'run.days') ? [v / 2, v, 2 * v].map(Math.round).join(', ') : v === 0 ? '0, 1, 2' : [v * 0.5, v, v * 1.5].map(x => Math.round(x * 100) / 100).join(', ');
+    };
+    param.addEventListener('change', suggest);
+    if (knobs.some(k => k[0].startsWith('tiers.levels.'))) param.value = knobs.find(k => k[0].startsWith('tiers.levels.'))[0];
+    suggest();
+    const reps = h('input', { id: 'sw-reps', type: 'number', min: 1, max: 5, value: 3 });
+    const msg = h('p', { class: 'muted', id: 'sw-msg' });
+    box.appendChild(h('p', {}, `Runs the scenario being edited (${m.name}, ${draft.sets.size} override${draft.sets.size === 1 ? '' : 's'}: ${draft.setList().join(' ') || 'none'}) once per value and replicate. Up to 8 values × 5 replicates; each run at most 20,000,000 people × days.`));
+    box.appendChild(h('form', { class: 'toolbar', id: 'sw-form', onsubmit: async ev => {
+      ev.preventDefault();
+      const vals = values.value.split(',').map(v => v.trim()).filter(Boolean);
+      try {
+        const res = await api('/api/sweeps', { file: draft.file, yaml: draft.yaml, sets: draft.setList(), param: param.value, values: vals, replicates: Number(reps.value) });
+        location.hash = '#/sweep/' + encodeURIComponent(res.job.id);
+      } catch (e) { msg.textContent = e.message + (e.data && e.data.diagnostics ? ': ' + e.data.diagnostics.map(d => d.msg).join('; ') : ''); msg.className = 'bad'; }
+    } }, h('label', { for: 'sw-param' }, 'Knob'), param, h('label', { for: 'sw-values' }, 'Values (commas)'), values,
+      h('label', { for: 'sw-reps' }, 'Replicates'), reps, h('button', { type: 'submit', class: 'primary', id: 'sw-go' }, 'Run the sweep')));
+    box.appendChild(msg);
+    return;
+  }
+  const jobs = await api('/api/jobs');
+  const j = jobs.find(x => x.id === jobId);
+  if (!j || !j.sweep) { box.appendChild(h('p', { class: 'bad' }, `No sweep ${jobId} in this server session (a sweep's results live in the server's memory).`)); return; }
+  const sw = j.sweep;
+  box.appendChild(h('p', {}, h('strong', {}, j.label), `: ${sw.param} = ${sw.values.join(', ')}; ${sw.replicates} replicate${sw.replicates === 1 ? '' : 's'} each (seeds ${'run.seed'} + 0…${sw.replicates - 1}); ${big(j.agents)} people.`));
+  if (j.state !== 'done') {
+    box.appendChild(h('ul', { class: 'jobs' }, sweepRow(j)));
+    if (!terminal(j.state)) sweepPoll = setTimeout(() => { if (route().view === 'sweep') showSweep(jobId).catch(e => status(e.message, true)); }, 1000);
+    return;
+  }
+  const sel = h('select', { id: 'sw-measure' }, sw.measures.map(m => h('option', { value: m.key }, `${m.label} (${m.unit})`)));
+  const tiers = sw.measures.filter(m => m.key.startsWith('tier_'));
+  sel.value = tiers.length ? tiers[tiers.length - 1].key : sw.measures[0].key; // the worst tier
+  const chart = h('div', { id: 'chart-sweep' });
+  const table = h('div');
+  const draw = () => {
+    const mi = sw.measures.findIndex(m => m.key === sel.value);
+    const m = sw.measures[mi];
+    const xs = sw.values.map(Number);
+    const numeric = xs.every(isFinite);
+    lineChart(chart, { id: 'sweep', title: `${m.label} at the end of the run (${m.unit}) against ${sw.param}: mean of ${sw.replicates} replicate${sw.replicates === 1 ? '' : 's'}${sw.replicates > 1 ? ' with its 95% interval' : ''}`,
+      xLabel: sw.param, xName: sw.param, yLabel: m.unit, x: numeric ? xs : xs.map((_, i) => i), markers: true,
+      fmt: m.unit.startsWith('%') ? v => v.toFixed(1) + '%' : undefined,
+      series: sw.groups.map((g, k) => ({ name: g, values: sw.results.map(p => p.stats[mi][k].mean), errs: sw.results.map(p => [p.stats[mi][k].lo, p.stats[mi][k].hi]) })) });
+    table.textContent = '';
+    table.appendChild(h('table', { class: 'data', id: 'sweep-table' }, h('caption', {}, `${m.label} (${m.unit}): mean [95% interval] over the replicates`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, sw.param), sw.groups.map(g => h('th', { scope: 'col' }, g)))),
+      h('tbody', {}, sw.results.map(p => h('tr', {}, h('th', { scope: 'row' }, p.value), p.stats[mi].map(st => h('td', { class: 'n' },
+        st.mean == null ? 'n/a' : num(st.mean) + (st.lo == null ? '' : ` [${num(st.lo)}, ${num(st.hi)}]`))))))));
+  };
+  sel.addEventListener('change', draw);
+  box.appendChild(h('div', { class: 'toolbar' }, h('label', { for: 'sw-measure' }, 'Chart shows'), sel));
+  box.appendChild(chart);
+  box.appendChild(table);
+  draw();
+}
+function terminal(state) { return ['done', 'failed', 'cancelled'].includes(state); }
+
+// networkTimeSlider: the network view on any day of the run. The people's
+// day-by-day tiers and sanctions come from a replay that traces them (at
+// most 200 people: GET /api/runs/ID/network/days), so the view recolours
+// without holding the whole population's history.
+function networkTimeSlider(id, d, drawn, fill, fig) {
+  const tiers = d.names.tiers;
+  const wrap = h('div', { class: 'toolbar net-time' });
+  const sl = h('input', { type: 'range', id: 'net-day', min: 0, max: d.days, step: 1, value: d.days, disabled: true, 'aria-label': 'Day shown in the network view' });
+  const out = h('output', { id: 'net-day-out', for: 'net-day' }, `end of the run (day ${d.days})`);
+  const note = h('span', { class: 'muted', id: 'net-day-note' }, 'loading each person’s day-by-day tiers (a replay)…');
+  wrap.append(h('label', { for: 'net-day' }, 'Day'), sl, out, note);
+  const ids = drawn.map(e => e.v.id).join(',');
+  api(`/api/runs/${encodeURIComponent(id)}/network/days?ids=${ids}`).then(nd => {
+    const at = new Map(nd.ids.map((v, k) => [v, k]));
+    const show = day => {
+      let sanctioned = 0;
+      for (const e of drawn) {
+        const k = at.get(e.v.id);
+        if (k == null) continue;
+        const ti = Number(nd.tiers[k][day]), on = nd.sanctions[k][day] === '1';
+        if (on) sanctioned++;
+        e.sh.remove();
+        e.sh = shape(e.g, TIER_SHAPES[ti] || 'circle', e.x, e.y, e.r, { fill: fill(ti), stroke: on ? '#000' : '#444', 'stroke-width': on ? 3 : 1 });
+        const l = e.label();
+        if (l) { l.textContent = tiers[ti][0].toUpperCase(); e.g.appendChild(l); }
+        for (const x of e.g.querySelectorAll('text.nid')) e.g.appendChild(x);
+        e.t.textContent = `citizen ${e.v.id}, group ${e.v.group}, on day ${day}: tier ${tiers[ti]}${on ? ', under a sanction' : ''}${nd.detained[k][day] === '1' ? ', detained' : ''}`;
+        e.g.dataset.tier = tiers[ti];
+      }
+      out.textContent = `day ${day}${day === d.days ? ' (end of the run)' : ''}: ${sanctioned} of ${drawn.length} under a sanction`;
+      const cap = fig.querySelector('figcaption');
+      cap.textContent = cap.textContent.replace(/Shape and letter give the tier [^;]*;/, `Shape and letter give the tier on day ${day};`).replace(/a thick ring marks someone under a sanction[^.]*\./, `a thick ring marks someone under a sanction on day ${day} (the labels d… give the day a sanction in force at the end began).`);
+      fig.dataset.day = String(day);
+    };
+    sl.disabled = false;
+    note.textContent = 'Shape, letter and ring show the chosen day.';
+    sl.addEventListener('input', () => show(Number(sl.value)));
+    show(d.days);
+  }).catch(e => { note.textContent = e.message; note.className = 'bad'; });
+  return wrap;
+}
+
+// tiesMatrix: the whole population, group by group: the share of each
+// group's ties that go to each group, and the share that reach someone
+// of that group already sanctioned by the chosen day (GET /api/runs/ID/ties:
+// groups x groups x days numbers, whatever the population).
+function tiesMatrix(box, id) {
+  box.textContent = '';
+  box.appendChild(h('p', { class: 'muted' }, 'Counting every tie of the population…'));
+  return api(`/api/runs/${encodeURIComponent(id)}/ties`).then(t => {
+    box.textContent = '';
+    const G = t.groups.length;
+    const cum = t.exposed.map(row => row.map(days => { let a = 0; return days.map(v => (a += v)); }));
+    const rowSum = t.ties.map(r => r.reduce((a, b) => a + b, 0));
+    const sl = h('input', { type: 'range', id: 'ties-day', min: 0, max: t.days, value: t.days, 'aria-label': 'Day of the sanctions matrix' });
+    const out = h('output', { for: 'ties-day', id: 'ties-day-out' });
+    const host = h('div', { class: 'cols' });
+    box.append(h('div', { class: 'toolbar' }, h('label', { for: 'ties-day' }, 'Sanctioned by day'), sl, out), host);
+    const W = 60 + 70 * G, H = 40 + 46 * G;
+    const matrix = (title, idSuffix, cell) => {
+      const fig = h('figure', { class: 'chart matrix' }, h('figcaption', { id: 'ties-' + idSuffix + '-title' }, title));
+      const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'ties-' + idSuffix + '-title', class: 'plot', id: 'ties-' + idSuffix }, null);
+      fig.appendChild(svg);
+      t.groups.forEach((g, j) => { const tx = svgEl('text', { x: 60 + 70 * j + 35, y: 14, 'text-anchor': 'middle', class: 'axlabel' }, svg); tx.textContent = g; });
+      t.groups.forEach((g, i) => {
+        const tx = svgEl('text', { x: 54, y: 22 + 46 * i + 27, 'text-anchor': 'end', class: 'axlabel' }, svg); tx.textContent = g;
+        for (let j = 0; j < G; j++) {
+          const v = cell(i, j);
+          svgEl('rect', { x: 60 + 70 * j, y: 22 + 46 * i, width: 68, height: 44, fill: PALETTE[0], 'fill-opacity': (0.08 + 0.85 * Math.min(1, v)).toFixed(3), stroke: '#fff' }, svg);
+          const c = svgEl('text', { x: 60 + 70 * j + 34, y: 22 + 46 * i + 27, 'text-anchor': 'middle', class: v > 0.5 ? 'cell dark' : 'cell' }, svg);
+          c.textContent = isFinite(v) ? (100 * v).toFixed(1) + '%' : 'n/a';
+        }
+      });
+      addExport(fig, svg, `ties-${idSuffix}-${id}`, null);
+      return fig;
+    };
+    const draw = () => {
+      const d = Number(sl.value);
+      out.textContent = `day ${d}`;
+      host.textContent = '';
+      host.append(matrix(`Ties from each group (row) to each group (column), % of the row's ${'ties'}; ${big(rowSum.reduce((a, b) => a + b, 0) / 2)} ties among ${big(t.people.reduce((a, b) => a + b, 0))} people`, 'share', (i, j) => t.ties[i][j] / rowSum[i]),
+        matrix(`Ties from each group (row) to someone of each group (column) sanctioned by day ${d}, % of the row's ties to that group`, 'exposed', (i, j) => t.ties[i][j] ? cum[i][j][d] / t.ties[i][j] : NaN));
+    };
+    sl.addEventListener('input', draw);
+    draw();
+  });
 }
 
 // ---------- routing ----------
@@ -889,7 +1214,7 @@ function route() {
 async function onRoute() {
   if (location.hash && !location.hash.startsWith('#/')) return; // an in-page anchor, not a route
   const r = route();
-  const view = { editor: 'editor', runs: 'runs', run: 'run', compare: 'compare', citizen: 'citizen' }[r.view] || 'editor';
+  const view = { editor: 'editor', runs: 'runs', run: 'run', compare: 'compare', citizen: 'citizen', sweep: 'sweep' }[r.view] || 'editor';
   for (const s of document.querySelectorAll('[data-view]')) s.hidden = s.dataset.view !== view;
   for (const a of document.querySelectorAll('[data-nav]')) {
     if (a.dataset.nav === view) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -900,6 +1225,7 @@ async function onRoute() {
     else if (view === 'run') await showRun(r.args[0]);
     else if (view === 'compare') await showCompare(r.args[0], r.args[1]);
     else if (view === 'citizen') await showCitizen(r.args[0], r.args[1], r.args[2]);
+    else if (view === 'sweep') await showSweep(r.args[0]);
   } catch (e) { status(e.message, true); }
 }
 async function main() {

@@ -32,8 +32,10 @@ function niceTicks(lo, hi, n) {
 }
 
 // lineChart draws into host. opt: {title, xLabel, yLabel, x: [..], series:
-// [{name, values, colour?, dash?}], fmt(v) -> text, yMin, yMax, hlines:
-// [{y, label}], id}. Returns {setVisible(name, on)}.
+// [{name, values, colour?, dash?, errs?: [[lo, hi], ..]}], fmt(v) -> text,
+// yMin, yMax, hlines: [{y, label}], markers (a dot at each value), id}.
+// errs draws an interval (a vertical bar with caps) at each x. Every chart
+// carries SVG and PNG (2x) download buttons (addExport).
 function lineChart(host, opt) {
   host.textContent = '';
   const fig = document.createElement('figure');
@@ -70,6 +72,7 @@ function lineChart(host, opt) {
     if (lo === undefined || hi === undefined) {
       let a = Infinity, b = -Infinity;
       for (const s of vis) for (const v of s.values) if (v != null && isFinite(v)) { a = Math.min(a, v); b = Math.max(b, v); }
+      for (const s of vis) for (const e of s.errs || []) for (const v of e || []) if (v != null && isFinite(v)) { a = Math.min(a, v); b = Math.max(b, v); }
       for (const h of opt.hlines || []) { a = Math.min(a, h.y); b = Math.max(b, h.y); }
       if (!isFinite(a)) { a = 0; b = 1; }
       if (lo === undefined) lo = Math.min(0, a);
@@ -104,13 +107,19 @@ function lineChart(host, opt) {
     for (const s of vis) {
       let d = '', pen = false;
       s.values.forEach((v, i) => {
-        if (v == null || !isFinite(v)) { pen = false; return; }
+        if (v == null || !isFinite(v) || i >= xs.length) { pen = false; return; } // a longer series is cut at the axis
         d += (pen ? 'L' : 'M') + sx(xs[i]).toFixed(1) + ' ' + sy(v).toFixed(1);
         pen = true;
       });
       const p = svgEl('path', { d, fill: 'none', stroke: s.colour, 'stroke-width': s.width || 2.2, 'stroke-dasharray': s.dash, class: 'series' }, svg);
       paths.push(p);
-      let last = s.values.length - 1;
+      (s.errs || []).forEach((e, i) => {
+        if (!e || e[0] == null || e[1] == null || !isFinite(e[0]) || !isFinite(e[1])) return;
+        const x = sx(xs[i]), y0 = sy(e[0]), y1 = sy(e[1]);
+        svgEl('path', { d: `M${x.toFixed(1)} ${y0.toFixed(1)}V${y1.toFixed(1)}M${(x - 4).toFixed(1)} ${y0.toFixed(1)}h8M${(x - 4).toFixed(1)} ${y1.toFixed(1)}h8`, stroke: s.colour, 'stroke-width': 1.4, fill: 'none', class: 'errbar' }, svg);
+      });
+      if (opt.markers) s.values.forEach((v, i) => { if (v != null && isFinite(v)) svgEl('circle', { cx: sx(xs[i]), cy: sy(v), r: 3.2, fill: s.colour, class: 'marker' }, svg); });
+      let last = Math.min(s.values.length, xs.length) - 1;
       while (last >= 0 && (s.values[last] == null || !isFinite(s.values[last]))) last--;
       if (last >= 0) labels.push({ s, x: sx(xs[last]), y: sy(s.values[last]) });
     }
@@ -188,5 +197,99 @@ function lineChart(host, opt) {
     legend.appendChild(b);
   }
   draw();
+  addExport(fig, svg, opt.id || 'chart', () => series.filter(s => s.on));
   return { svg };
+}
+
+// The properties a chart's look depends on, copied from the page's
+// stylesheet onto the exported copy (a downloaded SVG has no app.css).
+const STYLE_PROPS = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'fill-opacity', 'opacity', 'font-size', 'font-family', 'font-weight', 'visibility'];
+
+// chartSVG returns a chart as a standalone SVG document (text): its title
+// above, the plot with its styles inlined, and the legend below the
+// plotting area (never over the lines). legend() lists the shown series.
+function chartSVG(fig, svg, legend) {
+  const vb = svg.viewBox.baseVal;
+  const W = vb.width, H = vb.height;
+  const clone = svg.cloneNode(true);
+  const src = svg.querySelectorAll('*'), dst = clone.querySelectorAll('*');
+  src.forEach((e, i) => {
+    const cs = getComputedStyle(e);
+    const st = STYLE_PROPS.map(p => `${p}:${cs.getPropertyValue(p)}`).join(';');
+    dst[i].setAttribute('style', st);
+  });
+  for (const c of clone.querySelectorAll('.cursor')) c.remove();
+  const items = legend ? legend() : [];
+  const perRow = Math.max(1, Math.floor((W - 20) / 170));
+  const rows = Math.ceil(items.length / perRow);
+  const top = 30, bottom = rows * 20 + (rows ? 10 : 0);
+  const out = svgEl('svg', { xmlns: SVGNS, width: W, height: H + top + bottom, viewBox: `0 0 ${W} ${H + top + bottom}` });
+  svgEl('rect', { x: 0, y: 0, width: W, height: H + top + bottom, fill: '#ffffff' }, out);
+  const cap = fig.querySelector('figcaption');
+  const t = svgEl('text', { x: 10, y: 20, style: 'font: 600 14px sans-serif; fill: #111' }, out);
+  t.textContent = cap ? cap.textContent : '';
+  const g = svgEl('g', { transform: `translate(0 ${top})` }, out);
+  clone.removeAttribute('class');
+  clone.setAttribute('width', W); clone.setAttribute('height', H);
+  g.appendChild(clone);
+  items.forEach((s, k) => {
+    const x = 10 + (k % perRow) * 170, y = top + H + 16 + Math.floor(k / perRow) * 20;
+    svgEl('line', { x1: x, x2: x + 30, y1: y - 4, y2: y - 4, stroke: s.colour, 'stroke-width': 3, 'stroke-dasharray': s.dash || '' }, out);
+    const lt = svgEl('text', { x: x + 36, y, style: 'font: 12px sans-serif; fill: #111' }, out);
+    lt.textContent = s.name;
+  });
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(out);
+}
+
+// chartPNG renders chartSVG at twice its size; resolves to a data: URL.
+function chartPNG(fig, svg, legend) {
+  const text = chartSVG(fig, svg, legend);
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+  const w = Number(doc.getAttribute('width')), hh = Number(doc.getAttribute('height'));
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => {
+      const c = document.createElement('canvas');
+      c.width = 2 * w; c.height = 2 * hh;
+      const ctx = c.getContext('2d');
+      ctx.scale(2, 2);
+      ctx.drawImage(img, 0, 0, w, hh);
+      resolve(c.toDataURL('image/png'));
+    };
+    img.onerror = () => reject(new Error('the chart could not be drawn as an image'));
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(text);
+  });
+}
+
+function saveURL(url, name) {
+  const a = document.createElement('a');
+  a.href = url; a.download = name; a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+// addExport puts "SVG" and "PNG (2x)" download buttons under a figure.
+function addExport(fig, svg, name, legend) {
+  const bar = document.createElement('div');
+  bar.className = 'export';
+  const mk = (label, kind) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'small';
+    b.dataset.export = kind;
+    b.textContent = label;
+    b.setAttribute('aria-label', `Download this chart as ${label}`);
+    b.addEventListener('click', async () => {
+      const file = name.replace(/[^A-Za-z0-9_-]+/g, '-');
+      if (kind === 'svg') saveURL('data:image/svg+xml;charset=utf-8,' + encodeURIComponent(chartSVG(fig, svg, legend)), file + '.svg');
+      else saveURL(await chartPNG(fig, svg, legend), file + '.png');
+    });
+    bar.appendChild(b);
+  };
+  mk('SVG', 'svg');
+  mk('PNG (2x)', 'png');
+  fig.appendChild(bar);
+  fig.chartSVG = () => chartSVG(fig, svg, legend);
+  fig.chartPNG = () => chartPNG(fig, svg, legend);
 }
