@@ -98,7 +98,9 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	}
 	if o.counterfactual != "" {
 		fmt.Fprintf(stderr, "nosedive: running the %s twin of %s\n", o.counterfactual, filepath.Base(dir))
-		twin, err := runner.Twin(ctx, dir, runner.NoRegime, o.workers)
+		report, finish := dayProgress(stderr, run.Manifest.Days)
+		twin, err := runner.TwinProgress(ctx, dir, runner.NoRegime, o.workers, report)
+		finish()
 		if err != nil {
 			return err
 		}
@@ -113,7 +115,9 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 		}
 		for _, rule := range o.ablate {
 			fmt.Fprintf(stderr, "nosedive: running the twin without rule %s\n", rule)
-			twin, err := runner.Twin(ctx, dir, "ablate-"+rule, o.workers)
+			report, finish := dayProgress(stderr, run.Manifest.Days)
+			twin, err := runner.TwinProgress(ctx, dir, "ablate-"+rule, o.workers, report)
+			finish()
 			if err != nil {
 				return err
 			}
