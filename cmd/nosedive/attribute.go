@@ -32,19 +32,20 @@ same random numbers) and attribute each figure to rules. Without --metric:
   sanctioned_without_own_violation  people sanctioned who did nothing penalised
   children_blocked                  school-age children kept out of top schools
 
---metric takes any headline figure of the audit (the names of sweep audit
-tables and of claims' figure:, e.g. detained, tier:black, cascaded); give
-it more than once for several.
+--metric takes any headline figure of the audit (the names of sweep
+audit tables and of claims' figure:, e.g. detained, tier:untrustworthy,
+cascaded); give it more than once for several.
 
 Shapley values are exact (all 2^n subsets of n rules) while that costs at
-most 4e9 agent-days (twin runs x agents x days), and otherwise estimated
-from --pairs antithetic permutation pairs (a random order of the rules and
-its reverse), each value with a 95% interval; the output says which and
-why (--exact, --sampled force it). Either way the values add up to the
-effect of all rules together, which is checked. The twins share the
-population, network and compiled rules, are run in memory (nothing is
-written but RUN/audit.json) and run one per core. Use --agents to
-attribute on a smaller replica of the run when it is large.`,
+most 1e10 agent-days (twin runs x agents x days) or sampling would need as
+many twins, and are otherwise estimated from --pairs antithetic
+permutation pairs (a random order of the rules and its reverse), each
+value with a 95% interval; the output says which and why (--exact,
+--sampled force it). Either way the values add up to the effect of all
+rules together, which is checked. The twins share the population,
+network and compiled rules, are run in memory (nothing is written but
+RUN/audit.json) and run one per core. Use --agents to attribute on a
+smaller replica of the run when it is large.`,
 		Example: `  nosedive attribute runs/xinjiang-pilot-s1-20261128-101500
   nosedive attribute RUN --agents 20000 --metric detained --sampled --pairs 32`,
 		Args: exactArgs(1),

@@ -123,6 +123,8 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	if err := run([]uint64{all, 0}); err != nil {
 		return nil, err
 	}
+	// Wall time per twin at the parallelism of this first batch (two
+	// twins together when Parallel >= 2), for the printed estimate only.
 	perTwin := o.Now().Sub(t0) / 2
 
 	if o.Method == Exact && n > ExactMaxRules {
@@ -157,7 +159,7 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 		} else {
 			at.Choice = fmt.Sprintf("sampled: 2^%d twins would cost %.3g agent-days (budget %.3g)", n, exactCost, o.Budget)
 			if perTwin > 0 {
-				at.Choice += fmt.Sprintf(", ~%s here", roundDuration(time.Duration(float64(perTwin)*math.Ldexp(1, n)/float64(max(o.Parallel, 1)))))
+				at.Choice += fmt.Sprintf(", ~%s here", roundDuration(time.Duration(float64(perTwin)*math.Ldexp(1, n))))
 			}
 			at.Choice += fmt.Sprintf("; %d antithetic permutation pairs instead (%d twins)", o.Pairs, len(masks))
 		}

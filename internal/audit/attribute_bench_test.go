@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -25,9 +26,11 @@ func cpuTime() time.Duration {
 // setup, audited from memory). Both run on one worker, as attribution runs
 // them; the metric is agent-days per CPU-second (user + system time of the
 // process, so other load on the machine does not count). Run the pairs
-// interleaved:
+// interleaved (-count repeats each sub-benchmark in a row, so loop
+// outside):
 //
-//	go test ./internal/audit -run '^$' -bench 'Twin/agents=20000' -benchtime 3x -count 3
+//	go test -c -o /tmp/audit.test ./internal/audit
+//	for i in 1 2 3; do (cd internal/audit && /tmp/audit.test -test.run '^$' -test.bench 'Twin/agents=20000' -test.benchtime 2x); done
 func BenchmarkTwin(b *testing.B) {
 	sc, err := scenario.Resolve("xinjiang-pilot", nil)
 	if err != nil {
@@ -49,11 +52,9 @@ func BenchmarkTwin(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("agents=%d/standalone", agents), func(b *testing.B) {
 			c0 := cpuTime()
-			k := 0
 			for b.Loop() {
-				k++
 				r, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: agents, Days: days, Seed: 1, Ledger: "none",
-					OutDir: out, ID: fmt.Sprintf("twin-%d", k), Disabled: off, Workers: 1})
+					OutDir: out, ID: "twin", Disabled: off, Workers: 1})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -64,6 +65,7 @@ func BenchmarkTwin(b *testing.B) {
 				if _, err := FiguresOf(run, DefaultAttributed); err != nil {
 					b.Fatal(err)
 				}
+				os.RemoveAll(r.Dir) // as attribution did
 			}
 			report(b, cpuTime()-c0)
 		})
