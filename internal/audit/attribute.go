@@ -88,6 +88,9 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	if n == 0 || n > 62 {
 		return nil, fmt.Errorf("attribute: %d rules (1 to 62 can be attributed)", n)
 	}
+	if o.Method == Exact && n > ExactMaxRules {
+		return nil, fmt.Errorf("attribute: exact Shapley values over %d rules would take 2^%d twin runs; at most %d rules", n, n, ExactMaxRules)
+	}
 	if o.Pairs <= 0 {
 		o.Pairs = DefaultPairs
 	}
@@ -133,10 +136,6 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	// Wall time per twin at the parallelism of this first batch (two
 	// twins together when Parallel >= 2), for the printed estimate only.
 	perTwin := o.Now().Sub(t0) / 2
-
-	if o.Method == Exact && n > ExactMaxRules {
-		return nil, fmt.Errorf("attribute: exact Shapley values over %d rules would take 2^%d twin runs; at most %d rules", n, n, ExactMaxRules)
-	}
 	perms := permutationPairs(n, o.Pairs, o.Seed)
 	sampled := sampledMasks(n, perms)
 	exactCost := math.Ldexp(o.TwinCost, n)
