@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/progress"
@@ -14,8 +14,9 @@ import (
 )
 
 type attributeOptions struct {
-	agents, perms, workers int
-	quiet                  bool
+	agents, pairs, perms, workers int
+	metrics                       []string
+	exact, sampled, quiet         bool
 }
 
 func newAttributeCmd() *cobra.Command {
@@ -24,28 +25,44 @@ func newAttributeCmd() *cobra.Command {
 		Use:   "attribute RUN",
 		Short: "Rank rules by the harm they cause (leave-one-out and Shapley values)",
 		Long: `Re-run the regime with subsets of its rules switched off (same people,
-same random numbers) and attribute each headline harm to rules:
+same random numbers) and attribute each figure to rules. Without --metric:
 
   gap_worst_tier                    worst-tier share, most minus least affected group
   ever_sanctioned                   share of people ever sanctioned
   sanctioned_without_own_violation  people sanctioned who did nothing penalised
   children_blocked                  school-age children kept out of top schools
 
-Shapley values are exact up to 12 rules (2^n twin runs) and estimated from
-random permutations above, with standard errors; they add up to the effect
-of all rules together. Results go into RUN/audit.json. Use --agents to
-attribute on a smaller replica of the run when it is large.`,
+--metric takes any headline figure of the audit (the names of sweep
+audit tables and of claims' figure:, e.g. detained, tier:untrustworthy,
+cascaded); give it more than once for several.
+
+Shapley values are exact (all 2^n subsets of n rules) while that costs at
+most 1e10 agent-days (twin runs x agents x days) or sampling would need as
+many twins, and are otherwise estimated from --pairs antithetic
+permutation pairs (a random order of the rules and its reverse), each
+value with a 95% interval; the output says which and why (--exact,
+--sampled force it). Either way the values add up to the effect of all
+rules together, which is checked. The twins share the population,
+network and compiled rules, are run in memory (nothing is written but
+RUN/audit.json) and run one per core. Use --agents to attribute on a
+smaller replica of the run when it is large.`,
 		Example: `  nosedive attribute runs/xinjiang-pilot-s1-20261128-101500
-  nosedive attribute RUN --agents 20000 --permutations 100`,
+  nosedive attribute RUN --agents 20000 --metric detained --sampled --pairs 32`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAttribute(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().IntVar(&o.agents, "agents", 0, "run the twins on this many agents (default: the run's size)")
-	cmd.Flags().IntVar(&o.perms, "permutations", 200, "permutations sampled when there are more than 12 rules")
-	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads (default: all cores)")
-	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f := cmd.Flags()
+	f.IntVar(&o.agents, "agents", 0, "run the twins on this many agents (default: the run's size)")
+	f.StringSliceVar(&o.metrics, "metric", nil, "figure to attribute (repeatable; default: the four above)")
+	f.IntVar(&o.pairs, "pairs", audit.DefaultPairs, "antithetic permutation pairs sampled when values are estimated")
+	f.IntVar(&o.perms, "permutations", 0, "permutations sampled (replaced by --pairs: half as many pairs)")
+	f.MarkDeprecated("permutations", "use --pairs (a permutation and its reverse count as one pair)")
+	f.BoolVar(&o.exact, "exact", false, "exact Shapley values whatever they cost (at most 20 rules)")
+	f.BoolVar(&o.sampled, "sampled", false, "estimate Shapley values from permutation pairs even when exact ones are affordable")
+	f.IntVar(&o.workers, "workers", 0, "worker threads (default: all cores)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
@@ -62,8 +79,24 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 		}
 		agents = o.agents
 	}
-	if o.perms < 2 {
-		return badInput("--permutations must be at least 2")
+	if o.perms != 0 {
+		o.pairs = (o.perms + 1) / 2
+	}
+	if o.pairs < 2 {
+		return badInput("--pairs must be at least 2")
+	}
+	if o.exact && o.sampled {
+		return badInput("--exact and --sampled exclude each other")
+	}
+	if o.workers < 0 || o.workers > 1024 {
+		return badInput("--workers must be between 0 (all cores) and 1024")
+	}
+	metrics := o.metrics
+	if len(metrics) == 0 {
+		metrics = audit.DefaultAttributed
+	}
+	if err := audit.CheckFigures(m, metrics); err != nil {
+		return badInput("--metric: %v", err)
 	}
 	var rules []string
 	for _, r := range m.Rules {
@@ -72,44 +105,48 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 	if len(rules) == 0 {
 		return badInput("%s: the scenario has no rules to attribute", dir)
 	}
-	tmp, err := os.MkdirTemp("", "nosedive-attribute-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	// Exact Shapley values run every subset of the rules; the permutation
-	// estimate runs an unknown number (subsets repeat).
-	total := 0
-	if len(rules) <= audit.ExactMaxRules {
-		total = 1 << len(rules)
+	if o.exact && len(rules) > audit.ExactMaxRules {
+		return badInput("--exact: %d rules would take 2^%d twin runs; exact values are computed for at most %d rules", len(rules), len(rules), audit.ExactMaxRules)
 	}
 	if o.quiet {
 		stderr = io.Discard
 	}
-	fmt.Fprintf(stderr, "nosedive: attributing %d rules by twin runs of %d agents x %d days\n", len(rules), agents, m.Days)
-	meter := progress.New(stderr, total, "twin runs", progress.Options{Bar: progress.IsTerminal(stderr)})
-	n := 0
-	eval := func(ctx context.Context, off []string) (map[string]float64, error) {
-		n++
-		defer meter.Set(n, fmt.Sprintf("last without %v", off))
-		sc, err := runner.ScenarioOf(m)
-		if err != nil {
-			return nil, err
-		}
-		res, err := runner.Execute(ctx, runner.Spec{Scenario: sc, Sets: m.Scenario.Sets, Agents: agents, Days: m.Days,
-			Seed: m.Seed, Workers: o.workers, Ledger: "none", OutDir: tmp, ID: fmt.Sprintf("twin-%d", n), Disabled: off})
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(res.Dir)
-		tr, err := audit.Load(res.Dir)
-		if err != nil {
-			return nil, err
-		}
-		return audit.HeadlineMetrics(tr)
+	workers := o.workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	at, err := audit.Attribute(ctx, rules, eval, audit.ExactMaxRules, o.perms, m.Seed)
-	meter.Finish()
+	fmt.Fprintf(stderr, "nosedive: attributing %d rules by twin runs of %d agents x %d days\n", len(rules), agents, m.Days)
+	twins, err := runner.NewTwins(ctx, m, agents)
+	if err != nil {
+		return err
+	}
+	// Twins run one per worker, each on one core: at the sizes attribution
+	// runs at, a whole twin per core beats splitting each twin's days.
+	eval := audit.TwinFigures(twins, metrics, 1)
+	var meter *progress.Meter
+	method := audit.Auto
+	switch {
+	case o.exact:
+		method = audit.Exact
+	case o.sampled:
+		method = audit.Sampled
+	}
+	at, err := audit.Attribute(ctx, rules, eval, audit.AttributeOptions{
+		Metrics: metrics, Method: method, Pairs: o.pairs, Seed: m.Seed,
+		TwinCost: float64(agents) * float64(m.Days), Parallel: workers,
+		Plan: func(reason string, n int) {
+			fmt.Fprintf(stderr, "nosedive: %s\n", reason)
+			meter = progress.New(stderr, n, "twin runs", progress.Options{Bar: progress.IsTerminal(stderr)})
+		},
+		Progress: func(done int, detail string) {
+			if meter != nil {
+				meter.Set(done, detail)
+			}
+		},
+	})
+	if meter != nil {
+		meter.Finish()
+	}
 	if err != nil {
 		return err
 	}

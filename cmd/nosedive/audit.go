@@ -102,7 +102,9 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 		} else {
 			fmt.Fprintf(stderr, "nosedive: running the %s twin of %s\n", name, filepath.Base(dir))
 		}
-		return runner.Twin(ctx, dir, name, o.workers)
+		report, finish := dayProgress(stderr, run.Manifest.Days)
+		defer finish()
+		return runner.TwinProgress(ctx, dir, name, o.workers, report)
 	}
 	if err := audit.AddTwins(ctx, rep, run, o.counterfactual != "", o.ablate, twin); err != nil {
 		return err

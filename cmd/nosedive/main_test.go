@@ -186,8 +186,8 @@ func TestAuditExplainReportAttribute(t *testing.T) {
 	entries, _ := os.ReadDir(out)
 	dir := filepath.Join(out, entries[0].Name())
 	code, stdout, stderr := cli(t, "audit", dir, "--counterfactual", "no-regime", "--ablate", "alcohol")
-	if code != 0 {
-		t.Fatalf("audit: exit %d\n%s", code, stderr)
+	if code != 0 || strings.Count(stderr, "30/30 days") != 2 {
+		t.Fatalf("audit: exit %d (twins' progress: two runs of 30 days)\n%s", code, stderr)
 	}
 	for _, want := range []string{"Reference group: a", "EU AI Act Art. 5(1)(c)", "Chilling", "Rule alcohol adds"} {
 		if !strings.Contains(stdout, want) {
@@ -211,8 +211,20 @@ func TestAuditExplainReportAttribute(t *testing.T) {
 		t.Errorf("audit of a missing run: exit %d\n%s", code, stderr)
 	}
 	code, stdout, stderr = cli(t, "attribute", dir, "--agents", "800")
-	if code != 0 || !strings.Contains(stdout, "exact Shapley") {
+	if code != 0 || !strings.Contains(stdout, "exact Shapley") || !strings.Contains(stderr, "exact: 64 twins of 6 rules") ||
+		!strings.Contains(stderr, "64/64 twin runs") || !strings.Contains(stdout, "efficiency holds") {
 		t.Fatalf("attribute: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = cli(t, "attribute", dir, "--agents", "800", "--sampled", "--pairs", "4", "--metric", "detained", "--metric", "tier:untrustworthy")
+	if code != 0 || !strings.Contains(stdout, "antithetic permutation pairs") || !strings.Contains(stderr, "sampled (--sampled): 4 antithetic permutation pairs") ||
+		!strings.Contains(stdout, "tier:untrustworthy: total effect") || !strings.Contains(stdout, "95% interval") || strings.Contains(stdout, "gap_worst_tier") {
+		t.Fatalf("attribute --sampled: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := cli(t, "attribute", dir, "--metric", "detaned"); code != 2 || !strings.Contains(stderr, `did you mean "detained"?`) {
+		t.Errorf("attribute --metric typo: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "attribute", dir, "--exact", "--sampled"); code != 2 {
+		t.Errorf("attribute --exact --sampled: exit %d\n%s", code, stderr)
 	}
 	code, stdout, stderr = cli(t, "report", dir)
 	if code != 0 {

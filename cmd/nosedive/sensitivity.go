@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
@@ -11,6 +12,7 @@ import (
 type sensitivityOptions struct {
 	metric string
 	asJSON bool
+	quiet  bool
 	seed   uint64
 }
 
@@ -39,6 +41,7 @@ were. Warnings say when the design is too small for stable indices.`,
 	f.StringVar(&o.metric, "metric", "", "audit metric column to analyse (see `nosedive sweep summarize --csv`)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the bootstrap resampling")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
@@ -46,6 +49,15 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 	if o.metric == "" {
 		return badInput("--metric is required, e.g. --metric ever_sanctioned")
 	}
+	pw := stderr // progress; warnings go to stderr even with --quiet
+	if o.quiet {
+		pw = io.Discard
+	}
+	// Two steps, each of which can take seconds on a large sweep: reading
+	// every run's fragments, then the indices and their bootstrap.
+	meter := progress.New(pw, 2, "steps", progress.Options{Bar: progress.IsTerminal(pw)})
+	defer meter.Finish()
+	meter.Set(0, "reading the sweep's results")
 	res, err := readSweepResults(dir)
 	if err != nil {
 		return err
@@ -58,7 +70,10 @@ func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) 
 	if err != nil {
 		return badInput("--metric: %v", err)
 	}
+	meter.Set(1, fmt.Sprintf("%d points read; computing indices", len(m.Points)))
 	an, err := sweep.Analyze(res, mi, o.seed)
+	meter.Set(2, "")
+	meter.Finish()
 	if an != nil {
 		for _, s := range an.Warnings {
 			fmt.Fprintln(stderr, "nosedive: warning:", s)

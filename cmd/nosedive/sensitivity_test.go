@@ -37,8 +37,8 @@ design: {type: sobol, samples: 8}
 		t.Fatal(err)
 	}
 	code, stdout, stderr := cli(t, "sensitivity", dir, "--metric", "mean_score")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
+	if code != 0 || !strings.Contains(stderr, "2/2 steps") {
+		t.Fatalf("exit %d (and the progress meter's last line)\n%s", code, stderr)
 	}
 	for _, want := range []string{
 		"N = 8, 7 rows used (1 skipped)",

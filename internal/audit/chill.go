@@ -153,12 +153,21 @@ func HeadlineMetrics(r *Run) (map[string]float64, error) {
 
 // Attribution is added by `nosedive attribute`; see attribute.go.
 type Attribution struct {
-	Method      string                        `json:"method"`
+	Method string `json:"method"`
+	// Choice says why exact or sampled values were computed.
+	Choice      string                        `json:"choice,omitempty"`
 	Rules       []string                      `json:"rules"`
-	Total       map[string]float64            `json:"total_effect"` // all rules minus no rules
+	Metrics     []string                      `json:"metrics,omitempty"` // the figures attributed
+	Total       map[string]float64            `json:"total_effect"`      // all rules minus no rules
 	LeaveOneOut map[string]map[string]float64 `json:"leave_one_out"`
 	Shapley     map[string]map[string]float64 `json:"shapley"`
 	StdErr      map[string]map[string]float64 `json:"shapley_stderr,omitempty"`
-	Runs        int                           `json:"runs"`
-	Agents      int                           `json:"agents"`
+	// Interval is each sampled value's 95% interval (Student t over the
+	// permutation pairs); Pairs is their number.
+	Interval map[string]map[string][2]float64 `json:"shapley_ci95,omitempty"`
+	Pairs    int                              `json:"pairs,omitempty"`
+	// Sum is the sum of each metric's Shapley values, checked against Total.
+	Sum    map[string]float64 `json:"shapley_sum,omitempty"`
+	Runs   int                `json:"runs"`
+	Agents int                `json:"agents"`
 }

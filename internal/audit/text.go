@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -294,30 +293,6 @@ func textInterval(iv Interval, total int, scale float64, prec int, unit string) 
 		s += fmt.Sprintf(" (n=%d)", iv.N)
 	}
 	return s
-}
-
-// WriteAttributionText writes a rule attribution as `nosedive attribute`
-// prints it: per headline metric, the rules by the size of their Shapley
-// value, with leave-one-out effects.
-func WriteAttributionText(out io.Writer, at *Attribution) error {
-	w := &stickyWriter{w: out}
-	fmt.Fprintf(w, "Rule attribution (%s; %d twin runs of %d agents)\n", at.Method, at.Runs, at.Agents)
-	for _, k := range []string{MetricGap, MetricEver, MetricFalse, MetricChildren} {
-		fmt.Fprintf(w, "\n%s: total effect of all rules %+.4g\n", k, at.Total[k])
-		rules := append([]string(nil), at.Rules...)
-		sort.SliceStable(rules, func(i, j int) bool { return math.Abs(at.Shapley[rules[i]][k]) > math.Abs(at.Shapley[rules[j]][k]) })
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  rule\tShapley\t± s.e.\tleave-one-out\t")
-		for _, r := range rules {
-			se := "-"
-			if at.StdErr != nil {
-				se = fmt.Sprintf("%.3g", at.StdErr[r][k])
-			}
-			fmt.Fprintf(tw, "  %s\t%+.4g\t%s\t%+.4g\t\n", r, at.Shapley[r][k], se, at.LeaveOneOut[r][k])
-		}
-		w.flush(tw)
-	}
-	return w.err
 }
 
 // WriteExplanationText writes one citizen's explanation as `nosedive

@@ -30,6 +30,12 @@ func ScenarioOf(m *store.Manifest) (*scenario.Scenario, error) {
 // (name "no-regime") or without one rule (name "ablate-RULE"). A twin is
 // computed once and kept in dir/twins/NAME.
 func Twin(ctx context.Context, dir, name string, workers int) (string, error) {
+	return TwinProgress(ctx, dir, name, workers, nil)
+}
+
+// TwinProgress is Twin reporting each simulated day to progress (when
+// not nil; nothing is reported when the twin is already kept).
+func TwinProgress(ctx context.Context, dir, name string, workers int, progress func(day, days int)) (string, error) {
 	m, err := store.ReadManifest(dir)
 	if err != nil {
 		return "", err
@@ -44,7 +50,7 @@ func Twin(ctx context.Context, dir, name string, workers int) (string, error) {
 		return "", fmt.Errorf("rebuild scenario of %s: %w", dir, err)
 	}
 	spec := Spec{Scenario: sc, Sets: m.Scenario.Sets, Agents: m.Agents, Days: m.Days, Seed: m.Seed,
-		Workers: workers, Ledger: "none", OutDir: out, ID: name}
+		Workers: workers, Ledger: "none", OutDir: out, ID: name, Progress: progress}
 	switch {
 	case name == NoRegime:
 		spec.NoRegime = true

@@ -581,6 +581,12 @@ func bytesOf(names []string) [][]byte {
 }
 
 func writeDaily(fh io.Writer, m *Manifest, days []*daily.Day) error {
+	cols, n := dailyColumns(m, days)
+	return writeTable(fh, "daily", cols, n, Metadata(m))
+}
+
+// dailyColumns are the columns of daily.parquet and its number of rows.
+func dailyColumns(m *Manifest, days []*daily.Day) ([]column, int) {
 	type row struct {
 		day  int
 		cell *daily.Cell
@@ -632,10 +638,15 @@ func writeDaily(fh io.Writer, m *Manifest, days []*daily.Day) error {
 	add("detected_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Detected })
 	add("blocked_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Blocked })
 	add("privilege_", nm.Privileges, func(c *daily.Cell) []int64 { return c.Privilege })
-	return writeTable(fh, "daily", cols, len(rows), Metadata(m))
+	return cols, len(rows)
 }
 
 func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
+	return writeTable(fh, "agents", agentColumns(m, f), f.Pop.N, Metadata(m))
+}
+
+// agentColumns are the columns of agents.parquet.
+func agentColumns(m *Manifest, f *sim.Final) []column {
 	nm := m.Names
 	p := f.Pop
 	regions, groups, ages, tiers := bytesOf(nm.Regions), bytesOf(nm.Groups), bytesOf(nm.Ages), bytesOf(nm.Tiers)
@@ -696,7 +707,7 @@ func writeAgents(fh io.Writer, m *Manifest, f *sim.Final) error {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
 			f64: func(r int) float64 { return points(int64(f.ContribAt(r, k))) }})
 	}
-	return writeTable(fh, "agents", cols, p.N, Metadata(m))
+	return cols
 }
 
 func writeLedger(fh io.Writer, m *Manifest, entries []daily.LedgerEntry) error {
