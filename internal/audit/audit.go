@@ -249,6 +249,9 @@ func (r *Run) facts() *agentFacts {
 	}
 	f.loss = make([]Loss, n)
 	for _, ru := range m.Rules {
+		if ru.Score != "" {
+			continue // an extra score's rule: the losses here are the main score's
+		}
 		col := r.floats("delta_" + colSafe(ru.Name))
 		for i, x := range col {
 			if x >= 0 {

@@ -318,6 +318,9 @@ func (r *Run) art5(f *agentFacts) Art5 {
 	}
 	var rules []ruleCtx
 	for _, ru := range m.Rules {
+		if ru.Score != "" {
+			continue // it moves an extra score
+		}
 		rc := ruleCtx{col: r.floats("delta_" + colSafe(ru.Name))}
 		switch {
 		case ru.Kind == "event":

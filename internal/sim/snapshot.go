@@ -60,7 +60,7 @@ func (e *Engine) Restore(r io.Reader) error {
 // stateSlices views every state array as bytes, in a fixed order. The
 // "next" buffers are scratch (fully rewritten each day) and are skipped.
 func (e *Engine) stateSlices() [][]byte {
-	return [][]byte{
+	out := [][]byte{
 		bytesOf(e.score), bytesOf(e.tier), bytesOf(e.flags), bytesOf(e.sanc), bytesOf(e.partner),
 		bytesOf(e.detained), bytesOf(e.visible), bytesOf(e.releaseDay), bytesOf(e.lastPenalised),
 		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.firstSanction),
@@ -68,6 +68,10 @@ func (e *Engine) stateSlices() [][]byte {
 		bytesOf(e.instApproved), bytesOf(e.instSucceeded), // empty without institutions
 		bytesOf(e.priv), bytesOf(e.privDays), bytesOf(e.othersDays),
 	}
+	for _, x := range e.xs { // extra scores (scores.go)
+		out = append(out, bytesOf(x))
+	}
+	return out
 }
 
 // bytesOf reinterprets a slice of fixed-size values as bytes. The format is
