@@ -106,6 +106,8 @@ type Row struct {
 	Disparities         []Disparity `json:"disparities,omitempty"`
 	// Privileged: who is rewarded (privileges.go); nil without privileges.
 	Privileged *Privileged `json:"privileged,omitempty"`
+	// Scores are the extra scores' means (scores.go); nil without.
+	Scores []ScoreMean `json:"scores,omitempty"`
 }
 
 // Report is audit.json.
@@ -375,6 +377,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 		row.Loss.AssociationShare = (row.Loss.Partner + row.Loss.Acquaintances) / row.Loss.Total
 	}
 	row.Privileged = r.privileged(f, in, &row)
+	row.Scores = r.scoreMeans(in)
 	return row
 }
 

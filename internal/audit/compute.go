@@ -80,6 +80,7 @@ func Compute(r *Run, opt Options) (*Report, error) {
 		for j := range rows {
 			rows[j].Disparities = r.disparities(rows[j], ref)
 		}
+		scoreGaps(rows, ref)
 		rep.Groups = append(rep.Groups, rows...)
 	}
 	// Intersections of each pair of attributes.
