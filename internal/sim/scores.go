@@ -85,6 +85,16 @@ func (e *Engine) compileScores() {
 	}
 }
 
+// ScoresBytesPerAgent is the engine's state per agent for n extra scores:
+// the two buffers and the starting value, and the clamp's contribution
+// column with the release column kept beside it.
+func ScoresBytesPerAgent(n int) uint64 {
+	if n == 0 {
+		return 0
+	}
+	return uint64(n)*(3*4+4) + 4
+}
+
 // ruleScoreOf is the extra score rule r changes, -1 the main one.
 func (e *Engine) ruleScoreOf(r int) int {
 	if e.ruleScore == nil {
