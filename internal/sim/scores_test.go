@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nosedive-lab/nosedive/internal/population"
@@ -201,5 +202,38 @@ func TestExtraScoreDeterministicAndSnapshot(t *testing.T) {
 	resumed.step(10)
 	if !slices.Equal(a.e.xs[0], resumed.e.xs[0]) || !slices.Equal(a.e.contrib, resumed.e.contrib) {
 		t.Fatal("a resumed run's sesame differs from an unbroken one")
+	}
+}
+
+// A rule on an institution's event can move an extra score: the lender
+// refuses every y agent on day 1 (see TestInstitutionMaxUtilityByHand),
+// and turned_down, now on the platform score, costs them a platform
+// point and no main point.
+func TestExtraScoreOnInstitutionEvent(t *testing.T) {
+	src := strings.Replace(lendYAML(4000, "    policy: max-utility\n    gain: 1\n    loss: 1\n"),
+		`amount: -1}`, `amount: -1, score: platform}`, 1) + `scores:
+  - {name: platform, range: [0, 100], initial: [{score: 50}]}
+`
+	sc, err := scenario.Load("lend.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	prog, err := sc.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop := population.Generate(sc, 4000, sc.Run.Seed)
+	e := New(sc, prog, pop, sc.Run.Days, sc.Run.Seed, Options{Workers: 2})
+	if _, _, err := e.Step(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < pop.N; i++ {
+		wantP, wantS := int32(50_000), e.score[i] // x: approved, so no turned_down
+		if pop.Group[i] == 1 {
+			wantP, wantS = 49_000, 900_000 // refused: a platform point, the main score untouched
+		}
+		if e.xs[0][i] != wantP || e.score[i] != wantS {
+			t.Fatalf("agent %d (group %d): platform %d, score %d; want %d and %d", i, pop.Group[i], e.xs[0][i], e.score[i], wantP, wantS)
+		}
 	}
 }
