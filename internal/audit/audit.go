@@ -110,6 +110,8 @@ type Row struct {
 	// ScoreChange is the mean score at the end minus that on day 0
 	// (institutions.go); null for rows the daily table cannot split out.
 	ScoreChange Num `json:"score_change"`
+	// Scores are the extra scores' means (scores.go); nil without.
+	Scores []ScoreMean `json:"scores,omitempty"`
 }
 
 // Report is audit.json.
@@ -257,6 +259,9 @@ func (r *Run) facts() *agentFacts {
 	}
 	f.loss = make([]Loss, n)
 	for _, ru := range m.Rules {
+		if ru.Score != "" {
+			continue // an extra score's rule: the losses here are the main score's
+		}
 		col := r.floats("delta_" + colSafe(ru.Name))
 		for i, x := range col {
 			if x >= 0 {
@@ -380,6 +385,7 @@ func (r *Run) row(f *agentFacts, attrName, value string, in func(i int) bool, mi
 		row.Loss.AssociationShare = (row.Loss.Partner + row.Loss.Acquaintances) / row.Loss.Total
 	}
 	row.Privileged = r.privileged(f, in, &row)
+	row.Scores = r.scoreMeans(in)
 	return row
 }
 

@@ -88,6 +88,7 @@ func Compute(r *Run, opt Options) (*Report, error) {
 		for j := range rows {
 			rows[j].Disparities = r.disparities(rows[j], ref)
 		}
+		scoreGaps(rows, ref)
 		rep.Groups = append(rep.Groups, rows...)
 	}
 	// Intersections of each pair of attributes.
@@ -331,6 +332,9 @@ func (r *Run) art5(f *agentFacts) Art5 {
 	}
 	var rules []ruleCtx
 	for _, ru := range m.Rules {
+		if ru.Score != "" {
+			continue // it moves an extra score
+		}
 		rc := ruleCtx{col: r.floats("delta_" + colSafe(ru.Name))}
 		switch {
 		case ru.Kind == "event":

@@ -152,6 +152,9 @@ func explain(r *Run, a int32, final *agentEnd, tr *sim.Trace) (*Explanation, err
 	x.Reference = refDesc
 	pop := r.Population()
 	for k, name := range final.Names {
+		if store.ScoreOfContribution(m, name) != store.MainScore {
+			continue // it moves an extra score (see Report.Scores)
+		}
 		v := int64(final.Contrib[k])
 		sum += v
 		if v == 0 {
@@ -333,6 +336,9 @@ func (r *Run) reference(tier uint8) (map[string]float64, string) {
 		what = fmt.Sprintf("the %d people in the %s tier (nobody is within 5%% of the range above its threshold)", len(members), better)
 	}
 	for _, name := range m.Names.Contributions {
+		if store.ScoreOfContribution(m, name) != store.MainScore {
+			continue
+		}
 		col := r.floats("delta_" + colSafe(name))
 		s := 0.0
 		for _, i := range members {

@@ -95,6 +95,7 @@ func WriteText(out io.Writer, rep *Report) error {
 		}
 	}
 	writePrivilegesText(w, rows)
+	writeScoresText(w, rep.Groups, rep.Reference)
 	c := rep.Cascade
 	fmt.Fprintf(w, "\nCascades along ties: %d sanctioned, %d seeds, %d reached through a sanctioned tie (%d of them with no own violation); mean depth %.2f, max %d.\n",
 		c.Sanctioned, c.Seeds, c.Cascaded, c.CascadedNoViolation, c.MeanDepth, c.MaxDepth)

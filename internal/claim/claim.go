@@ -278,10 +278,67 @@ func (o *Outcome) horizon(ctx context.Context, sc *scenario.Scenario, opt Option
 			return err
 		}
 	}
+	parts := map[string]*audit.Report{} // audits of the runs without some rules, by rule list
 	for _, c := range claims {
-		o.Results = append(o.Results, Evaluate(c, d, rep))
+		if len(c.Without) == 0 {
+			o.Results = append(o.Results, Evaluate(c, d, rep))
+			continue
+		}
+		key := strings.Join(c.Without, ", ")
+		part, ok := parts[key]
+		if !ok {
+			if opt.Progress != nil {
+				opt.Progress(fmt.Sprintf("running %s for %d days without %s", sc.Name, d, key))
+			}
+			if part, err = without(ctx, sc, opt, sets, d, out, c.Without); err != nil {
+				return err
+			}
+			parts[key] = part
+		}
+		o.Results = append(o.Results, EvaluateWithout(c, d, rep, part))
 	}
 	return nil
+}
+
+// without runs sc (with the overrides sets) for days with the named rules
+// switched off and audits the run.
+func without(ctx context.Context, sc *scenario.Scenario, opt Options, sets []string, days int, out string, rules []string) (*audit.Report, error) {
+	res, err := runner.Execute(ctx, runner.Spec{Scenario: sc, Sets: sets, Agents: opt.Agents, Days: days, Seed: opt.Seed,
+		Workers: opt.Workers, Ledger: "none", OutDir: out, Disabled: rules})
+	if err != nil {
+		return nil, err
+	}
+	run, err := audit.Load(res.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return audit.Compute(run, audit.Options{})
+}
+
+// EvaluateWithout computes c's figure as the ratio of its value in rep to
+// its value in part, the audit of the run without c.Without's rules.
+func EvaluateWithout(c scenario.Claim, at int, rep, part *audit.Report) Result {
+	r := Result{Says: c.Says, Figure: c.Figure, Subject: scenario.Subject(c.Group, c.Region), At: at,
+		Min: c.Min, Max: c.Max, Source: c.Source, Set: c.Set, Versus: "without " + strings.Join(c.Without, ", ")}
+	v, why := figure(rep, c.Figure, c.Group, c.Region)
+	if why == "" {
+		w, whyW := figure(part, c.Figure, c.Group, c.Region)
+		switch {
+		case whyW != "":
+			why = r.Versus + ": " + whyW
+		case w == 0:
+			why = "the figure " + r.Versus + " is 0, so the ratio is undefined"
+		default:
+			v /= w
+		}
+	}
+	if why != "" {
+		r.Why = why
+		return r
+	}
+	r.Value = &v
+	r.Holds = (c.Min == nil || v >= *c.Min) && (c.Max == nil || v <= *c.Max)
+	return r
 }
 
 // Evaluate computes c's figure from an audit at horizon at.
@@ -351,6 +408,14 @@ func figure(rep *audit.Report, name, group, region string) (float64, string) {
 	case "detained":
 		return rate(row.Detention)
 	case "mean_score":
+		if arg != "" { // an extra score
+			for _, s := range row.Scores {
+				if s.Name == arg && !math.IsNaN(float64(s.Mean)) {
+					return float64(s.Mean), ""
+				}
+			}
+			return 0, "no mean of score " + arg
+		}
 		return row.MeanScore, ""
 	case "gini":
 		return row.Gini, ""

@@ -34,6 +34,9 @@ type Cell struct {
 	Blocked         []int64 // events stopped by a sanction
 	RegimeActive    bool
 	Privilege       []int64 // agents holding each privilege (nil without privileges)
+	// Scores is the sum of each extra score (scenario scores:) over the
+	// cell's agents, fixed point; nil without extra scores.
+	Scores []int64
 }
 
 // Day is every cell at the end of one day. Day 0 is the starting state.
@@ -67,7 +70,7 @@ type Decision struct {
 func (d *Day) Clone() *Day {
 	n := 0
 	for _, c := range d.Cells {
-		n += len(c.Tier) + len(c.Sanction) + len(c.Flag) + len(c.Attempted) + len(c.Detected) + len(c.Blocked) + len(c.Privilege)
+		n += len(c.Tier) + len(c.Sanction) + len(c.Flag) + len(c.Attempted) + len(c.Detected) + len(c.Blocked) + len(c.Privilege) + len(c.Scores)
 	}
 	ints := make([]int64, 0, n)
 	take := func(src []int64) []int64 {
@@ -84,7 +87,7 @@ func (d *Day) Clone() *Day {
 	for k, c := range d.Cells {
 		c.Tier, c.Sanction, c.Flag = take(c.Tier), take(c.Sanction), take(c.Flag)
 		c.Attempted, c.Detected, c.Blocked = take(c.Attempted), take(c.Detected), take(c.Blocked)
-		c.Privilege = take(c.Privilege)
+		c.Privilege, c.Scores = take(c.Privilege), take(c.Scores)
 		out.Cells[k] = c
 	}
 	return out

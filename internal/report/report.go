@@ -135,6 +135,18 @@ var funcs = template.FuncMap{
 	},
 	"pctf": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"num":  func(x float64) string { return fmt.Sprintf("%.1f", x) },
+	"numN": func(x audit.Num) string { // an extra score's mean: – when undefined
+		if math.IsNaN(float64(x)) {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f", float64(x))
+	},
+	"signedN": func(x audit.Num) string {
+		if math.IsNaN(float64(x)) {
+			return "–"
+		}
+		return fmt.Sprintf("%+.1f", float64(x))
+	},
 	"ratio": func(x audit.Num) string {
 		if math.IsInf(float64(x), 1) {
 			return "unbounded"

@@ -91,6 +91,11 @@ func TestReportEveryBuiltin(t *testing.T) {
 			// rule, tier, cap, sanction or phase is printed with each key's
 			// full citation in the references.
 			sc, _ := scenario.Resolve(b.Name, nil)
+			for _, x := range sc.Scores { // the extra scores' means by group
+				if !strings.Contains(html, `<h3 id="scores">Every score</h3>`) || !strings.Contains(html, "<th>"+x.Name+"</th>") {
+					t.Errorf("report lacks the table of every score, or score %s in it", x.Name)
+				}
+			}
 			for _, r := range sc.Scoring.Rules {
 				if !strings.Contains(html, ">"+r.Name+"<") {
 					t.Errorf("rule %s missing from the model description", r.Name)

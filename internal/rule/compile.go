@@ -52,6 +52,7 @@ const (
 	FieldSanctions
 	FieldDetained
 	FieldPartner
+	FieldScores // any extra score (View.Scores)
 )
 
 // Num is a compiled numeric expression.

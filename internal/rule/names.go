@@ -56,6 +56,7 @@ var agentFields = []string{"score", "tier", "group", "region", "age", "children"
 func (c *compiler) fieldNames() []string {
 	out := append([]string{}, agentFields...)
 	out = append(out, c.s.Traits...)
+	out = append(out, c.s.Scores...)
 	if !c.inAcq {
 		out = append(out, "partner", "acq", "day")
 	}
@@ -115,6 +116,11 @@ func (c *compiler) ident(name string, loc file.Location) (val, error) {
 		return val{}, c.errAt(loc, "%s needs a field, e.g. %s", name, map[string]string{
 			"partner": "partner.score", "acq": "acq.share(tier == \"untrustworthy\")",
 			"flags": "flags.enemy_of_state", "sanctions": "sanctions.travel_ban"}[name])
+	}
+	for k, sn := range c.s.Scores {
+		if sn == name {
+			return c.extraScore(k, loc)
+		}
 	}
 	for t, tn := range c.s.Traits {
 		if tn == name {
@@ -216,4 +222,19 @@ func (c *compiler) resolve(t typ, s string, loc file.Location) (uint8, error) {
 		}
 	}
 	return 0, c.errAt(loc, "unknown %s %q%s (known: %s)", t.category(), s, Suggest(s, names), strings.Join(names, ", "))
+}
+
+// extraScore reads extra score k (Schema.Scores[k]) in points.
+func (c *compiler) extraScore(k int, loc file.Location) (val, error) {
+	if c.s.NoState {
+		return val{}, c.errAt(loc, "%s is not known before day 0; a starting score can read group, region, age, traits, children and has_partner", c.s.Scores[k])
+	}
+	c.reads(FieldScores)
+	return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return float64(v.Scores[k][i]) / Scale },
+		numB: func(v *View, idx []int32, out []float64, _ *Arena) {
+			col := v.Scores[k]
+			for j, i := range idx {
+				out[j] = float64(col[i]) / Scale
+			}
+		}}, nil
 }

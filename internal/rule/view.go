@@ -33,7 +33,10 @@ type View struct {
 	Partner   []int32  // -1 = none
 	Kids      []uint8  // school-age children
 	Detained  []bool
-	Graph     *netgraph.Graph // acquaintances
+	// Scores are the extra named scores (Schema.Scores), one fixed-point
+	// column each, read like Score.
+	Scores [][]int32
+	Graph  *netgraph.Graph // acquaintances
 	// Pop holds the day's population aggregates (see Aggregates), laid
 	// out by Aggregate.Slot; the engine rewrites it at the start of the
 	// days that read it.
@@ -46,6 +49,9 @@ type View struct {
 // Schema lists the names expressions may use, in index order.
 type Schema struct {
 	Tiers, Groups, Regions, Ages, Traits, Flags, Sanctions []string
+	// Scores names the extra per-agent scores beside score (the
+	// scenario's scores: section), read by name: View.Scores[k].
+	Scores []string
 	// Tables are the functions expressions may call by name.
 	Tables []*Table
 	// Pop collects the population aggregates (pop.*) the expressions

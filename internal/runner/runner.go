@@ -182,7 +182,7 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 		deg = 0
 	}
 	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours)) +
-		sim.InstitutionBytesPerAgent(len(sc.Institutions))
+		sim.InstitutionBytesPerAgent(len(sc.Institutions)) + sim.ScoresBytesPerAgent(len(sc.Scores))
 	graph := n*8 + n*deg*4 /* CSR */ + n*deg/2*8 /* edge list while building */ + n*8 /* fill counters */
 	return n*perAgent + graph + 64<<20
 }

@@ -10,7 +10,7 @@ import (
 
 // The built-ins listed in the simulator specification.
 var specBuiltins = []string{"benchmark", "chongqing-pilot", "court-blacklist", "credit-dynamics", "delayed-impact", "nationwide-2020",
-	"nosedive", "sesame-credit", "us-credit", "xinjiang-pilot"}
+	"nosedive", "platform-and-state", "sesame-credit", "us-credit", "xinjiang-pilot"}
 
 // TestBuiltinsAreTheSpecifiedOnes: every scenario the specification names is
 // embedded, from scenarios/ at the repository root (the files people read

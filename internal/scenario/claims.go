@@ -18,16 +18,20 @@ import (
 // subject's figure to another subject's.
 type Claim struct {
 	Says   string        `yaml:"says" jsonschema:"required" jsonschema_description:"The sentence the scenario's header or docs state, as a reader would quote it."`
-	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, score_change, institution:NAME:FIGURE, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR, ever_privileged, privilege:NAME, privileged_through_others, privileged_minus_sanctioned, sanctioned_vs_privileged."`
+	Figure string        `yaml:"figure" jsonschema:"required" jsonschema_description:"An audit figure: ever_sanctioned, detained, mean_score, mean_score:SCORE (an extra score), gini, tier:NAME, sanction:NAME, sanctioned_law_abiding, sanctioned_without_penalised_act, sanctioned_without_own_loss, association_share, children_blocked_rate, score_change, institution:NAME:FIGURE, cross_context_detriment, disproportionate, chilling:BEHAVIOUR, final_chilling:BEHAVIOUR, ever_privileged, privilege:NAME, privileged_through_others, privileged_minus_sanctioned, sanctioned_vs_privileged."`
 	Group  string        `yaml:"group" jsonschema_description:"Only this group (default everyone)."`
 	Region string        `yaml:"region" jsonschema_description:"Only this region (default everyone)."`
 	Versus *ClaimSubject `yaml:"versus" jsonschema_description:"Compare: the claim bounds the ratio of the figure to the same figure for this subject."`
-	At     []int         `yaml:"at" jsonschema:"required" jsonschema_description:"Horizons in days: the claim must hold for runs of each length."`
-	Set    []string      `yaml:"set" jsonschema_description:"--set overrides (PATH=VALUE) under which the claim holds: a claim about a what-if of the scenario, checked on runs with them."`
-	Min    *float64      `yaml:"min" jsonschema_description:"Lower bound (inclusive)."`
-	Max    *float64      `yaml:"max" jsonschema_description:"Upper bound (inclusive)."`
-	Source string        `yaml:"source" jsonschema_description:"Where the bound comes from: citation keys of docs/calibration.md."`
-	Pos    Pos           `yaml:"-" json:"-"`
+	// Without names rules switched off in a second run of the scenario
+	// (same population and seed): the claim bounds the ratio of the figure
+	// to the same figure there, what those rules add to the regime.
+	Without []string `yaml:"without" jsonschema_description:"Rules switched off in a second run of the same scenario and seed: the claim bounds the ratio of the figure to the same figure in that run."`
+	At      []int    `yaml:"at" jsonschema:"required" jsonschema_description:"Horizons in days: the claim must hold for runs of each length."`
+	Set     []string `yaml:"set" jsonschema_description:"--set overrides (PATH=VALUE) under which the claim holds: a claim about a what-if of the scenario, checked on runs with them."`
+	Min     *float64 `yaml:"min" jsonschema_description:"Lower bound (inclusive)."`
+	Max     *float64 `yaml:"max" jsonschema_description:"Upper bound (inclusive)."`
+	Source  string   `yaml:"source" jsonschema_description:"Where the bound comes from: citation keys of docs/calibration.md."`
+	Pos     Pos      `yaml:"-" json:"-"`
 }
 
 // ClaimSubject is the group and/or region a claim compares with.
@@ -56,7 +60,7 @@ var runWideFigures = map[string]bool{"cross_context_detriment": true, "dispropor
 
 // ClaimFigures lists the figure names a claim may use; NAME stands for a
 // tier, sanction or behaviour of the scenario.
-var ClaimFigures = []string{"ever_sanctioned", "detained", "mean_score", "gini", "tier:NAME", "sanction:NAME",
+var ClaimFigures = []string{"ever_sanctioned", "detained", "mean_score", "mean_score:SCORE", "gini", "tier:NAME", "sanction:NAME",
 	"sanctioned_law_abiding", "sanctioned_without_penalised_act", "sanctioned_without_own_loss", "association_share",
 	"children_blocked_rate", "score_change", "institution:NAME:FIGURE", "cross_context_detriment", "disproportionate",
 	"chilling:BEHAVIOUR", "final_chilling:BEHAVIOUR",
@@ -107,6 +111,8 @@ func (v *validator) claims() {
 			v.known(at("figure"), "privilege", name, v.s.PrivilegeNames())
 		case "institution":
 			v.institutionClaim(i, c, name, at("figure"))
+		case "mean_score":
+			v.known(at("figure"), "score", name, v.s.ScoreNames())
 		default:
 			if !plain[c.Figure] {
 				v.d.add(at("figure"), "claims[%d]: unknown figure %q%s: use one of %s", i, c.Figure, rule.Suggest(c.Figure, ClaimFigures), strings.Join(ClaimFigures, ", "))
@@ -119,6 +125,18 @@ func (v *validator) claims() {
 		v.known(at("region"), "region", c.Region, regions)
 		if runWideFigures[kind] && (c.Group != "" || c.Region != "" || c.Versus != nil) {
 			v.d.add(at("figure"), "claims[%d]: %s is a figure of the whole run: it has no group, region or versus", i, kind)
+		}
+		if len(c.Without) > 0 {
+			var rules []string
+			for _, r := range v.s.Scoring.Rules {
+				rules = append(rules, r.Name)
+			}
+			for j, r := range c.Without {
+				v.known(v.at(c.Pos, "claims[%d].without[%d]", i, j), "rule", r, rules)
+			}
+			if c.Versus != nil || runWideFigures[kind] {
+				v.d.add(at("without"), "claims[%d]: without compares with a run without those rules; it cannot be combined with versus or a figure of the chilling twin", i)
+			}
 		}
 		if vs := c.Versus; vs != nil {
 			v.known(v.at(vs.Pos, "claims[%d].versus.group", i), "group", vs.Group, groups)

@@ -22,6 +22,7 @@ type Scenario struct {
 	Behaviours    []Behaviour   `yaml:"behaviours"`
 	Chilling      Chilling      `yaml:"chilling"`
 	Scoring       Scoring       `yaml:"scoring" jsonschema:"required"`
+	Scores        []ExtraScore  `yaml:"scores" jsonschema_description:"Further named per-agent scores beside the main one (a platform's score beside the state's; see scores.go)."`
 	Tiers         Tiers         `yaml:"tiers" jsonschema:"required"`
 	Sanctions     []Sanction    `yaml:"sanctions"`
 	Institutions  []Institution `yaml:"institutions" jsonschema_description:"Decision-makers (a lender, a list authority) that set a threshold per group by a policy; see institutions.go."`
@@ -225,6 +226,7 @@ type Rule struct {
 	When        Expr     `yaml:"when" jsonschema_description:"Condition; the rule applies only when true."`
 	Amount      Expr     `yaml:"amount" jsonschema_description:"Points added (negative to remove): number or expression."`
 	SetFlags    []string `yaml:"set_flags" jsonschema_description:"Status flags set when the rule fires; flags never clear."`
+	Score       string   `yaml:"score" jsonschema_description:"The score the rule changes: the name of one of scores: (default the main score)."`
 	Source      string   `yaml:"source"`
 	Description string   `yaml:"description"`
 	Pos         Pos      `yaml:"-" json:"-"`

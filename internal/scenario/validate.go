@@ -44,6 +44,7 @@ func (s *Scenario) Schema() *rule.Schema {
 		sc.Sanctions = append(sc.Sanctions, x.Name)
 	}
 	sc.Tables = s.tables
+	sc.Scores = s.ScoreNames()
 	return sc
 }
 
@@ -95,6 +96,9 @@ type Program struct {
 	Pop *rule.Aggregates
 	// PrivilegeWhen is per privilege (see privileges.go).
 	PrivilegeWhen []rule.Bool
+	// ScoreInitial is per extra score and its initial entry, like
+	// Initial (see scores.go).
+	ScoreInitial [][]rule.Num
 }
 
 // Refs is what the program's expressions read, all together.
@@ -149,6 +153,7 @@ func (s *Scenario) compile(d *diags) *Program {
 		}
 		p.Initial = append(p.Initial, n)
 	}
+	s.compileScores(d, p, sc)
 	sc.NoState = false
 	sc.Pop = &rule.Aggregates{}
 	p.Pop = sc.Pop
@@ -232,6 +237,7 @@ func validate(s *Scenario, d *diags) {
 	v.behaviours()
 	v.tables()
 	v.scoring()
+	v.scores()
 	v.tiers()
 	v.sanctions()
 	v.privileges()

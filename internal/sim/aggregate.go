@@ -18,6 +18,7 @@ type state struct {
 	sanc     []uint32
 	partner  []int32
 	detained []bool
+	xs       [][]int32 // extra scores (scores.go)
 }
 
 // countChunk adds agents [lo, hi) of st to the day's aggregates. It works a
@@ -57,6 +58,9 @@ func (e *Engine) countChunk(s *scratch, lo, hi int, st *state) {
 				f >>= 1
 			}
 			hist[c*histBins+histBin(score[k], lo64, w)]++
+			for x, col := range st.xs {
+				cell.Scores[x] += int64(col[a+k])
+			}
 		}
 		a = b
 	}
@@ -71,7 +75,7 @@ func histBin(score int32, lo, w int64) int {
 // aggregateStart reports day 0, the starting state.
 func (e *Engine) aggregateStart() *daily.Day {
 	s := e.newScratch()
-	e.countChunk(s, 0, e.n, &state{e.score, e.tier, e.flags, e.sanc, e.partner, e.detained})
+	e.countChunk(s, 0, e.n, &state{e.score, e.tier, e.flags, e.sanc, e.partner, e.detained, e.xs})
 	out := e.newDay()
 	e.merge([]*scratch{s}, out)
 	out.Day = 0
@@ -95,6 +99,7 @@ func (e *Engine) merge(ws []*scratch, out *daily.Day) {
 			addInts(a.Sanction, b.Sanction)
 			addInts(a.Flag, b.Flag)
 			addInts(a.Privilege, b.Privilege)
+			addInts(a.Scores, b.Scores)
 		}
 		for k, x := range s.hist {
 			acc.hist[k] += x
@@ -108,11 +113,12 @@ func (e *Engine) merge(ws []*scratch, out *daily.Day) {
 	for c := range acc.cells {
 		cell := &out.Cells[c]
 		tier, sanc, flag, att, det, blk := cell.Tier, cell.Sanction, cell.Flag, cell.Attempted, cell.Detected, cell.Blocked
-		priv := cell.Privilege
+		priv, xs := cell.Privilege, cell.Scores
 		*cell = acc.cells[c]
 		cell.Tier, cell.Sanction, cell.Flag, cell.Attempted, cell.Detected, cell.Blocked = tier, sanc, flag, att, det, blk
-		cell.Privilege = priv
+		cell.Privilege, cell.Scores = priv, xs
 		copy(priv, acc.cells[c].Privilege)
+		copy(xs, acc.cells[c].Scores)
 		cell.RegimeActive = e.active[cell.Region].active
 		cell.Active = cell.Agents - cell.Detained
 		copy(tier, acc.tiers[c*nt:(c+1)*nt])
@@ -134,7 +140,7 @@ func (e *Engine) newDay() *daily.Day {
 	nb := len(e.sc.Behaviours)
 	nt, ns, nf := len(e.sc.Tiers.Levels), len(e.sc.Sanctions), len(e.sc.FlagNames())
 	np := e.nPriv
-	per := nt + ns + nf + 3*nb + np
+	per := nt + ns + nf + 3*nb + np + e.nx
 	ints := make([]int64, e.nCells*per)
 	out := &daily.Day{Cells: make([]daily.Cell, e.nCells)}
 	for c := range out.Cells {
@@ -149,6 +155,9 @@ func (e *Engine) newDay() *daily.Day {
 		cell.Attempted, cell.Detected, cell.Blocked = take(nb), take(nb), take(nb)
 		if np > 0 {
 			cell.Privilege = take(np)
+		}
+		if e.nx > 0 {
+			cell.Scores = take(e.nx)
 		}
 	}
 	return out

@@ -36,6 +36,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 	ledgerStart := len(*ledger)
 	delta, fl, frac := s.delta[:n], s.fl[:n], s.frac[:n]
 	clear(delta)
+	if e.nx > 0 {
+		clear(s.xdelta)
+	}
 	copy(fl, e.flags[lo:hi])
 	if e.anyPeerChill && e.visibleAcq == nil {
 		for k := range frac {
@@ -116,6 +119,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			}
 			e.scoreNext[i], e.flagsNext[i] = ns, f
 			e.tierNext[i] = e.tierOf(e.cellOf(ii), ns)
+			if e.nx > 0 {
+				e.keepScores(i)
+			}
 			continue
 		}
 		reg := e.pop.Region[i]
@@ -155,7 +161,11 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 					fail(i, err)
 					continue
 				}
-				dl += x
+				if xk := e.ruleScoreOf(r); xk >= 0 {
+					s.xdelta[xk*ChunkSize+kk] += x // another score (scores.go)
+				} else {
+					dl += x
+				}
 				e.addContrib(i, nc, r, x, ledger)
 				if w := e.waiver(r, i, x); w >= 0 {
 					dl -= x
@@ -177,6 +187,9 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 			e.addContrib(i, nc, e.nBooked+1, clamped-ns, ledger)
 		}
 		e.scoreNext[i] = int32(clamped)
+		if e.nx > 0 {
+			e.settleScores(s, i, kk, nc, ledger)
+		}
 		e.flagsNext[i] = f
 		e.tierNext[i] = e.tierOf(int(reg)*e.nGroups+int(e.pop.Group[i]), int32(clamped))
 
@@ -358,7 +371,11 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 		if err != nil {
 			return err
 		}
-		s.delta[kk] += x
+		if xk := e.ruleScoreOf(r); xk >= 0 {
+			s.xdelta[xk*ChunkSize+kk] += x // another score (scores.go)
+		} else {
+			s.delta[kk] += x
+		}
 		// The contribution is booked after the chunk's agent loop, when
 		// the chunk's contribution rows are in cache (sums do not depend
 		// on order); the ledger entry is written now, in the usual order.

@@ -115,5 +115,5 @@ func (e *Engine) pass2(v, vis *rule.View, s *scratch, lo, hi int, visibleHere bo
 			}
 		}
 	}
-	e.countChunk(s, lo, hi, &state{e.scoreNext, e.tierNext, e.flagsNext, e.sancNext, e.partnerNext, e.detainedNext})
+	e.countChunk(s, lo, hi, &state{e.scoreNext, e.tierNext, e.flagsNext, e.sancNext, e.partnerNext, e.detainedNext, e.xsNext})
 }

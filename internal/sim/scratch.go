@@ -29,8 +29,10 @@ type scratch struct {
 	// Pass 1's per-agent accumulators for the chunk: score change, flags,
 	// chill fraction (-1 until computed).
 	delta []int64
-	fl    []uint32
-	frac  []float64
+	// and each extra score's change, [score*ChunkSize + k] (scores.go)
+	xdelta []int64
+	fl     []uint32
+	frac   []float64
 	// Sanctions whose condition cannot change during pass 2 are evaluated
 	// per chunk too: held[x*ChunkSize+k] is sanction x's condition for lo+k.
 	held []bool
@@ -60,7 +62,7 @@ func (e *Engine) newScratch() *scratch {
 		fired: make([]bool, len(e.periodicRules)*ChunkSize), amt: make([]float64, len(e.periodicRules)*ChunkSize),
 		amtFix: make([]int64, len(e.periodicRules)*ChunkSize),
 		held:   make([]bool, len(e.sc.Sanctions)*ChunkSize), cand: make([]int32, ChunkSize+1), partnerOK: make([]bool, ChunkSize),
-		delta: make([]int64, ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
+		delta: make([]int64, ChunkSize), xdelta: make([]int64, e.nx*ChunkSize), fl: make([]uint32, ChunkSize), frac: make([]float64, ChunkSize),
 		// room for an event rule per agent: more is rare, and growing
 		// would allocate in the day step
 		evContrib: make([]contribAdd, 0, ChunkSize),
@@ -73,6 +75,9 @@ func (e *Engine) newScratch() *scratch {
 		}
 		if e.nPriv > 0 {
 			s.cells[c].Privilege = make([]int64, e.nPriv)
+		}
+		if e.nx > 0 {
+			s.cells[c].Scores = make([]int64, e.nx)
 		}
 	}
 	return s
@@ -87,10 +92,11 @@ func (s *scratch) reset() {
 	clear(s.tiers)
 	for c := range s.cells {
 		cell := &s.cells[c]
-		sanc, flag, priv := cell.Sanction, cell.Flag, cell.Privilege
+		sanc, flag, priv, xs := cell.Sanction, cell.Flag, cell.Privilege, cell.Scores
 		clear(sanc)
 		clear(flag)
 		clear(priv)
-		*cell = daily.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag, Privilege: priv}
+		clear(xs)
+		*cell = daily.Cell{Region: cell.Region, Group: cell.Group, Sanction: sanc, Flag: flag, Privilege: priv, Scores: xs}
 	}
 }

@@ -91,7 +91,8 @@ type Engine struct {
 	current
 	buffers
 	aggState
-	privileged // see privilege.go
+	privileged  // see privilege.go
+	extraScores // see scores.go
 }
 
 // setup is what the engine was built from.
@@ -280,6 +281,10 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	if e.detains && sc.Sanctions[detainer].Detain.ReleaseScore != nil {
 		e.nContrib++ // (only the first detaining sanction's release score is used)
 	}
+	if len(sc.Scores) > 0 {
+		// the extra scores' clamps follow release, which is then kept
+		e.nContrib = e.nBooked + 3 + len(sc.Scores)
+	}
 	e.contrib = make([]int32, n*e.nContrib)
 	e.nGroups = len(sc.GroupNames())
 	e.nCells = len(sc.Population.Regions) * e.nGroups
@@ -304,6 +309,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	}
 	e.initAggs()
 	e.initialScores()
+	e.compileScores()
 	for i := 0; i < n; i++ {
 		e.score[i] = e.baseline[e.cellOf(i)]
 		if e.baseAgent != nil {
@@ -577,6 +583,9 @@ func (e *Engine) viewIn(v *rule.View, next bool) *rule.View {
 	if next {
 		v.Score, v.Tier, v.Flags, v.Partner, v.Detained = e.scoreNext, e.tierNext, e.flagsNext, e.partnerNext, e.detainedNext
 	}
+	if e.nx > 0 {
+		e.viewScores(v, next)
+	}
 	return v
 }
 
@@ -648,7 +657,8 @@ func (e *Engine) ContribNames() []string {
 		out = append(out, r.Name)
 	}
 	out = append(out, e.waiverNames()...)
-	return append(out, ContribRecovery, ContribClamp, ContribRelease)
+	out = append(out, ContribRecovery, ContribClamp, ContribRelease)
+	return append(out, e.scoreContribNames()...)
 }
 
 // Final is a read-only view of the state at the end of a run, for writers.
@@ -683,6 +693,9 @@ type Final struct {
 	// ThroughOthersDays: days privileged only through someone else (see
 	// privilege.go); nil without privileges.
 	ThroughOthersDays []int32
+	// Scores and ScoreBaseline are per extra score (scenario scores:):
+	// each agent's value and starting value, fixed point; nil without.
+	Scores, ScoreBaseline [][]int32
 }
 
 // BaselineAt is agent a's starting score (fixed point).
@@ -709,7 +722,8 @@ func (e *Engine) Final() *Final {
 		Attempts: e.attempts, Detections: e.detections, FirstSanction: e.firstSanction, SanctionDays: e.sanctionDays,
 		Contrib: e.contrib, ContribStride: e.nContrib, ContribNames: e.ContribNames(),
 		InstApproved: e.instApproved, InstSucceeded: e.instSucceeded,
-		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays}
+		PrivilegeDays: e.privDays, Privileges: e.nPriv, ThroughOthersDays: e.othersDays,
+		Scores: e.xs, ScoreBaseline: e.xBase}
 }
 
 // Run simulates every remaining day, sending each day's aggregates (and, on

@@ -63,7 +63,7 @@ func (e *Engine) Restore(r io.Reader) error {
 // stateSlices views every state array as bytes, in a fixed order. The
 // "next" buffers are scratch (fully rewritten each day) and are skipped.
 func (e *Engine) stateSlices() [][]byte {
-	return [][]byte{
+	out := [][]byte{
 		bytesOf(e.score), bytesOf(e.tier), bytesOf(e.flags), bytesOf(e.sanc), bytesOf(e.partner),
 		bytesOf(e.detained), bytesOf(e.visible), bytesOf(e.releaseDay), bytesOf(e.lastPenalised),
 		bytesOf(e.penalisedAttempts), bytesOf(e.attempts), bytesOf(e.detections), bytesOf(e.firstSanction),
@@ -72,6 +72,10 @@ func (e *Engine) stateSlices() [][]byte {
 		bytesOf(e.priv), bytesOf(e.privDays), bytesOf(e.othersDays),
 		bytesOf(e.formed),
 	}
+	for _, x := range e.xs { // extra scores (scores.go)
+		out = append(out, bytesOf(x))
+	}
+	return out
 }
 
 // bytesOf reinterprets a slice of fixed-size values as bytes. The format is

@@ -145,4 +145,5 @@ func (e *Engine) swap() {
 	e.partner, e.partnerNext = e.partnerNext, e.partner
 	e.detained, e.detainedNext = e.detainedNext, e.detained
 	e.visible, e.visibleNext = e.visibleNext, e.visible
+	e.swapScores()
 }

@@ -79,7 +79,7 @@ func (m *Manifest) check() error {
 		{"names.regions", nm.Regions, 1, math.MaxInt32}, {"names.groups", nm.Groups, 1, math.MaxInt32},
 		{"names.ages", nm.Ages, 1, math.MaxInt32}, {"names.tiers", nm.Tiers, 1, math.MaxInt32},
 		{"names.traits", nm.Traits, 0, 32}, {"names.sanctions", nm.Sanctions, 0, 32}, {"names.flags", nm.Flags, 0, 32},
-		{"names.privileges", nm.Privileges, 0, 32},
+		{"names.privileges", nm.Privileges, 0, 32}, {"names.scores", nm.Scores, 0, 8},
 		{"names.behaviours", nm.Behaviours, 0, math.MaxInt32}, {"names.contributions", nm.Contributions, 0, math.MaxInt32},
 	} {
 		if len(l.names) < l.least || len(l.names) > l.most {
@@ -671,7 +671,7 @@ var runSchemas = map[string]tableSchema{
 			"score_mean": KindFloat, "score_p10": KindFloat, "score_p25": KindFloat, "score_p50": KindFloat,
 			"score_p75": KindFloat, "score_p90": KindFloat},
 		prefixed: map[string]Kind{"tier_": KindInt, "sanction_": KindInt, "flag_": KindInt, "attempted_": KindInt,
-			"detected_": KindInt, "blocked_": KindInt, "privilege_": KindInt},
+			"detected_": KindInt, "blocked_": KindInt, "privilege_": KindInt, "score_": KindFloat},
 	},
 	AgentsFile: {
 		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
@@ -743,6 +743,11 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 					}
 				}
 			}
+			for _, n := range nm.Scores {
+				if err := t.Require(path, KindFloat, columnName("score_", n)+"_mean"); err != nil {
+					return err
+				}
+			}
 		}
 		if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
 			return err
@@ -786,6 +791,11 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 					return err
 				}
 			}
+			for _, n := range nm.Scores {
+				if err := t.Require(path, KindFloat, columnName("score_", n), columnName("baseline_", n)); err != nil {
+					return err
+				}
+			}
 		}
 		for col, names := range map[string][]string{"region": nm.Regions, "group": nm.Groups, "age": nm.Ages, "tier": nm.Tiers} {
 			if err := t.requireIn(path, col, names); err != nil {
@@ -812,6 +822,11 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 		}
 		if err := t.requireRange(path, "agent", 0, int64(m.Agents)-1); err != nil {
 			return err
+		}
+		if len(nm.Scores) > 0 {
+			if err := t.requireIn(path, "score", append([]string{MainScore}, nm.Scores...)); err != nil {
+				return err
+			}
 		}
 		return t.requireIn(path, "rule", nm.Contributions)
 	case TraceFile, TraceEventsFile, TraceChangesFile:

@@ -129,6 +129,7 @@ type Names struct {
 	Behaviours    []string `json:"behaviours"`
 	Contributions []string `json:"contributions"`
 	Privileges    []string `json:"privileges,omitempty"`
+	Scores        []string `json:"scores,omitempty"` // extra scores (scores.go)
 }
 
 // RuleInfo describes a scoring rule and where it comes from.
@@ -139,6 +140,7 @@ type RuleInfo struct {
 	Every       int      `json:"every,omitempty"`
 	Via         string   `json:"via"` // self, partner or acquaintances: whose state the rule reads
 	SetFlags    []string `json:"set_flags,omitempty"`
+	Score       string   `json:"score,omitempty"` // the extra score it changes; empty: the main score
 	Source      string   `json:"source,omitempty"`
 	Description string   `json:"description,omitempty"`
 }
@@ -192,7 +194,7 @@ func (m *Manifest) Describe(sc *scenario.Scenario, prog *scenario.Program) {
 	m.Rules, m.Sanctions, m.Behaviours = nil, nil, nil
 	for r, ru := range sc.Scoring.Rules {
 		ri := RuleInfo{Name: ru.Name, Kind: "periodic", On: ru.On, Every: ru.Every, Via: "self",
-			SetFlags: ru.SetFlags, Source: ru.Source, Description: ru.Description}
+			SetFlags: ru.SetFlags, Score: ru.Score, Source: ru.Source, Description: ru.Description}
 		if ru.On != "" {
 			ri.Kind = "event"
 		}
@@ -565,7 +567,8 @@ func points(x int64) float64 { return float64(x) / daily.ScoreScale }
 func NamesOf(sc *scenario.Scenario, contrib []string) Names {
 	s := sc.Schema()
 	n := Names{Regions: s.Regions, Groups: s.Groups, Ages: s.Ages, Traits: s.Traits, Tiers: s.Tiers,
-		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib, Privileges: sc.PrivilegeNames()}
+		Sanctions: s.Sanctions, Flags: s.Flags, Contributions: contrib, Privileges: sc.PrivilegeNames(),
+		Scores: sc.ScoreNames()}
 	for _, b := range sc.Behaviours {
 		n.Behaviours = append(n.Behaviours, b.Name)
 	}
@@ -638,6 +641,7 @@ func dailyColumns(m *Manifest, days []*daily.Day) ([]column, int) {
 	add("detected_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Detected })
 	add("blocked_", nm.Behaviours, func(c *daily.Cell) []int64 { return c.Blocked })
 	add("privilege_", nm.Privileges, func(c *daily.Cell) []int64 { return c.Privilege })
+	cols = append(cols, dailyScoreColumns(nm, func(r int) *daily.Cell { return rows[r].cell }, empty)...)
 	return cols, len(rows)
 }
 
@@ -703,6 +707,7 @@ func agentColumns(m *Manifest, f *sim.Final) []column {
 		cols = append(cols, column{name: "privileged_through_others_days", typ: tInt32,
 			i32: func(r int) int32 { return f.ThroughOthersDays[r] }})
 	}
+	cols = append(cols, agentScoreColumns(nm, f)...)
 	for k, n := range f.ContribNames {
 		cols = append(cols, column{name: columnName("delta_", n), typ: tDouble,
 			f64: func(r int) float64 { return points(int64(f.ContribAt(r, k))) }})
@@ -718,5 +723,6 @@ func writeLedger(fh io.Writer, m *Manifest, entries []daily.LedgerEntry) error {
 		{name: "rule", typ: tString, s: func(r int) []byte { return names[entries[r].Rule] }},
 		{name: "delta", typ: tDouble, f64: func(r int) float64 { return points(int64(entries[r].Delta)) }},
 	}
+	cols = append(cols, ledgerScoreColumn(m, entries)...)
 	return writeTable(fh, "ledger", cols, len(entries), Metadata(m))
 }
