@@ -585,7 +585,8 @@ func TestBrowserLabControls(t *testing.T) {
 	do("pick measures", setValue(`li.job.running select[data-measure="0"]`, "detained", "change"),
 		setValue(`li.job.running select[data-measure="1"]`, "sanction_travel_ban", "change"),
 		setValue(`li.job.running select[data-speed]`, "20", "change"),
-		waitJS(`document.querySelector('li.job.running .live').textContent.includes('Share detained by group')`))
+		// Both charts redraw on their own: wait for the two, not the first.
+		waitJS(`(t => t.includes('Share detained by group') && t.includes('Share under sanction travel_ban by group'))(document.querySelector('li.job.running .live').textContent)`))
 	if got := text(`li.job.running .live`); !strings.Contains(got, "Share under sanction travel_ban by group") {
 		t.Errorf("the second live chart shows %q", got)
 	}
