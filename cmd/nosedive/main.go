@@ -7,22 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
-	"regexp"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/cliflag"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // Exit codes.
@@ -82,9 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
-		// cobra's own words, with its "Did you mean" list: bad input.
-		err = badInput("%s", strings.TrimSpace(err.Error()))
+	if msg, ok := cliflag.UnknownCommand(err); ok {
+		err = badInput("%s", msg) // cobra's own words, with its "Did you mean" list
 	}
 	code := exitCode(err)
 	switch {
@@ -119,7 +113,9 @@ individuals and connects to no camera, payment or enforcement system.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return badInput("%s", flagError(cmd, err)) })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return badInput("%s", cliflag.Explain(err, cmd.Flags(), cmd.CommandPath()))
+	})
 	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd(), newSQLCmd(), newRunsCmd(), newSweepCmd(), newSensitivityCmd(), newServeCmd(), newCheckCmd())
 	return root
 }
@@ -132,56 +128,4 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// flagError rewrites pflag's errors for people: a misspelt flag gets the
-// nearest of the command's flags, and a number that does not parse says
-// what was expected instead of strconv's words.
-func flagError(cmd *cobra.Command, err error) string {
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
-		var names []string
-		cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-		if hint := rule.Suggest(name, names); hint != "" {
-			return msg + strings.Replace(hint, `"`, `"--`, 1)
-		}
-		return msg + "; see " + cmd.CommandPath() + " --help"
-	}
-	// invalid argument "20k" for "--agents" flag: strconv.ParseInt: parsing "20k": invalid syntax
-	if m := badNumber.FindStringSubmatch(msg); m != nil {
-		value, flag, parser := m[1], m[2], m[3]
-		want := "a whole number"
-		if strings.Contains(parser, "ParseFloat") {
-			want = "a number"
-		} else if strings.Contains(parser, "ParseUint") {
-			want = "a whole number, 0 or more"
-		}
-		hint := ""
-		if n, ok := expandSuffix(value); ok {
-			hint = fmt.Sprintf(" (write %s)", n)
-		}
-		if strings.Contains(msg, "value out of range") {
-			return fmt.Sprintf("%s: %q is out of range for %s", flag, value, want)
-		}
-		return fmt.Sprintf("%s: %q is not %s%s", flag, value, want, hint)
-	}
-	return msg
-}
-
-var badNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?(--[\w-]+)" flag: (strconv\.Parse\w+)`)
-
-// expandSuffix turns 20k, 1.5M or 2G into digits, for the hint.
-func expandSuffix(s string) (string, bool) {
-	if len(s) < 2 {
-		return "", false
-	}
-	mult := map[byte]float64{'k': 1e3, 'K': 1e3, 'm': 1e6, 'M': 1e6, 'g': 1e9, 'G': 1e9}[s[len(s)-1]]
-	if mult == 0 {
-		return "", false
-	}
-	x, err := strconv.ParseFloat(s[:len(s)-1], 64)
-	if err != nil || x <= 0 || x*mult != math.Trunc(x*mult) {
-		return "", false
-	}
-	return strconv.FormatFloat(x*mult, 'f', 0, 64), true
 }

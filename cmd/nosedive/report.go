@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/report"
@@ -18,13 +17,9 @@ import (
 
 type reportOptions struct {
 	out, png string
-	pdf      string // "": no PDF; pdfBeside: next to the HTML file
+	pdf      string // "": no PDF; report.PDFBeside: next to the HTML file
 	point    int    // -1: not a sweep point
 }
-
-// pdfBeside is --pdf without a file name: the PDF goes next to the HTML
-// file, with the extension .pdf.
-const pdfBeside = "\x00beside"
 
 func newReportCmd() *cobra.Command {
 	var o reportOptions
@@ -71,7 +66,7 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
 	cmd.Flags().StringVar(&o.out, "out", "", "output file (default RUN/report.html)")
 	cmd.Flags().StringVar(&o.png, "png", "", "also write each chart as a PNG into this directory")
 	cmd.Flags().StringVar(&o.pdf, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
-	cmd.Flags().Lookup("pdf").NoOptDefVal = pdfBeside
+	cmd.Flags().Lookup("pdf").NoOptDefVal = report.PDFBeside
 	return cmd
 }
 
@@ -132,51 +127,16 @@ func loadError(dir string, err error) error {
 	return badInput("%s: %v", dir, err)
 }
 
-// writeReport renders a report of the run in dir (atomically) and its
-// charts as PNGs when asked.
+// writeReport writes the report of the run in dir (report.Write), with
+// its regime-free twin when the run has one.
 func writeReport(ctx context.Context, o reportOptions, dir string, in report.Input, w io.Writer) error {
 	twin := filepath.Join(dir, runner.TwinsDir, runner.NoRegime)
 	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
 		in.TwinDir = twin
 	}
-	out := o.out
-	if out == "" {
-		out = filepath.Join(dir, "report.html")
+	f := report.Files{HTML: o.out, PDF: o.pdf, PNG: o.png}
+	if f.HTML == "" {
+		f.HTML = filepath.Join(dir, "report.html")
 	}
-	var browser, pdf string
-	if o.pdf != "" {
-		// Before anything is written: a missing browser leaves no files.
-		var err error
-		if browser, err = report.FindBrowser(); err != nil {
-			return err
-		}
-		pdf = o.pdf
-		if pdf == pdfBeside {
-			pdf = strings.TrimSuffix(out, filepath.Ext(out)) + ".pdf"
-		}
-	}
-	var pg *report.Page
-	if err := store.WriteAtomic(out, func(w io.Writer) (err error) {
-		pg, err = report.Render(w, in)
-		return err
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "report: %s (%d charts)\n", out, len(pg.Charts))
-	if pdf != "" {
-		if err := report.PrintPDF(ctx, browser, out, pdf); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "pdf: %s\n", pdf)
-	}
-	if o.png != "" {
-		for _, c := range pg.Charts {
-			path, err := c.SavePNG(o.png)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "chart: %s\n", path)
-		}
-	}
-	return nil
+	return report.Write(ctx, w, in, f)
 }

@@ -1,0 +1,82 @@
+// Package cliflag words the command line's own errors for people: a
+// misspelt flag gets the nearest of the command's flags ("did you mean"),
+// a number that does not parse says what was expected instead of
+// strconv's words (with the digits of 20k or 1.5M as a hint), and cobra's
+// unknown-command error is recognised so that it can be reported as bad
+// input.
+//
+// Non-goals: defining flags, choosing exit codes (cmd/nosedive's main.go
+// does), and any error that is not the command line's.
+package cliflag
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/spf13/pflag"
+)
+
+// Explain rewrites err, an error pflag returned while parsing flags (the
+// flags of the command cmdPath, such as "nosedive run"), for people. An
+// error it has no better words for is returned as it is.
+func Explain(err error, flags *pflag.FlagSet, cmdPath string) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		var names []string
+		flags.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		if hint := rule.Suggest(name, names); hint != "" {
+			return msg + strings.Replace(hint, `"`, `"--`, 1)
+		}
+		return msg + "; see " + cmdPath + " --help"
+	}
+	// invalid argument "20k" for "--agents" flag: strconv.ParseInt: parsing "20k": invalid syntax
+	if m := badNumber.FindStringSubmatch(msg); m != nil {
+		value, flag, parser := m[1], m[2], m[3]
+		want := "a whole number"
+		if strings.Contains(parser, "ParseFloat") {
+			want = "a number"
+		} else if strings.Contains(parser, "ParseUint") {
+			want = "a whole number, 0 or more"
+		}
+		hint := ""
+		if n, ok := expandSuffix(value); ok {
+			hint = fmt.Sprintf(" (write %s)", n)
+		}
+		if strings.Contains(msg, "value out of range") {
+			return fmt.Sprintf("%s: %q is out of range for %s", flag, value, want)
+		}
+		return fmt.Sprintf("%s: %q is not %s%s", flag, value, want, hint)
+	}
+	return msg
+}
+
+var badNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?(--[\w-]+)" flag: (strconv\.Parse\w+)`)
+
+// expandSuffix turns 20k, 1.5M or 2G into digits, for the hint.
+func expandSuffix(s string) (string, bool) {
+	if len(s) < 2 {
+		return "", false
+	}
+	mult := map[byte]float64{'k': 1e3, 'K': 1e3, 'm': 1e6, 'M': 1e6, 'g': 1e9, 'G': 1e9}[s[len(s)-1]]
+	if mult == 0 {
+		return "", false
+	}
+	x, err := strconv.ParseFloat(s[:len(s)-1], 64)
+	if err != nil || x <= 0 || x*mult != math.Trunc(x*mult) {
+		return "", false
+	}
+	return strconv.FormatFloat(x*mult, 'f', 0, 64), true
+}
+
+// UnknownCommand returns cobra's words for a command it does not know
+// (with its "Did you mean" list), trimmed, and whether err is that error.
+func UnknownCommand(err error) (string, bool) {
+	if err == nil || !strings.HasPrefix(err.Error(), "unknown command ") {
+		return "", false
+	}
+	return strings.TrimSpace(err.Error()), true
+}
