@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,7 +9,6 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/report"
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -71,7 +68,7 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
 }
 
 func runReport(ctx context.Context, o reportOptions, dir string, w io.Writer) error {
-	run, err := loadReportRun(dir)
+	run, err := report.LoadRun(dir, false)
 	if err != nil {
 		return err
 	}
@@ -92,39 +89,11 @@ func runReportReplicates(ctx context.Context, o reportOptions, args []string, w,
 	if err != nil {
 		return err
 	}
-	dir := dirs[0]
-	var run *audit.Run
-	if _, err := os.Stat(filepath.Join(dir, store.AgentsFile)); err == nil {
-		run, err = loadReportRun(dir)
-		if err != nil {
-			return err
-		}
-	} else if run, err = audit.LoadAggregates(dir); err != nil {
-		return loadError(dir, err)
-	}
-	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
-}
-
-// loadReportRun loads the run in dir: not a run directory is bad input
-// (exit 2); a damaged table in it is a failure naming the file (exit 1).
-func loadReportRun(dir string) (*audit.Run, error) {
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return nil, badInput("%s: not a run directory", dir)
-	}
-	r, err := audit.Load(dir)
+	run, err := report.LoadRun(dirs[0], true)
 	if err != nil {
-		return nil, loadError(dir, err)
+		return err
 	}
-	return r, nil
-}
-
-func loadError(dir string, err error) error {
-	var de *store.DamagedError
-	if errors.As(err, &de) {
-		return fmt.Errorf("report %s: %w (run it again, or remove it)", dir, err)
-	}
-	return badInput("%s: %v", dir, err)
+	return writeReport(ctx, o, dirs[0], report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
 }
 
 // writeReport writes the report of the run in dir (report.Write), with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -64,7 +65,7 @@ func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr 
 	var prog func(int, int)
 	if !o.quiet {
 		var finish func()
-		prog, finish = dayProgress(stderr, ss.Days)
+		prog, finish = progress.Days(stderr, ss.Days)
 		defer finish()
 	}
 	fmt.Fprintf(stderr, "nosedive: resuming %s\n", ss.ID)

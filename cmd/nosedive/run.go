@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 
 	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
@@ -68,7 +67,7 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 	if err := checkRunName(o.name); err != nil {
 		return err
 	}
-	if err := scenarioWarnings(stderr, sc, o.strict); err != nil {
+	if err := sc.WriteWarnings(stderr, o.strict); err != nil {
 		return err
 	}
 	spec := runner.Spec{Scenario: sc, Sets: o.sets, Name: o.name, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,
@@ -114,15 +113,10 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 	spec.Warn = func(msg string) { fmt.Fprintln(stderr, "nosedive: warning:", msg) }
 	if !o.quiet {
 		var finish func()
-		spec.Progress, finish = dayProgress(stderr, spec.Days)
+		spec.Progress, finish = progress.Days(stderr, spec.Days)
 		defer finish()
 	}
-	if n, b := runner.LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger); b > 1<<30 {
-		fmt.Fprintf(stderr, "nosedive: warning: --ledger %s will record about %d score changes (%.1f GiB in memory, several GiB on disk); consider sample:0.01\n",
-			spec.Ledger, n, float64(b)/(1<<30))
-	}
-	fmt.Fprintf(stderr, "nosedive: running %s: %d agents x %d days, seed %d, %d workers\n",
-		sc.Name, spec.Agents, spec.Days, spec.Seed, workersOf(o.workers))
+	runner.WriteStart(stderr, spec)
 	res, err := runner.Execute(ctx, spec)
 	if err != nil {
 		return err
@@ -149,18 +143,4 @@ func resolve(ctx context.Context, name string, sets []string) (*scenario.Scenari
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-func workersOf(w int) int {
-	if w <= 0 {
-		return runtime.GOMAXPROCS(0)
-	}
-	return w
-}
-
-// dayProgress reports a run's days through the one progress meter: a bar
-// with ETA on a terminal, a plain line at every tenth of the run otherwise.
-func dayProgress(w io.Writer, days int) (report func(day, days int), finish func()) {
-	m := progress.New(w, days, "days", progress.Options{Bar: progress.IsTerminal(w)})
-	return func(d, _ int) { m.Set(d, "") }, m.Finish
 }

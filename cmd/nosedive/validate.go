@@ -38,7 +38,7 @@ func runValidate(stdout, stderr io.Writer, files, sets []string, strict bool) er
 	for _, f := range files {
 		sc, err := scenario.Resolve(f, sets)
 		if err == nil {
-			err = scenarioWarnings(stderr, sc, strict)
+			err = sc.WriteWarnings(stderr, strict)
 		}
 		var se scenario.Errors
 		switch {

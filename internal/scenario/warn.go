@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,6 +33,22 @@ func (s *Scenario) Strict() error {
 		out[i] = w
 	}
 	return out
+}
+
+// WriteWarnings prints the scenario's warnings to w, one per line as
+// FILE:LINE:COL: warning: MESSAGE, or, with strict, prints nothing and
+// returns them as Strict does.
+func (s *Scenario) WriteWarnings(w io.Writer, strict bool) error {
+	if strict {
+		return s.Strict()
+	}
+	for _, d := range s.warnings {
+		d.Msg = "warning: " + d.Msg
+		if _, err := fmt.Fprintln(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // warnings finds the traps of a scenario that passed validation.

@@ -111,6 +111,14 @@ func TestWarnings(t *testing.T) {
 			if !ok || len(es) != len(ws) || !strings.HasPrefix(es[0].Msg, "warning (an error with --strict): ") {
 				t.Errorf("Strict() = %v", strict)
 			}
+			var b strings.Builder
+			if err := sc.WriteWarnings(&b, true); b.Len() != 0 || fmt.Sprint(err) != fmt.Sprint(strict) {
+				t.Errorf("WriteWarnings(strict) printed %q and returned %v", b.String(), err)
+			}
+			if err := sc.WriteWarnings(&b, false); err != nil || strings.Count(b.String(), "\n") != len(ws) ||
+				!strings.HasPrefix(b.String(), fmt.Sprintf("%s:%d:%d: warning: %s", ws[0].File, ws[0].Line, ws[0].Col, ws[0].Msg)) {
+				t.Errorf("WriteWarnings = %v:\n%s", err, b.String())
+			}
 		})
 	}
 }
