@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -56,14 +55,9 @@ its 95% Student t interval (docs/experiments.md).`,
   nosedive audit RUN --json | jq .art5
   nosedive audit runs/xinjiang-pilot-s1-* runs/xinjiang-pilot-s2-* runs/xinjiang-pilot-s3-*
   nosedive audit runs/xinjiang-sweep --point 2 --json | jq .headline.ever_sanctioned`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
+			if len(args) > 1 || o.point != -1 || sweep.IsDir(args[0]) {
 				return runAuditReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			return runAudit(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -111,9 +105,7 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 		return err
 	}
 	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	if err := audit.WriteText(stdout, rep); err != nil {
 		return err
@@ -140,9 +132,6 @@ func loadRun(dir string) (*audit.Run, error) {
 	return r, nil
 }
 
-// isSweepDir reports whether dir holds a sweep manifest.
-func isSweepDir(dir string) bool { return sweep.IsDir(dir) }
-
 // summarizeReplicates resolves, audits and summarises a replicate set
 // (stored: see audit.ReplicateSet).
 func summarizeReplicates(o auditOptions, args []string, stored bool, stderr io.Writer) (*audit.Replicates, []*audit.Report, []string, error) {
@@ -162,9 +151,7 @@ func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout
 		return err
 	}
 	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(stdout, s)
 	}
 	if err := audit.WriteReplicatesText(stdout, s); err != nil {
 		return err

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,31 +41,21 @@ func badInput(format string, args ...any) error {
 // exitCode maps an error to the process exit code. It is the only place
 // that does so.
 func exitCode(err error) int {
-	var (
-		se scenario.Errors
-		nf *scenario.NotFoundError
-		ue *usageError
-		me *runner.MemoryError
-		ur *runner.UnknownRuleError
-		ba *audit.BadAttributeError
-		iv *store.InvalidError
-		sc *sweep.ConflictError
-		si *sweep.InputError
-		nr *audit.NotReplicatesError
-		rd *audit.RunDirError
-	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me),
-		errors.As(err, &ur), errors.As(err, &ba), errors.As(err, &iv), errors.As(err, &sc), errors.As(err, &si),
-		errors.As(err, &nr), errors.As(err, &rd):
+	case is[scenario.Errors](err), is[*scenario.NotFoundError](err), is[*usageError](err), is[*runner.MemoryError](err),
+		is[*runner.UnknownRuleError](err), is[*audit.BadAttributeError](err), is[*store.InvalidError](err),
+		is[*sweep.ConflictError](err), is[*sweep.InputError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err):
 		return exitBadInput
 	}
 	return exitFailure
 }
+
+// is reports whether err's chain holds an error of type T.
+func is[T error](err error) bool { return errors.As(err, new(T)) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -83,13 +74,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := exitCode(err)
 	switch {
 	case err == nil:
-	case code == exitInterrupted && errors.As(err, new(*runner.InterruptedError)):
+	case code == exitInterrupted && is[*runner.InterruptedError](err):
 		fmt.Fprintln(stderr, "\nnosedive:", err)
 	case code == exitInterrupted:
 		// Every command stops cleanly: a run leaves no directory, a sweep
 		// keeps its finished runs (--resume continues), sql writes nothing.
 		fmt.Fprintln(stderr, "\nnosedive: interrupted; nothing was left half-written")
-	case errors.As(err, new(scenario.Errors)):
+	case is[scenario.Errors](err):
 		// Positioned diagnostics, one per line, as editors expect.
 		fmt.Fprintln(stderr, err)
 	default:
@@ -128,4 +119,19 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// runDirArgs checks that audit and report are given a run directory.
+func runDirArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON, as every --json does.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/report"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
 
@@ -46,14 +47,9 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
   nosedive report RUN --pdf                 # RUN/report.html and RUN/report.pdf
   nosedive report RUN --pdf=/tmp/xinjiang.pdf
   nosedive report runs/xinjiang-sweep --point 2 --out point2.html`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
+			if len(args) > 1 || o.point != -1 || sweep.IsDir(args[0]) {
 				return runReportReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			return runReport(cmd.Context(), o, args[0], cmd.OutOrStdout())

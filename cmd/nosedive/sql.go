@@ -114,26 +114,15 @@ func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.W
 	if o.schema {
 		return db.WriteSchema(ctx, stdout)
 	}
-	w, err := duckdb.NewWriter(o.format, stdout)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	qerr := db.Query(ctx, query, w.Header, w.Row)
-	if qe := (*duckdb.QueryError)(nil); errors.As(qerr, &qe) {
-		if len(db.Catalog.Runs) == 0 {
-			return badInput("%v\n(the store %s holds no run directory yet: write one with `nosedive run SCENARIO --out %s`)", qe, o.store, o.store)
-		}
+	empty := len(db.Catalog.Runs) == 0
+	n, err := db.Write(ctx, stdout, query, o.format)
+	if qe := (*duckdb.QueryError)(nil); errors.As(err, &qe) && empty {
+		return badInput("%v\n(the store %s holds no run directory yet: write one with `nosedive run SCENARIO --out %s`)", qe, o.store, o.store)
+	} else if qe != nil {
 		return badInput("%v", qe)
 	}
-	if qerr != nil {
-		return qerr
-	}
-	n, err := w.Close()
-	if err != nil {
-		return err
-	}
-	if n == 0 && len(db.Catalog.Runs) == 0 {
+	if err == nil && n == 0 && empty {
 		fmt.Fprintf(stderr, "nosedive: the store %s holds no run directory yet; write one with `nosedive run SCENARIO --out %s`\n", o.store, o.store)
 	}
-	return nil
+	return err
 }

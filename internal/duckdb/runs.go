@@ -14,7 +14,7 @@ import (
 // RunsFilter selects the runs `nosedive runs` lists; the zero value keeps
 // every run.
 type RunsFilter struct {
-	Scenario string    // keep the runs of this scenario (its name); "" keeps all
+	Scenario string     // keep the runs of this scenario (its name); "" keeps all
 	Since    *time.Time // keep the runs started at or after this time; nil keeps all
 }
 
@@ -85,14 +85,7 @@ func (d *DB) ListRuns(ctx context.Context, w io.Writer, root string, asJSON bool
 	if asJSON {
 		format = "json"
 	}
-	out, err := NewWriter(format, w)
-	if err != nil {
-		return 0, err
-	}
-	if err := d.Query(ctx, d.runsQuery(root, asJSON, f), out.Header, out.Row); err != nil {
-		return 0, err
-	}
-	return out.Close()
+	return d.Write(ctx, w, d.runsQuery(root, asJSON, f), format)
 }
 
 // FilterNote says why f matched nothing, to append to "no runs match":
