@@ -80,7 +80,7 @@ func runReport(ctx context.Context, o reportOptions, dir string, w io.Writer) er
 // runReportReplicates reports the first replicate with the section
 // "Across N replicates".
 func runReportReplicates(ctx context.Context, o reportOptions, args []string, w, stderr io.Writer) error {
-	ao := auditOptions{by: []string{"group", "region"}, minGroup: audit.DefaultMinGroup, point: o.point}
+	ao := auditOptions{Options: audit.Options{By: []string{"group", "region"}, MinGroup: audit.DefaultMinGroup}, point: o.point}
 	s, reps, dirs, err := summarizeReplicates(ao, args, true, stderr)
 	if err != nil {
 		return err

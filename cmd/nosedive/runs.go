@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/nosedive-lab/nosedive/internal/duckdb"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -77,13 +76,5 @@ func runRuns(ctx context.Context, o runsOptions, stdout, stderr io.Writer) (err 
 		return err
 	}
 	fmt.Fprintf(stderr, "no runs under %s match%s\n", o.store, db.FilterNote(ctx, f))
-	return nil
-}
-
-// checkRunName checks run --name (bad input when it cannot be a label).
-func checkRunName(name string) error {
-	if err := store.ValidName(name); err != nil {
-		return badInput("--name: %v", err)
-	}
 	return nil
 }

@@ -67,14 +67,10 @@ see docs/web.md.`,
 // runServe serves until ctx ends. ready, when not nil, receives the
 // listening address (tests use port 0).
 func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<- string) error {
-	if o.maxRuns < 1 || o.maxRuns > 64 {
-		return badInput("--max-runs must be between 1 and 64, got %d", o.maxRuns)
-	}
-	if o.workers < 0 || o.workers > 1024 {
-		return badInput("--workers must be between 0 (default) and 1024, got %d", o.workers)
-	}
-	if o.maxConns < 1 || o.maxConnsPerClient < 1 || o.maxConnsPerClient > o.maxConns {
-		return badInput("--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got %d and %d", o.maxConns, o.maxConnsPerClient)
+	limits := web.DefaultLimits
+	limits.MaxConns, limits.MaxConnsPerClient = o.maxConns, o.maxConnsPerClient
+	if err := web.CheckSizes(o.maxRuns, o.workers, limits); err != nil {
+		return badInput("%v", err)
 	}
 	env := ""
 	if o.env != nil {
@@ -89,8 +85,6 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	if err != nil {
 		return badInput("%v", err)
 	}
-	limits := web.DefaultLimits
-	limits.MaxConns, limits.MaxConnsPerClient = o.maxConns, o.maxConnsPerClient
 	return web.Serve(ctx, web.Config{Store: o.store, Token: o.token, MaxRuns: o.maxRuns, Workers: o.workers,
 		Version: runner.Version, Loopback: loopback, Limits: limits}, o.addr, stdout, ready)
 }
