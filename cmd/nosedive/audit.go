@@ -85,15 +85,7 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	twin := func(ctx context.Context, name string) (string, error) {
-		if rule, ok := audit.AblatedRule(name); ok {
-			fmt.Fprintf(stderr, "nosedive: running the twin without rule %s\n", rule)
-		} else {
-			fmt.Fprintf(stderr, "nosedive: running the %s twin of %s\n", name, filepath.Base(dir))
-		}
-		return runner.Twin(ctx, dir, name, o.workers)
-	}
-	if err := audit.AddTwins(ctx, rep, run, o.counterfactual != "", o.ablate, twin); err != nil {
+	if err := audit.AddTwins(ctx, rep, run, o.counterfactual != "", o.ablate, runner.Twins(dir, o.workers, stderr)); err != nil {
 		return err
 	}
 	if err := audit.WriteReport(dir, rep); err != nil { // keeps an earlier attribution

@@ -75,8 +75,5 @@ func runCheck(ctx context.Context, o checkOptions, name string, stdout, stderr i
 	} else {
 		claim.WriteText(stdout, out)
 	}
-	if !out.Holds() {
-		return &claim.FailedError{Scenario: sc.Name, Failed: out.Failed()}
-	}
-	return nil
+	return out.Err()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/cliflag"
+	"github.com/nosedive-lab/nosedive/internal/duckdb"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -30,13 +31,12 @@ const (
 )
 
 // usageError marks bad input found by the CLI itself (flags, arguments).
-type usageError struct{ msg string }
+type usageError = cliflag.UsageError
 
-func (e *usageError) Error() string { return e.msg }
+func badInput(format string, args ...any) error { return cliflag.Errorf(format, args...) }
 
-func badInput(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
+// exactArgs is cobra.ExactArgs reporting bad input.
+var exactArgs = cliflag.ExactArgs
 
 // exitCode maps an error to the process exit code. It is the only place
 // that does so.
@@ -48,7 +48,8 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case is[scenario.Errors](err), is[*scenario.NotFoundError](err), is[*usageError](err), is[*runner.MemoryError](err),
 		is[*runner.UnknownRuleError](err), is[*audit.BadAttributeError](err), is[*store.InvalidError](err),
-		is[*sweep.ConflictError](err), is[*sweep.InputError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err):
+		is[*sweep.ConflictError](err), is[*sweep.InputError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err),
+		is[*duckdb.NotFoundError](err):
 		return exitBadInput
 	}
 	return exitFailure
@@ -67,10 +68,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if msg, ok := cliflag.UnknownCommand(err); ok {
-		err = badInput("%s", msg) // cobra's own words, with its "Did you mean" list
-	}
+	err := cliflag.UnknownCommand(root.ExecuteContext(ctx)) // bad input, in cobra's words
 	code := exitCode(err)
 	switch {
 	case err == nil:
@@ -104,21 +102,9 @@ individuals and connects to no camera, payment or enforcement system.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return badInput("%s", cliflag.Explain(err, cmd.Flags(), cmd.CommandPath()))
-	})
+	root.SetFlagErrorFunc(cliflag.FlagError)
 	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd(), newSQLCmd(), newRunsCmd(), newSweepCmd(), newSensitivityCmd(), newServeCmd(), newCheckCmd())
 	return root
-}
-
-// exactArgs is cobra.ExactArgs reporting bad input.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return badInput("%s takes %d argument(s), got %d; see %s --help", cmd.CommandPath(), n, len(args), cmd.CommandPath())
-		}
-		return nil
-	}
 }
 
 // runDirArgs checks that audit and report are given a run directory.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -55,12 +54,10 @@ func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr 
 		return badInput("%v", err)
 	}
 	ss, err := store.ReadSpec(d)
-	if err != nil {
-		var iv *store.InvalidError
-		if errors.As(err, &iv) {
-			return err // bad input, naming file and field
-		}
+	if err != nil && !is[*store.InvalidError](err) { // an InvalidError is bad input already, naming file and field
 		return badInput("%v", err)
+	} else if err != nil {
+		return err
 	}
 	var prog func(int, int)
 	if !o.quiet {

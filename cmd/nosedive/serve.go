@@ -18,9 +18,6 @@ type serveOptions struct {
 	env func(string) (string, bool)
 }
 
-// TokenEnv is where `serve` reads its token from when no flag gives it.
-const TokenEnv = web.TokenEnv
-
 func newServeCmd() *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
@@ -55,7 +52,7 @@ see docs/web.md.`,
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	f.StringVar(&o.store, "store", "runs", "run store directory (the same as `nosedive run --out`)")
-	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address (visible in ps: prefer $"+TokenEnv+" or --token-file)")
+	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address (visible in ps: prefer $"+web.TokenEnv+" or --token-file)")
 	f.StringVar(&o.tokenFile, "token-file", "", "read the access token from this file (its first line)")
 	f.IntVar(&o.maxRuns, "max-runs", 1, "runs executing at once (more wait in a queue of 8)")
 	f.IntVar(&o.workers, "workers", 0, "worker threads per run (default: all cores but one, so pages stay fast)")
@@ -74,7 +71,7 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	}
 	env := ""
 	if o.env != nil {
-		env, _ = o.env(TokenEnv)
+		env, _ = o.env(web.TokenEnv)
 	}
 	token, err := web.Token(o.token, o.tokenFile, env)
 	if err != nil {

@@ -89,17 +89,11 @@ the result in memory to align it, so use csv or json for large results.`,
 	return cmd
 }
 
-// openStore opens the store for SQL, reporting a missing store as bad
-// input and each damaged file left out of the views as a warning on
-// stderr.
+// openStore opens the store for SQL (a missing store is a
+// *duckdb.NotFoundError, bad input), each damaged file left out of the
+// views a warning on stderr.
 func openStore(ctx context.Context, root string, stderr io.Writer) (*duckdb.DB, error) {
-	db, err := duckdb.Open(ctx, root, duckdb.Options{Warn: func(d duckdb.Damage) {
-		fmt.Fprintf(stderr, "nosedive: warning: %v\n", d)
-	}})
-	if nf := (*duckdb.NotFoundError)(nil); errors.As(err, &nf) {
-		return nil, badInput("%v", err)
-	}
-	return db, err
+	return duckdb.Open(ctx, root, duckdb.Options{Warn: func(d duckdb.Damage) { fmt.Fprintf(stderr, "nosedive: warning: %v\n", d) }})
 }
 
 func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.Writer) (err error) {

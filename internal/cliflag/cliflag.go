@@ -1,12 +1,12 @@
-// Package cliflag words the command line's own errors for people: a
-// misspelt flag gets the nearest of the command's flags ("did you mean"),
-// a number that does not parse says what was expected instead of
-// strconv's words (with the digits of 20k or 1.5M as a hint), and cobra's
-// unknown-command error is recognised so that it can be reported as bad
-// input.
+// Package cliflag makes the command line's own errors, worded for
+// people, and marks them as bad input (UsageError): a wrong number of
+// arguments, a misspelt flag (with the nearest of the command's flags,
+// "did you mean"), a number that does not parse (saying what was
+// expected instead of strconv's words, with the digits of 20k or 1.5M as
+// a hint) and cobra's unknown command.
 //
 // Non-goals: defining flags, choosing exit codes (cmd/nosedive's main.go
-// does), and any error that is not the command line's.
+// maps a UsageError to 2), and any error that is not the command line's.
 package cliflag
 
 import (
@@ -17,8 +17,37 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
+
+// UsageError is bad input found on the command line itself: flags and
+// arguments.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Errorf formats a UsageError.
+func Errorf(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ExactArgs is cobra.ExactArgs returning a UsageError that points at the
+// command's help.
+func ExactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return Errorf("%s takes %d argument(s), got %d; see %s --help", cmd.CommandPath(), n, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// FlagError is a cobra flag error function: pflag's error, worded by
+// Explain, as a UsageError.
+func FlagError(cmd *cobra.Command, err error) error {
+	return Errorf("%s", Explain(err, cmd.Flags(), cmd.CommandPath()))
+}
 
 // Explain rewrites err, an error pflag returned while parsing flags (the
 // flags of the command cmdPath, such as "nosedive run"), for people. An
@@ -72,11 +101,12 @@ func expandSuffix(s string) (string, bool) {
 	return strconv.FormatFloat(x*mult, 'f', 0, 64), true
 }
 
-// UnknownCommand returns cobra's words for a command it does not know
-// (with its "Did you mean" list), trimmed, and whether err is that error.
-func UnknownCommand(err error) (string, bool) {
+// UnknownCommand turns cobra's error for a command it does not know
+// into a UsageError with cobra's words (and its "Did you mean" list),
+// trimmed; any other error is returned as it is.
+func UnknownCommand(err error) error {
 	if err == nil || !strings.HasPrefix(err.Error(), "unknown command ") {
-		return "", false
+		return err
 	}
-	return strings.TrimSpace(err.Error()), true
+	return Errorf("%s", strings.TrimSpace(err.Error()))
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -44,13 +45,38 @@ func TestExplain(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	msg, ok := UnknownCommand(errors.New("unknown command \"rn\" for \"nosedive\"\n\nDid you mean this?\n\trun\n\n"))
-	if !ok || msg != "unknown command \"rn\" for \"nosedive\"\n\nDid you mean this?\n\trun" {
-		t.Errorf("got %q, %v", msg, ok)
+	err := UnknownCommand(errors.New("unknown command \"rn\" for \"nosedive\"\n\nDid you mean this?\n\trun\n\n"))
+	var ue *UsageError
+	if !errors.As(err, &ue) || ue.Msg != "unknown command \"rn\" for \"nosedive\"\n\nDid you mean this?\n\trun" {
+		t.Errorf("got %#v", err)
 	}
-	for _, err := range []error{nil, errors.New("unknown flag: --x")} {
-		if _, ok := UnknownCommand(err); ok {
-			t.Errorf("%v taken for an unknown command", err)
+	other := errors.New("unknown flag: --x")
+	if UnknownCommand(other) != other || UnknownCommand(nil) != nil {
+		t.Error("an error that is no unknown command is changed")
+	}
+}
+
+// ExactArgs and FlagError report UsageErrors, as cobra runs them.
+func TestCobraErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"a", "b"}, "nosedive run takes 1 argument(s), got 2; see nosedive run --help"},
+		{[]string{}, "nosedive run takes 1 argument(s), got 0; see nosedive run --help"},
+		{[]string{"a", "--agnts=3"}, `unknown flag: --agnts (did you mean "--agents"?)`},
+	} {
+		root := &cobra.Command{Use: "nosedive", SilenceErrors: true, SilenceUsage: true}
+		root.SetFlagErrorFunc(FlagError)
+		run := &cobra.Command{Use: "run", Args: ExactArgs(1), RunE: func(*cobra.Command, []string) error { return nil }}
+		run.Flags().Int("agents", 0, "")
+		root.AddCommand(run)
+		root.SetArgs(append([]string{"run"}, c.args...))
+		root.SetOut(io.Discard)
+		err := root.Execute()
+		var ue *UsageError
+		if !errors.As(err, &ue) || err.Error() != c.want {
+			t.Errorf("%v: got %v, want the UsageError %q", c.args, err, c.want)
 		}
 	}
 }

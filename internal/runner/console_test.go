@@ -2,7 +2,9 @@ package runner
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -49,5 +51,29 @@ func TestWriteVersion(t *testing.T) {
 	if len(lines) != 4 || lines[0] != want || !strings.HasPrefix(lines[1], "commit:   ") ||
 		(lines[2] != "modified: true" && lines[2] != "modified: false") {
 		t.Errorf("WriteVersion:\n%s", b.String())
+	}
+}
+
+// Twins says which twin it runs and leaves it in the run's twins/.
+func TestTwins(t *testing.T) {
+	sc, err := scenario.Resolve("benchmark", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Execute(context.Background(), Spec{Scenario: sc, Agents: 300, Days: 3, Seed: 1, Ledger: "none", OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	twin := Twins(res.Dir, 1, &b)
+	for _, name := range []string{NoRegime, "ablate-alcohol"} {
+		dir, err := twin(context.Background(), name)
+		if err != nil || dir != filepath.Join(res.Dir, TwinsDir, name) {
+			t.Errorf("%s: %q, %v", name, dir, err)
+		}
+	}
+	want := "nosedive: running the no-regime twin of " + filepath.Base(res.Dir) + "\nnosedive: running the twin without rule alcohol\n"
+	if b.String() != want {
+		t.Errorf("Twins said %q, want %q", b.String(), want)
 	}
 }

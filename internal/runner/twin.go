@@ -3,9 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
@@ -85,4 +87,17 @@ func (e *UnknownRuleError) Error() string {
 // stored run exactly; callers can check that against agents.parquet.
 func Replay(ctx context.Context, m *store.Manifest, agents []int32, workers int) (*sim.Final, []*sim.Trace, error) {
 	return ReplayCounterfactual(ctx, m, agents, workers, false, nil)
+}
+
+// Twins is Twin bound to the run in dir, as audit.TwinFunc wants it,
+// saying on w which twin it runs (or finds already made).
+func Twins(dir string, workers int, w io.Writer) func(ctx context.Context, name string) (string, error) {
+	return func(ctx context.Context, name string) (string, error) {
+		if rule, ok := strings.CutPrefix(name, "ablate-"); ok {
+			fmt.Fprintf(w, "nosedive: running the twin without rule %s\n", rule)
+		} else {
+			fmt.Fprintf(w, "nosedive: running the %s twin of %s\n", name, filepath.Base(dir))
+		}
+		return Twin(ctx, dir, name, workers)
+	}
 }
