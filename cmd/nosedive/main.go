@@ -20,6 +20,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes.
@@ -36,7 +37,21 @@ type usageError = cliflag.UsageError
 func badInput(format string, args ...any) error { return cliflag.Errorf(format, args...) }
 
 // exactArgs is cobra.ExactArgs reporting bad input.
-var exactArgs = cliflag.ExactArgs
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return cliflag.ArgCount(cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+// flagError words pflag's error for people (cliflag.Explain), as bad input.
+func flagError(cmd *cobra.Command, err error) error {
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	return badInput("%s", cliflag.Explain(err, names, cmd.CommandPath()))
+}
 
 // exitCode maps an error to the process exit code. It is the only place
 // that does so.
@@ -102,7 +117,7 @@ individuals and connects to no camera, payment or enforcement system.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(cliflag.FlagError)
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd(), newSQLCmd(), newRunsCmd(), newSweepCmd(), newSensitivityCmd(), newServeCmd(), newCheckCmd())
 	return root
 }

@@ -68,11 +68,9 @@ func runReport(ctx context.Context, o reportOptions, dir string, w io.Writer) er
 	if err != nil {
 		return err
 	}
-	rep, err := readAudit(dir)
+	rep, err := audit.ReadOrCompute(run)
 	if err != nil {
-		if rep, err = audit.Compute(run, audit.Options{}); err != nil {
-			return err
-		}
+		return err
 	}
 	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: rep, Version: runner.Version}, w)
 }

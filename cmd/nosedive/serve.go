@@ -73,11 +73,10 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<
 	if o.env != nil {
 		env, _ = o.env(web.TokenEnv)
 	}
-	token, err := web.Token(o.token, o.tokenFile, env)
-	if err != nil {
+	var err error
+	if o.token, err = web.Token(o.token, o.tokenFile, env); err != nil {
 		return badInput("%v", err)
 	}
-	o.token = token
 	loopback, err := web.CheckAddr(ctx, o.addr, o.token)
 	if err != nil {
 		return badInput("%v", err)

@@ -98,3 +98,22 @@ func TestLoadDir(t *testing.T) {
 		t.Errorf("a damaged table: %v, want a DamagedError", err)
 	}
 }
+
+// ReadOrCompute reads audit.json when the run has one, computes otherwise.
+func TestReadOrCompute(t *testing.T) {
+	r, err := Load(replicateDirs(t, 1)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ReadOrCompute(r)
+	if err != nil || rep.Run == "" {
+		t.Fatalf("computed: %+v, %v", rep, err)
+	}
+	rep.Headline = []string{"read back"}
+	if err := WriteReport(r.Dir, rep); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadOrCompute(r); err != nil || len(got.Headline) != 1 || got.Headline[0] != "read back" {
+		t.Errorf("read: %v %v", got.Headline, err)
+	}
+}

@@ -5,8 +5,12 @@
 // expected instead of strconv's words, with the digits of 20k or 1.5M as
 // a hint) and cobra's unknown command.
 //
-// Non-goals: defining flags, choosing exit codes (cmd/nosedive's main.go
-// maps a UsageError to 2), and any error that is not the command line's.
+// It parses nothing and imports no flag package (only cmd/nosedive
+// does): it is given pflag's error and the command's flag names.
+//
+// Non-goals: defining or parsing flags, choosing exit codes
+// (cmd/nosedive's main.go maps a UsageError to 2), and any error that is
+// not the command line's.
 package cliflag
 
 import (
@@ -17,8 +21,6 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/rule"
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // UsageError is bad input found on the command line itself: flags and
@@ -32,32 +34,20 @@ func Errorf(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// ExactArgs is cobra.ExactArgs returning a UsageError that points at the
-// command's help.
-func ExactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return Errorf("%s takes %d argument(s), got %d; see %s --help", cmd.CommandPath(), n, len(args), cmd.CommandPath())
-		}
-		return nil
-	}
+// ArgCount is the UsageError of the command cmdPath (such as "nosedive
+// run") given got arguments where it takes want, pointing at its help.
+func ArgCount(cmdPath string, want, got int) error {
+	return Errorf("%s takes %d argument(s), got %d; see %s --help", cmdPath, want, got, cmdPath)
 }
 
-// FlagError is a cobra flag error function: pflag's error, worded by
-// Explain, as a UsageError.
-func FlagError(cmd *cobra.Command, err error) error {
-	return Errorf("%s", Explain(err, cmd.Flags(), cmd.CommandPath()))
-}
-
-// Explain rewrites err, an error pflag returned while parsing flags (the
-// flags of the command cmdPath, such as "nosedive run"), for people. An
-// error it has no better words for is returned as it is.
-func Explain(err error, flags *pflag.FlagSet, cmdPath string) string {
+// Explain rewrites err, an error pflag returned while parsing the flags
+// of the command cmdPath (such as "nosedive run"), whose flags are named
+// flags, for people. An error it has no better words for is returned as
+// it is.
+func Explain(err error, flags []string, cmdPath string) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
-		var names []string
-		flags.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-		if hint := rule.Suggest(name, names); hint != "" {
+		if hint := rule.Suggest(name, flags); hint != "" {
 			return msg + strings.Replace(hint, `"`, `"--`, 1)
 		}
 		return msg + "; see " + cmdPath + " --help"
