@@ -14,9 +14,8 @@ import (
 )
 
 type reportOptions struct {
-	out, png string
-	pdf      string // "": no PDF; report.PDFBeside: next to the HTML file
-	point    int    // -1: not a sweep point
+	report.Files     // --out (HTML), --pdf, --png
+	point        int // -1: not a sweep point
 }
 
 func newReportCmd() *cobra.Command {
@@ -56,9 +55,9 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
 		},
 	}
 	cmd.Flags().IntVar(&o.point, "point", -1, "with a sweep directory: report this design point's replicates")
-	cmd.Flags().StringVar(&o.out, "out", "", "output file (default RUN/report.html)")
-	cmd.Flags().StringVar(&o.png, "png", "", "also write each chart as a PNG into this directory")
-	cmd.Flags().StringVar(&o.pdf, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
+	cmd.Flags().StringVar(&o.HTML, "out", "", "output file (default RUN/report.html)")
+	cmd.Flags().StringVar(&o.PNG, "png", "", "also write each chart as a PNG into this directory")
+	cmd.Flags().StringVar(&o.PDF, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
 	cmd.Flags().Lookup("pdf").NoOptDefVal = report.PDFBeside
 	return cmd
 }
@@ -97,7 +96,7 @@ func writeReport(ctx context.Context, o reportOptions, dir string, in report.Inp
 	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
 		in.TwinDir = twin
 	}
-	f := report.Files{HTML: o.out, PDF: o.pdf, PNG: o.png}
+	f := o.Files
 	if f.HTML == "" {
 		f.HTML = filepath.Join(dir, "report.html")
 	}
