@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
@@ -20,12 +16,10 @@ import (
 const AuditFile = audit.ReportFile
 
 type auditOptions struct {
-	reference      string
-	by             []string
+	audit.Options  // --by, --reference, --min-group
 	asJSON         bool
 	counterfactual string
 	ablate         []string
-	minGroup       int
 	workers        int
 	point          int // -1: not a sweep point
 }
@@ -56,26 +50,21 @@ its 95% Student t interval (docs/experiments.md).`,
   nosedive audit RUN --json | jq .art5
   nosedive audit runs/xinjiang-pilot-s1-* runs/xinjiang-pilot-s2-* runs/xinjiang-pilot-s3-*
   nosedive audit runs/xinjiang-sweep --point 2 --json | jq .headline.ever_sanctioned`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
+			if len(args) > 1 || o.point != -1 || sweep.IsDir(args[0]) {
 				return runAuditReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			return runAudit(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.reference, "reference", "", "reference value of the first --by attribute (default: the most favoured)")
-	f.StringSliceVar(&o.by, "by", []string{"group", "region"}, "attributes to break figures down by: group, region, age or a trait")
+	f.StringVar(&o.Reference, "reference", "", "reference value of the first --by attribute (default: the most favoured)")
+	f.StringSliceVar(&o.By, "by", []string{"group", "region"}, "attributes to break figures down by: group, region, age or a trait")
 	f.BoolVar(&o.asJSON, "json", false, "print audit.json to stdout instead of tables")
 	f.StringVar(&o.counterfactual, "counterfactual", "", "run a twin for comparison: no-regime")
 	f.StringArrayVar(&o.ablate, "ablate", nil, "run a twin without this rule and report its effect (repeatable)")
-	f.IntVar(&o.minGroup, "min-group", audit.DefaultMinGroup, "groups smaller than this carry a small-group warning")
+	f.IntVar(&o.MinGroup, "min-group", audit.DefaultMinGroup, "groups smaller than this carry a small-group warning")
 	f.IntVar(&o.workers, "workers", 0, "worker threads for twin runs (default: all cores)")
 	f.IntVar(&o.point, "point", -1, "with a sweep directory: audit this design point's replicates")
 	return cmd
@@ -85,37 +74,25 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	if o.counterfactual != "" && o.counterfactual != runner.NoRegime {
 		return badInput("--counterfactual: only %q is supported, got %q", runner.NoRegime, o.counterfactual)
 	}
-	if o.minGroup < 1 {
+	if o.MinGroup < 1 {
 		return badInput("--min-group must be at least 1")
 	}
 	run, err := loadRun(dir)
 	if err != nil {
 		return err
 	}
-	rep, err := audit.Compute(run, audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup})
+	rep, err := audit.Compute(run, o.Options)
 	if err != nil {
 		return err
 	}
-	twin := func(ctx context.Context, name string) (string, error) {
-		if rule, ok := audit.AblatedRule(name); ok {
-			fmt.Fprintf(stderr, "nosedive: running the twin without rule %s\n", rule)
-		} else {
-			fmt.Fprintf(stderr, "nosedive: running the %s twin of %s\n", name, filepath.Base(dir))
-		}
-		report, finish := dayProgress(stderr, run.Manifest.Days)
-		defer finish()
-		return runner.TwinProgress(ctx, dir, name, o.workers, report)
-	}
-	if err := audit.AddTwins(ctx, rep, run, o.counterfactual != "", o.ablate, twin); err != nil {
+	if err := audit.AddTwins(ctx, rep, run, o.counterfactual != "", o.ablate, runner.TwinFunc(dir, o.workers, stderr)); err != nil {
 		return err
 	}
 	if err := audit.WriteReport(dir, rep); err != nil { // keeps an earlier attribution
 		return err
 	}
 	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	if err := audit.WriteText(stdout, rep); err != nil {
 		return err
@@ -126,40 +103,20 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 
 func readAudit(dir string) (*audit.Report, error) { return audit.ReadReport(dir) }
 
-func loadRun(dir string) (*audit.Run, error) { return loadRunWith(dir, audit.Load) }
-
-// loadRunWith is loadRun with another loader (explain reads fewer columns).
-func loadRunWith(dir string, load func(string) (*audit.Run, error)) (*audit.Run, error) {
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return nil, badInput("%s: not a run directory", dir)
-	}
-	r, err := load(dir)
-	var damaged *store.DamagedError
-	switch {
-	case errors.As(err, &damaged):
-		return nil, err // a damaged file is a failure (exit 1), not bad input
-	case err != nil:
-		return nil, badInput("%v", err)
-	}
-	return r, nil
-}
-
-// isSweepDir reports whether dir holds a sweep manifest.
-func isSweepDir(dir string) bool { return sweep.IsDir(dir) }
+// loadRun loads the run in dir (audit.LoadDir).
+func loadRun(dir string) (*audit.Run, error) { return audit.LoadDir(dir) }
 
 // summarizeReplicates resolves, audits and summarises a replicate set
 // (stored: see audit.ReplicateSet).
 func summarizeReplicates(o auditOptions, args []string, stored bool, stderr io.Writer) (*audit.Replicates, []*audit.Report, []string, error) {
-	return sweep.Replicates(args, o.point, audit.ReplicateSet{Options: audit.Options{By: o.by, Reference: o.reference, MinGroup: o.minGroup},
-		Stored: stored}, func(msg string) { fmt.Fprintln(stderr, "nosedive: "+msg) })
+	return sweep.Replicates(args, o.point, audit.ReplicateSet{Options: o.Options, Stored: stored}, func(msg string) { fmt.Fprintln(stderr, "nosedive: "+msg) })
 }
 
 func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout, stderr io.Writer) error {
 	if o.counterfactual != "" || len(o.ablate) > 0 {
 		return badInput("--counterfactual and --ablate audit one run; run them on each replicate with `nosedive audit RUN`")
 	}
-	if o.minGroup < 1 {
+	if o.MinGroup < 1 {
 		return badInput("--min-group must be at least 1")
 	}
 	s, _, dirs, err := summarizeReplicates(o, args, false, stderr)
@@ -167,9 +124,7 @@ func runAuditReplicates(_ context.Context, o auditOptions, args []string, stdout
 		return err
 	}
 	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(stdout, s)
 	}
 	if err := audit.WriteReplicatesText(stdout, s); err != nil {
 		return err

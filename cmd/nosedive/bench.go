@@ -96,19 +96,5 @@ func runBench(ctx context.Context, o benchOptions, name string, changed func(str
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var runs []*runner.BenchResult
-	for k := 0; k < o.repeat; k++ {
-		r, err := runner.Bench(ctx, sc, agents, days, o.workers, o.seed)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, r)
-		if o.repeat > 1 && !o.asJSON {
-			runner.WriteBenchRun(w, k, r)
-		}
-	}
-	if o.asJSON {
-		return runner.WriteBenchJSON(w, runs)
-	}
-	return runner.WriteBenchText(w, runs)
+	return runner.BenchSeries(ctx, w, sc, agents, days, o.workers, o.seed, o.repeat, o.asJSON)
 }

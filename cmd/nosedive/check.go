@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -12,11 +11,8 @@ import (
 )
 
 type checkOptions struct {
-	agents, days, workers int
-	seed                  uint64
-	sets                  []string
-	out                   string
-	asJSON, quiet         bool
+	claim.Options // --agents, --days, --seed, --workers, --set, --out
+	asJSON, quiet bool
 }
 
 func newCheckCmd() *cobra.Command {
@@ -43,47 +39,41 @@ Exit status 0 when everything holds, 1 when something does not.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.agents, "agents", 0, "number of synthetic citizens (default: the scenario's run.agents)")
-	f.IntVar(&o.days, "days", 0, "length of the longest run, on which steadiness is checked (default: the longest horizon of the claims)")
-	f.Uint64Var(&o.seed, "seed", 0, "random seed (default: the scenario's run.seed)")
-	f.IntVar(&o.workers, "workers", 0, "worker threads (default: all cores); results do not depend on it")
-	f.StringArrayVar(&o.sets, "set", nil, "override a scenario value by dotted path (repeatable)")
-	f.StringVar(&o.out, "out", "", "keep the run directories here (default: a temporary directory, removed)")
+	f.IntVar(&o.Agents, "agents", 0, "number of synthetic citizens (default: the scenario's run.agents)")
+	f.IntVar(&o.Days, "days", 0, "length of the longest run, on which steadiness is checked (default: the longest horizon of the claims)")
+	f.Uint64Var(&o.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
+	f.IntVar(&o.Workers, "workers", 0, "worker threads (default: all cores); results do not depend on it")
+	f.StringArrayVar(&o.Sets, "set", nil, "override a scenario value by dotted path (repeatable)")
+	f.StringVar(&o.OutDir, "out", "", "keep the run directories here (default: a temporary directory, removed)")
 	f.BoolVar(&o.asJSON, "json", false, "print the outcome as JSON")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return cmd
 }
 
 func runCheck(ctx context.Context, o checkOptions, name string, stdout, stderr io.Writer) error {
-	if o.agents < 0 || o.days < 0 || o.days > scenario.MaxDays {
+	if o.Agents < 0 || o.Days < 0 || o.Days > scenario.MaxDays {
 		return badInput("--agents and --days must be positive (--days at most %d)", scenario.MaxDays)
 	}
-	sc, err := scenario.Resolve(name, o.sets)
+	sc, err := scenario.Resolve(name, o.Sets)
 	if err != nil {
 		return err
 	}
 	if len(sc.Claims) == 0 {
 		return badInput("%s has no claims: section to check (docs/scenario-language.md, Claims)", name)
 	}
-	opt := claim.Options{Agents: o.agents, Seed: o.seed, Workers: o.workers, Sets: o.sets, Days: o.days, OutDir: o.out}
 	if !o.quiet {
-		opt.Progress = func(msg string) { fmt.Fprintln(stderr, "nosedive: "+msg) }
+		o.Progress = func(msg string) { fmt.Fprintln(stderr, "nosedive: "+msg) }
 	}
-	out, err := claim.Check(ctx, sc, opt)
+	out, err := claim.Check(ctx, sc, o.Options)
 	if err != nil {
 		return err
 	}
 	if o.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(stdout, out); err != nil {
 			return err
 		}
 	} else {
 		claim.WriteText(stdout, out)
 	}
-	if !out.Holds() {
-		return &claim.FailedError{Scenario: sc.Name, Failed: out.Failed()}
-	}
-	return nil
+	return out.Err()
 }

@@ -53,7 +53,7 @@ and the smallest single change that would have changed the tier.`,
 }
 
 func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.Writer) error {
-	run, err := loadRunWith(dir, audit.LoadForExplain)
+	run, err := audit.LoadDirWith(dir, audit.LoadForExplain)
 	if err != nil {
 		return err
 	}

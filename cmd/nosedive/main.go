@@ -4,19 +4,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
-	"regexp"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	"github.com/nosedive-lab/nosedive/internal/rule"
+	"github.com/nosedive-lab/nosedive/internal/cliflag"
+	"github.com/nosedive-lab/nosedive/internal/duckdb"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -34,42 +32,46 @@ const (
 )
 
 // usageError marks bad input found by the CLI itself (flags, arguments).
-type usageError struct{ msg string }
+type usageError = cliflag.UsageError
 
-func (e *usageError) Error() string { return e.msg }
+func badInput(format string, args ...any) error { return cliflag.Errorf(format, args...) }
 
-func badInput(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
+// exactArgs is cobra.ExactArgs reporting bad input.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return cliflag.ArgCount(cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+// flagError words pflag's error for people (cliflag.Explain), as bad input.
+func flagError(cmd *cobra.Command, err error) error {
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	return badInput("%s", cliflag.Explain(err, names, cmd.CommandPath()))
 }
 
 // exitCode maps an error to the process exit code. It is the only place
 // that does so.
 func exitCode(err error) int {
-	var (
-		se scenario.Errors
-		nf *scenario.NotFoundError
-		ue *usageError
-		me *runner.MemoryError
-		ur *runner.UnknownRuleError
-		ba *audit.BadAttributeError
-		iv *store.InvalidError
-		sc *sweep.ConflictError
-		si *sweep.InputError
-		nr *audit.NotReplicatesError
-		rd *audit.RunDirError
-	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &se), errors.As(err, &nf), errors.As(err, &ue), errors.As(err, &me),
-		errors.As(err, &ur), errors.As(err, &ba), errors.As(err, &iv), errors.As(err, &sc), errors.As(err, &si),
-		errors.As(err, &nr), errors.As(err, &rd):
+	case is[scenario.Errors](err), is[*scenario.NotFoundError](err), is[*usageError](err), is[*runner.MemoryError](err),
+		is[*runner.UnknownRuleError](err), is[*audit.BadAttributeError](err), is[*store.InvalidError](err),
+		is[*sweep.ConflictError](err), is[*sweep.InputError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err),
+		is[*duckdb.NotFoundError](err):
 		return exitBadInput
 	}
 	return exitFailure
 }
+
+// is reports whether err's chain holds an error of type T.
+func is[T error](err error) bool { return errors.As(err, new(T)) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -81,21 +83,17 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
-		// cobra's own words, with its "Did you mean" list: bad input.
-		err = badInput("%s", strings.TrimSpace(err.Error()))
-	}
+	err := cliflag.UnknownCommand(root.ExecuteContext(ctx)) // bad input, in cobra's words
 	code := exitCode(err)
 	switch {
 	case err == nil:
-	case code == exitInterrupted && errors.As(err, new(*runner.InterruptedError)):
+	case code == exitInterrupted && is[*runner.InterruptedError](err):
 		fmt.Fprintln(stderr, "\nnosedive:", err)
 	case code == exitInterrupted:
 		// Every command stops cleanly: a run leaves no directory, a sweep
 		// keeps its finished runs (--resume continues), sql writes nothing.
 		fmt.Fprintln(stderr, "\nnosedive: interrupted; nothing was left half-written")
-	case errors.As(err, new(scenario.Errors)):
+	case is[scenario.Errors](err):
 		// Positioned diagnostics, one per line, as editors expect.
 		fmt.Fprintln(stderr, err)
 	default:
@@ -119,69 +117,22 @@ individuals and connects to no camera, payment or enforcement system.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return badInput("%s", flagError(cmd, err)) })
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCmd(), newAuditCmd(), newExplainCmd(), newAttributeCmd(), newReportCmd(), newBenchCmd(), newResumeCmd(), newValidateCmd(), newScenariosCmd(), newSchemaCmd(), newVersionCmd(), newSQLCmd(), newRunsCmd(), newSweepCmd(), newSensitivityCmd(), newServeCmd(), newCheckCmd())
 	return root
 }
 
-// exactArgs is cobra.ExactArgs reporting bad input.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return badInput("%s takes %d argument(s), got %d; see %s --help", cmd.CommandPath(), n, len(args), cmd.CommandPath())
-		}
-		return nil
+// runDirArgs checks that audit and report are given a run directory.
+func runDirArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
 	}
+	return nil
 }
 
-// flagError rewrites pflag's errors for people: a misspelt flag gets the
-// nearest of the command's flags, and a number that does not parse says
-// what was expected instead of strconv's words.
-func flagError(cmd *cobra.Command, err error) string {
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
-		var names []string
-		cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-		if hint := rule.Suggest(name, names); hint != "" {
-			return msg + strings.Replace(hint, `"`, `"--`, 1)
-		}
-		return msg + "; see " + cmd.CommandPath() + " --help"
-	}
-	// invalid argument "20k" for "--agents" flag: strconv.ParseInt: parsing "20k": invalid syntax
-	if m := badNumber.FindStringSubmatch(msg); m != nil {
-		value, flag, parser := m[1], m[2], m[3]
-		want := "a whole number"
-		if strings.Contains(parser, "ParseFloat") {
-			want = "a number"
-		} else if strings.Contains(parser, "ParseUint") {
-			want = "a whole number, 0 or more"
-		}
-		hint := ""
-		if n, ok := expandSuffix(value); ok {
-			hint = fmt.Sprintf(" (write %s)", n)
-		}
-		if strings.Contains(msg, "value out of range") {
-			return fmt.Sprintf("%s: %q is out of range for %s", flag, value, want)
-		}
-		return fmt.Sprintf("%s: %q is not %s%s", flag, value, want, hint)
-	}
-	return msg
-}
-
-var badNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?(--[\w-]+)" flag: (strconv\.Parse\w+)`)
-
-// expandSuffix turns 20k, 1.5M or 2G into digits, for the hint.
-func expandSuffix(s string) (string, bool) {
-	if len(s) < 2 {
-		return "", false
-	}
-	mult := map[byte]float64{'k': 1e3, 'K': 1e3, 'm': 1e6, 'M': 1e6, 'g': 1e9, 'G': 1e9}[s[len(s)-1]]
-	if mult == 0 {
-		return "", false
-	}
-	x, err := strconv.ParseFloat(s[:len(s)-1], 64)
-	if err != nil || x <= 0 || x*mult != math.Trunc(x*mult) {
-		return "", false
-	}
-	return strconv.FormatFloat(x*mult, 'f', 0, 64), true
+// writeJSON writes v as indented JSON, as every --json does.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

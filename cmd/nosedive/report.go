@@ -18,18 +18,13 @@ import (
 )
 
 type reportOptions struct {
-	out, png string
-	pdf      string // "": no PDF; pdfBeside: next to the HTML file
-	point    int    // -1: not a sweep point
+	report.Files     // --out (HTML), --pdf, --png
+	point        int // -1: not a sweep point
 	// curve: the sweep's outcome curve instead of a run's report, of
 	// institution (default: the scenario's only one).
 	curve       bool
 	institution string
 }
-
-// pdfBeside is --pdf without a file name: the PDF goes next to the HTML
-// file, with the extension .pdf.
-const pdfBeside = "\x00beside"
 
 func newReportCmd() *cobra.Command {
 	var o reportOptions
@@ -68,17 +63,12 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
   nosedive report RUN --pdf=/tmp/xinjiang.pdf
   nosedive report runs/xinjiang-sweep --point 2 --out point2.html
   nosedive report runs/lending-curve --curve   # runs/lending-curve/curve.html`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return badInput("%s needs a run directory (or several, or a sweep directory with --point); see %s --help", cmd.CommandPath(), cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.curve || o.institution != "" {
 				return runReportCurve(o, args, cmd.OutOrStdout())
 			}
-			if len(args) > 1 || o.point != -1 || isSweepDir(args[0]) {
+			if len(args) > 1 || o.point != -1 || sweep.IsDir(args[0]) {
 				return runReportReplicates(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			return runReport(cmd.Context(), o, args[0], cmd.OutOrStdout())
@@ -87,23 +77,21 @@ each chart as a PNG at twice the screen resolution, its legend below it.`,
 	cmd.Flags().IntVar(&o.point, "point", -1, "with a sweep directory: report this design point's replicates")
 	cmd.Flags().BoolVar(&o.curve, "curve", false, "with a sweep directory: draw its outcome curve (docs/experiments.md#the-outcome-curve)")
 	cmd.Flags().StringVar(&o.institution, "institution", "", "with --curve: the institution whose decisions the curve is about (default: the only one)")
-	cmd.Flags().StringVar(&o.out, "out", "", "output file (default RUN/report.html)")
-	cmd.Flags().StringVar(&o.png, "png", "", "also write each chart as a PNG into this directory")
-	cmd.Flags().StringVar(&o.pdf, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
-	cmd.Flags().Lookup("pdf").NoOptDefVal = pdfBeside
+	cmd.Flags().StringVar(&o.HTML, "out", "", "output file (default RUN/report.html)")
+	cmd.Flags().StringVar(&o.PNG, "png", "", "also write each chart as a PNG into this directory")
+	cmd.Flags().StringVar(&o.PDF, "pdf", "", "also print the report to PDF with headless Chromium: --pdf (next to the HTML file) or --pdf=FILE")
+	cmd.Flags().Lookup("pdf").NoOptDefVal = report.PDFBeside
 	return cmd
 }
 
 func runReport(ctx context.Context, o reportOptions, dir string, w io.Writer) error {
-	run, err := loadReportRun(dir)
+	run, err := report.LoadRun(dir, false)
 	if err != nil {
 		return err
 	}
-	rep, err := readAudit(dir)
+	rep, err := audit.ReadOrCompute(run)
 	if err != nil {
-		if rep, err = audit.Compute(run, audit.Options{}); err != nil {
-			return err
-		}
+		return err
 	}
 	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: rep, Version: runner.Version}, w)
 }
@@ -111,22 +99,30 @@ func runReport(ctx context.Context, o reportOptions, dir string, w io.Writer) er
 // runReportReplicates reports the first replicate with the section
 // "Across N replicates".
 func runReportReplicates(ctx context.Context, o reportOptions, args []string, w, stderr io.Writer) error {
-	ao := auditOptions{by: []string{"group", "region"}, minGroup: audit.DefaultMinGroup, point: o.point}
+	ao := auditOptions{Options: audit.Options{By: []string{"group", "region"}, MinGroup: audit.DefaultMinGroup}, point: o.point}
 	s, reps, dirs, err := summarizeReplicates(ao, args, true, stderr)
 	if err != nil {
 		return err
 	}
-	dir := dirs[0]
-	var run *audit.Run
-	if _, err := os.Stat(filepath.Join(dir, store.AgentsFile)); err == nil {
-		run, err = loadReportRun(dir)
-		if err != nil {
-			return err
-		}
-	} else if run, err = audit.LoadAggregates(dir); err != nil {
-		return loadError(dir, err)
+	run, err := report.LoadRun(dirs[0], true)
+	if err != nil {
+		return err
 	}
-	return writeReport(ctx, o, dir, report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
+	return writeReport(ctx, o, dirs[0], report.Input{Run: run, Audit: reps[0], Version: runner.Version, Replicates: s}, w)
+}
+
+// writeReport writes the report of the run in dir (report.Write), with
+// its regime-free twin when the run has one.
+func writeReport(ctx context.Context, o reportOptions, dir string, in report.Input, w io.Writer) error {
+	twin := filepath.Join(dir, runner.TwinsDir, runner.NoRegime)
+	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
+		in.TwinDir = twin
+	}
+	f := o.Files
+	if f.HTML == "" {
+		f.HTML = filepath.Join(dir, "report.html")
+	}
+	return report.Write(ctx, w, in, f)
 }
 
 // runReportCurve writes the outcome curve of a sweep directory.
@@ -134,11 +130,11 @@ func runReportCurve(o reportOptions, args []string, w io.Writer) error {
 	switch {
 	case !o.curve:
 		return badInput("--institution applies to --curve only")
-	case len(args) != 1 || !isSweepDir(args[0]):
+	case len(args) != 1 || !sweep.IsDir(args[0]):
 		return badInput("--curve needs one sweep directory (with sweep.json), got %s", strings.Join(args, " "))
 	case o.point != -1:
 		return badInput("--curve draws every point of the sweep: it takes no --point")
-	case o.pdf != "":
+	case o.PDF != "":
 		return badInput("--curve writes HTML (and --png); print it to PDF from a browser")
 	}
 	dir := args[0]
@@ -150,7 +146,7 @@ func runReportCurve(o reportOptions, args []string, w io.Writer) error {
 		}
 		return err
 	}
-	out := o.out
+	out := o.HTML
 	if out == "" {
 		out = filepath.Join(dir, "curve.html")
 	}
@@ -162,80 +158,9 @@ func runReportCurve(o reportOptions, args []string, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "curve: %s (%d groups, %d fixed-rate points, %d other policies)\n", out, len(c.Groups), len(c.Points), len(c.Marks))
-	if o.png != "" {
+	if o.PNG != "" {
 		for _, ch := range pg.Charts {
-			path, err := ch.SavePNG(o.png)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "chart: %s\n", path)
-		}
-	}
-	return nil
-}
-
-// loadReportRun loads the run in dir: not a run directory is bad input
-// (exit 2); a damaged table in it is a failure naming the file (exit 1).
-func loadReportRun(dir string) (*audit.Run, error) {
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return nil, badInput("%s: not a run directory", dir)
-	}
-	r, err := audit.Load(dir)
-	if err != nil {
-		return nil, loadError(dir, err)
-	}
-	return r, nil
-}
-
-func loadError(dir string, err error) error {
-	var de *store.DamagedError
-	if errors.As(err, &de) {
-		return fmt.Errorf("report %s: %w (run it again, or remove it)", dir, err)
-	}
-	return badInput("%s: %v", dir, err)
-}
-
-// writeReport renders a report of the run in dir (atomically) and its
-// charts as PNGs when asked.
-func writeReport(ctx context.Context, o reportOptions, dir string, in report.Input, w io.Writer) error {
-	twin := filepath.Join(dir, runner.TwinsDir, runner.NoRegime)
-	if _, err := os.Stat(filepath.Join(twin, "run.json")); err == nil {
-		in.TwinDir = twin
-	}
-	out := o.out
-	if out == "" {
-		out = filepath.Join(dir, "report.html")
-	}
-	var browser, pdf string
-	if o.pdf != "" {
-		// Before anything is written: a missing browser leaves no files.
-		var err error
-		if browser, err = report.FindBrowser(); err != nil {
-			return err
-		}
-		pdf = o.pdf
-		if pdf == pdfBeside {
-			pdf = strings.TrimSuffix(out, filepath.Ext(out)) + ".pdf"
-		}
-	}
-	var pg *report.Page
-	if err := store.WriteAtomic(out, func(w io.Writer) (err error) {
-		pg, err = report.Render(w, in)
-		return err
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "report: %s (%d charts)\n", out, len(pg.Charts))
-	if pdf != "" {
-		if err := report.PrintPDF(ctx, browser, out, pdf); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "pdf: %s\n", pdf)
-	}
-	if o.png != "" {
-		for _, c := range pg.Charts {
-			path, err := c.SavePNG(o.png)
+			path, err := ch.SavePNG(o.PNG)
 			if err != nil {
 				return err
 			}

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -54,17 +54,15 @@ func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr 
 		return badInput("%v", err)
 	}
 	ss, err := store.ReadSpec(d)
-	if err != nil {
-		var iv *store.InvalidError
-		if errors.As(err, &iv) {
-			return err // bad input, naming file and field
-		}
+	if err != nil && !is[*store.InvalidError](err) { // an InvalidError is bad input already, naming file and field
 		return badInput("%v", err)
+	} else if err != nil {
+		return err
 	}
 	var prog func(int, int)
 	if !o.quiet {
 		var finish func()
-		prog, finish = dayProgress(stderr, ss.Days)
+		prog, finish = progress.Days(stderr, ss.Days)
 		defer finish()
 	}
 	fmt.Fprintf(stderr, "nosedive: resuming %s\n", ss.ID)

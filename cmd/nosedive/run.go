@@ -4,25 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 
 	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
 type runOptions struct {
-	agents, days, workers int
-	seed                  uint64
-	out                   string
-	sets                  []string
-	ledger                string
-	quiet                 bool
-	maxMemory             string
-	checkpointEvery       int
-	name                  string
-	strict                bool
+	runner.Spec   // --agents, --days, --seed, --workers, --out, --set, --ledger, --name, --checkpoint-every
+	maxMemory     string
+	quiet, strict bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -45,84 +38,74 @@ printed at the end. The run directory appears only when complete.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.agents, "agents", 0, "number of synthetic citizens (default: the scenario's run.agents)")
-	f.IntVar(&o.days, "days", 0, "days to simulate (default: the scenario's run.days)")
-	f.Uint64Var(&o.seed, "seed", 0, "random seed (default: the scenario's run.seed)")
-	f.IntVar(&o.workers, "workers", 0, "worker threads (default: all cores); results do not depend on it")
-	f.StringVar(&o.out, "out", "runs", "directory that receives the run directory")
-	f.StringArrayVar(&o.sets, "set", nil, "override a scenario value by dotted path, e.g. --set scoring.rules.alcohol.amount=-10 (repeatable)")
-	f.StringVar(&o.ledger, "ledger", "", "score-change ledger: none, sample:FRACTION or all (default: the scenario's run.ledger)")
+	f.IntVar(&o.Agents, "agents", 0, "number of synthetic citizens (default: the scenario's run.agents)")
+	f.IntVar(&o.Days, "days", 0, "days to simulate (default: the scenario's run.days)")
+	f.Uint64Var(&o.Seed, "seed", 0, "random seed (default: the scenario's run.seed)")
+	f.IntVar(&o.Workers, "workers", 0, "worker threads (default: all cores); results do not depend on it")
+	f.StringVar(&o.OutDir, "out", "runs", "directory that receives the run directory")
+	f.StringArrayVar(&o.Sets, "set", nil, "override a scenario value by dotted path, e.g. --set scoring.rules.alcohol.amount=-10 (repeatable)")
+	f.StringVar(&o.Ledger, "ledger", "", "score-change ledger: none, sample:FRACTION or all (default: the scenario's run.ledger)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.maxMemory, "max-memory", "", "refuse runs estimated above this size, e.g. 8GiB")
-	f.StringVar(&o.name, "name", "", "label the run, e.g. --name 'cap lifted' (shown by runs, report and the lab; part of the run id)")
+	f.StringVar(&o.Name, "name", "", "label the run, e.g. --name 'cap lifted' (shown by runs, report and the lab; part of the run id)")
 	f.BoolVar(&o.strict, "strict", false, "refuse a scenario with warnings (see nosedive validate): exit 2")
-	f.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "write a resumable checkpoint every K days (0: none); see `nosedive resume`")
+	f.IntVar(&o.CheckpointEvery, "checkpoint-every", 0, "write a resumable checkpoint every K days (0: none); see `nosedive resume`")
 	return cmd
 }
 
 func runRun(ctx context.Context, o runOptions, name string, changed func(string) bool, stdout, stderr io.Writer) error {
-	sc, err := resolve(ctx, name, o.sets)
+	sc, err := resolve(ctx, name, o.Sets)
 	if err != nil {
 		return err
 	}
-	if err := checkRunName(o.name); err != nil {
+	if err := store.ValidName(o.Name); err != nil {
+		return badInput("--name: %v", err)
+	}
+	if err := sc.WriteWarnings(stderr, o.strict); err != nil {
 		return err
 	}
-	if err := scenarioWarnings(stderr, sc, o.strict); err != nil {
-		return err
+	spec := o.Spec
+	spec.Scenario = sc
+	switch {
+	case !changed("agents"):
+		spec.Agents = sc.Run.Agents
+	case o.Agents < 2 || o.Agents > scenario.MaxAgents:
+		return badInput("--agents must be between 2 and %d, got %d", scenario.MaxAgents, o.Agents)
+	case sc.Network.Model != "none" && o.Agents <= sc.Network.Degree:
+		return badInput("--agents %d is too few for network.degree %d", o.Agents, sc.Network.Degree)
 	}
-	spec := runner.Spec{Scenario: sc, Sets: o.sets, Name: o.name, Agents: sc.Run.Agents, Days: sc.Run.Days, Seed: sc.Run.Seed,
-		Workers: o.workers, Ledger: sc.Run.Ledger, OutDir: o.out}
-	if changed("agents") {
-		if o.agents < 2 || o.agents > scenario.MaxAgents {
-			return badInput("--agents must be between 2 and %d, got %d", scenario.MaxAgents, o.agents)
-		}
-		if d := sc.Network.Degree; sc.Network.Model != "none" && o.agents <= d {
-			return badInput("--agents %d is too few for network.degree %d", o.agents, d)
-		}
-		spec.Agents = o.agents
+	switch {
+	case !changed("days"):
+		spec.Days = sc.Run.Days
+	case o.Days < 1 || o.Days > scenario.MaxDays:
+		return badInput("--days must be between 1 and %d, got %d", scenario.MaxDays, o.Days)
 	}
-	if changed("days") {
-		if o.days < 1 || o.days > scenario.MaxDays {
-			return badInput("--days must be between 1 and %d, got %d", scenario.MaxDays, o.days)
-		}
-		spec.Days = o.days
+	if !changed("seed") {
+		spec.Seed = sc.Run.Seed
 	}
-	if changed("seed") {
-		spec.Seed = o.seed
+	if o.Workers < 0 || o.Workers > 1024 {
+		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.Workers)
 	}
-	if o.workers < 0 || o.workers > 1024 {
-		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.workers)
-	}
-	if changed("ledger") {
-		if _, err := scenario.ParseLedger(o.ledger); err != nil {
-			return badInput("--ledger: %v", err)
-		}
-		spec.Ledger = o.ledger
+	if !changed("ledger") {
+		spec.Ledger = sc.Run.Ledger
+	} else if _, err := scenario.ParseLedger(o.Ledger); err != nil {
+		return badInput("--ledger: %v", err)
 	}
 	if o.maxMemory != "" {
-		b, err := runner.ParseBytes(o.maxMemory)
-		if err != nil {
+		if spec.MaxMemory, err = runner.ParseBytes(o.maxMemory); err != nil {
 			return badInput("--max-memory: %v", err)
 		}
-		spec.MaxMemory = b
 	}
-	if o.checkpointEvery < 0 || o.checkpointEvery > scenario.MaxDays {
+	if o.CheckpointEvery < 0 || o.CheckpointEvery > scenario.MaxDays {
 		return badInput("--checkpoint-every must be a number of days >= 0")
 	}
-	spec.CheckpointEvery = o.checkpointEvery
 	spec.Warn = func(msg string) { fmt.Fprintln(stderr, "nosedive: warning:", msg) }
 	if !o.quiet {
 		var finish func()
-		spec.Progress, finish = dayProgress(stderr, spec.Days)
+		spec.Progress, finish = progress.Days(stderr, spec.Days)
 		defer finish()
 	}
-	if n, b := runner.LedgerEstimate(sc, spec.Agents, spec.Days, spec.Ledger); b > 1<<30 {
-		fmt.Fprintf(stderr, "nosedive: warning: --ledger %s will record about %d score changes (%.1f GiB in memory, several GiB on disk); consider sample:0.01\n",
-			spec.Ledger, n, float64(b)/(1<<30))
-	}
-	fmt.Fprintf(stderr, "nosedive: running %s: %d agents x %d days, seed %d, %d workers\n",
-		sc.Name, spec.Agents, spec.Days, spec.Seed, workersOf(o.workers))
+	runner.WriteStart(stderr, spec)
 	res, err := runner.Execute(ctx, spec)
 	if err != nil {
 		return err
@@ -149,18 +132,4 @@ func resolve(ctx context.Context, name string, sets []string) (*scenario.Scenari
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-func workersOf(w int) int {
-	if w <= 0 {
-		return runtime.GOMAXPROCS(0)
-	}
-	return w
-}
-
-// dayProgress reports a run's days through the one progress meter: a bar
-// with ETA on a terminal, a plain line at every tenth of the run otherwise.
-func dayProgress(w io.Writer, days int) (report func(day, days int), finish func()) {
-	m := progress.New(w, days, "days", progress.Options{Bar: progress.IsTerminal(w)})
-	return func(d, _ int) { m.Set(d, "") }, m.Finish
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/spf13/cobra"
@@ -17,7 +15,7 @@ func newScenariosCmd() *cobra.Command {
   nosedive scenarios show xinjiang-pilot > my-regime.yaml`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runScenarios(cmd.OutOrStdout())
+			return scenario.WriteBuiltins(cmd.OutOrStdout())
 		},
 	}
 	cmd.AddCommand(&cobra.Command{
@@ -30,14 +28,6 @@ func newScenariosCmd() *cobra.Command {
 		},
 	})
 	return cmd
-}
-
-func runScenarios(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, b := range scenario.Builtins() {
-		fmt.Fprintf(tw, "%s\t%s\n", b.Name, b.Description)
-	}
-	return tw.Flush()
 }
 
 func runScenariosShow(w io.Writer, name string) error {

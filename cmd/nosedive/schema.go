@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
-
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/spf13/cobra"
 )
@@ -20,14 +17,7 @@ to get completion and checking while you write scenarios.`,
   # yaml-language-server: $schema=./nosedive.schema.json`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSchema(cmd.OutOrStdout())
+			return writeJSON(cmd.OutOrStdout(), scenario.JSONSchema())
 		},
 	}
-}
-
-func runSchema(w io.Writer) error {
-	s := scenario.JSONSchema()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(s)
 }

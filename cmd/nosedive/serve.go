@@ -18,9 +18,6 @@ type serveOptions struct {
 	env func(string) (string, bool)
 }
 
-// TokenEnv is where `serve` reads its token from when no flag gives it.
-const TokenEnv = web.TokenEnv
-
 func newServeCmd() *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
@@ -55,7 +52,7 @@ see docs/web.md.`,
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	f.StringVar(&o.store, "store", "runs", "run store directory (the same as `nosedive run --out`)")
-	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address (visible in ps: prefer $"+TokenEnv+" or --token-file)")
+	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address (visible in ps: prefer $"+web.TokenEnv+" or --token-file)")
 	f.StringVar(&o.tokenFile, "token-file", "", "read the access token from this file (its first line)")
 	f.IntVar(&o.maxRuns, "max-runs", 1, "runs executing at once (more wait in a queue of 8)")
 	f.IntVar(&o.workers, "workers", 0, "worker threads per run (default: all cores but one, so pages stay fast)")
@@ -67,30 +64,23 @@ see docs/web.md.`,
 // runServe serves until ctx ends. ready, when not nil, receives the
 // listening address (tests use port 0).
 func runServe(ctx context.Context, o serveOptions, stdout io.Writer, ready chan<- string) error {
-	if o.maxRuns < 1 || o.maxRuns > 64 {
-		return badInput("--max-runs must be between 1 and 64, got %d", o.maxRuns)
-	}
-	if o.workers < 0 || o.workers > 1024 {
-		return badInput("--workers must be between 0 (default) and 1024, got %d", o.workers)
-	}
-	if o.maxConns < 1 || o.maxConnsPerClient < 1 || o.maxConnsPerClient > o.maxConns {
-		return badInput("--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got %d and %d", o.maxConns, o.maxConnsPerClient)
+	limits := web.DefaultLimits
+	limits.MaxConns, limits.MaxConnsPerClient = o.maxConns, o.maxConnsPerClient
+	if err := web.CheckSizes(o.maxRuns, o.workers, limits); err != nil {
+		return badInput("%v", err)
 	}
 	env := ""
 	if o.env != nil {
-		env, _ = o.env(TokenEnv)
+		env, _ = o.env(web.TokenEnv)
 	}
-	token, err := web.Token(o.token, o.tokenFile, env)
-	if err != nil {
+	var err error
+	if o.token, err = web.Token(o.token, o.tokenFile, env); err != nil {
 		return badInput("%v", err)
 	}
-	o.token = token
 	loopback, err := web.CheckAddr(ctx, o.addr, o.token)
 	if err != nil {
 		return badInput("%v", err)
 	}
-	limits := web.DefaultLimits
-	limits.MaxConns, limits.MaxConnsPerClient = o.maxConns, o.maxConnsPerClient
 	return web.Serve(ctx, web.Config{Store: o.store, Token: o.token, MaxRuns: o.maxRuns, Workers: o.workers,
 		Version: runner.Version, Loopback: loopback, Limits: limits}, o.addr, stdout, ready)
 }

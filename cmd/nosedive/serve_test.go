@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nosedive-lab/nosedive/internal/web"
 )
 
 func TestServeRefusesPublicAddressWithoutToken(t *testing.T) {
@@ -112,7 +114,7 @@ func TestServeToken(t *testing.T) {
 	}
 	env := func(v string) func(string) (string, bool) {
 		return func(k string) (string, bool) {
-			if k == TokenEnv && v != "" {
+			if k == web.TokenEnv && v != "" {
 				return v, true
 			}
 			return "", false

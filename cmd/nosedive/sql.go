@@ -94,17 +94,11 @@ the result in memory to align it, so use csv or json for large results.`,
 	return cmd
 }
 
-// openStore opens the store for SQL, reporting a missing store as bad
-// input and each damaged file left out of the views as a warning on
-// stderr.
+// openStore opens the store for SQL (a missing store is a
+// *duckdb.NotFoundError, bad input), each damaged file left out of the
+// views a warning on stderr.
 func openStore(ctx context.Context, root string, stderr io.Writer) (*duckdb.DB, error) {
-	db, err := duckdb.Open(ctx, root, duckdb.Options{Warn: func(d duckdb.Damage) {
-		fmt.Fprintf(stderr, "nosedive: warning: %v\n", d)
-	}})
-	if nf := (*duckdb.NotFoundError)(nil); errors.As(err, &nf) {
-		return nil, badInput("%v", err)
-	}
-	return db, err
+	return duckdb.Open(ctx, root, duckdb.Options{Warn: func(d duckdb.Damage) { fmt.Fprintf(stderr, "nosedive: warning: %v\n", d) }})
 }
 
 func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.Writer) (err error) {
@@ -119,26 +113,15 @@ func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.W
 	if o.schema {
 		return db.WriteSchema(ctx, stdout)
 	}
-	w, err := duckdb.NewWriter(o.format, stdout)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	qerr := db.Query(ctx, query, w.Header, w.Row)
-	if qe := (*duckdb.QueryError)(nil); errors.As(qerr, &qe) {
-		if len(db.Catalog.Runs) == 0 {
-			return badInput("%v\n(the store %s holds no run directory yet: write one with `nosedive run SCENARIO --out %s`)", qe, o.store, o.store)
-		}
+	empty := len(db.Catalog.Runs) == 0
+	n, err := db.Write(ctx, stdout, query, o.format)
+	if qe := (*duckdb.QueryError)(nil); errors.As(err, &qe) && empty {
+		return badInput("%v\n(the store %s holds no run directory yet: write one with `nosedive run SCENARIO --out %s`)", qe, o.store, o.store)
+	} else if qe != nil {
 		return badInput("%v", qe)
 	}
-	if qerr != nil {
-		return qerr
-	}
-	n, err := w.Close()
-	if err != nil {
-		return err
-	}
-	if n == 0 && len(db.Catalog.Runs) == 0 {
+	if err == nil && n == 0 && empty {
 		fmt.Fprintf(stderr, "nosedive: the store %s holds no run directory yet; write one with `nosedive run SCENARIO --out %s`\n", o.store, o.store)
 	}
-	return nil
+	return err
 }

@@ -13,18 +13,10 @@ import (
 )
 
 type sweepOptions struct {
-	out         string
-	jobs        int
-	resume      bool
-	shard       string
-	emit        string
-	emitShards  int
-	cpusPerTask int
-	binary      string
-	image       string
-	pvc         string
-	mount       string
-	quiet       bool
+	out, shard    string
+	jobs          int
+	resume, quiet bool
+	job           sweep.JobOptions // --emit and its flags
 }
 
 func newSweepCmd() *cobra.Command {
@@ -61,13 +53,13 @@ sweep directory and their results merge by reading results/ together.
 	f.IntVar(&o.jobs, "jobs", 0, "runs at once (default: all cores); each run then uses cores/jobs workers")
 	f.BoolVar(&o.resume, "resume", false, "continue the sweep in OUT/<sweep-name> (runs already done are kept)")
 	f.StringVar(&o.shard, "shard", "", "run only slice I of N (0 <= I < N), as I/N, or auto/N to read I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
-	f.StringVar(&o.emit, "emit", "", "print a cluster job instead of running: slurm (sbatch job array) or k8s (Indexed Job)")
-	f.IntVar(&o.emitShards, "emit-shards", 4, "with --emit: number of array tasks / job indexes")
-	f.IntVar(&o.cpusPerTask, "cpus-per-task", 2, "with --emit: cores per task (the task runs that many runs at once)")
-	f.StringVar(&o.binary, "nosedive", "", "with --emit slurm: path of the nosedive binary on the cluster (default: this binary)")
-	f.StringVar(&o.image, "image", "nosedive:latest", "with --emit k8s: container image holding the nosedive binary")
-	f.StringVar(&o.pvc, "pvc", "nosedive-data", "with --emit k8s: PersistentVolumeClaim shared by all indexes")
-	f.StringVar(&o.mount, "mount", "/data", "with --emit k8s: where the claim is mounted; the sweep file must be there")
+	f.StringVar(&o.job.Kind, "emit", "", "print a cluster job instead of running: slurm (sbatch job array) or k8s (Indexed Job)")
+	f.IntVar(&o.job.Shards, "emit-shards", 4, "with --emit: number of array tasks / job indexes")
+	f.IntVar(&o.job.CPUsPerTask, "cpus-per-task", 2, "with --emit: cores per task (the task runs that many runs at once)")
+	f.StringVar(&o.job.Binary, "nosedive", "", "with --emit slurm: path of the nosedive binary on the cluster (default: this binary)")
+	f.StringVar(&o.job.Image, "image", "nosedive:latest", "with --emit k8s: container image holding the nosedive binary")
+	f.StringVar(&o.job.Claim, "pvc", "nosedive-data", "with --emit k8s: PersistentVolumeClaim shared by all indexes")
+	f.StringVar(&o.job.Mount, "mount", "/data", "with --emit k8s: where the claim is mounted; the sweep file must be there")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	cmd.AddCommand(newSweepSummarizeCmd())
 	return cmd
@@ -88,31 +80,17 @@ func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(strin
 	if dir == "" {
 		dir = filepath.Join(o.out, s.Name)
 	}
-	switch o.emit {
-	case "":
-	case "slurm", "k8s":
-		if o.emitShards < 1 || o.emitShards > cluster.MaxShards || o.cpusPerTask < 1 || o.cpusPerTask > cluster.MaxCPUsPerTask {
-			return badInput("--emit-shards must be 1..%d and --cpus-per-task 1..%d", cluster.MaxShards, cluster.MaxCPUsPerTask)
-		}
-		return sweep.WriteJob(stdout, s, sweep.JobOptions{Kind: o.emit, Shards: o.emitShards, CPUsPerTask: o.cpusPerTask,
-			SweepFile: arg, Out: o.out, Dir: dir, Binary: o.binary, Image: o.image, Claim: o.pvc, Mount: o.mount})
-	default:
-		return badInput("--emit: choose slurm or k8s, got %q", o.emit)
+	if o.job.Kind != "" {
+		o.job.SweepFile, o.job.Out, o.job.Dir = arg, o.out, dir
+		return sweep.WriteJob(stdout, s, o.job)
 	}
 	c := sweep.Console{Out: stdout, Err: stderr, Quiet: o.quiet, ResumeHint: fmt.Sprintf("nosedive sweep %s --resume --out %s", arg, o.out)}
 	_, err = c.Execute(ctx, s, sweep.Options{Dir: dir, Jobs: o.jobs, Shard: shard, Shards: shards, Resume: o.resume})
 	return err
 }
 
-type summarizeOptions struct {
-	point   int
-	metrics []string
-	asJSON  bool
-	asCSV   bool
-}
-
 func newSweepSummarizeCmd() *cobra.Command {
-	var o summarizeOptions
+	var o sweep.SummaryOptions
 	cmd := &cobra.Command{
 		Use:   "summarize SWEEP_DIR",
 		Short: "Means with 95% confidence intervals over replicates, per point",
@@ -131,23 +109,23 @@ ones. --csv and --json give every metric in a long format.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.point, "point", -1, "show every metric of this point (its replicates' audit figures with 95% CIs), one per line")
-	f.StringArrayVar(&o.metrics, "metric", nil, "metric column to show (repeatable; default: a few headline ones in a table, all with --csv/--json)")
-	f.BoolVar(&o.asJSON, "json", false, "print JSON")
-	f.BoolVar(&o.asCSV, "csv", false, "print CSV (one row per point x metric)")
+	f.IntVar(&o.Point, "point", -1, "show every metric of this point (its replicates' audit figures with 95% CIs), one per line")
+	f.StringArrayVar(&o.Metrics, "metric", nil, "metric column to show (repeatable; default: a few headline ones in a table, all with --csv/--json)")
+	f.BoolVar(&o.JSON, "json", false, "print JSON")
+	f.BoolVar(&o.CSV, "csv", false, "print CSV (one row per point x metric)")
 	return cmd
 }
 
 // readSweepResults reads a sweep directory's results (sweep.OpenResults).
 func readSweepResults(dir string) (*sweep.Results, error) { return sweep.OpenResults(dir) }
 
-func runSweepSummarize(o summarizeOptions, dir string, stdout, stderr io.Writer) error {
-	if o.asJSON && o.asCSV {
+func runSweepSummarize(o sweep.SummaryOptions, dir string, stdout, stderr io.Writer) error {
+	if o.JSON && o.CSV {
 		return badInput("choose one of --json and --csv")
 	}
 	res, err := readSweepResults(dir)
 	if err != nil {
 		return err
 	}
-	return res.WriteSummary(stdout, stderr, dir, sweep.SummaryOptions{Point: o.point, Metrics: o.metrics, CSV: o.asCSV, JSON: o.asJSON})
+	return res.WriteSummary(stdout, stderr, dir, o)
 }

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
-
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/spf13/cobra"
 )
@@ -22,37 +18,10 @@ func newValidateCmd() *cobra.Command {
 			if len(args) == 0 {
 				return badInput("validate needs at least one scenario file or built-in name")
 			}
-			return runValidate(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, sets, strict)
+			return scenario.ValidateFiles(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, sets, strict)
 		},
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a value by its dotted path (key=value), repeatable")
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (traps such as agents left at score 0) as errors: exit 2")
 	return cmd
-}
-
-// runValidate checks every file, printing each one's problems and
-// warnings, and fails if any file has a problem (or, strict, a warning).
-func runValidate(stdout, stderr io.Writer, files, sets []string, strict bool) error {
-	var all scenario.Errors
-	var other error
-	for _, f := range files {
-		sc, err := scenario.Resolve(f, sets)
-		if err == nil {
-			err = scenarioWarnings(stderr, sc, strict)
-		}
-		var se scenario.Errors
-		switch {
-		case err == nil:
-			fmt.Fprintf(stdout, "%s: ok\n", f)
-		case errors.As(err, &se):
-			all = append(all, se...)
-		default:
-			fmt.Fprintln(stderr, err)
-			other = err
-		}
-	}
-	if len(all) > 0 {
-		return all
-	}
-	return other
 }

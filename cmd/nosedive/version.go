@@ -1,11 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"runtime"
-
-	"github.com/nosedive-lab/nosedive/internal/buildinfo"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/spf13/cobra"
 )
@@ -22,21 +17,7 @@ says "devel".`,
 		Example: "  nosedive version",
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runVersion(cmd.OutOrStdout())
+			return runner.WriteVersion(cmd.OutOrStdout())
 		},
 	}
-}
-
-func runVersion(w io.Writer) error {
-	b, bi := runner.Build(), buildinfo.Read()
-	commit := b.Commit
-	switch {
-	case commit == "":
-		commit = "unknown (built without VCS information)"
-	case bi.Source == "git":
-		commit += " (from git: a go run build)"
-	}
-	_, err := fmt.Fprintf(w, "nosedive %s (%s, %s/%s)\ncommit:   %s\nmodified: %v\n",
-		b.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH, commit, b.Modified)
-	return err
 }

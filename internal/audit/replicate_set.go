@@ -13,6 +13,15 @@ import (
 // ReportFile is the audit's output inside a run directory.
 const ReportFile = "audit.json"
 
+// ReadOrCompute returns the audit.json of the run r, or, when it has
+// none it can read, a basic audit of it (Compute with default Options).
+func ReadOrCompute(r *Run) (*Report, error) {
+	if rep, err := ReadReport(r.Dir); err == nil {
+		return rep, nil
+	}
+	return Compute(r, Options{})
+}
+
 // ReadReport reads the audit.json of a run directory.
 func ReadReport(dir string) (*Report, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ReportFile))

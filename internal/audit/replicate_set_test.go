@@ -76,3 +76,44 @@ func TestReplicateSetLoad(t *testing.T) {
 		t.Errorf("the same run twice: %v", err)
 	}
 }
+
+// LoadDir: bad input for what is no run, a failure for a damaged table.
+func TestLoadDir(t *testing.T) {
+	dir := replicateDirs(t, 1)[0]
+	if r, err := LoadDir(dir); err != nil || r.Agents == nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	var rd *RunDirError
+	missing := filepath.Join(dir, "nope")
+	if _, err := LoadDir(missing); !errors.As(err, &rd) || err.Error() != missing+": not a run directory" {
+		t.Errorf("a missing directory: %v", err)
+	}
+	if _, err := LoadDir(t.TempDir()); !errors.As(err, &rd) {
+		t.Errorf("an empty directory: %v, want a RunDirError", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, store.AgentsFile), []byte("PAR1 not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDir(dir); !errors.As(err, new(*store.DamagedError)) || errors.As(err, &rd) {
+		t.Errorf("a damaged table: %v, want a DamagedError", err)
+	}
+}
+
+// ReadOrCompute reads audit.json when the run has one, computes otherwise.
+func TestReadOrCompute(t *testing.T) {
+	r, err := Load(replicateDirs(t, 1)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ReadOrCompute(r)
+	if err != nil || rep.Run == "" {
+		t.Fatalf("computed: %+v, %v", rep, err)
+	}
+	rep.Headline = []string{"read back"}
+	if err := WriteReport(r.Dir, rep); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadOrCompute(r); err != nil || len(got.Headline) != 1 || got.Headline[0] != "read back" {
+		t.Errorf("read: %v %v", got.Headline, err)
+	}
+}

@@ -9,6 +9,8 @@
 package audit
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 
 	"github.com/nosedive-lab/nosedive/internal/population"
@@ -36,6 +38,25 @@ func Load(dir string) (*Run, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// LoadDir is Load for a directory a person named: one that is no run
+// directory, or whose files are not a run's, is a *RunDirError (bad
+// input); a damaged table stays the *store.DamagedError it is (a
+// failure).
+func LoadDir(dir string) (*Run, error) { return LoadDirWith(dir, Load) }
+
+// LoadDirWith is LoadDir with another loader (LoadForExplain reads fewer
+// columns).
+func LoadDirWith(dir string, load func(string) (*Run, error)) (*Run, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, &RunDirError{Msg: dir + ": not a run directory"}
+	}
+	r, err := load(dir)
+	if err != nil && !errors.As(err, new(*store.DamagedError)) {
+		return nil, &RunDirError{Msg: err.Error()}
+	}
+	return r, err
 }
 
 // Population regenerates the run's synthetic population (and graph), which

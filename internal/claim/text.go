@@ -17,6 +17,15 @@ func (e *FailedError) Error() string {
 	return fmt.Sprintf("check %s: %d claim(s) do not hold", e.Scenario, e.Failed)
 }
 
+// Err is a *FailedError when a claim or the steady state does not hold,
+// nil when everything holds.
+func (o *Outcome) Err() error {
+	if o.Holds() {
+		return nil
+	}
+	return &FailedError{Scenario: o.Scenario, Failed: o.Failed()}
+}
+
 // bound writes a claim's bounds: [min, max], >= min or <= max.
 func bound(min, max *float64) string {
 	switch {

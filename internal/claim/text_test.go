@@ -48,4 +48,15 @@ func TestWriteText(t *testing.T) {
 	if e := (&FailedError{Scenario: "x", Failed: 2}).Error(); e != "check x: 2 claim(s) do not hold" {
 		t.Errorf("FailedError: %s", e)
 	}
+	if err := o.Err(); err == nil || err.Error() != "check x: 3 claim(s) do not hold" { // two claims and the steady state
+		t.Errorf("Err of two failed claims and an unsteady run: %v", err)
+	}
+	o.Results, o.Steady.Holds = o.Results[:1], true
+	if err := o.Err(); err != nil {
+		t.Errorf("Err when everything holds: %v", err)
+	}
+	o.Steady.Holds = false
+	if err := o.Err(); err == nil || err.Error() != "check x: 1 claim(s) do not hold" {
+		t.Errorf("Err when only the steady state fails: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -434,6 +435,20 @@ p0-r0,11,0.16666666666666666,"[""a.b=1""]","{""cameras"":0.5}",2026-11-28T09:00:
 				t.Errorf("json output does not parse as an array of 2 objects: %v", err)
 			}
 		}
+	}
+	// Write is the same writer over the same query, in one call.
+	for _, f := range Formats {
+		var buf bytes.Buffer
+		if n, err := db.Write(context.Background(), &buf, q, f); err != nil || n != 2 || buf.String() != want[f] {
+			t.Errorf("Write %s: %d rows, %v:\n%s", f, n, err, buf.String())
+		}
+	}
+	var qe *QueryError
+	if _, err := db.Write(context.Background(), io.Discard, "SELECT nosuch FROM runs", "csv"); !errors.As(err, &qe) {
+		t.Errorf("Write of a bad query: %v, want a QueryError", err)
+	}
+	if _, err := db.Write(context.Background(), io.Discard, q, "xml"); err == nil {
+		t.Error("Write in an unknown format succeeded")
 	}
 	// An empty result is still a valid JSON array.
 	var buf bytes.Buffer

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -39,6 +40,19 @@ func NewWriter(format string, w io.Writer) (Writer, error) {
 		return &jsonWriter{w: bufio.NewWriter(w)}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// Write runs query and writes its result to w in format (one of
+// Formats) through NewWriter, returning the number of rows written.
+func (d *DB) Write(ctx context.Context, w io.Writer, query, format string) (int, error) {
+	out, err := NewWriter(format, w)
+	if err != nil {
+		return 0, err
+	}
+	if err := d.Query(ctx, query, out.Header, out.Row); err != nil {
+		return 0, err
+	}
+	return out.Close()
 }
 
 // Text renders a value for a table or CSV cell: NULL as "" (the table

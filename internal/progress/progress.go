@@ -201,3 +201,11 @@ func duration(d time.Duration) string {
 	}
 	return d.Round(time.Second).String()
 }
+
+// Days is a meter of a run's days in the form runner's progress callbacks
+// take: report(day, days) moves it, finish ends it. A bar with count,
+// elapsed time and ETA when w is a terminal, plain lines otherwise.
+func Days(w io.Writer, days int) (report func(day, days int), finish func()) {
+	m := New(w, days, "days", Options{Bar: IsTerminal(w)})
+	return func(d, _ int) { m.Set(d, "") }, m.Finish
+}

@@ -139,3 +139,16 @@ func TestIsTerminal(t *testing.T) {
 		t.Error("a buffer is a terminal")
 	}
 }
+
+// Days counts days, in plain lines on a writer that is not a terminal.
+func TestDays(t *testing.T) {
+	var b bytes.Buffer
+	report, finish := Days(&b, 10)
+	for d := 1; d <= 10; d++ {
+		report(d, 10)
+	}
+	finish()
+	if !strings.HasPrefix(b.String(), "nosedive: 1/10 days (10%), elapsed ") || !strings.Contains(b.String(), "nosedive: 10/10 days (100%)") || strings.Contains(b.String(), "\r") {
+		t.Errorf("Days wrote:\n%q", b.String())
+	}
+}

@@ -1,10 +1,13 @@
 package runner
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // This file holds `nosedive bench`'s outputs: one run's figures, the line
@@ -114,4 +117,26 @@ func bestOf(runs []*BenchResult, get func(*BenchResult) float64) float64 {
 		best = max(best, get(r))
 	}
 	return best
+}
+
+// BenchSeries measures sc repeat times in this process (Bench) and
+// writes the figures to w: with repeat > 1 each run's line as it ends
+// (not with asJSON), then the one run's figures or the series' summary,
+// as text or JSON.
+func BenchSeries(ctx context.Context, w io.Writer, sc *scenario.Scenario, agents, days, workers int, seed uint64, repeat int, asJSON bool) error {
+	var runs []*BenchResult
+	for k := range repeat {
+		r, err := Bench(ctx, sc, agents, days, workers, seed)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
+		if repeat > 1 && !asJSON {
+			WriteBenchRun(w, k, r)
+		}
+	}
+	if asJSON {
+		return WriteBenchJSON(w, runs)
+	}
+	return WriteBenchText(w, runs)
 }

@@ -2,9 +2,12 @@ package runner
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // TestBenchSeries: a --repeat series reports the median (the mean of the
@@ -44,5 +47,31 @@ func TestBenchSeries(t *testing.T) {
 	var one BenchResult
 	if err := json.Unmarshal(js.Bytes(), &one); err != nil || one != *runs[0] {
 		t.Errorf("one run's JSON: %v\n%s", err, js.String())
+	}
+}
+
+// TestBenchSeriesOutput: a series prints one line per run, then the
+// summary of them all; in JSON only the summary.
+func TestBenchSeriesOutput(t *testing.T) {
+	sc, err := scenario.Resolve("benchmark", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := BenchSeries(context.Background(), &text, sc, 300, 2, 1, 1, 2, false); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(text.String(), "\n")
+	if !strings.HasPrefix(lines[0], "run 1  ") || !strings.HasPrefix(lines[1], "run 2  ") || lines[2] != "" ||
+		!strings.Contains(text.String(), "size              300 agents x 2 days, 2 runs\n") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	var js bytes.Buffer
+	if err := BenchSeries(context.Background(), &js, sc, 300, 2, 1, 1, 2, true); err != nil {
+		t.Fatal(err)
+	}
+	var s BenchSummary
+	if err := json.Unmarshal(js.Bytes(), &s); err != nil || s.Min.AgentDaysPerSec <= 0 {
+		t.Errorf("json: %v\n%s", err, js.String())
 	}
 }

@@ -3,10 +3,13 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/rule"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
@@ -91,4 +94,24 @@ func (e *UnknownRuleError) Error() string {
 // stored run exactly; callers can check that against agents.parquet.
 func Replay(ctx context.Context, m *store.Manifest, agents []int32, workers int) (*sim.Final, []*sim.Trace, error) {
 	return ReplayCounterfactual(ctx, m, agents, workers, false, nil)
+}
+
+// TwinFunc is TwinProgress bound to the run in dir, as audit.TwinFunc
+// wants it: it says on w which twin it runs (or finds already made) and
+// shows the twin's days on the shared meter there.
+func TwinFunc(dir string, workers int, w io.Writer) func(ctx context.Context, name string) (string, error) {
+	return func(ctx context.Context, name string) (string, error) {
+		if rule, ok := strings.CutPrefix(name, "ablate-"); ok {
+			fmt.Fprintf(w, "nosedive: running the twin without rule %s\n", rule)
+		} else {
+			fmt.Fprintf(w, "nosedive: running the %s twin of %s\n", name, filepath.Base(dir))
+		}
+		m, err := store.ReadManifest(dir)
+		if err != nil {
+			return "", err
+		}
+		report, finish := progress.Days(w, m.Days)
+		defer finish()
+		return TwinProgress(ctx, dir, name, workers, report)
+	}
 }

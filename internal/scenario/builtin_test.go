@@ -209,3 +209,22 @@ func TestEveryMechanicInABuiltin(t *testing.T) {
 		}
 	}
 }
+
+// WriteBuiltins lists every built-in once, its description in one column.
+func TestWriteBuiltins(t *testing.T) {
+	var b strings.Builder
+	if err := WriteBuiltins(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	bs := Builtins()
+	if len(lines) != len(bs) {
+		t.Fatalf("%d lines for %d built-ins:\n%s", len(lines), len(bs), b.String())
+	}
+	col := strings.Index(lines[0], bs[0].Description)
+	for i, bi := range bs {
+		if !strings.HasPrefix(lines[i], bi.Name+"  ") || strings.Index(lines[i], bi.Description) != col {
+			t.Errorf("line %d = %q, want %s and its description at column %d", i, lines[i], bi.Name, col)
+		}
+	}
+}

@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/netgraph"
 	"github.com/nosedive-lab/nosedive/internal/rule"
@@ -60,6 +62,16 @@ func Builtins() []BuiltinInfo {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// WriteBuiltins writes the list `nosedive scenarios` prints: each
+// built-in's name and description, aligned in two columns.
+func WriteBuiltins(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, b := range Builtins() {
+		fmt.Fprintf(tw, "%s\t%s\n", b.Name, b.Description)
+	}
+	return tw.Flush()
 }
 
 // BuiltinSource returns the YAML text of a built-in scenario.

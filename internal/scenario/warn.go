@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,6 +34,22 @@ func (s *Scenario) Strict() error {
 		out[i] = w
 	}
 	return out
+}
+
+// WriteWarnings prints the scenario's warnings to w, one per line as
+// FILE:LINE:COL: warning: MESSAGE, or, with strict, prints nothing and
+// returns them as Strict does.
+func (s *Scenario) WriteWarnings(w io.Writer, strict bool) error {
+	if strict {
+		return s.Strict()
+	}
+	for _, d := range s.warnings {
+		d.Msg = "warning: " + d.Msg
+		if _, err := fmt.Fprintln(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // warnings finds the traps of a scenario that passed validation.
@@ -366,4 +384,35 @@ func (w *warner) ties() {
 			}
 		}
 	}
+}
+
+// ValidateFiles loads every file (a path or a built-in name) with sets
+// applied, as `nosedive validate` does: "FILE: ok" on stdout for each
+// that loads, its warnings on stderr (or, strict, as errors). It returns
+// every file's diagnostics together as one Errors, or, when there are
+// none, the last other error (such as a *NotFoundError for a name that is
+// no built-in and no file), each printed to stderr as it is met.
+func ValidateFiles(stdout, stderr io.Writer, files, sets []string, strict bool) error {
+	var all Errors
+	var other error
+	for _, f := range files {
+		sc, err := Resolve(f, sets)
+		if err == nil {
+			err = sc.WriteWarnings(stderr, strict)
+		}
+		var se Errors
+		switch {
+		case err == nil:
+			fmt.Fprintf(stdout, "%s: ok\n", f)
+		case errors.As(err, &se):
+			all = append(all, se...)
+		default:
+			fmt.Fprintln(stderr, err)
+			other = err
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return other
 }

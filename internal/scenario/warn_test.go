@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -111,6 +112,14 @@ func TestWarnings(t *testing.T) {
 			if !ok || len(es) != len(ws) || !strings.HasPrefix(es[0].Msg, "warning (an error with --strict): ") {
 				t.Errorf("Strict() = %v", strict)
 			}
+			var b strings.Builder
+			if err := sc.WriteWarnings(&b, true); b.Len() != 0 || fmt.Sprint(err) != fmt.Sprint(strict) {
+				t.Errorf("WriteWarnings(strict) printed %q and returned %v", b.String(), err)
+			}
+			if err := sc.WriteWarnings(&b, false); err != nil || strings.Count(b.String(), "\n") != len(ws) ||
+				!strings.HasPrefix(b.String(), fmt.Sprintf("%s:%d:%d: warning: %s", ws[0].File, ws[0].Line, ws[0].Col, ws[0].Msg)) {
+				t.Errorf("WriteWarnings = %v:\n%s", err, b.String())
+			}
 		})
 	}
 }
@@ -179,5 +188,46 @@ sanctions:
 		if got := strings.TrimPrefix(es[0].String(), "h.yaml:"); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.when, got, c.want)
 		}
+	}
+}
+
+// ValidateFiles says ok for each good file, prints warnings, and returns
+// the diagnostics of every bad file together.
+func TestValidateFiles(t *testing.T) {
+	warn := filepath.Join("testdata", "warn", "initial_not_covered.yaml")
+	bad, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.yaml"))
+	if len(bad) < 2 {
+		t.Fatal("no bad fixtures")
+	}
+	var out, errs strings.Builder
+	err := ValidateFiles(&out, &errs, []string{"benchmark", bad[0], warn, bad[1]}, nil, false)
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("got %v, want Errors", err)
+	}
+	files := map[string]bool{}
+	for _, e := range es {
+		files[e.File] = true
+	}
+	if len(files) != 2 || !files[bad[0]] || !files[bad[1]] {
+		t.Errorf("the diagnostics name %v, want both bad files", files)
+	}
+	if out.String() != "benchmark: ok\n"+warn+": ok\n" || !strings.Contains(errs.String(), warn+":13:5: warning: ") {
+		t.Errorf("stdout %q, stderr %q", out.String(), errs.String())
+	}
+
+	out.Reset()
+	errs.Reset()
+	err = ValidateFiles(&out, &errs, []string{"benchmark", "no-such-builtin", warn}, nil, true)
+	var nf *NotFoundError
+	if !errors.As(err, &es) || len(es) != 1 || !strings.HasPrefix(es[0].Msg, "warning (an error with --strict): ") || errors.As(err, &nf) {
+		t.Errorf("strict: got %v, want the warning as the one error", err)
+	}
+	if out.String() != "benchmark: ok\n" || !strings.Contains(errs.String(), `scenario "no-such-builtin"`) {
+		t.Errorf("strict: stdout %q, stderr %q", out.String(), errs.String())
+	}
+	out.Reset()
+	if err := ValidateFiles(&out, &errs, []string{"no-such-builtin", "benchmark"}, nil, false); !errors.As(err, &nf) || out.String() != "benchmark: ok\n" {
+		t.Errorf("an unknown name: %v, stdout %q", err, out.String())
 	}
 }

@@ -25,8 +25,14 @@ type JobOptions struct {
 // task with memory for o.CPUsPerTask runs of the sweep at once. For Slurm
 // it creates the log directory the script names (sbatch needs it when the
 // tasks start). A job the scheduler would refuse (a name, path or size it
-// cannot hold) is an InputError.
+// cannot hold), an unknown kind or a size out of range is an InputError.
 func WriteJob(w io.Writer, s *Sweep, o JobOptions) error {
+	switch {
+	case o.Kind != "slurm" && o.Kind != "k8s":
+		return badInput("--emit: choose slurm or k8s, got %q", o.Kind)
+	case o.Shards < 1 || o.Shards > cluster.MaxShards || o.CPUsPerTask < 1 || o.CPUsPerTask > cluster.MaxCPUsPerTask:
+		return badInput("--emit-shards must be 1..%d and --cpus-per-task 1..%d", cluster.MaxShards, cluster.MaxCPUsPerTask)
+	}
 	perRun, err := RunMemory(s)
 	if err != nil {
 		return err

@@ -67,4 +67,11 @@ func TestWriteJob(t *testing.T) {
 	if err := WriteJob(&b, s, o); !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), "--emit k8s: ") {
 		t.Errorf("bad claim: %v", err)
 	}
+	for _, bad := range []JobOptions{{Kind: "pbs", Shards: 4, CPUsPerTask: 2}, {Kind: "slurm", Shards: 0, CPUsPerTask: 2},
+		{Kind: "k8s", Shards: cluster.MaxShards + 1, CPUsPerTask: 2}, {Kind: "slurm", Shards: 4, CPUsPerTask: cluster.MaxCPUsPerTask + 1}} {
+		b.Reset()
+		if err := WriteJob(&b, s, bad); !errors.As(err, &ie) || b.Len() != 0 {
+			t.Errorf("%+v: %v, want an InputError and nothing written", bad, err)
+		}
+	}
 }

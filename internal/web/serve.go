@@ -60,6 +60,22 @@ func Serve(ctx context.Context, cfg Config, addr string, out io.Writer, ready ch
 // the file are not.
 const TokenEnv = "NOSEDIVE_TOKEN"
 
+// CheckSizes checks the sizes `nosedive serve` takes from its flags
+// (named in the errors): 1 to 64 runs at once, 0 (the default) to 1024
+// workers per run, and at least one connection in all and per client,
+// per client at most in all.
+func CheckSizes(maxRuns, workers int, l Limits) error {
+	switch {
+	case maxRuns < 1 || maxRuns > 64:
+		return fmt.Errorf("--max-runs must be between 1 and 64, got %d", maxRuns)
+	case workers < 0 || workers > 1024:
+		return fmt.Errorf("--workers must be between 0 (default) and 1024, got %d", workers)
+	case l.MaxConns < 1 || l.MaxConnsPerClient < 1 || l.MaxConnsPerClient > l.MaxConns:
+		return fmt.Errorf("--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got %d and %d", l.MaxConns, l.MaxConnsPerClient)
+	}
+	return nil
+}
+
 // Token is the access token given one way at most: flag (--token), file
 // (--token-file, read by ReadTokenFile) or env (the value of $TokenEnv),
 // checked by CheckToken; "" when none is given. Errors name the way.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,30 @@ func TestTokenSources(t *testing.T) {
 			t.Errorf("%+v: got %q, %v", tc, got, err)
 		case tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err)):
 			t.Errorf("%+v: error %v, want it to start %q", tc, err, tc.err)
+		}
+	}
+}
+
+func TestCheckSizes(t *testing.T) {
+	ok := DefaultLimits
+	for _, c := range []struct {
+		runs, workers, conns, perClient int
+		want                            string
+	}{
+		{1, 0, ok.MaxConns, ok.MaxConnsPerClient, ""},
+		{64, 1024, 1, 1, ""},
+		{0, 0, 1, 1, "--max-runs must be between 1 and 64, got 0"},
+		{65, 0, 1, 1, "--max-runs must be between 1 and 64, got 65"},
+		{1, -1, 1, 1, "--workers must be between 0 (default) and 1024, got -1"},
+		{1, 1025, 1, 1, "--workers must be between 0 (default) and 1024, got 1025"},
+		{1, 0, 0, 0, "--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got 0 and 0"},
+		{1, 0, 4, 5, "--max-conns and --max-conns-per-client must be at least 1, and per client at most in all; got 4 and 5"},
+	} {
+		l := DefaultLimits
+		l.MaxConns, l.MaxConnsPerClient = c.conns, c.perClient
+		err := CheckSizes(c.runs, c.workers, l)
+		if got := fmt.Sprint(err); (c.want == "" && err != nil) || (c.want != "" && got != c.want) {
+			t.Errorf("%+v: %v", c, err)
 		}
 	}
 }
