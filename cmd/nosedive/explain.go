@@ -45,7 +45,7 @@ and the smallest single change that would have changed the tier.`,
 			return runExplain(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().IntVar(&o.agent, "agent", 0, "the citizen's id (agents.parquet id column)")
+	cmd.Flags().IntVar(&o.agent, "agent", 0, "the citizen's id (agents.parquet agent column)")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "worker threads for the replay (default: all cores)")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")

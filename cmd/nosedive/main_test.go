@@ -77,7 +77,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("agents on the last day sum to %d, want 3000", n)
 	}
 	type agentRow struct {
-		ID       int32   `parquet:"id"`
+		Agent    int32   `parquet:"agent"`
 		Score    float64 `parquet:"score"`
 		Baseline float64 `parquet:"baseline"`
 		Tier     string  `parquet:"tier"`

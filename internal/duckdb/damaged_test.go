@@ -46,12 +46,11 @@ type otherRow struct {
 
 func otherSchema(t *testing.T, path string) { writeParquet(t, path, []otherRow{{1}, {2}}) }
 
-// wrongType writes the daily, agents or ledger columns with day, id and
-// agent as text.
+// wrongType writes the daily, agents or ledger columns with day and agent
+// as text.
 func wrongType(t *testing.T, path string) {
 	type row struct {
 		Day       string  `parquet:"day"`
-		ID        string  `parquet:"id"`
 		Agent     string  `parquet:"agent"`
 		Region    string  `parquet:"region"`
 		Group     string  `parquet:"group"`
@@ -62,7 +61,7 @@ func wrongType(t *testing.T, path string) {
 		Score     float64 `parquet:"score"`
 		Delta     float64 `parquet:"delta"`
 	}
-	writeParquet(t, path, []row{{Day: "0", ID: "0", Agent: "0", Region: "r", Group: "g1", Rule: "x", Tier: "A"}})
+	writeParquet(t, path, []row{{Day: "0", Agent: "0", Region: "r", Group: "g1", Rule: "x", Tier: "A"}})
 }
 
 func dangling(t *testing.T, path string) {

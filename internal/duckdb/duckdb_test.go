@@ -47,7 +47,7 @@ type betaDaily struct {
 }
 
 type agentRow struct {
-	ID     int32   `parquet:"id"`
+	Agent  int32   `parquet:"agent"`
 	Region string  `parquet:"region"`
 	Group  string  `parquet:"group"`
 	Score  float64 `parquet:"score"`
@@ -104,7 +104,7 @@ func writeJSON(t *testing.T, path string, v any) {
 
 func manifest(id, scenario string, seed, agents, days int, created string, sweep any) map[string]any {
 	m := map[string]any{
-		"format_version": 1, "id": id, "version": "test",
+		"format_version": 2, "id": id, "version": "test",
 		"scenario": map[string]any{"name": scenario, "file": scenario + ".yaml", "sha256": "abc", "sets": []string{"a.b=1"}},
 		"seed":     seed, "agents": agents, "days": days, "ledger": "none",
 		"names":   map[string]any{"regions": []string{"r"}, "groups": []string{"g1", "g2"}, "tiers": []string{"ok", "low"}},

@@ -151,7 +151,7 @@ type column struct{ name, physical string }
 // type, was not written by nosedive and is left out.
 var requiredColumns = map[string][]column{
 	"daily":  {{"day", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"agents", "INT64"}, {"score_mean", "DOUBLE"}},
-	"agents": {{"id", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"score", "DOUBLE"}, {"tier", "BYTE_ARRAY"}},
+	"agents": {{"agent", "INT32"}, {"region", "BYTE_ARRAY"}, {"group", "BYTE_ARRAY"}, {"score", "DOUBLE"}, {"tier", "BYTE_ARRAY"}},
 	"ledger": {{"day", "INT32"}, {"agent", "INT32"}, {"rule", "BYTE_ARRAY"}, {"delta", "DOUBLE"}},
 	"institutions": {{"day", "INT32"}, {"institution", "BYTE_ARRAY"}, {"category", "BYTE_ARRAY"},
 		{"threshold", "DOUBLE"}, {"boundary", "DOUBLE"}, {"applicants", "INT64"}, {"selection_rate", "DOUBLE"}},

@@ -145,7 +145,7 @@ const auditShape = `{"scenario": "VARCHAR", "seed": "UBIGINT", "agents": "BIGINT
 // still bind on an empty one.
 const (
 	emptyDaily  = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::BIGINT AS agents, NULL::DOUBLE AS score_mean WHERE false`
-	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS id, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
+	emptyAgents = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS agent, NULL::VARCHAR AS region, NULL::VARCHAR AS "group", NULL::DOUBLE AS score, NULL::VARCHAR AS tier WHERE false`
 	emptyLedger = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS rule, NULL::DOUBLE AS delta WHERE false`
 	emptyInst   = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::VARCHAR AS institution, NULL::VARCHAR AS category, NULL::DOUBLE AS threshold, NULL::DOUBLE AS boundary, NULL::BIGINT AS applicants, NULL::DOUBLE AS selection_rate WHERE false`
 	emptyTrace  = `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS dir, NULL::INTEGER AS day, NULL::INTEGER AS agent, NULL::VARCHAR AS tier, NULL::BOOLEAN AS detained, NULL::INTEGER AS partner WHERE false`

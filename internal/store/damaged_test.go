@@ -15,6 +15,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
+	"github.com/parquet-go/parquet-go"
 )
 
 // smallRun writes a run of 300 people over 20 days with its full ledger.
@@ -229,4 +230,69 @@ func bytesRepeat(b byte, n int) []byte {
 		out[i] = b
 	}
 	return out
+}
+
+// The integers that may be NULL (a partner, a first sanction day) read as
+// store.NullInt, and nothing else does: a NULL in another integer column,
+// or a negative number stored where nosedive writes NULL, is damage.
+func TestNullInts(t *testing.T) {
+	dir := smallRun(t)
+	path := filepath.Join(dir, store.AgentsFile)
+	type row struct {
+		Agent    int32  `parquet:"agent"`
+		Partner  *int32 `parquet:"partner,optional"`
+		Children *int32 `parquet:"children,optional"`
+	}
+	const n = 300 // smallRun's agents
+	write := func(edit func(r int, x *row)) {
+		t.Helper()
+		rows := make([]row, n)
+		for r := range rows {
+			p, kids := int32(r^1), int32(0)
+			rows[r] = row{Agent: int32(r), Partner: &p, Children: &kids}
+			if r%3 == 0 {
+				rows[r].Partner = nil
+			}
+			edit(r, &rows[r])
+		}
+		if err := parquet.WriteFile(path, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cols := []string{"agent", "partner", "children"}
+	write(func(int, *row) {})
+	tab, err := store.ReadTable(path, cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, p := range tab.Cols["partner"].Int {
+		want := int64(r ^ 1)
+		if r%3 == 0 {
+			want = store.NullInt
+		}
+		if p != want {
+			t.Fatalf("row %d: partner %d, want %d", r, p, want)
+		}
+	}
+	minus := int32(-1)
+	for name, edit := range map[string]func(r int, x *row){
+		"a stored -1 partner": func(r int, x *row) {
+			if r == 7 {
+				x.Partner = &minus
+			}
+		},
+		"a NULL child count": func(r int, x *row) {
+			if r == 7 {
+				x.Children = nil
+			}
+		},
+	} {
+		write(edit)
+		var de *store.DamagedError
+		if _, err := store.ReadTable(path, cols...); !errors.As(err, &de) {
+			t.Errorf("%s: %v, want a DamagedError", name, err)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
 }

@@ -17,7 +17,8 @@ func AgentsTable(m *Manifest, f *sim.Final) *Table {
 }
 
 // DailyTable is the table daily.parquet would hold for the days, built in
-// memory as AgentsTable is (a NULL double is NaN, as ReadTable reads it).
+// memory as AgentsTable is (a NULL double is NaN, a NULL integer NullInt,
+// as ReadTable reads them).
 func DailyTable(m *Manifest, days []*daily.Day) *Table {
 	cols, n := dailyColumns(m, days)
 	return memTable(cols, n)
@@ -33,7 +34,11 @@ func memTable(cols []column, n int) *Table {
 		case tInt32:
 			col.Int = make([]int64, n)
 			for r := range col.Int {
-				col.Int[r] = int64(c.i32(r))
+				if c.null != nil && c.null(r) {
+					col.Int[r] = NullInt
+				} else {
+					col.Int[r] = int64(c.i32(r))
+				}
 			}
 		case tInt64:
 			col.Int = make([]int64, n)

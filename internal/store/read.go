@@ -17,13 +17,21 @@ import (
 
 // Column is one column read from a table, in the Go type that fits it:
 // integers as Int, doubles as Float, booleans as Bool, strings as Str. A
-// NULL double (an empty cell's mean, say) reads as NaN.
+// NULL double (an empty cell's mean, say) reads as NaN, a NULL integer as
+// NullInt.
 type Column struct {
 	Int   []int64
 	Float []float64
 	Bool  []bool
 	Str   []string
 }
+
+// NullInt is what a NULL integer reads as. Only ids and days are ever
+// NULL among a run's integers (`partner`: no partner; `first_sanction_day`:
+// never sanctioned), and they are never negative, so code that tests
+// `< 0` or `>= 0` reads the NULLs right; the reader refuses a negative
+// value stored in those columns, and a NULL in any other integer column.
+const NullInt = -1
 
 // Table is a set of columns of equal length.
 type Table struct {
@@ -226,6 +234,7 @@ func readTableGroups(path string, names []string, most int64, keep func(parquet.
 	for _, n := range names {
 		want[n] = true
 	}
+	nullInts := runSchemas[filepath.Base(path)].nullInts
 	groups := pf.RowGroups()
 	var sum int64
 	for _, rg := range groups {
@@ -257,7 +266,7 @@ func readTableGroups(path string, names []string, most int64, keep func(parquet.
 		}
 		col := &Column{}
 		for _, rg := range groups {
-			if err := readChunk(rg.ColumnChunks()[ci], col, t.Rows); err != nil {
+			if err := readChunk(rg.ColumnChunks()[ci], col, t.Rows, nullInts[fl.Name()]); err != nil {
 				return nil, damaged(path, "column %s: %v", fl.Name(), err)
 			}
 		}
@@ -510,8 +519,9 @@ func (c *Column) len() int {
 // readChunk appends a column chunk's values to col; limit bounds how many
 // values the column may hold in all, so that a damaged page header cannot
 // make it hold more than the table has rows. Values are read in batches,
-// whatever count a page claims.
-func readChunk(cc parquet.ColumnChunk, col *Column, limit int) error {
+// whatever count a page claims. nullInt says the column is an integer one
+// that may be NULL (read as NullInt).
+func readChunk(cc parquet.ColumnChunk, col *Column, limit int, nullInt bool) error {
 	pages := cc.Pages()
 	defer pages.Close()
 	buf := make([]parquet.Value, 64<<10)
@@ -526,7 +536,7 @@ func readChunk(cc parquet.ColumnChunk, col *Column, limit int) error {
 		if n := p.NumValues(); n < 0 || n > int64(limit-col.len()) || col.len() < 0 {
 			return fmt.Errorf("a page holds %d values, more than the table has rows", n)
 		}
-		if err := readPage(p, buf, col, limit, cc.Type().Kind()); err != nil {
+		if err := readPage(p, buf, col, limit, cc.Type().Kind(), nullInt); err != nil {
 			return err
 		}
 		parquet.Release(p)
@@ -534,14 +544,14 @@ func readChunk(cc parquet.ColumnChunk, col *Column, limit int) error {
 }
 
 // readPage appends a page's values to col.
-func readPage(p parquet.Page, buf []parquet.Value, col *Column, limit int, kind parquet.Kind) error {
+func readPage(p parquet.Page, buf []parquet.Value, col *Column, limit int, kind parquet.Kind, nullInt bool) error {
 	vals := p.Values()
 	for {
 		k, err := vals.ReadValues(buf)
 		if err != nil && err != io.EOF {
 			return err
 		}
-		if err := appendValues(buf[:k], col, kind); err != nil {
+		if err := appendValues(buf[:k], col, kind, nullInt); err != nil {
 			return err
 		}
 		if col.len() > limit || col.len() < 0 {
@@ -554,19 +564,29 @@ func readPage(p parquet.Page, buf []parquet.Value, col *Column, limit int, kind 
 }
 
 // appendValues appends values of the column's kind to col.
-func appendValues(vs []parquet.Value, col *Column, kind parquet.Kind) error {
+func appendValues(vs []parquet.Value, col *Column, kind parquet.Kind, nullInt bool) error {
+	isInt := kind == parquet.Int32 || kind == parquet.Int64
 	for _, v := range vs {
 		if v.IsNull() {
-			// Only doubles are ever NULL (an empty cell's mean or quantile,
-			// docs/store-format.md); they read as NaN.
-			if kind != parquet.Double && kind != parquet.Float {
-				return fmt.Errorf("NULL in a %v column (nosedive writes NULL only in doubles)", kind)
+			// Doubles may be NULL (an empty cell's mean or quantile,
+			// docs/store-format.md) and read as NaN; integers only where
+			// the table's schema says (nullInts), reading as NullInt.
+			switch {
+			case kind == parquet.Double || kind == parquet.Float:
+				col.Float = append(col.Float, math.NaN())
+			case isInt && nullInt:
+				col.Int = append(col.Int, NullInt)
+			default:
+				return fmt.Errorf("a NULL where nosedive always writes a value (%v)", kind)
 			}
-			col.Float = append(col.Float, math.NaN())
 			continue
 		}
 		switch v.Kind() {
 		case parquet.Int32, parquet.Int64:
+			if nullInt && v.Int64() < 0 {
+				// NullInt must mean NULL and nothing else.
+				return fmt.Errorf("%d where nosedive writes an id, a day or NULL", v.Int64())
+			}
 			col.Int = append(col.Int, v.Int64())
 		case parquet.Double, parquet.Float:
 			col.Float = append(col.Float, v.Double())
@@ -658,10 +678,12 @@ func (t *Table) requireRange(path, col string, lo, hi int64) error {
 }
 
 // tableSchema is a run table's documented columns: fixed names and, for
-// the per-category ones, prefixes.
+// the per-category ones, prefixes; nullInts are the integer columns that
+// may be NULL.
 type tableSchema struct {
 	fixed    map[string]Kind
 	prefixed map[string]Kind
+	nullInts map[string]bool
 }
 
 var runSchemas = map[string]tableSchema{
@@ -674,16 +696,18 @@ var runSchemas = map[string]tableSchema{
 			"detected_": KindInt, "blocked_": KindInt, "privilege_": KindInt, "score_": KindFloat},
 	},
 	AgentsFile: {
-		fixed: map[string]Kind{"id": KindInt, "region": KindString, "group": KindString, "age": KindString,
+		fixed: map[string]Kind{"agent": KindInt, "region": KindString, "group": KindString, "age": KindString,
 			"children": KindInt, "partner": KindInt, "baseline": KindFloat, "score": KindFloat, "tier": KindString,
 			"detained": KindBool, "penalised_attempts": KindInt, "first_sanction_day": KindInt, "sanction_days": KindInt},
 		prefixed: map[string]Kind{"attempted_": KindInt, "detected_": KindInt, "sanction_": KindBool, "flag_": KindBool, "delta_": KindFloat,
 			"approved_": KindInt, "succeeded_": KindInt,
 			"privilege_days_": KindInt, "privileged_through_others_days": KindInt},
+		nullInts: map[string]bool{"partner": true, "first_sanction_day": true},
 	},
 	TraceFile: {
 		fixed:    map[string]Kind{"day": KindInt, "agent": KindInt, "tier": KindString, "detained": KindBool, "partner": KindInt},
 		prefixed: map[string]Kind{"sanction_": KindBool, "flag_": KindBool},
+		nullInts: map[string]bool{"partner": true},
 	},
 	TraceEventsFile: {
 		fixed: map[string]Kind{"day": KindInt, "agent": KindInt, "behaviour": KindString, "blocked": KindBool, "detected": KindBool},
@@ -802,17 +826,17 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 				return err
 			}
 		}
-		if c := t.Cols["id"]; c != nil {
+		if c := t.Cols["agent"]; c != nil {
 			for r, v := range c.Int {
 				if v != int64(r) {
-					return damaged(path, "row %d has id %d", r, v)
+					return damaged(path, "row %d has agent %d", r, v)
 				}
 			}
 		}
-		if err := t.requireRange(path, "partner", -1, int64(m.Agents)-1); err != nil {
+		if err := t.requireRange(path, "partner", NullInt, int64(m.Agents)-1); err != nil {
 			return err
 		}
-		if err := t.requireRange(path, "first_sanction_day", -1, int64(m.Days)); err != nil {
+		if err := t.requireRange(path, "first_sanction_day", NullInt, int64(m.Days)); err != nil {
 			return err
 		}
 		return t.requireRange(path, "children", 0, math.MaxInt32)

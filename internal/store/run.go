@@ -23,7 +23,7 @@ import (
 )
 
 // FormatVersion is the run directory format; readers check it.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // File names inside a run directory.
 const (
@@ -655,7 +655,7 @@ func agentColumns(m *Manifest, f *sim.Final) []column {
 	p := f.Pop
 	regions, groups, ages, tiers := bytesOf(nm.Regions), bytesOf(nm.Groups), bytesOf(nm.Ages), bytesOf(nm.Tiers)
 	cols := []column{
-		{name: "id", typ: tInt32, i32: func(r int) int32 { return int32(r) }},
+		{name: "agent", typ: tInt32, i32: func(r int) int32 { return int32(r) }},
 		{name: "region", typ: tString, s: func(r int) []byte { return regions[p.Region[r]] }},
 		{name: "group", typ: tString, s: func(r int) []byte { return groups[p.Group[r]] }},
 		{name: "age", typ: tString, s: func(r int) []byte { return ages[p.Age[r]] }},
@@ -666,13 +666,15 @@ func agentColumns(m *Manifest, f *sim.Final) []column {
 	}
 	cols = append(cols,
 		column{name: "children", typ: tInt32, i32: func(r int) int32 { return int32(p.Kids[r]) }},
-		column{name: "partner", typ: tInt32, i32: func(r int) int32 { return f.Partner[r] }},
+		column{name: "partner", typ: tInt32, i32: func(r int) int32 { return f.Partner[r] },
+			null: func(r int) bool { return f.Partner[r] < 0 }},
 		column{name: "baseline", typ: tDouble, f64: func(r int) float64 { return points(int64(f.BaselineAt(r))) }},
 		column{name: "score", typ: tDouble, f64: func(r int) float64 { return points(int64(f.Score[r])) }},
 		column{name: "tier", typ: tString, s: func(r int) []byte { return tiers[f.Tier[r]] }},
 		column{name: "detained", typ: tBool, b: func(r int) bool { return f.Detained[r] }},
 		column{name: "penalised_attempts", typ: tInt32, i32: func(r int) int32 { return int32(f.PenalisedAttempts[r]) }},
-		column{name: "first_sanction_day", typ: tInt32, i32: func(r int) int32 { return f.FirstSanction[r] }},
+		column{name: "first_sanction_day", typ: tInt32, i32: func(r int) int32 { return f.FirstSanction[r] },
+			null: func(r int) bool { return f.FirstSanction[r] < 0 }},
 		column{name: "sanction_days", typ: tInt32, i32: func(r int) int32 { return f.SanctionDays[r] }},
 	)
 	nb := len(nm.Behaviours)

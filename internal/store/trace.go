@@ -124,7 +124,8 @@ func writeTraceStates(fh io.Writer, m *Manifest, rows []daily.TracedState, order
 		{name: "day", typ: tInt32, i32: func(r int) int32 { return at(r).Day }},
 		{name: "tier", typ: tString, s: func(r int) []byte { return tiers[at(r).Tier] }},
 		{name: "detained", typ: tBool, b: func(r int) bool { return at(r).Detained }},
-		{name: "partner", typ: tInt32, i32: func(r int) int32 { return at(r).Partner }},
+		{name: "partner", typ: tInt32, i32: func(r int) int32 { return at(r).Partner },
+			null: func(r int) bool { return at(r).Partner < 0 }},
 	}
 	for s, n := range nm.Sanctions {
 		bit := uint32(1) << uint(s)
@@ -193,7 +194,7 @@ func checkTraceTable(path string, t *Table, whole bool, m *Manifest) error {
 	if err := t.requireIn(path, "tier", nm.Tiers); err != nil {
 		return err
 	}
-	return t.requireRange(path, "partner", -1, int64(m.Agents)-1)
+	return t.requireRange(path, "partner", NullInt, int64(m.Agents)-1)
 }
 
 // HasTrace reports whether a run directory holds the record of its ledger

@@ -179,7 +179,7 @@ func r2s(r reply) string { return r.body }
 // runs are.
 func TestDamagedManifestInTheLab(t *testing.T) {
 	root, ids := smallStore(t, 2)
-	if err := os.WriteFile(filepath.Join(root, ids[0], store.ManifestFile), []byte(`{"format_version": 1, "agents": -5}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, ids[0], store.ManifestFile), []byte(`{"format_version": 2, "agents": -5}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := newServer(t, Config{Store: root})

@@ -158,7 +158,7 @@ func TestNoPathTraversal(t *testing.T) {
 	os.Symlink(filepath.Dir(store), filepath.Join(other, "linked-run"))
 	link := filepath.Join(other, "linked-file")
 	os.MkdirAll(link, 0o755)
-	os.WriteFile(filepath.Join(link, "run.json"), []byte(`{"format_version":1,"id":"linked-file"}`), 0o644)
+	os.WriteFile(filepath.Join(link, "run.json"), []byte(`{"format_version":2,"id":"linked-file"}`), 0o644)
 	os.Symlink(secret, filepath.Join(link, "daily.parquet"))
 	linked := newServer(t, Config{Store: other})
 	for _, path := range []string{"/api/runs/linked-run/files/secret.txt", "/api/runs/linked-run", "/api/runs/linked-file/files/daily.parquet"} {
