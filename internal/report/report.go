@@ -175,15 +175,18 @@ var funcs = template.FuncMap{
 	},
 	"signed": func(x float64) string { return fmt.Sprintf("%+.3g", x) },
 	"metricName": func(k string) string {
-		return map[string]string{
-			audit.MetricGap:      "gap in the worst-tier share between groups",
-			audit.MetricEver:     "share of people ever sanctioned",
-			audit.MetricFalse:    "people sanctioned without own violation",
-			audit.MetricChildren: "children kept out of top schools",
-		}[k]
+		if m := audit.HeadlineMeaning(k); m != "" {
+			return m
+		}
+		return k
 	},
-	"metrics": func() []string {
-		return []string{audit.MetricGap, audit.MetricEver, audit.MetricFalse, audit.MetricChildren}
+	// metrics are the figures the attribution attributed (the four
+	// defaults for an attribution written before --metric).
+	"metrics": func(at *audit.Attribution) []string {
+		if len(at.Metrics) > 0 {
+			return at.Metrics
+		}
+		return audit.DefaultAttributed
 	},
 	"sortedRules": func(at *audit.Attribution, metric string) []string {
 		rules := append([]string(nil), at.Rules...)
@@ -194,11 +197,18 @@ var funcs = template.FuncMap{
 	},
 	"shap": func(at *audit.Attribution, rule, metric string) float64 { return at.Shapley[rule][metric] },
 	"loo":  func(at *audit.Attribution, rule, metric string) float64 { return at.LeaveOneOut[rule][metric] },
+	// se is a Shapley value's uncertainty: its 95% interval when sampled
+	// (a standard error for an attribution written before intervals),
+	// "exact" otherwise.
 	"se": func(at *audit.Attribution, rule, metric string) string {
-		if at.StdErr == nil {
-			return "exact"
+		switch {
+		case at.Interval != nil:
+			iv := at.Interval[rule][metric]
+			return fmt.Sprintf("[%+.3g, %+.3g]", iv[0], iv[1])
+		case at.StdErr != nil:
+			return fmt.Sprintf("± %.2g s.e.", at.StdErr[rule][metric])
 		}
-		return fmt.Sprintf("± %.2g", at.StdErr[rule][metric])
+		return "exact"
 	},
 	"total": func(at *audit.Attribution, metric string) float64 { return at.Total[metric] },
 	"isnan": func(x audit.Num) bool { return math.IsNaN(float64(x)) },

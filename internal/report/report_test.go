@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	stdhtml "html"
 	"html/template"
 	"os"
 	"path/filepath"
@@ -146,5 +147,53 @@ func TestExternalPattern(t *testing.T) {
 		if external.MatchString(ok) {
 			t.Errorf("pattern flags harmless %q", ok)
 		}
+	}
+}
+
+// The rules section shows what the attribution attributed (any --metric,
+// by its meaning), why it was exact or sampled, and each sampled value's
+// 95% interval; an exact value says so.
+func TestAttributionSection(t *testing.T) {
+	sc, err := scenario.Resolve("benchmark", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 500, Days: 10, Seed: 1,
+		Ledger: "none", OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := audit.Load(res.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(at *audit.Attribution) string {
+		rep, err := audit.Compute(run, audit.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.Attribution = at
+		var buf bytes.Buffer
+		if _, err := Render(&buf, Input{Run: run, Audit: rep, Version: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		return stdhtml.UnescapeString(buf.String())
+	}
+	sampled := &audit.Attribution{Method: "sampled Shapley values", Choice: "sampled: 2^14 twins would cost too much; 16 antithetic permutation pairs instead",
+		Rules: []string{"alcohol", "nightclub"}, Metrics: []string{"detained"},
+		Total:       map[string]float64{"detained": 0.3},
+		Shapley:     map[string]map[string]float64{"alcohol": {"detained": 0.2}, "nightclub": {"detained": 0.1}},
+		LeaveOneOut: map[string]map[string]float64{"alcohol": {"detained": 0.2}, "nightclub": {"detained": 0.1}},
+		Interval:    map[string]map[string][2]float64{"alcohol": {"detained": {0.15, 0.25}}, "nightclub": {"detained": {0.05, 0.15}}},
+		Runs:        66, Agents: 500}
+	html := render(sampled)
+	for _, want := range []string{"share detained at the end", "16 antithetic permutation pairs instead", "[+0.15, +0.25]", "[+0.05, +0.15]", "95% interval"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("sampled attribution: no %q in the rules section", want)
+		}
+	}
+	sampled.Interval = nil
+	if html := render(sampled); !strings.Contains(html, "<td>exact</td>") {
+		t.Error("an exact attribution does not say exact")
 	}
 }
