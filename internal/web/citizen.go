@@ -187,14 +187,21 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 		y, err = s.year(r.Context(), m, int32(a), without, twinDir)
 		return err
 	})
+	s.sendCached(w, r, m.ID, key, y, err)
+}
+
+// sendCached answers a replay's result v as JSON and keeps it in the
+// replay cache under key; err is the replay's error, answered as the
+// run's (nothing when the browser has gone away).
+func (s *Server) sendCached(w http.ResponseWriter, r *http.Request, run, key string, v any, err error) {
 	if err != nil {
 		if r.Context().Err() != nil {
 			return
 		}
-		s.runError(w, m.ID, err)
+		s.runError(w, run, err)
 		return
 	}
-	b, err := json.Marshal(y)
+	b, err := json.Marshal(v)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -78,20 +77,7 @@ func (s *Server) networkDays(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if err != nil {
-		if r.Context().Err() != nil {
-			return
-		}
-		s.runError(w, m.ID, err)
-		return
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		httpError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	s.years.put(key, b)
-	writeJSONBytes(w, b)
+	s.sendCached(w, r, m.ID, key, out, err)
 }
 
 // Ties is the whole population's acquaintance graph seen group by group
