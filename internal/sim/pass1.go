@@ -143,8 +143,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 					fail(i, err)
 					continue
 				}
-				dl += x
-				e.addContrib(i, nc, r, x, ledger)
+				dl += e.book(s, i, kk, nc, r, x, ledger)
 				f |= e.ruleFlags[r]
 			}
 		}
@@ -161,16 +160,7 @@ func (e *Engine) pass1(v *rule.View, k *dayKeys, s *scratch, lo, hi int,
 					fail(i, err)
 					continue
 				}
-				if xk := e.ruleScoreOf(r); xk >= 0 {
-					s.xdelta[xk*ChunkSize+kk] += x // another score (scores.go)
-				} else {
-					dl += x
-				}
-				e.addContrib(i, nc, r, x, ledger)
-				if w := e.waiver(r, i, x); w >= 0 {
-					dl -= x
-					e.giveBack(i, w, x, ledger)
-				}
+				dl += e.book(s, i, kk, nc, r, x, ledger)
 				f |= e.ruleFlags[r] & -uint32(b2i(s.fired[k]))
 			}
 			if rec != nil && st.recovery && f&unless == 0 {
@@ -409,6 +399,24 @@ func fixedAmount(x float64) int64 {
 }
 
 // amount evaluates rule r's amount for agent i in fixed point.
+// book applies rule r's amount x to agent i (slot kk of its chunk) in
+// pass 1: an extra score's change goes to s.xdelta (scores.go), and the
+// main score's change is returned for the caller to add, net of a charge
+// a privilege gives back (privilege.go); the contribution is booked
+// either way.
+func (e *Engine) book(s *scratch, i int32, kk, nc, r int, x int64, ledger *[]daily.LedgerEntry) int64 {
+	e.addContrib(i, nc, r, x, ledger)
+	if xk := e.ruleScoreOf(r); xk >= 0 {
+		s.xdelta[xk*ChunkSize+kk] += x
+		return 0
+	}
+	if w := e.waiver(r, i, x); w >= 0 {
+		e.giveBack(i, w, x, ledger)
+		return 0
+	}
+	return x
+}
+
 func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
 	a := e.prog.RuleAmount[r]
 	x := a.Value

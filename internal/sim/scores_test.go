@@ -237,3 +237,24 @@ func TestExtraScoreOnInstitutionEvent(t *testing.T) {
 		}
 	}
 }
+
+// A rule on: partnered with score: moves that score, not the main one,
+// like every other rule (pass 1 books them all through Engine.book).
+func TestPartneredRuleMovesItsScore(t *testing.T) {
+	w := partneredWorld
+	w.rules = `    - {name: welcome, on: partnered, amount: 1, score: sesame}`
+	h := scoresHarness(t, w, "", 2000, 2)
+	start := slices.Clone(h.e.score)
+	h.step(12)
+	welcomed := 0.0
+	for i := 0; i < h.pop.N; i++ {
+		welcomed += h.contribOf(i, "welcome")
+		if h.e.score[i] != start[i] {
+			t.Fatalf("agent %d: the main score moved from %d to %d", i, start[i], h.e.score[i])
+		}
+	}
+	if welcomed == 0 {
+		t.Fatal("no partnership formed in 12 days")
+	}
+	h.checkScoresAdditive()
+}
