@@ -271,13 +271,7 @@ func (e *Engine) instRules(rules []int, v *rule.View, s *scratch, i int32, kk in
 			fail(i, err)
 			return
 		}
-		if xk := e.ruleScoreOf(r); xk >= 0 {
-			s.xdelta[xk*ChunkSize+kk] += x // another score (scores.go)
-		} else {
-			s.delta[kk] += x
-		}
-		e.bookLedger(i, r, x, ledger)
-		s.evContrib = append(s.evContrib, contribAdd{at: int(i)*e.nContrib + r, x: int32(x)})
+		e.bookEvent(s, i, kk, r, x, ledger)
 		s.fl[kk] |= e.ruleFlags[r]
 	}
 }

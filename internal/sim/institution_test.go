@@ -276,3 +276,41 @@ func BenchmarkInstitutionDay(b *testing.B) {
 		})
 	}
 }
+
+// A privilege that waives an institution's outcome rule gives the charge
+// back, as it does for a behaviour's (both book through Engine.bookEvent):
+// group x's defaults cost it nothing, group y's cost 150.
+func TestInstitutionChargeWaived(t *testing.T) {
+	e, pop := newLender(t, 2000, 2, `    first: 2
+    policy: fixed-threshold
+    threshold: 0
+    gain: 1
+    loss: 1
+privileges:
+  - {name: grace, when: 'group == "x"', context: credit, waives: [defaulted]}
+`)
+	for range 6 {
+		if _, _, err := e.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, e: e, pop: pop}
+	var defaultsX, defaultsY float64
+	for i := 0; i < pop.N; i++ {
+		d, g := h.contribOf(i, "defaulted"), h.contribOf(i, "grace")
+		if pop.Group[i] == 0 {
+			defaultsX += d
+			if g != -d {
+				t.Fatalf("agent %d (x): defaulted %g, given back %g", i, d, g)
+			}
+		} else {
+			defaultsY += d
+			if g != 0 {
+				t.Fatalf("agent %d (y): given back %g without the privilege", i, g)
+			}
+		}
+	}
+	if defaultsX == 0 || defaultsY == 0 {
+		t.Fatalf("no defaults to waive: x %g, y %g", defaultsX, defaultsY)
+	}
+}

@@ -349,7 +349,6 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 	if !st.active {
 		return nil
 	}
-	nc := e.nContrib
 	for _, r := range e.eventRules[b] {
 		if st.rules>>uint(r)&1 == 0 {
 			continue
@@ -361,24 +360,9 @@ func (e *Engine) event(v *rule.View, k *dayKeys, s *scratch, b int, i int32, kk 
 		if err != nil {
 			return err
 		}
-		if xk := e.ruleScoreOf(r); xk >= 0 {
-			s.xdelta[xk*ChunkSize+kk] += x // another score (scores.go)
-		} else {
-			s.delta[kk] += x
-		}
-		// The contribution is booked after the chunk's agent loop, when
-		// the chunk's contribution rows are in cache (sums do not depend
-		// on order); the ledger entry is written now, in the usual order.
-		e.bookLedger(i, r, x, ledger)
-		s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + r, x: int32(x)})
 		s.fl[kk] |= e.ruleFlags[r]
-		if w := e.waiver(r, i, x); w >= 0 {
-			// the charge is given back: booked to the privilege, and no
-			// penalty felt
-			s.delta[kk] -= x
-			e.bookLedger(i, w, -x, ledger)
-			s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + w, x: int32(-x)})
-			continue
+		if e.bookEvent(s, i, kk, r, x, ledger) {
+			continue // the charge was given back: no penalty felt
 		}
 		if x < 0 && bh.penalised && e.lastPenalised != nil {
 			e.lastPenalised[i] = int32(d)
@@ -415,6 +399,28 @@ func (e *Engine) book(s *scratch, i int32, kk, nc, r int, x int64, ledger *[]dai
 		return 0
 	}
 	return x
+}
+
+// bookEvent is book for an event rule: the ledger entry is written now, in
+// the usual order, and the contribution is added after the chunk's agent
+// loop (s.evContrib), when the chunk's contribution rows are in cache
+// (sums do not depend on order). It reports whether a privilege gave the
+// charge back.
+func (e *Engine) bookEvent(s *scratch, i int32, kk, r int, x int64, ledger *[]daily.LedgerEntry) (waived bool) {
+	nc := e.nContrib
+	e.bookLedger(i, r, x, ledger)
+	s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + r, x: int32(x)})
+	if xk := e.ruleScoreOf(r); xk >= 0 {
+		s.xdelta[xk*ChunkSize+kk] += x // another score (scores.go)
+		return false
+	}
+	if w := e.waiver(r, i, x); w >= 0 {
+		e.bookLedger(i, w, -x, ledger)
+		s.evContrib = append(s.evContrib, contribAdd{at: int(i)*nc + w, x: int32(-x)})
+		return true
+	}
+	s.delta[kk] += x
+	return false
 }
 
 func (e *Engine) amount(r int, v *rule.View, i int32) (int64, error) {
