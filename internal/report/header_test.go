@@ -2,11 +2,9 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -19,19 +17,7 @@ func renderLabelled(t *testing.T, name string, sets []string, label string) stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Sets: sets, Name: label, Agents: 1500, Days: 20,
-		Seed: 5, Ledger: "none", OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := audit.Load(res.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := audit.Compute(run, audit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, rep, _ := auditSpec(t, runner.Spec{Scenario: sc, Sets: sets, Name: label, Agents: 1500, Days: 20, Seed: 5})
 	var buf bytes.Buffer
 	if _, err := Render(&buf, Input{Run: run, Audit: rep, Version: "test"}); err != nil {
 		t.Fatal(err)

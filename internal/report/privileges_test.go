@@ -2,12 +2,10 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
@@ -39,19 +37,7 @@ func TestReportWhoIsRewarded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 2000, Days: 10, Seed: 5,
-		Ledger: "none", OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := audit.Load(res.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := audit.Compute(run, audit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, rep, _ := auditSpec(t, runner.Spec{Scenario: sc, Agents: 2000, Days: 10, Seed: 5})
 	var buf bytes.Buffer
 	if _, err := Render(&buf, Input{Run: run, Audit: rep, Version: "test"}); err != nil {
 		t.Fatal(err)

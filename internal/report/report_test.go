@@ -19,14 +19,22 @@ import (
 // external matches anything that would make a browser fetch a resource.
 var external = regexp.MustCompile(`(?i)(<script|<link|<iframe|<img|@import|url\(\s*['"]?(https?:)?//|(src|href)\s*=\s*["']?(https?:)?//)`)
 
-func renderRun(t *testing.T, name string, twin bool) string {
+// auditedRun runs a built-in and audits it.
+func auditedRun(t *testing.T, name string, agents, days int, seed uint64) (*audit.Run, *audit.Report, string) {
 	t.Helper()
 	sc, err := scenario.Resolve(name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 3000, Days: 40, Seed: 5,
-		Ledger: "none", OutDir: t.TempDir()})
+	return auditSpec(t, runner.Spec{Scenario: sc, Agents: agents, Days: days, Seed: seed})
+}
+
+// auditSpec runs spec (without a ledger, into a temporary directory) and
+// audits the run.
+func auditSpec(t *testing.T, spec runner.Spec) (*audit.Run, *audit.Report, string) {
+	t.Helper()
+	spec.Ledger, spec.OutDir = "none", t.TempDir()
+	res, err := runner.Execute(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,9 +46,15 @@ func renderRun(t *testing.T, name string, twin bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return run, rep, res.Dir
+}
+
+func renderRun(t *testing.T, name string, twin bool) string {
+	t.Helper()
+	run, rep, dir := auditedRun(t, name, 3000, 40, 5)
 	in := Input{Run: run, Audit: rep, Version: "test"}
 	if twin {
-		dir, err := runner.Twin(context.Background(), res.Dir, runner.NoRegime, 0)
+		dir, err := runner.Twin(context.Background(), dir, runner.NoRegime, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,24 +168,8 @@ func TestExternalPattern(t *testing.T) {
 // by its meaning), why it was exact or sampled, and each sampled value's
 // 95% interval; an exact value says so.
 func TestAttributionSection(t *testing.T) {
-	sc, err := scenario.Resolve("benchmark", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 500, Days: 10, Seed: 1,
-		Ledger: "none", OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := audit.Load(res.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, rep, _ := auditedRun(t, "benchmark", 500, 10, 1)
 	render := func(at *audit.Attribution) string {
-		rep, err := audit.Compute(run, audit.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		rep.Attribution = at
 		var buf bytes.Buffer
 		if _, err := Render(&buf, Input{Run: run, Audit: rep, Version: "test"}); err != nil {
