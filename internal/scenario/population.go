@@ -32,6 +32,15 @@ func (v *validator) shares(p Pos, what string, sh Shares) {
 
 func (v *validator) population() {
 	pop := v.s.Population
+	v.regions()
+	v.shares(v.at(pop.Pos, "population.ages"), "population.ages", pop.Ages)
+	v.traits()
+	v.households()
+}
+
+// regions checks the regions, their shares and their groups.
+func (v *validator) regions() {
+	pop := v.s.Population
 	if len(pop.Regions) == 0 {
 		v.d.add(pop.Pos, "population.regions: needs at least one region")
 	}
@@ -60,11 +69,16 @@ func (v *validator) population() {
 	if len(v.s.GroupNames()) > maxCategories {
 		v.d.add(pop.Pos, "at most %d groups", maxCategories)
 	}
-	v.shares(v.at(pop.Pos, "population.ages"), "population.ages", pop.Ages)
+}
+
+// traits checks the traits' names and probabilities.
+func (v *validator) traits() {
+	pop := v.s.Population
 	if len(pop.Traits) > maxTraits {
 		v.d.add(v.at(pop.Pos, "population.traits"), "population.traits: at most %d traits", maxTraits)
 	}
-	names, poss = nil, nil
+	var names []string
+	var poss []Pos
 	builtin := map[string]bool{"score": true, "tier": true, "group": true, "region": true, "age": true, "children": true,
 		"has_partner": true, "detained": true, "flags": true, "sanctions": true, "partner": true, "acq": true, "day": true}
 	for _, t := range pop.Traits {
@@ -80,7 +94,11 @@ func (v *validator) population() {
 		}
 	}
 	v.unique("trait", names, poss)
-	h := pop.Households
+}
+
+// households checks the partnered share and the number of children.
+func (v *validator) households() {
+	h := v.s.Population.Households
 	v.prob(h.Pos, "households.partnered", h.Partnered)
 	if h.Children < 0 || h.Children > 20 {
 		v.d.add(h.Pos, "households.children must be in [0, 20], got %g", h.Children)

@@ -13,18 +13,33 @@ import (
 const PartneredEvent = "partnered"
 
 func (v *validator) scoring() {
+	rangeOK := v.scoringRange()
+	v.initialScores(rangeOK)
+	v.rules()
+	v.recovery()
+}
+
+// scoringRange checks scoring.range and reports whether it is usable to
+// check scores against.
+func (v *validator) scoringRange() (rangeOK bool) {
 	sc := v.s.Scoring
-	rangeOK := len(sc.Range) == 2 && sc.Range[0] < sc.Range[1]
+	rangeOK = len(sc.Range) == 2 && sc.Range[0] < sc.Range[1]
 	if !rangeOK {
 		v.d.add(v.at(sc.Pos, "scoring.range"), "scoring.range must be [min, max] with min < max")
 	} else if math.Abs(sc.Range[0]) > 2e6 || math.Abs(sc.Range[1]) > 2e6 {
 		rangeOK = false
 		v.d.add(v.at(sc.Pos, "scoring.range"), "scoring.range must stay within ±2,000,000 points")
 	}
+	return rangeOK
+}
+
+// initialScores checks scoring.initial: each entry a fixed score inside
+// the range (when rangeOK) or a from expression.
+func (v *validator) initialScores(rangeOK bool) {
+	sc := v.s.Scoring
 	if len(sc.Initial) == 0 {
 		v.d.add(sc.Pos, "scoring.initial: needs at least one starting score")
 	}
-	schema := v.scenarioSchema()
 	for k, b := range sc.Initial {
 		v.where(b.Pos, b.Region, b.Group, "")
 		_, hasScore := v.s.pos[fmt.Sprintf("scoring.initial[%d].score", k)]
@@ -38,10 +53,15 @@ func (v *validator) scoring() {
 			v.d.add(b.Pos, "initial score %g is outside scoring.range", b.Score)
 		}
 	}
+}
+
+// rules checks scoring.rules and the flags they set.
+func (v *validator) rules() {
+	sc := v.s.Scoring
 	if len(sc.Rules) > maxRules {
 		v.d.add(sc.Pos, "scoring.rules: at most %d rules", maxRules)
 	}
-	if len(schema.Flags) > maxFlags {
+	if len(v.scenarioSchema().Flags) > maxFlags {
 		v.d.add(sc.Pos, "at most %d flags", maxFlags)
 	}
 	var names []string
@@ -73,17 +93,23 @@ func (v *validator) scoring() {
 		}
 	}
 	v.unique("rule", names, poss)
-	if rc := sc.Recovery; rc != nil {
-		if rc.Rate < 0 || rc.Rate > 1e6 {
-			v.d.add(rc.Pos, "recovery.rate must be >= 0 points per day, got %g", rc.Rate)
-		}
-		switch rc.Direction {
-		case "up", "down", "both":
-		default:
-			v.d.add(rc.Pos, "recovery.direction must be up, down or both, got %q", rc.Direction)
-		}
-		for _, f := range rc.UnlessFlags {
-			v.known(rc.Pos, "flag", f, schema.Flags)
-		}
+}
+
+// recovery checks scoring.recovery, when given.
+func (v *validator) recovery() {
+	rc := v.s.Scoring.Recovery
+	if rc == nil {
+		return
+	}
+	if rc.Rate < 0 || rc.Rate > 1e6 {
+		v.d.add(rc.Pos, "recovery.rate must be >= 0 points per day, got %g", rc.Rate)
+	}
+	switch rc.Direction {
+	case "up", "down", "both":
+	default:
+		v.d.add(rc.Pos, "recovery.direction must be up, down or both, got %q", rc.Direction)
+	}
+	for _, f := range rc.UnlessFlags {
+		v.known(rc.Pos, "flag", f, v.scenarioSchema().Flags)
 	}
 }
