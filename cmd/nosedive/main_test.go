@@ -221,14 +221,14 @@ func TestAuditExplainReportAttribute(t *testing.T) {
 		t.Fatalf("attribute --sampled: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// KernelSHAP, the default estimator: 40 twins of 6 rules are the
-	// single rules, the leave-one-out twins and 13 sampled pairs.
+	// single rules, the leave-one-out twins and 13 distinct pairs (15 drawn).
 	code, stdout, stderr = cli(t, "attribute", dir, "--agents", "800", "--sampled", "--twins", "40", "--metric", "detained")
 	if code != 0 || !strings.Contains(stdout, "Shapley estimated by KernelSHAP") ||
-		!strings.Contains(stderr, "sampled (--sampled): KernelSHAP, coalitions of 1, 5 rules in full and 13 sampled with their complements") ||
+		!strings.Contains(stderr, "sampled (--sampled): KernelSHAP, coalitions of 1, 5 rules in full and 15 sampled with their complements") ||
 		!strings.Contains(stderr, "KernelSHAP by default") || !strings.Contains(stdout, "95% interval") {
 		t.Fatalf("attribute --sampled --twins 40: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if rep, err := readAudit(dir); err != nil || rep.Attribution.Estimator != "kernel" || rep.Attribution.CoalitionPairs != 13 || rep.Attribution.Runs > 40 {
+	if rep, err := readAudit(dir); err != nil || rep.Attribution.Estimator != "kernel" || rep.Attribution.CoalitionPairs != 15 || rep.Attribution.Runs != 40 {
 		t.Errorf("audit.json after KernelSHAP: %v, %+v", err, rep.Attribution)
 	}
 	for _, c := range []struct {

@@ -158,7 +158,7 @@ func TestEstimatorsOnRealGame(t *testing.T) {
 		show := func(name string, r row) {
 			t.Logf("  %-34s %7.1f %9.4f %9.4f %9.4f %9.3f", name, r.twins, r.err, r.worst, r.width, r.cover)
 		}
-		for _, b := range []int{24, 32, 40, 48, 64, 128} {
+		for _, b := range []int{24, 32, 40, 48, 64, 128, 256, DefaultKernelTwins} {
 			show(fmt.Sprintf("kernel, budget %d", b), measure(k, kern(fixed(b), 1)))
 		}
 		for _, p := range []int{1, 2, 3, 4, 7, 16, 64} {
