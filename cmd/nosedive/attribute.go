@@ -17,6 +17,11 @@ type attributeOptions struct {
 	agents, pairs, perms, workers int
 	metrics                       []string
 	exact, sampled, quiet         bool
+	// estimator of sampled values and KernelSHAP's budget of twins;
+	// the ...Set fields say which of the flags were given.
+	estimator                        string
+	twins                            int
+	pairsSet, twinsSet, estimatorSet bool
 }
 
 func newAttributeCmd() *cobra.Command {
@@ -38,25 +43,39 @@ cascaded); give it more than once for several.
 
 Shapley values are exact (all 2^n subsets of n rules) while that costs at
 most 1e10 agent-days (twin runs x agents x days) or sampling would need as
-many twins, and are otherwise estimated from --pairs antithetic
-permutation pairs (a random order of the rules and its reverse), each
-value with a 95% interval; the output says which and why (--exact,
---sampled force it). Either way the values add up to the effect of all
+many twins, and are otherwise estimated, each value with a 95%
+interval: by KernelSHAP (--estimator kernel, the default: a weighted
+least-squares fit over --twins coalitions, sizes 1 and n-1 in full and
+the others sampled with their complements) or from --pairs antithetic
+permutation pairs (--estimator permutation: a random order of the rules
+and its reverse). At equal twins KernelSHAP's errors are about two
+thirds of the permutation pairs' and its intervals hold their 95%
+(docs/metrics.md). The output says which and why (--exact, --sampled
+force it). Either way the values add up to the effect of all
 rules together, which is checked. The twins share the population,
 network and compiled rules, are run in memory (nothing is written but
 RUN/audit.json) and run one per core. Use --agents to attribute on a
 smaller replica of the run when it is large.`,
 		Example: `  nosedive attribute runs/xinjiang-pilot-s1-20261128-101500
-  nosedive attribute RUN --agents 20000 --metric detained --sampled --pairs 32`,
+  nosedive attribute RUN --agents 20000 --metric detained --sampled --twins 48
+  nosedive attribute RUN --sampled --estimator permutation --pairs 32`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.pairsSet = cmd.Flags().Changed("pairs") || cmd.Flags().Changed("permutations")
+			o.twinsSet = cmd.Flags().Changed("twins")
+			o.estimatorSet = cmd.Flags().Changed("estimator")
+			if o.pairsSet && !o.estimatorSet {
+				o.estimator = "permutation" // --pairs asks for permutation pairs
+			}
 			return runAttribute(cmd.Context(), o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.agents, "agents", 0, "run the twins on this many agents (default: the run's size)")
 	f.StringSliceVar(&o.metrics, "metric", nil, "figure to attribute (repeatable; default: the four above)")
-	f.IntVar(&o.pairs, "pairs", audit.DefaultPairs, "antithetic permutation pairs sampled when values are estimated")
+	f.StringVar(&o.estimator, "estimator", audit.DefaultEstimator.String(), "estimator of sampled values: kernel (KernelSHAP) or permutation (antithetic pairs)")
+	f.IntVar(&o.twins, "twins", audit.DefaultKernelTwins, "twin runs KernelSHAP may use (at least 2n+20 for n rules)")
+	f.IntVar(&o.pairs, "pairs", audit.DefaultPairs, "antithetic permutation pairs sampled by --estimator permutation (implies it)")
 	f.IntVar(&o.perms, "permutations", 0, "permutations sampled (replaced by --pairs: half as many pairs)")
 	f.MarkDeprecated("permutations", "use --pairs (a permutation and its reverse count as one pair)")
 	f.BoolVar(&o.exact, "exact", false, "exact Shapley values whatever they cost (at most 20 rules)")
@@ -88,6 +107,16 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 	if o.exact && o.sampled {
 		return badInput("--exact and --sampled exclude each other")
 	}
+	estimator, err := audit.ParseEstimator(o.estimator)
+	if err != nil {
+		return badInput("--estimator: %v", err)
+	}
+	if estimator == audit.Kernel && o.pairsSet {
+		return badInput("--pairs counts permutation pairs: with --estimator kernel give --twins")
+	}
+	if estimator == audit.Permutation && o.twinsSet {
+		return badInput("--twins is KernelSHAP's budget: with --estimator permutation give --pairs")
+	}
 	if o.workers < 0 || o.workers > 1024 {
 		return badInput("--workers must be between 0 (all cores) and 1024")
 	}
@@ -104,6 +133,10 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 	}
 	if len(rules) == 0 {
 		return badInput("%s: the scenario has no rules to attribute", dir)
+	}
+	if min := audit.KernelMinTwins(len(rules)); estimator == audit.Kernel && !o.exact && o.twins < min {
+		return badInput("--twins: KernelSHAP over %d rules needs at least %d twins (all rules, none, the %d without one rule, the %d with one and %d coalition pairs)",
+			len(rules), min, len(rules), len(rules), audit.KernelMinPairs)
 	}
 	if o.exact && len(rules) > audit.ExactMaxRules {
 		return badInput("--exact: %d rules would take 2^%d twin runs; exact values are computed for at most %d rules", len(rules), len(rules), audit.ExactMaxRules)
@@ -133,6 +166,7 @@ func runAttribute(ctx context.Context, o attributeOptions, dir string, stdout, s
 	}
 	at, err := audit.Attribute(ctx, rules, eval, audit.AttributeOptions{
 		Metrics: metrics, Method: method, Pairs: o.pairs, Seed: m.Seed,
+		Estimator: estimator, Twins: o.twins, EstimatorReason: audit.EstimatorReason(estimator, !o.estimatorSet && !o.pairsSet),
 		TwinCost: float64(agents) * float64(m.Days), Parallel: workers,
 		Plan: func(reason string, n int) {
 			fmt.Fprintf(stderr, "nosedive: %s\n", reason)

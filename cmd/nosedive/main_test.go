@@ -220,6 +220,30 @@ func TestAuditExplainReportAttribute(t *testing.T) {
 		!strings.Contains(stdout, "tier:untrustworthy: total effect") || !strings.Contains(stdout, "95% interval") || strings.Contains(stdout, "gap_worst_tier") {
 		t.Fatalf("attribute --sampled: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// KernelSHAP, the default estimator: 40 twins of 6 rules are the
+	// single rules, the leave-one-out twins and 13 distinct pairs (15 drawn).
+	code, stdout, stderr = cli(t, "attribute", dir, "--agents", "800", "--sampled", "--twins", "40", "--metric", "detained")
+	if code != 0 || !strings.Contains(stdout, "Shapley estimated by KernelSHAP") ||
+		!strings.Contains(stderr, "sampled (--sampled): KernelSHAP, coalitions of 1, 5 rules in full and 15 sampled with their complements") ||
+		!strings.Contains(stderr, "KernelSHAP by default") || !strings.Contains(stdout, "95% interval") {
+		t.Fatalf("attribute --sampled --twins 40: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if rep, err := readAudit(dir); err != nil || rep.Attribution.Estimator != "kernel" || rep.Attribution.CoalitionPairs != 15 || rep.Attribution.Runs != 40 {
+		t.Errorf("audit.json after KernelSHAP: %v, %+v", err, rep.Attribution)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--estimator", "kernel", "--pairs", "4"}, "with --estimator kernel give --twins"},
+		{[]string{"--estimator", "permutation", "--twins", "40"}, "with --estimator permutation give --pairs"},
+		{[]string{"--twins", "31"}, "needs at least 32 twins"},
+		{[]string{"--estimator", "shapley"}, `unknown estimator "shapley"`},
+	} {
+		if code, _, stderr := cli(t, append([]string{"attribute", dir}, c.args...)...); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("attribute %v: exit %d, want 2 and %q\n%s", c.args, code, c.want, stderr)
+		}
+	}
 	if code, _, stderr := cli(t, "attribute", dir, "--metric", "detaned"); code != 2 || !strings.Contains(stderr, `did you mean "detained"?`) {
 		t.Errorf("attribute --metric typo: exit %d\n%s", code, stderr)
 	}

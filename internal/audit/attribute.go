@@ -58,7 +58,14 @@ type AttributeOptions struct {
 	// Pairs of permutations sampled (a permutation and its reverse);
 	// default DefaultPairs.
 	Pairs int
-	Seed  uint64
+	// Estimator of sampled values; Twins is KernelSHAP's budget of twin
+	// runs (default DefaultKernelTwins).
+	Estimator Estimator
+	Twins     int
+	// EstimatorReason, when set, says why the estimator was chosen; it
+	// ends the printed choice of sampled values.
+	EstimatorReason string
+	Seed            uint64
 	// TwinCost is one twin run's agent-days (agents x days), for the
 	// choice between exact and sampled values; Budget is the most
 	// agent-days exact values may cost (default ExactBudget).
@@ -129,6 +136,10 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 		}
 		return err
 	}
+	est, err := planSampled(n, o)
+	if err != nil {
+		return nil, err
+	}
 	t0 := o.Now()
 	if err := run([]uint64{all, 0}); err != nil {
 		return nil, err
@@ -136,8 +147,7 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	// Wall time per twin at the parallelism of this first batch (two
 	// twins together when Parallel >= 2), for the printed estimate only.
 	perTwin := o.Now().Sub(t0) / 2
-	perms := permutationPairs(n, o.Pairs, o.Seed)
-	sampled := sampledMasks(n, perms)
+	sampled := est.masks
 	exactCost := math.Ldexp(o.TwinCost, n)
 	exact := o.Method == Exact || o.Method == Auto && n <= ExactMaxRules && (exactCost <= o.Budget || 1<<uint(n) <= len(sampled))
 	at := &Attribution{Rules: rules, Metrics: o.Metrics, Total: map[string]float64{}, LeaveOneOut: map[string]map[string]float64{},
@@ -145,6 +155,7 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	var masks []uint64
 	if exact {
 		at.Method = "exact Shapley over all subsets of rules"
+		at.Estimator = "exact"
 		masks = make([]uint64, 0, 1<<uint(n))
 		for s := uint64(0); s <= all; s++ {
 			masks = append(masks, s)
@@ -154,20 +165,28 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 		case o.Method == Exact:
 			at.Choice += " (--exact)"
 		case exactCost > o.Budget:
-			at.Choice += fmt.Sprintf(", no more than %d antithetic permutation pairs would take", o.Pairs)
+			at.Choice += fmt.Sprintf(", no more than %s would take", est.what)
 		}
 	} else {
-		at.Method = "Shapley estimated from antithetic permutation pairs"
-		at.Pairs = o.Pairs
+		at.Method = est.method
+		at.Estimator = o.Estimator.String()
+		if o.Estimator == Kernel {
+			at.CoalitionPairs = est.pairs
+		} else {
+			at.Pairs = est.pairs
+		}
 		masks = sampled
 		if o.Method == Sampled {
-			at.Choice = fmt.Sprintf("sampled (--sampled): %d antithetic permutation pairs (%d twins)", o.Pairs, len(masks))
+			at.Choice = fmt.Sprintf("sampled (--sampled): %s (%d twins)", est.what, len(masks))
 		} else {
 			at.Choice = fmt.Sprintf("sampled: 2^%d twins would cost %.3g agent-days (budget %.3g)", n, exactCost, o.Budget)
 			if perTwin > 0 {
 				at.Choice += fmt.Sprintf(", ~%s here", roundDuration(time.Duration(float64(perTwin)*math.Ldexp(1, n))))
 			}
-			at.Choice += fmt.Sprintf("; %d antithetic permutation pairs instead (%d twins)", o.Pairs, len(masks))
+			at.Choice += fmt.Sprintf("; %s instead (%d twins)", est.what, len(masks))
+		}
+		if o.EstimatorReason != "" {
+			at.Choice += "; " + o.EstimatorReason
 		}
 	}
 	if o.Plan != nil {
@@ -191,8 +210,8 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	}
 	if exact {
 		exactShapley(at, rules, o.Metrics, v)
-	} else {
-		sampledShapley(at, rules, o.Metrics, perms, true, v)
+	} else if err := est.estimate(at, rules, o.Metrics, v); err != nil {
+		return nil, err
 	}
 	at.Sum = map[string]float64{}
 	for _, k := range o.Metrics {

@@ -166,6 +166,11 @@ type Attribution struct {
 	// permutation pairs); Pairs is their number.
 	Interval map[string]map[string][2]float64 `json:"shapley_ci95,omitempty"`
 	Pairs    int                              `json:"pairs,omitempty"`
+	// Estimator is how the values were computed: "exact", "permutation"
+	// or "kernel" (KernelSHAP, with CoalitionPairs sampled coalition
+	// pairs besides the coalition sizes it enumerates).
+	Estimator      string `json:"estimator,omitempty"`
+	CoalitionPairs int    `json:"coalition_pairs,omitempty"`
 	// Sum is the sum of each metric's Shapley values, checked against Total.
 	Sum    map[string]float64 `json:"shapley_sum,omitempty"`
 	Runs   int                `json:"runs"`
