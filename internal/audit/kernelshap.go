@@ -406,31 +406,44 @@ func kernelShapley(at *Attribution, rules, metrics []string, d kernelDesign, v f
 // constrainedSolve returns, for each column k of b, the φ that minimises
 // φᵀaφ − 2bᵀφ subject to Σ_i φ_i = total[k]: φ = a⁻¹(b − λ1) with
 // λ = (1ᵀa⁻¹b − total) / 1ᵀa⁻¹1 (a is positive definite).
+//
+// The factorisation and the solves are written out here, not taken from
+// gonum's Cholesky: gonum's kernels are assembly on amd64 (with their own
+// summation order) and Go on arm64, where the compiler fuses multiply-adds,
+// so its last bits differ between machines, and attribution values are
+// stored. Here every product is rounded before it is added (test/fma) and
+// sums run in index order, so the values are the same bits everywhere.
+// TestConstrainedSolveMatchesGonum holds it to gonum's to 1e-12.
 func constrainedSolve(a *mat.SymDense, b *mat.Dense, total []float64) (*mat.Dense, error) {
 	n, nm := b.Dims()
-	var ch mat.Cholesky
-	if ok := ch.Factorize(a); !ok {
+	l, ok := cholesky(a)
+	if !ok {
 		return nil, fmt.Errorf("attribute: the KernelSHAP design is singular (a bug: sizes 1 and n-1 make it full rank)")
 	}
-	ones := mat.NewVecDense(n, nil)
-	for i := range n {
-		ones.SetVec(i, 1)
+	ones := make([]float64, n)
+	for i := range ones {
+		ones[i] = 1
 	}
-	var ainv1 mat.VecDense
-	if err := ch.SolveVecTo(&ainv1, ones); err != nil {
-		return nil, fmt.Errorf("attribute: KernelSHAP: %w", err)
-	}
-	sum1 := mat.Sum(&ainv1)
-	var ainvb mat.Dense
-	if err := ch.SolveTo(&ainvb, b); err != nil {
-		return nil, fmt.Errorf("attribute: KernelSHAP: %w", err)
+	ainv1 := cholSolve(l, ones)
+	sum1 := 0.0
+	for _, x := range ainv1 {
+		sum1 += x
 	}
 	phi := mat.NewDense(n, nm, nil)
+	col := make([]float64, n)
 	for k := range nm {
-		lambda := (mat.Sum(ainvb.ColView(k)) - total[k]) / sum1
+		for i := range n {
+			col[i] = b.At(i, k)
+		}
+		ainvb := cholSolve(l, col)
+		sumb := 0.0
+		for _, x := range ainvb {
+			sumb += x
+		}
+		lambda := (sumb - total[k]) / sum1
 		got := 0.0
 		for i := range n {
-			x := ainvb.At(i, k) - float64(lambda*ainv1.AtVec(i))
+			x := ainvb[i] - float64(lambda*ainv1[i])
 			phi.Set(i, k, x)
 			got += x
 		}
@@ -441,6 +454,53 @@ func constrainedSolve(a *mat.SymDense, b *mat.Dense, total []float64) (*mat.Dens
 		}
 	}
 	return phi, nil
+}
+
+// cholesky returns the lower-triangular L with L Lᵀ = a, row by row, or
+// false when a is not positive definite.
+func cholesky(a *mat.SymDense) ([][]float64, bool) {
+	n := a.SymmetricDim()
+	l := make([][]float64, n)
+	for i := range n {
+		l[i] = make([]float64, i+1)
+		for j := 0; j <= i; j++ {
+			s := a.At(i, j)
+			for k := range j {
+				s -= float64(l[i][k] * l[j][k])
+			}
+			if i == j {
+				if !(s > 0) {
+					return nil, false
+				}
+				l[i][i] = math.Sqrt(s)
+			} else {
+				l[i][j] = s / l[j][j]
+			}
+		}
+	}
+	return l, true
+}
+
+// cholSolve returns x with L Lᵀ x = b: forward, then back substitution.
+func cholSolve(l [][]float64, b []float64) []float64 {
+	n := len(l)
+	y := make([]float64, n)
+	for i := range n {
+		s := b[i]
+		for k := range i {
+			s -= float64(l[i][k] * y[k])
+		}
+		y[i] = s / l[i][i]
+	}
+	x := make([]float64, n)
+	for i := n - 1; i >= 0; i-- {
+		s := y[i]
+		for k := i + 1; k < n; k++ {
+			s -= float64(l[k][i] * x[k])
+		}
+		x[i] = s / l[i][i]
+	}
+	return x
 }
 
 // sampledEstimate is a sampled estimator laid out for a run: the twins it

@@ -4,11 +4,13 @@ import (
 	"context"
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/nosedive-lab/nosedive/internal/rng"
+	"gonum.org/v1/gonum/mat"
 )
 
 // maskGame is a coalition value over rule indices (bit i: rule i on).
@@ -363,5 +365,86 @@ func TestAttributeKernel(t *testing.T) {
 	}
 	if _, err := Attribute(context.Background(), rules, eval, AttributeOptions{Metrics: []string{"m"}, Method: Sampled, Estimator: Kernel, Twins: 30}); err == nil {
 		t.Error("30 twins for 10 rules: no error")
+	}
+}
+
+// TestConstrainedSolveMatchesGonum holds the written-out Cholesky solve to
+// gonum's (the reference) on random positive definite systems with the
+// efficiency constraint, and checks the constraint holds exactly.
+func TestConstrainedSolveMatchesGonum(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for trial := range 200 {
+		n, nm := 2+trial%19, 1+trial%4
+		g := mat.NewDense(n, n, nil)
+		for i := range n {
+			for j := range n {
+				g.Set(i, j, r.NormFloat64())
+			}
+		}
+		a := mat.NewSymDense(n, nil)
+		for i := range n {
+			for j := i; j < n; j++ {
+				s := 0.0
+				for k := range n {
+					s += g.At(i, k) * g.At(j, k)
+				}
+				if i == j {
+					s += 0.1
+				}
+				a.SetSym(i, j, s)
+			}
+		}
+		b := mat.NewDense(n, nm, nil)
+		total := make([]float64, nm)
+		for k := range nm {
+			total[k] = r.NormFloat64()
+			for i := range n {
+				b.Set(i, k, r.NormFloat64())
+			}
+		}
+		got, err := constrainedSolve(a, b, total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The reference: gonum's Cholesky and the same closed form.
+		var ch mat.Cholesky
+		if !ch.Factorize(a) {
+			t.Fatal("gonum: not positive definite")
+		}
+		ones := mat.NewVecDense(n, nil)
+		for i := range n {
+			ones.SetVec(i, 1)
+		}
+		var ainv1 mat.VecDense
+		var ainvb mat.Dense
+		if err := ch.SolveVecTo(&ainv1, ones); err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.SolveTo(&ainvb, b); err != nil {
+			t.Fatal(err)
+		}
+		cond := ch.Cond()
+		for k := range nm {
+			lambda := (mat.Sum(ainvb.ColView(k)) - total[k]) / mat.Sum(&ainv1)
+			scale, sum := 0.0, 0.0
+			for i := range n {
+				scale = max(scale, math.Abs(ainvb.At(i, k)-lambda*ainv1.AtVec(i)))
+			}
+			for i := range n {
+				want := ainvb.At(i, k) - lambda*ainv1.AtVec(i)
+				// Both solves are backward stable: their answers agree to
+				// the condition number times the rounding unit.
+				if d := math.Abs(got.At(i, k) - want); d > 1e-13*cond*scale {
+					t.Fatalf("trial %d (n=%d, cond %.3g) phi[%d,%d] = %v, gonum %v (diff %.3g)", trial, n, cond, i, k, got.At(i, k), want, d)
+				}
+				sum += got.At(i, k)
+			}
+			if d := math.Abs(sum - total[k]); d > 1e-12*math.Max(1, math.Abs(total[k])) {
+				t.Fatalf("trial %d: values add up to %v, not %v", trial, sum, total[k])
+			}
+		}
+	}
+	if _, ok := cholesky(mat.NewSymDense(2, []float64{1, 2, 2, 1})); ok {
+		t.Fatal("an indefinite matrix factorised")
 	}
 }
