@@ -116,14 +116,11 @@ ones. --csv and --json give every metric in a long format.`,
 	return cmd
 }
 
-// readSweepResults reads a sweep directory's results (sweep.OpenResults).
-func readSweepResults(dir string) (*sweep.Results, error) { return sweep.OpenResults(dir) }
-
 func runSweepSummarize(o sweep.SummaryOptions, dir string, stdout, stderr io.Writer) error {
 	if o.JSON && o.CSV {
 		return badInput("choose one of --json and --csv")
 	}
-	res, err := readSweepResults(dir)
+	res, err := sweep.OpenResults(dir)
 	if err != nil {
 		return err
 	}
