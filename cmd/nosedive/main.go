@@ -61,7 +61,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case is[scenario.Errors](err), is[*scenario.NotFoundError](err), is[*usageError](err), is[*runner.MemoryError](err),
+	case is[scenario.Errors](err), is[*scenario.NotFoundError](err), is[*usageError](err), is[*runner.MemoryError](err), is[*runner.InputError](err),
 		is[*runner.UnknownRuleError](err), is[*audit.BadAttributeError](err), is[*audit.InputError](err), is[*store.InvalidError](err),
 		is[*sweep.ConflictError](err), is[*sweep.CurveError](err), is[*sweep.InputError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err),
 		is[*duckdb.NotFoundError](err):
