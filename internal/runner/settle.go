@@ -1,9 +1,14 @@
 package runner
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // InputError is bad input in the options a person gave a run (the command
@@ -76,4 +81,42 @@ func BenchSize(sc *scenario.Scenario, given func(string) bool, agents, days int)
 		return 0, 0, badInput("--days must be between 1 and %d", scenario.MaxDays)
 	}
 	return agents, days, nil
+}
+
+// ResumeDir is Resume for a directory a person named, as `nosedive
+// resume` does: the unfinished run is dir or the one unfinished run it
+// holds (store.FindUnfinished), "resuming ID", each skipped checkpoint
+// and, with meter, the days go to log, and the run's scenario comes back
+// with the result. Workers out of range, a directory with no unfinished
+// run and an unreadable spec.json are *InputError; a spec.json that fails
+// its checks is the *store.InvalidError naming file and field.
+func ResumeDir(ctx context.Context, dir string, workers int, log io.Writer, meter bool) (*scenario.Scenario, *Result, error) {
+	if workers < 0 || workers > 1024 {
+		return nil, nil, badInput("--workers must be between 0 (all cores) and 1024, got %d", workers)
+	}
+	d, err := store.FindUnfinished(dir)
+	if err != nil {
+		return nil, nil, badInput("%v", err)
+	}
+	ss, err := store.ReadSpec(d)
+	if err != nil && !errors.As(err, new(*store.InvalidError)) {
+		return nil, nil, badInput("%v", err)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	var prog func(int, int)
+	if meter {
+		var finish func()
+		prog, finish = progress.Days(log, ss.Days)
+		defer finish()
+	}
+	fmt.Fprintf(log, "nosedive: resuming %s\n", ss.ID)
+	res, err := Resume(ctx, d, workers, prog, func(err error) {
+		fmt.Fprintf(log, "nosedive: skipping checkpoint: %v\n", err)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := scenario.Load(ss.ScenarioFile, []byte(ss.ScenarioText), ss.Sets)
+	return sc, res, err
 }

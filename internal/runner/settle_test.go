@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -78,3 +79,23 @@ func TestSettle(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ResumeDir refuses workers out of range and a directory without an
+// unfinished run as *InputError, before it reads anything else.
+func TestResumeDirRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		workers int
+		want    string
+	}{
+		{-1, "--workers must be between 0 (all cores) and 1024, got -1"},
+		{1025, "--workers must be between 0 (all cores) and 1024, got 1025"},
+		{0, ""},
+	} {
+		var log strings.Builder
+		_, _, err := ResumeDir(context.Background(), dir, c.workers, &log, true)
+		if !errors.As(err, new(*InputError)) || !strings.HasPrefix(err.Error(), c.want) || log.Len() > 0 {
+			t.Errorf("workers %d: got %v (log %q), want an InputError %q", c.workers, err, log.String(), c.want)
+		}
+	}
+}
