@@ -77,7 +77,7 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	if o.MinGroup < 1 {
 		return badInput("--min-group must be at least 1")
 	}
-	run, err := loadRun(dir)
+	run, err := audit.LoadDir(dir)
 	if err != nil {
 		return err
 	}
@@ -100,11 +100,6 @@ func runAudit(ctx context.Context, o auditOptions, dir string, stdout, stderr io
 	fmt.Fprintf(stdout, "\nwritten: %s\n", filepath.Join(dir, AuditFile))
 	return nil
 }
-
-func readAudit(dir string) (*audit.Report, error) { return audit.ReadReport(dir) }
-
-// loadRun loads the run in dir (audit.LoadDir).
-func loadRun(dir string) (*audit.Run, error) { return audit.LoadDir(dir) }
 
 // summarizeReplicates resolves, audits and summarises a replicate set
 // (stored: see audit.ReplicateSet).

@@ -65,22 +65,13 @@ command for "go tool pprof".`,
 }
 
 func runBench(ctx context.Context, o benchOptions, name string, changed func(string) bool, w io.Writer) error {
-	sc, err := resolve(ctx, name, nil)
+	sc, err := scenario.ResolveContext(ctx, name, nil)
 	if err != nil {
 		return err
 	}
-	agents, days := sc.Run.Agents, sc.Run.Days
-	if changed("agents") {
-		if o.agents < 2 || o.agents > scenario.MaxAgents || (sc.Network.Model != "none" && o.agents <= sc.Network.Degree) {
-			return badInput("--agents must be between %d and %d", max(2, sc.Network.Degree+1), scenario.MaxAgents)
-		}
-		agents = o.agents
-	}
-	if changed("days") {
-		if o.days < 1 || o.days > scenario.MaxDays {
-			return badInput("--days must be between 1 and %d", scenario.MaxDays)
-		}
-		days = o.days
+	agents, days, err := runner.BenchSize(sc, changed, o.agents, o.days)
+	if err != nil {
+		return err
 	}
 	if o.repeat < 1 || o.repeat > 1000 {
 		return badInput("--repeat must be between 1 and 1000")

@@ -2,15 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
-	"github.com/nosedive-lab/nosedive/internal/progress"
-	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -53,49 +47,15 @@ and the smallest single change that would have changed the tier.`,
 }
 
 func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.Writer) error {
-	run, err := audit.LoadDirWith(dir, audit.LoadForExplain)
-	if err != nil {
-		return err
-	}
-	if o.agent < 0 || o.agent >= run.Manifest.Agents {
-		return badInput("--agent %d: this run has agents 0 to %d", o.agent, run.Manifest.Agents-1)
-	}
 	if o.quiet {
 		stderr = io.Discard
 	}
-	// The run's stored trace of its ledger sample answers at once; anyone
-	// else is replayed.
-	x, _, err := audit.ExplainStored(run, int32(o.agent))
-	var nt *store.NoTraceError
-	switch {
-	case errors.As(err, &nt):
-		fmt.Fprintf(stderr, "nosedive: %s\n", audit.ReplayNotice(run.Manifest, nt))
-		if x, err = replayExplain(ctx, o, run, dir, stderr); err != nil {
-			return err
-		}
-	case err != nil:
+	x, err := audit.ExplainDir(ctx, dir, o.agent, o.workers, stderr)
+	if err != nil {
 		return err
 	}
-	if !x.MatchesStored || !x.Exact {
-		return fmt.Errorf("explain: the replay of %s does not reproduce the stored run for agent %d (was it written by another nosedive version?)", dir, o.agent)
-	}
 	if o.asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(x)
+		return writeJSON(w, x)
 	}
 	return audit.WriteExplanationText(w, x)
-}
-
-// replayExplain replays the run with a trace on the agent, with a progress
-// meter, and explains it.
-func replayExplain(ctx context.Context, o explainOptions, run *audit.Run, dir string, stderr io.Writer) (*audit.Explanation, error) {
-	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
-	meter := progress.New(stderr, run.Manifest.Days, "days", progress.Options{Bar: progress.IsTerminal(stderr)})
-	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
-	meter.Finish()
-	if err != nil {
-		return nil, err
-	}
-	return audit.Explain(run, int32(o.agent), final, traces[0])
 }

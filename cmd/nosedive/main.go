@@ -61,10 +61,11 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case is[scenario.Errors](err), is[*scenario.NotFoundError](err), is[*usageError](err), is[*runner.MemoryError](err),
-		is[*runner.UnknownRuleError](err), is[*audit.BadAttributeError](err), is[*store.InvalidError](err),
-		is[*sweep.ConflictError](err), is[*sweep.InputError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err),
-		is[*duckdb.NotFoundError](err):
+	case is[*usageError](err), is[scenario.Errors](err), is[*scenario.NotFoundError](err),
+		is[*runner.InputError](err), is[*runner.MemoryError](err), is[*runner.UnknownRuleError](err), is[*store.InvalidError](err),
+		is[*audit.InputError](err), is[*audit.BadAttributeError](err), is[*audit.NotReplicatesError](err), is[*audit.RunDirError](err),
+		is[*sweep.InputError](err), is[*sweep.ConflictError](err), is[*sweep.CurveError](err),
+		is[*duckdb.NotFoundError](err), is[*duckdb.QueryError](err):
 		return exitBadInput
 	}
 	return exitFailure

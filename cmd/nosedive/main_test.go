@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -228,7 +229,7 @@ func TestAuditExplainReportAttribute(t *testing.T) {
 		!strings.Contains(stderr, "KernelSHAP by default") || !strings.Contains(stdout, "95% interval") {
 		t.Fatalf("attribute --sampled --twins 40: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if rep, err := readAudit(dir); err != nil || rep.Attribution.Estimator != "kernel" || rep.Attribution.CoalitionPairs != 15 || rep.Attribution.Runs != 40 {
+	if rep, err := audit.ReadReport(dir); err != nil || rep.Attribution.Estimator != "kernel" || rep.Attribution.CoalitionPairs != 15 || rep.Attribution.Runs != 40 {
 		t.Errorf("audit.json after KernelSHAP: %v, %+v", err, rep.Attribution)
 	}
 	for _, c := range []struct {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/report"
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
@@ -137,35 +134,5 @@ func runReportCurve(o reportOptions, args []string, w io.Writer) error {
 	case o.PDF != "":
 		return badInput("--curve writes HTML (and --png); print it to PDF from a browser")
 	}
-	dir := args[0]
-	c, err := sweep.OutcomeCurve(dir, o.institution)
-	if err != nil {
-		var ce *sweep.CurveError
-		if errors.As(err, &ce) {
-			return badInput("%s: %v", dir, err)
-		}
-		return err
-	}
-	out := o.HTML
-	if out == "" {
-		out = filepath.Join(dir, "curve.html")
-	}
-	var pg *report.CurvePage
-	if err := store.WriteAtomic(out, func(w io.Writer) (err error) {
-		pg, err = report.RenderCurve(w, c, runner.Version)
-		return err
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "curve: %s (%d groups, %d fixed-rate points, %d other policies)\n", out, len(c.Groups), len(c.Points), len(c.Marks))
-	if o.PNG != "" {
-		for _, ch := range pg.Charts {
-			path, err := ch.SavePNG(o.PNG)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "chart: %s\n", path)
-		}
-	}
-	return nil
+	return report.WriteCurve(w, args[0], o.institution, o.Files, runner.Version)
 }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
-	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/scenario"
-	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -46,33 +42,7 @@ and field.`,
 }
 
 func runResume(ctx context.Context, o resumeOptions, dir string, stdout, stderr io.Writer) error {
-	if o.workers < 0 || o.workers > 1024 {
-		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.workers)
-	}
-	d, err := store.FindUnfinished(dir)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	ss, err := store.ReadSpec(d)
-	if err != nil && !is[*store.InvalidError](err) { // an InvalidError is bad input already, naming file and field
-		return badInput("%v", err)
-	} else if err != nil {
-		return err
-	}
-	var prog func(int, int)
-	if !o.quiet {
-		var finish func()
-		prog, finish = progress.Days(stderr, ss.Days)
-		defer finish()
-	}
-	fmt.Fprintf(stderr, "nosedive: resuming %s\n", ss.ID)
-	res, err := runner.Resume(ctx, d, o.workers, prog, func(err error) {
-		fmt.Fprintf(stderr, "nosedive: skipping checkpoint: %v\n", err)
-	})
-	if err != nil {
-		return err
-	}
-	sc, err := scenario.Load(ss.ScenarioFile, []byte(ss.ScenarioText), ss.Sets)
+	sc, res, err := runner.ResumeDir(ctx, dir, o.workers, stderr, !o.quiet)
 	if err != nil {
 		return err
 	}

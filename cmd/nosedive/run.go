@@ -54,7 +54,7 @@ printed at the end. The run directory appears only when complete.`,
 }
 
 func runRun(ctx context.Context, o runOptions, name string, changed func(string) bool, stdout, stderr io.Writer) error {
-	sc, err := resolve(ctx, name, o.Sets)
+	sc, err := scenario.ResolveContext(ctx, name, o.Sets)
 	if err != nil {
 		return err
 	}
@@ -65,39 +65,8 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		return err
 	}
 	spec := o.Spec
-	spec.Scenario = sc
-	switch {
-	case !changed("agents"):
-		spec.Agents = sc.Run.Agents
-	case o.Agents < 2 || o.Agents > scenario.MaxAgents:
-		return badInput("--agents must be between 2 and %d, got %d", scenario.MaxAgents, o.Agents)
-	case sc.Network.Model != "none" && o.Agents <= sc.Network.Degree:
-		return badInput("--agents %d is too few for network.degree %d", o.Agents, sc.Network.Degree)
-	}
-	switch {
-	case !changed("days"):
-		spec.Days = sc.Run.Days
-	case o.Days < 1 || o.Days > scenario.MaxDays:
-		return badInput("--days must be between 1 and %d, got %d", scenario.MaxDays, o.Days)
-	}
-	if !changed("seed") {
-		spec.Seed = sc.Run.Seed
-	}
-	if o.Workers < 0 || o.Workers > 1024 {
-		return badInput("--workers must be between 0 (all cores) and 1024, got %d", o.Workers)
-	}
-	if !changed("ledger") {
-		spec.Ledger = sc.Run.Ledger
-	} else if _, err := scenario.ParseLedger(o.Ledger); err != nil {
-		return badInput("--ledger: %v", err)
-	}
-	if o.maxMemory != "" {
-		if spec.MaxMemory, err = runner.ParseBytes(o.maxMemory); err != nil {
-			return badInput("--max-memory: %v", err)
-		}
-	}
-	if o.CheckpointEvery < 0 || o.CheckpointEvery > scenario.MaxDays {
-		return badInput("--checkpoint-every must be a number of days >= 0")
+	if err := spec.Settle(sc, changed, o.maxMemory); err != nil {
+		return err
 	}
 	spec.Warn = func(msg string) { fmt.Fprintln(stderr, "nosedive: warning:", msg) }
 	if !o.quiet {
@@ -111,25 +80,4 @@ func runRun(ctx context.Context, o runOptions, name string, changed func(string)
 		return err
 	}
 	return runner.WriteSummary(stdout, sc, res)
-}
-
-// resolve loads a scenario, giving up when ctx is done: a signal during
-// loading stops the command at once (the loader, bounded on its own, is
-// left to finish in the background of a process that is exiting).
-func resolve(ctx context.Context, name string, sets []string) (*scenario.Scenario, error) {
-	type result struct {
-		sc  *scenario.Scenario
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		sc, err := scenario.Resolve(name, sets)
-		done <- result{sc, err}
-	}()
-	select {
-	case r := <-done:
-		return r.sc, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }

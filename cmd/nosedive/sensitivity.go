@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
@@ -46,34 +45,11 @@ were. Warnings say when the design is too small for stable indices.`,
 }
 
 func runSensitivity(o sensitivityOptions, dir string, stdout, stderr io.Writer) error {
-	if o.metric == "" {
-		return badInput("--metric is required, e.g. --metric ever_sanctioned")
-	}
 	pw := stderr // progress; warnings go to stderr even with --quiet
 	if o.quiet {
 		pw = io.Discard
 	}
-	// Two steps, each of which can take seconds on a large sweep: reading
-	// every run's fragments, then the indices and their bootstrap.
-	meter := progress.New(pw, 2, "steps", progress.Options{Bar: progress.IsTerminal(pw)})
-	defer meter.Finish()
-	meter.Set(0, "reading the sweep's results")
-	res, err := readSweepResults(dir)
-	if err != nil {
-		return err
-	}
-	m := res.Manifest
-	if m.Design.Type != sweep.Morris && m.Design.Type != sweep.Sobol {
-		return badInput("%s has a %s design; sensitivity indices need a morris or sobol design (use `nosedive sweep summarize` for this one)", dir, m.Design.Type)
-	}
-	mi, err := res.MetricIndex(o.metric)
-	if err != nil {
-		return badInput("--metric: %v", err)
-	}
-	meter.Set(1, fmt.Sprintf("%d points read; computing indices", len(m.Points)))
-	an, err := sweep.Analyze(res, mi, o.seed)
-	meter.Set(2, "")
-	meter.Finish()
+	an, err := sweep.AnalyzeDir(dir, o.metric, o.seed, pw)
 	if an != nil {
 		for _, s := range an.Warnings {
 			fmt.Fprintln(stderr, "nosedive: warning:", s)

@@ -113,15 +113,5 @@ func runSQL(ctx context.Context, o sqlOptions, query string, stdout, stderr io.W
 	if o.schema {
 		return db.WriteSchema(ctx, stdout)
 	}
-	empty := len(db.Catalog.Runs) == 0
-	n, err := db.Write(ctx, stdout, query, o.format)
-	if qe := (*duckdb.QueryError)(nil); errors.As(err, &qe) && empty {
-		return badInput("%v\n(the store %s holds no run directory yet: write one with `nosedive run SCENARIO --out %s`)", qe, o.store, o.store)
-	} else if qe != nil {
-		return badInput("%v", qe)
-	}
-	if err == nil && n == 0 && empty {
-		fmt.Fprintf(stderr, "nosedive: the store %s holds no run directory yet; write one with `nosedive run SCENARIO --out %s`\n", o.store, o.store)
-	}
-	return err
+	return db.WriteQuery(ctx, stdout, query, o.format, o.store, func(msg string) { fmt.Fprintf(stderr, "nosedive: %s\n", msg) })
 }

@@ -2,22 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
-	"github.com/nosedive-lab/nosedive/internal/cluster"
 	"github.com/nosedive-lab/nosedive/internal/sweep"
 	"github.com/spf13/cobra"
 )
 
-type sweepOptions struct {
-	out, shard    string
-	jobs          int
-	resume, quiet bool
-	job           sweep.JobOptions // --emit and its flags
-}
+type sweepOptions = sweep.CommandOptions // --out, --shard, --jobs, --resume, --quiet, --emit and its flags
 
 func newSweepCmd() *cobra.Command {
 	var o sweepOptions
@@ -49,44 +41,24 @@ sweep directory and their results merge by reading results/ together.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.out, "out", "runs", "store root that receives the sweep directory OUT/<sweep-name>")
-	f.IntVar(&o.jobs, "jobs", 0, "runs at once (default: all cores); each run then uses cores/jobs workers")
-	f.BoolVar(&o.resume, "resume", false, "continue the sweep in OUT/<sweep-name> (runs already done are kept)")
-	f.StringVar(&o.shard, "shard", "", "run only slice I of N (0 <= I < N), as I/N, or auto/N to read I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
-	f.StringVar(&o.job.Kind, "emit", "", "print a cluster job instead of running: slurm (sbatch job array) or k8s (Indexed Job)")
-	f.IntVar(&o.job.Shards, "emit-shards", 4, "with --emit: number of array tasks / job indexes")
-	f.IntVar(&o.job.CPUsPerTask, "cpus-per-task", 2, "with --emit: cores per task (the task runs that many runs at once)")
-	f.StringVar(&o.job.Binary, "nosedive", "", "with --emit slurm: path of the nosedive binary on the cluster (default: this binary)")
-	f.StringVar(&o.job.Image, "image", "nosedive:latest", "with --emit k8s: container image holding the nosedive binary")
-	f.StringVar(&o.job.Claim, "pvc", "nosedive-data", "with --emit k8s: PersistentVolumeClaim shared by all indexes")
-	f.StringVar(&o.job.Mount, "mount", "/data", "with --emit k8s: where the claim is mounted; the sweep file must be there")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&o.Out, "out", "runs", "store root that receives the sweep directory OUT/<sweep-name>")
+	f.IntVar(&o.Jobs, "jobs", 0, "runs at once (default: all cores); each run then uses cores/jobs workers")
+	f.BoolVar(&o.Resume, "resume", false, "continue the sweep in OUT/<sweep-name> (runs already done are kept)")
+	f.StringVar(&o.Shard, "shard", "", "run only slice I of N (0 <= I < N), as I/N, or auto/N to read I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
+	f.StringVar(&o.Job.Kind, "emit", "", "print a cluster job instead of running: slurm (sbatch job array) or k8s (Indexed Job)")
+	f.IntVar(&o.Job.Shards, "emit-shards", 4, "with --emit: number of array tasks / job indexes")
+	f.IntVar(&o.Job.CPUsPerTask, "cpus-per-task", 2, "with --emit: cores per task (the task runs that many runs at once)")
+	f.StringVar(&o.Job.Binary, "nosedive", "", "with --emit slurm: path of the nosedive binary on the cluster (default: this binary)")
+	f.StringVar(&o.Job.Image, "image", "nosedive:latest", "with --emit k8s: container image holding the nosedive binary")
+	f.StringVar(&o.Job.Claim, "pvc", "nosedive-data", "with --emit k8s: PersistentVolumeClaim shared by all indexes")
+	f.StringVar(&o.Job.Mount, "mount", "/data", "with --emit k8s: where the claim is mounted; the sweep file must be there")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	cmd.AddCommand(newSweepSummarizeCmd())
 	return cmd
 }
 
 func runSweep(ctx context.Context, o sweepOptions, arg string, getenv func(string) string, stdout, stderr io.Writer) error {
-	shard, shards, err := cluster.ParseShard(o.shard, getenv)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	if o.jobs < 0 || o.jobs > 1024 {
-		return badInput("--jobs must be between 0 (all cores) and 1024, got %d", o.jobs)
-	}
-	s, dir, err := sweep.Open(arg)
-	if err != nil {
-		return err
-	}
-	if dir == "" {
-		dir = filepath.Join(o.out, s.Name)
-	}
-	if o.job.Kind != "" {
-		o.job.SweepFile, o.job.Out, o.job.Dir = arg, o.out, dir
-		return sweep.WriteJob(stdout, s, o.job)
-	}
-	c := sweep.Console{Out: stdout, Err: stderr, Quiet: o.quiet, ResumeHint: fmt.Sprintf("nosedive sweep %s --resume --out %s", arg, o.out)}
-	_, err = c.Execute(ctx, s, sweep.Options{Dir: dir, Jobs: o.jobs, Shard: shard, Shards: shards, Resume: o.resume})
-	return err
+	return sweep.Command(ctx, arg, o, getenv, stdout, stderr)
 }
 
 func newSweepSummarizeCmd() *cobra.Command {
@@ -116,14 +88,11 @@ ones. --csv and --json give every metric in a long format.`,
 	return cmd
 }
 
-// readSweepResults reads a sweep directory's results (sweep.OpenResults).
-func readSweepResults(dir string) (*sweep.Results, error) { return sweep.OpenResults(dir) }
-
 func runSweepSummarize(o sweep.SummaryOptions, dir string, stdout, stderr io.Writer) error {
 	if o.JSON && o.CSV {
 		return badInput("choose one of --json and --csv")
 	}
-	res, err := readSweepResults(dir)
+	res, err := sweep.OpenResults(dir)
 	if err != nil {
 		return err
 	}

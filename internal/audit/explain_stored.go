@@ -1,12 +1,17 @@
 package audit
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"strconv"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
+	"github.com/nosedive-lab/nosedive/internal/progress"
+	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -89,4 +94,46 @@ func LoadForExplain(dir string) (*Run, error) {
 		return Load(dir)
 	}
 	return r, nil
+}
+
+// ExplainDir explains agent of the run in dir, as `nosedive explain`
+// does: from the run's stored trace when the agent is in its ledger
+// sample (at once), else by a replay with a trace on them on workers
+// threads (0: all cores), a notice and a meter of its days on log (nil:
+// none). An agent outside the run is an *InputError; an explanation that
+// does not reproduce the stored run is an error.
+func ExplainDir(ctx context.Context, dir string, agent, workers int, log io.Writer) (*Explanation, error) {
+	run, err := LoadDirWith(dir, LoadForExplain)
+	if err != nil {
+		return nil, err
+	}
+	m := run.Manifest
+	if agent < 0 || agent >= m.Agents {
+		return nil, badInput("--agent %d: this run has agents 0 to %d", agent, m.Agents-1)
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	x, _, err := ExplainStored(run, int32(agent))
+	var nt *store.NoTraceError
+	switch {
+	case errors.As(err, &nt):
+		fmt.Fprintf(log, "nosedive: %s\n", ReplayNotice(m, nt))
+		fmt.Fprintf(log, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, m.Agents, m.Days, agent)
+		meter := progress.New(log, m.Days, "days", progress.Options{Bar: progress.IsTerminal(log)})
+		final, traces, err := runner.ReplayProgress(ctx, m, []int32{int32(agent)}, workers, func(d, _ int) { meter.Set(d, "") })
+		meter.Finish()
+		if err != nil {
+			return nil, err
+		}
+		if x, err = Explain(run, int32(agent), final, traces[0]); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
+	if !x.MatchesStored || !x.Exact {
+		return nil, fmt.Errorf("explain: the replay of %s does not reproduce the stored run for agent %d (was it written by another nosedive version?)", dir, agent)
+	}
+	return x, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -354,4 +355,23 @@ func (j *jsonWriter) Close() (int, error) {
 	}
 	j.w.WriteString("]\n")
 	return j.n, j.w.Flush()
+}
+
+// WriteQuery is Write as `nosedive sql` runs it over the store at root:
+// a refused query is the *QueryError itself (bad input), which on a store
+// without runs also says how to write one; a query that gives no rows on
+// such a store says so through note.
+func (d *DB) WriteQuery(ctx context.Context, w io.Writer, query, format, root string, note func(string)) error {
+	empty := len(d.Catalog.Runs) == 0
+	hint := fmt.Sprintf("the store %s holds no run directory yet", root)
+	n, err := d.Write(ctx, w, query, format)
+	if qe := (*QueryError)(nil); errors.As(err, &qe) && empty {
+		return &QueryError{Err: fmt.Errorf("%w\n(%s: write one with `nosedive run SCENARIO --out %s`)", qe.Err, hint, root)}
+	} else if qe != nil {
+		return qe
+	}
+	if err == nil && n == 0 && empty {
+		note(fmt.Sprintf("%s; write one with `nosedive run SCENARIO --out %s`", hint, root))
+	}
+	return err
 }

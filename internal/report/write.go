@@ -2,12 +2,14 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/store"
+	"github.com/nosedive-lab/nosedive/internal/sweep"
 )
 
 // PDFBeside as Files.PDF puts the PDF next to the HTML file, with the
@@ -53,6 +55,42 @@ func Write(ctx context.Context, w io.Writer, in Input, f Files) error {
 	if f.PNG != "" {
 		for _, c := range pg.Charts {
 			path, err := c.SavePNG(f.PNG)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "chart: %s\n", path)
+		}
+	}
+	return nil
+}
+
+// WriteCurve writes the outcome curve of institution inst (the only one
+// when inst is "") of the sweep in dir (sweep.OutcomeCurve) to f.HTML
+// (default dir/curve.html) atomically, and each chart as a PNG into f.PNG
+// when set, naming each file on w as it is written ("curve: FILE (...)",
+// "chart: FILE"). A sweep without such a curve is a *sweep.CurveError
+// after dir. The curve is HTML only: f.PDF is not read.
+func WriteCurve(w io.Writer, dir, inst string, f Files, version string) error {
+	c, err := sweep.OutcomeCurve(dir, inst)
+	if ce := (*sweep.CurveError)(nil); errors.As(err, &ce) {
+		return fmt.Errorf("%s: %w", dir, err)
+	} else if err != nil {
+		return err
+	}
+	if f.HTML == "" {
+		f.HTML = filepath.Join(dir, "curve.html")
+	}
+	var pg *CurvePage
+	if err := store.WriteAtomic(f.HTML, func(w io.Writer) (err error) {
+		pg, err = RenderCurve(w, c, version)
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "curve: %s (%d groups, %d fixed-rate points, %d other policies)\n", f.HTML, len(c.Groups), len(c.Points), len(c.Marks))
+	if f.PNG != "" {
+		for _, ch := range pg.Charts {
+			path, err := ch.SavePNG(f.PNG)
 			if err != nil {
 				return err
 			}

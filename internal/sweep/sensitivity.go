@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/sensitivity"
 )
 
@@ -166,4 +167,39 @@ func fig4(x audit.Num) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.4g", float64(x))
+}
+
+// AnalyzeDir computes the sensitivity indices of metric from the results
+// of the sweep in dir (Analyze), as `nosedive sensitivity` does: a meter
+// of its two steps (reading every run's fragments, then the indices and
+// their bootstrap, each of which can take seconds on a large sweep) goes
+// to log (nil: none). A missing metric, a design other than morris or
+// sobol and a metric the results do not hold are *InputError. On an error
+// from the estimator the result still carries its warnings.
+func AnalyzeDir(dir, metric string, seed uint64, log io.Writer) (*Sensitivity, error) {
+	if metric == "" {
+		return nil, badInput("--metric is required, e.g. --metric ever_sanctioned")
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	meter := progress.New(log, 2, "steps", progress.Options{Bar: progress.IsTerminal(log)})
+	defer meter.Finish()
+	meter.Set(0, "reading the sweep's results")
+	res, err := OpenResults(dir)
+	if err != nil {
+		return nil, err
+	}
+	m := res.Manifest
+	if m.Design.Type != Morris && m.Design.Type != Sobol {
+		return nil, badInput("%s has a %s design; sensitivity indices need a morris or sobol design (use `nosedive sweep summarize` for this one)", dir, m.Design.Type)
+	}
+	mi, err := res.MetricIndex(metric)
+	if err != nil {
+		return nil, badInput("--metric: %v", err)
+	}
+	meter.Set(1, fmt.Sprintf("%d points read; computing indices", len(m.Points)))
+	an, err := Analyze(res, mi, seed)
+	meter.Set(2, "")
+	return an, err
 }
