@@ -51,7 +51,7 @@ func TestAttributeDirRefuses(t *testing.T) {
 func TestAttributeDirWrites(t *testing.T) {
 	r := makeRun(t, capOnly, 300, 3)
 	var log strings.Builder
-	at, err := AttributeDir(context.Background(), r.Dir, AttributeDirOptions{Agents: 200, Pairs: 2, Permutations: 3, Sampled: true, Workers: 1, Log: &log})
+	at, err := AttributeDir(context.Background(), r.Dir, AttributeDirOptions{Agents: 200, Pairs: 2, Permutations: 3, PairsSet: true, Sampled: true, Workers: 1, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
