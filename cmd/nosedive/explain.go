@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/progress"
 	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -64,20 +64,13 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.
 		stderr = io.Discard
 	}
 	// The run's stored trace of its ledger sample answers at once; anyone
-	// else is replayed.
-	x, _, err := audit.ExplainStored(run, int32(o.agent))
-	var nt *store.NoTraceError
-	switch {
-	case errors.As(err, &nt):
+	// else is replayed (the choice the web lab's citizen page makes too).
+	x, _, err := audit.ExplainAgent(run, int32(o.agent), func(nt *store.NoTraceError) (*sim.Final, *sim.Trace, error) {
 		fmt.Fprintf(stderr, "nosedive: %s\n", audit.ReplayNotice(run.Manifest, nt))
-		if x, err = replayExplain(ctx, o, run, dir, stderr); err != nil {
-			return err
-		}
-	case err != nil:
+		return replayTrace(ctx, o, run, dir, stderr)
+	})
+	if err != nil {
 		return err
-	}
-	if !x.MatchesStored || !x.Exact {
-		return fmt.Errorf("explain: the replay of %s does not reproduce the stored run for agent %d (was it written by another nosedive version?)", dir, o.agent)
 	}
 	if o.asJSON {
 		enc := json.NewEncoder(w)
@@ -87,15 +80,15 @@ func runExplain(ctx context.Context, o explainOptions, dir string, w, stderr io.
 	return audit.WriteExplanationText(w, x)
 }
 
-// replayExplain replays the run with a trace on the agent, with a progress
-// meter, and explains it.
-func replayExplain(ctx context.Context, o explainOptions, run *audit.Run, dir string, stderr io.Writer) (*audit.Explanation, error) {
+// replayTrace replays the run with a trace on the agent, with a progress
+// meter.
+func replayTrace(ctx context.Context, o explainOptions, run *audit.Run, dir string, stderr io.Writer) (*sim.Final, *sim.Trace, error) {
 	fmt.Fprintf(stderr, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, run.Manifest.Agents, run.Manifest.Days, o.agent)
 	meter := progress.New(stderr, run.Manifest.Days, "days", progress.Options{Bar: progress.IsTerminal(stderr)})
 	final, traces, err := runner.ReplayProgress(ctx, run.Manifest, []int32{int32(o.agent)}, o.workers, func(d, _ int) { meter.Set(d, "") })
 	meter.Finish()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return audit.Explain(run, int32(o.agent), final, traces[0])
+	return final, traces[0], nil
 }

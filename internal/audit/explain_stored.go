@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -39,6 +40,35 @@ func ExplainStored(r *Run, a int32) (*Explanation, *sim.Trace, error) {
 	x, err := explain(r, a, &end, tr)
 	if err != nil {
 		return nil, nil, err
+	}
+	return x, tr, nil
+}
+
+// ExplainAgent explains agent a the way `nosedive explain` and the web
+// lab's citizen page both do: from the run's stored trace when it holds
+// one of a (ExplainStored, no replay), or else from replay, which
+// re-simulates the run with a trace on a and is told why there was no
+// stored trace (Explain). It returns the trace the explanation was made
+// from. Either way the explanation must reproduce the stored run (its
+// terms sum to the score, which is the agents table's); one that does not
+// is an error.
+func ExplainAgent(r *Run, a int32, replay func(nt *store.NoTraceError) (*sim.Final, *sim.Trace, error)) (*Explanation, *sim.Trace, error) {
+	from := "stored trace"
+	x, tr, err := ExplainStored(r, a)
+	var nt *store.NoTraceError
+	if errors.As(err, &nt) {
+		from = "replay"
+		var final *sim.Final
+		if final, tr, err = replay(nt); err != nil {
+			return nil, nil, err
+		}
+		x, err = Explain(r, a, final, tr)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !x.MatchesStored || !x.Exact {
+		return nil, nil, fmt.Errorf("explain agent %d of %s: the %s does not reproduce the stored run (was it written by another nosedive version?)", a, r.Dir, from)
 	}
 	return x, tr, nil
 }
