@@ -232,7 +232,9 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, 
 	if without != runner.NoRegime {
 		disabled = []string{without}
 	}
-	tl, err := s.cache.load(m.ID+"/"+twinName(m, without), twinDir)
+	// A twin is only ever explained: the agents table's columns an
+	// explanation reads are enough.
+	tl, err := s.cache.load(m.ID+"/"+twinName(m, without), twinDir, audit.LoadForExplain)
 	if err != nil {
 		return nil, err
 	}
