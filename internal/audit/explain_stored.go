@@ -48,6 +48,35 @@ func ExplainStored(r *Run, a int32) (*Explanation, *sim.Trace, error) {
 	return x, tr, nil
 }
 
+// ExplainAgent explains agent a the way `nosedive explain` and the web
+// lab's citizen page both do: from the run's stored trace when it holds
+// one of a (ExplainStored, no replay), or else from replay, which
+// re-simulates the run with a trace on a and is told why there was no
+// stored trace (Explain). It returns the trace the explanation was made
+// from. Either way the explanation must reproduce the stored run (its
+// terms sum to the score, which is the agents table's); one that does not
+// is an error.
+func ExplainAgent(r *Run, a int32, replay func(nt *store.NoTraceError) (*sim.Final, *sim.Trace, error)) (*Explanation, *sim.Trace, error) {
+	from := "stored trace"
+	x, tr, err := ExplainStored(r, a)
+	var nt *store.NoTraceError
+	if errors.As(err, &nt) {
+		from = "replay"
+		var final *sim.Final
+		if final, tr, err = replay(nt); err != nil {
+			return nil, nil, err
+		}
+		x, err = Explain(r, a, final, tr)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !x.MatchesStored || !x.Exact {
+		return nil, nil, fmt.Errorf("explain agent %d of %s: the %s does not reproduce the stored run (was it written by another nosedive version?)", a, r.Dir, from)
+	}
+	return x, tr, nil
+}
+
 // ReplayNotice is the one line `nosedive explain` prints before it falls
 // back to a replay: why the agent has no stored trace, how long the replay
 // should take (the run's own setup and simulation time), and how to have
@@ -114,26 +143,19 @@ func ExplainDir(ctx context.Context, dir string, agent, workers int, log io.Writ
 	if log == nil {
 		log = io.Discard
 	}
-	x, _, err := ExplainStored(run, int32(agent))
-	var nt *store.NoTraceError
-	switch {
-	case errors.As(err, &nt):
+	x, _, err := ExplainAgent(run, int32(agent), func(nt *store.NoTraceError) (*sim.Final, *sim.Trace, error) {
 		fmt.Fprintf(log, "nosedive: %s\n", ReplayNotice(m, nt))
 		fmt.Fprintf(log, "nosedive: replaying %s (%d agents x %d days) with a trace on agent %d\n", dir, m.Agents, m.Days, agent)
 		meter := progress.New(log, m.Days, "days", progress.Options{Bar: progress.IsTerminal(log)})
 		final, traces, err := runner.ReplayProgress(ctx, m, []int32{int32(agent)}, workers, func(d, _ int) { meter.Set(d, "") })
 		meter.Finish()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if x, err = Explain(run, int32(agent), final, traces[0]); err != nil {
-			return nil, err
-		}
-	case err != nil:
+		return final, traces[0], nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	if !x.MatchesStored || !x.Exact {
-		return nil, fmt.Errorf("explain: the replay of %s does not reproduce the stored run for agent %d (was it written by another nosedive version?)", dir, agent)
 	}
 	return x, nil
 }

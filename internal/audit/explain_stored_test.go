@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,80 @@ func TestExplainStoredIsTheReplay(t *testing.T) {
 				t.Errorf("agent %d outside the sample: %v, want a not-sampled NoTraceError", outside, err)
 			}
 		})
+	}
+}
+
+// ExplainAgent, the choice `nosedive explain` and the web lab both make,
+// reads a sampled agent's stored trace without calling replay, replays
+// anyone else (saying why), and refuses an explanation that does not
+// reproduce the stored run.
+func TestExplainAgentChooses(t *testing.T) {
+	sc, err := scenario.Resolve("xinjiang-pilot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 1500, Days: 40, Seed: 4,
+		Ledger: "sample:0.05", OutDir: t.TempDir(), Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadForExplain(res.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	traced, err := store.TracedAgents(res.Dir, r.Manifest)
+	if err != nil || len(traced) == 0 {
+		t.Fatalf("%d traced: %v", len(traced), err)
+	}
+	outside := int32(0)
+	for ; outside < 1500; outside++ {
+		if _, ok := slices.BinarySearch(traced, outside); !ok {
+			break
+		}
+	}
+	explainJSON := func(x *Explanation) string {
+		b, err := json.Marshal(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	replays := 0
+	replay := func(noRegime bool) func(nt *store.NoTraceError) (*sim.Final, *sim.Trace, error) {
+		return func(nt *store.NoTraceError) (*sim.Final, *sim.Trace, error) {
+			replays++
+			if nt.Agent != outside || nt.Why != "not-sampled" {
+				t.Errorf("replay told %+v, want agent %d not-sampled", nt, outside)
+			}
+			final, traces, err := runner.ReplayCounterfactual(context.Background(), r.Manifest, []int32{nt.Agent}, 1, noRegime, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			return final, traces[0], nil
+		}
+	}
+
+	x, _, err := ExplainAgent(r, traced[0], replay(false))
+	want, _, werr := ExplainStored(r, traced[0])
+	if err != nil || werr != nil || replays != 0 || explainJSON(x) != explainJSON(want) {
+		t.Errorf("traced agent %d: %v, %v, %d replays; want ExplainStored's explanation and no replay", traced[0], err, werr, replays)
+	}
+
+	x, tr, err := ExplainAgent(r, outside, replay(false))
+	if err != nil || replays != 1 {
+		t.Fatalf("agent %d outside the sample: %v, %d replays, want one", outside, err, replays)
+	}
+	final, traces, err := runner.Replay(context.Background(), r.Manifest, []int32{outside}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err = Explain(r, outside, final, traces[0])
+	if err != nil || explainJSON(x) != explainJSON(want) || tr.Agent != outside {
+		t.Errorf("agent %d: ExplainAgent's replayed explanation is not Explain's of a replay (%v)", outside, err)
+	}
+
+	// A replay of another regime does not reproduce the run.
+	if _, _, err := ExplainAgent(r, outside, replay(true)); err == nil || !strings.Contains(err.Error(), "the replay does not reproduce the stored run") {
+		t.Errorf("agent %d explained from a replay without the regime: %v, want the replay refused", outside, err)
 	}
 }

@@ -31,7 +31,8 @@ func ScenarioOf(m *store.Manifest) (*scenario.Scenario, error) {
 // Twin returns the directory of a counterfactual twin of the run in dir:
 // the same scenario, seed, size and random numbers, either with no regime
 // (name "no-regime") or without one rule (name "ablate-RULE"). A twin is
-// computed once and kept in dir/twins/NAME.
+// computed once and kept in dir/twins/NAME, with the run's ledger and so
+// the trace of its ledger sample.
 func Twin(ctx context.Context, dir, name string, workers int) (string, error) {
 	return TwinProgress(ctx, dir, name, workers, nil)
 }
@@ -45,7 +46,7 @@ func TwinProgress(ctx context.Context, dir, name string, workers int, progress f
 	}
 	out := filepath.Join(dir, TwinsDir)
 	path := filepath.Join(out, name)
-	if tm, err := store.ReadManifest(path); err == nil && tm.Scenario.SHA256 == m.Scenario.SHA256 && tm.Seed == m.Seed {
+	if TwinKept(m, path) {
 		return path, nil
 	}
 	sc, err := ScenarioOf(m)
@@ -53,7 +54,7 @@ func TwinProgress(ctx context.Context, dir, name string, workers int, progress f
 		return "", fmt.Errorf("rebuild scenario of %s: %w", dir, err)
 	}
 	spec := Spec{Scenario: sc, Sets: m.Scenario.Sets, Agents: m.Agents, Days: m.Days, Seed: m.Seed,
-		Workers: workers, Ledger: "none", OutDir: out, ID: name, Progress: progress}
+		Workers: workers, Ledger: m.Ledger, OutDir: out, ID: name, Progress: progress}
 	switch {
 	case name == NoRegime:
 		spec.NoRegime = true
@@ -76,6 +77,17 @@ func TwinProgress(ctx context.Context, dir, name string, workers int, progress f
 		return "", err
 	}
 	return res.Dir, nil
+}
+
+// TwinKept reports whether path holds a twin made for the run of manifest
+// m, which Twin reuses: the same scenario and seed, and the same ledger,
+// so that the twin stored the trace of the run's ledger sample (a
+// citizen's counterfactual year is read from it, as their year is from
+// the run's). A twin kept by an older nosedive, without a ledger, is made
+// again.
+func TwinKept(m *store.Manifest, path string) bool {
+	tm, err := store.ReadManifest(path)
+	return err == nil && tm.Scenario.SHA256 == m.Scenario.SHA256 && tm.Seed == m.Seed && tm.Ledger == m.Ledger
 }
 
 // UnknownRuleError says an ablation named a rule the scenario lacks.

@@ -179,14 +179,10 @@ func (s *Server) citizen(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// Replays re-simulate the run: one at a time, and abandoned when the
-	// browser goes away.
+	// A replay re-simulates the run, so the request may be long; it is
+	// abandoned when the browser goes away.
 	longRequest(w)
-	var y *Year
-	err = s.withHeavy(r.Context(), func() (err error) {
-		y, err = s.year(r.Context(), m, int32(a), without, twinDir)
-		return err
-	})
+	y, err := s.year(r.Context(), m, int32(a), without, twinDir)
 	s.sendCached(w, r, m.ID, key, y, err)
 }
 
@@ -210,32 +206,19 @@ func (s *Server) sendCached(w http.ResponseWriter, r *http.Request, run, key str
 	writeJSONBytes(w, b)
 }
 
-// year replays citizen a (and, with without, their year in twinDir, the
-// twin run without that rule or regime).
+// year is citizen a's year and, with without, their year in twinDir, the
+// twin run without that rule or regime. Each is read from the stored trace
+// of the run (or of the twin, which records the same ledger sample) when it
+// holds one of a, and replayed otherwise: the choice `nosedive explain`
+// makes (audit.ExplainAgent).
 func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, twinDir string) (*Year, error) {
 	lr, err := s.cache.run(m.ID)
 	if err != nil {
 		return nil, err
 	}
-	// The run's stored trace of its ledger sample first (no replay), as
-	// `nosedive explain` does; anyone else is replayed.
-	var x *audit.Explanation
-	var tr *sim.Trace
-	lr.with(func() { x, tr, err = audit.ExplainStored(lr.run, a) })
-	if store.IsNoTrace(err) {
-		var final *sim.Final
-		var traces []*sim.Trace
-		if final, traces, err = runner.Replay(ctx, m, []int32{a}, s.cfg.Workers); err != nil {
-			return nil, err
-		}
-		tr = traces[0]
-		lr.with(func() { x, err = audit.Explain(lr.run, a, final, tr) })
-	}
+	x, tr, err := s.explainCitizen(ctx, lr, a, false, nil)
 	if err != nil {
 		return nil, err
-	}
-	if !x.MatchesStored || !x.Exact {
-		return nil, fmt.Errorf("the replay of run %s does not reproduce citizen %d (was it written by another nosedive version?)", m.ID, a)
 	}
 	y := &Year{Explanation: x, Timeline: timeline(m, m.Names.Contributions, tr), Without: without}
 	for _, t := range lr.run.Scenario.Tiers.Levels {
@@ -249,22 +232,43 @@ func (s *Server) year(ctx context.Context, m *store.Manifest, a int32, without, 
 	if without != runner.NoRegime {
 		disabled = []string{without}
 	}
-	tl, err := s.cache.load(m.ID+"/"+twinName(m, without), twinDir)
+	// A twin is only ever explained: the agents table's columns an
+	// explanation reads are enough.
+	tl, err := s.cache.load(m.ID+"/"+twinName(m, without), twinDir, audit.LoadForExplain)
+	if err != nil {
+		return nil, err
+	}
+	cx, ctr, err := s.explainCitizen(ctx, tl, a, without == runner.NoRegime, disabled)
 	if err != nil {
 		return nil, err
 	}
 	tm := tl.run.Manifest
-	cf, ctr, err := runner.ReplayCounterfactual(ctx, tm, []int32{a}, s.cfg.Workers, without == runner.NoRegime, disabled)
-	if err != nil {
-		return nil, err
-	}
-	var cx *audit.Explanation
-	tl.with(func() { cx, err = audit.Explain(tl.run, a, cf, ctr[0]) })
-	if err != nil {
-		return nil, err
-	}
-	y.Counterfactual, y.CFTimeline = cx, timeline(tm, cf.ContribNames, ctr[0])
+	y.Counterfactual, y.CFTimeline = cx, timeline(tm, tm.Names.Contributions, ctr)
 	return y, nil
+}
+
+// explainCitizen explains citizen a of the loaded run lr (a run, or a twin
+// made with noRegime or without the disabled rules) through
+// audit.ExplainAgent: from lr's stored trace, or by a replay (s.replay),
+// which re-simulates the whole run, so one at a time (withHeavy). A
+// stored trace does not wait for a replay or a twin run in progress.
+func (s *Server) explainCitizen(ctx context.Context, lr *loadedRun, a int32, noRegime bool, disabled []string) (*audit.Explanation, *sim.Trace, error) {
+	// An explanation reads the run's population, which is built lazily:
+	// built here under the run's lock, it is only read afterwards, so
+	// explanations need not hold the lock (nor a replay keep it).
+	lr.with(func() { lr.run.Population() })
+	return audit.ExplainAgent(lr.run, a, func(*store.NoTraceError) (*sim.Final, *sim.Trace, error) {
+		var final *sim.Final
+		var traces []*sim.Trace
+		err := s.withHeavy(ctx, func() (err error) {
+			final, traces, err = s.replay(ctx, lr.run.Manifest, []int32{a}, s.cfg.Workers, noRegime, disabled)
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return final, traces[0], nil
+	})
 }
 
 // Likeness is the answer to "someone like me".

@@ -135,12 +135,12 @@ func twinName(m *store.Manifest, without string) string {
 	return ""
 }
 
-// twinReady returns the twin's directory if it was made for this run (the
-// same scenario and seed), as runner.Twin would reuse it.
+// twinReady returns the twin's directory if it was made for this run, as
+// runner.Twin would reuse it (runner.TwinKept: the same scenario, seed and
+// ledger, so the twin holds the trace of the run's ledger sample).
 func twinReady(m *store.Manifest, dir, name string) (string, bool) {
 	path := filepath.Join(dir, runner.TwinsDir, name)
-	tm, err := store.ReadManifest(path)
-	return path, err == nil && tm.Scenario.SHA256 == m.Scenario.SHA256 && tm.Seed == m.Seed
+	return path, runner.TwinKept(m, path)
 }
 
 func (s *Server) makeTwin(w http.ResponseWriter, r *http.Request) {

@@ -228,11 +228,12 @@ func (c *cache) run(id string) (*loadedRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.load(id, dir)
+	return c.load(id, dir, audit.Load)
 }
 
-// load loads any run directory (twins included) under the cache key key.
-func (c *cache) load(key, dir string) (*loadedRun, error) {
+// load loads any run directory (twins included) with read under the
+// cache key key.
+func (c *cache) load(key, dir string, read func(dir string) (*audit.Run, error)) (*loadedRun, error) {
 	var e *entry[*loadedRun]
 	owner := false
 	c.locked(func() {
@@ -248,7 +249,7 @@ func (c *cache) load(key, dir string) (*loadedRun, error) {
 	})
 	if owner {
 		e.build(c.log, "loading "+key, func() (*loadedRun, error) {
-			r, err := audit.Load(dir)
+			r, err := read(dir)
 			if err != nil {
 				return nil, err
 			}

@@ -40,6 +40,9 @@ import (
 	"time"
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
+	"github.com/nosedive-lab/nosedive/internal/runner"
+	"github.com/nosedive-lab/nosedive/internal/sim"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 //go:embed assets
@@ -89,6 +92,11 @@ type Server struct {
 	heavy  chan struct{} // replays, twin runs, audits and reports, one at a time
 	years  yearCache
 	static http.Handler
+	// replay re-simulates a run (or a twin: noRegime, disabled) with
+	// traces on some agents, for the years of citizens the run holds no
+	// stored trace of: runner.ReplayCounterfactual (tests count or refuse
+	// the replays).
+	replay func(ctx context.Context, m *store.Manifest, agents []int32, workers int, noRegime bool, disabled []string) (*sim.Final, []*sim.Trace, error)
 	// audits holds audits computed by POST /api/runs/{id}/audit that
 	// could not be written to a read-only store.
 	auditsMu sync.Mutex
@@ -132,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	sub, _ := fs.Sub(assetsFS, "assets")
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: newCache(st, cfg.Log), audits: map[string]*audit.Report{}, heavy: make(chan struct{}, 1),
-		static: http.FileServerFS(sub)}
+		static: http.FileServerFS(sub), replay: runner.ReplayCounterfactual}
 	s.jobs = newQueue(s, cfg.MaxRuns, cfg.MaxQueue)
 	s.routes()
 	return s, nil

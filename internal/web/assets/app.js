@@ -842,7 +842,7 @@ async function showCitizen(id, agent, without) {
   const box = $('#cit');
   box.textContent = '';
   box.appendChild(h('h2', {}, `Citizen ${agent} of run ${id}`));
-  const wait = h('p', { class: 'muted', id: 'cit-wait' }, 'Re-simulating the run to follow this person (runs are deterministic, so the replay is exact)…');
+  const wait = h('p', { class: 'muted', id: 'cit-wait' }, 'Reading this person’s year from the trace the run recorded of its ledger sample, or, for someone outside the sample, re-simulating the run to follow them (runs are deterministic, so the replay is exact)…');
   box.appendChild(wait);
   let d, y;
   try {
