@@ -71,6 +71,11 @@ type Bool struct {
 	Const bool
 	Value bool
 	Refs  Refs
+	// Skip, when not nil, reports that the condition is false for every
+	// agent on the view's day (it has a side that reads only the day,
+	// constants and overall aggregates, and that side is false): the
+	// engine then skips the agents. Nil: not known.
+	Skip func(v *View) bool
 }
 
 // CompileNum compiles src as a number.
@@ -103,7 +108,7 @@ func CompileBool(src string, s *Schema) (Bool, error) {
 	if v.t != tBool {
 		return Bool{}, c.errAt(v.loc, "expected a condition (true/false), got %s", v.t.describe(s))
 	}
-	out := Bool{Fn: v.bool, Batch: v.boolBatch(), Const: v.isConst, Refs: c.refs}
+	out := Bool{Fn: v.bool, Batch: v.boolBatch(), Const: v.isConst, Refs: c.refs, Skip: v.skip}
 	if v.isConst {
 		out.Value = v.bool(nil, 0)
 	}
@@ -121,6 +126,12 @@ type compiler struct {
 	inPartner bool
 	// inPop is set while compiling the argument of pop.f(...).
 	inPop bool
+	// inPlace counts the sub-expressions being compiled for hoisting
+	// (hoist.go): their own parts are not hoisted again.
+	inPlace int
+	// memo keeps classify's answers, so classifying every node of a deep
+	// expression stays linear.
+	memo map[ast.Node]inv
 }
 
 // reads notes that the expression reads field f, of another agent when it
@@ -166,7 +177,18 @@ func (c *compiler) errAt(loc file.Location, format string, args ...any) error {
 	return &Error{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
+// node compiles n: a static or uniform sub-expression is hoisted (see
+// hoist.go), everything else is compiled in place.
 func (c *compiler) node(n ast.Node) (val, error) {
+	if c.hoisting() {
+		if x, ok, err := c.invariant(n); ok || err != nil {
+			return x, err
+		}
+	}
+	return c.compileNode(n)
+}
+
+func (c *compiler) compileNode(n ast.Node) (val, error) {
 	loc := n.Location()
 	switch n := n.(type) {
 	case *ast.IntegerNode:

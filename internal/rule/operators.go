@@ -108,9 +108,11 @@ func (c *compiler) binary(n *ast.BinaryNode) (val, error) {
 		}
 		a, b := l.bool, r.bool
 		if op == "and" || op == "&&" {
-			return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) && b(v, i) }, boolB: logic(&l, &r, true)}, allConst), nil
+			return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) && b(v, i) }, boolB: logic(&l, &r, true),
+				skip: skipAnd(l.skip, r.skip)}, allConst), nil
 		}
-		return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) || b(v, i) }, boolB: logic(&l, &r, false)}, allConst), nil
+		return fold(val{t: tBool, loc: loc, bool: func(v *View, i int32) bool { return a(v, i) || b(v, i) }, boolB: logic(&l, &r, false),
+			skip: skipOr(l.skip, r.skip)}, allConst), nil
 	case "+", "-", "*", "/", "%", "**", "^":
 		if l.t != tNum || r.t != tNum {
 			return val{}, c.errAt(loc, "%s needs numbers on both sides, got %s and %s", op, l.t.describe(c.s), r.t.describe(c.s))

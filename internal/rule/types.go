@@ -73,6 +73,9 @@ type val struct {
 	testCol func(v *View) []uint8
 	test    *[256]bool
 	score   bool
+	// skip reports that a condition is false for every agent today (see
+	// Bool.Skip); nil when not known.
+	skip func(v *View) bool
 }
 
 // noCategory is what partner.tier (group, ...) reads for an agent without

@@ -44,6 +44,10 @@ type View struct {
 	// Rand is the key of the per-agent random numbers draw() reads, one
 	// per (day, call site, agent).
 	Rand uint64
+	// StaticNum and StaticBool are the columns of the hoisted static
+	// sub-expressions (Hoisted, Columns), computed once per population.
+	StaticNum  [][]float64
+	StaticBool [][]bool
 }
 
 // Schema lists the names expressions may use, in index order.
@@ -61,6 +65,10 @@ type Schema struct {
 	// NoState is set for expressions evaluated before day 0 (starting
 	// scores): they may read who an agent is, not its score or status.
 	NoState bool
+	// Hoist collects the static sub-expressions of the expressions
+	// compiled with this schema (hoist.go); nil compiles every expression
+	// in place (the starting scores, evaluated once anyway).
+	Hoist *Hoisted
 	// draws numbers the draw() call sites, so that each has its own
 	// random numbers.
 	draws int

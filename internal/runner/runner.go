@@ -174,7 +174,8 @@ func generate(ctx context.Context, sc *scenario.Scenario, prog *scenario.Program
 }
 
 // EstimateMemory returns the bytes a run needs at peak: population, engine
-// state, graph (with its construction buffers) and per-agent contributions.
+// state, graph (with its construction buffers), per-agent contributions and
+// the hoisted columns of the scenario's expressions.
 func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	n := uint64(agents)
 	deg := uint64(sc.Network.Degree)
@@ -183,6 +184,9 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 	}
 	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours)) +
 		sim.InstitutionBytesPerAgent(len(sc.Institutions)) + sim.ScoresBytesPerAgent(len(sc.Scores))
+	if prog, err := sc.Compile(); err == nil { // (a scenario that does not compile never runs)
+		perAgent += uint64(sim.HoistedBytesPerAgent(prog))
+	}
 	graph := n*8 + n*deg*4 /* CSR */ + n*deg/2*8 /* edge list while building */ + n*8 /* fill counters */
 	return n*perAgent + graph + 64<<20
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // Twins is the static setup shared by the counterfactual twins of one run:
-// the scenario, its compiled program and the population (people,
-// households, acquaintance graph), built once and then only read. Each twin
+// the scenario, its compiled program, the population (people,
+// households, acquaintance graph) and the program's hoisted columns over
+// it (sim.Static), built once and then only read. Each twin
 // allocates and initialises its own engine state, runs its days in memory
 // and is handed back whole; nothing is written to disk.
 //
@@ -30,6 +31,7 @@ type Twins struct {
 	sc    *scenario.Scenario
 	prog  *scenario.Program
 	pop   *population.Population
+	st    *sim.Static
 	days  int
 	seed  uint64
 	rules []string
@@ -58,13 +60,13 @@ func NewTwins(ctx context.Context, m *store.Manifest, agents int) (*Twins, error
 	if err != nil {
 		return nil, err
 	}
-	t := &Twins{sc: sc, prog: prog, pop: pop, days: m.Days, seed: m.Seed}
+	t := &Twins{sc: sc, prog: prog, pop: pop, st: sim.NewStatic(prog, pop), days: m.Days, seed: m.Seed}
 	for _, r := range sc.Scoring.Rules {
 		t.rules = append(t.rules, r.Name)
 	}
 	// The names of the contribution columns come from an engine; they
 	// depend on the scenario only, so one built on no days serves.
-	names := sim.New(sc, prog, pop, 0, m.Seed, sim.Options{Workers: 1}).ContribNames()
+	names := sim.New(sc, prog, pop, 0, m.Seed, sim.Options{Workers: 1, Static: t.st}).ContribNames()
 	t.base = store.Manifest{
 		Build:    Build(),
 		Scenario: m.Scenario,
@@ -115,7 +117,7 @@ func (t *Twins) Run(ctx context.Context, o TwinOptions) (*TwinRun, error) {
 		}
 	}
 	eng, err := newEngine(ctx, t.sc, t.prog, t.pop, t.days, t.seed,
-		sim.Options{Workers: o.Workers, NoRegime: o.NoRegime, Disabled: o.Disabled, Progress: o.Progress})
+		sim.Options{Workers: o.Workers, NoRegime: o.NoRegime, Disabled: o.Disabled, Progress: o.Progress, Static: t.st})
 	if err != nil {
 		return nil, err
 	}

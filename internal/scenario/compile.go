@@ -84,6 +84,10 @@ type Program struct {
 	// ScoreInitial is per extra score and its initial entry, like
 	// Initial (see scores.go).
 	ScoreInitial [][]rule.Num
+	// Hoisted lists the static sub-expressions of the day's expressions
+	// (everything but the starting scores), computed once per population
+	// into columns (see rule.Hoisted).
+	Hoisted *rule.Hoisted
 }
 
 // Refs is what the program's expressions read, all together.
@@ -123,7 +127,11 @@ func (s *Scenario) Compile() (*Program, error) {
 	return p, d.err()
 }
 
-func (s *Scenario) compile(d *diags) *Program {
+func (s *Scenario) compile(d *diags) *Program { return s.compileWith(d, true) }
+
+// compileWith compiles with hoisting (rule.Hoisted) or, for the tests that
+// hold the two to the same bits, every expression in place.
+func (s *Scenario) compileWith(d *diags, hoist bool) *Program {
 	sc := s.Schema()
 	p := &Program{}
 	// Starting scores first, without the day's state or aggregates.
@@ -142,6 +150,10 @@ func (s *Scenario) compile(d *diags) *Program {
 	sc.NoState = false
 	sc.Pop = &rule.Aggregates{}
 	p.Pop = sc.Pop
+	if hoist {
+		sc.Hoist = &rule.Hoisted{}
+		p.Hoisted = sc.Hoist
+	}
 	num := func(e Expr, what string) rule.Num {
 		if !e.IsSet() {
 			return rule.Num{Fn: func(*rule.View, int32) float64 { return 0 }, Const: true}

@@ -28,6 +28,9 @@ func (e *Engine) periodicBatch(v *rule.View, s *scratch, lo, hi int) {
 			continue
 		}
 		when, amount := prog.RuleWhen[r], prog.RuleAmount[r]
+		if when.Skip != nil && when.Skip(v) {
+			continue // false for every agent today (day == 0 after day 0): no agent loop
+		}
 		needPartner := amount.Refs.Partner || when.Refs.Partner
 		// The filters below are branch-free (every agent is written, and
 		// the count advances only for those who pass): whether an agent

@@ -54,6 +54,10 @@ type Options struct {
 	Trace []int32
 	// AfterDay runs after each simulated day (1-based) has reached the sink.
 	AfterDay func(day int) error
+	// Static, when set, holds the hoisted columns of the engine's program
+	// and population (NewStatic), shared with other engines; nil: New
+	// computes them.
+	Static *Static
 }
 
 // RuntimeError is an arithmetic problem during a run (NaN, overflow),
@@ -109,6 +113,9 @@ type setup struct {
 	// nRule+2 when no release score can change anyone's score (the release
 	// column, the last, is then 0 for everyone and is not stored).
 	nContrib int
+	// hoisted are the columns of the program's static sub-expressions
+	// (hoisted.go), read through every view; shared, never written.
+	hoisted *Static
 }
 
 // agentState is the per-agent state a day reads and writes.
@@ -232,6 +239,7 @@ type regionState struct {
 func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Population, days int, seed uint64, opt Options) *Engine {
 	n := pop.N
 	e := &Engine{setup: setup{sc: sc, prog: prog, pop: pop, n: n, days: days, seed: seed, opt: opt, nRule: len(sc.Scoring.Rules)}}
+	e.hoisted = e.static()
 	if e.opt.Workers <= 0 {
 		e.opt.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -579,6 +587,7 @@ func (e *Engine) viewIn(v *rule.View, next bool) *rule.View {
 		Traits: e.pop.Traits, Kids: e.pop.Kids, Graph: e.pop.Graph,
 		Score: e.score, Tier: e.tier, Flags: e.flags, Sanctions: e.sanc, Partner: e.partner, Detained: e.detained,
 		Pop: e.popVals, Rand: e.drawKey,
+		StaticNum: e.hoisted.cols.Num, StaticBool: e.hoisted.cols.Bool,
 	}
 	if next {
 		v.Score, v.Tier, v.Flags, v.Partner, v.Detained = e.scoreNext, e.tierNext, e.flagsNext, e.partnerNext, e.detainedNext
