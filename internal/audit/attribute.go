@@ -574,6 +574,28 @@ func WriteAttributionText(out io.Writer, at *Attribution) error {
 			fmt.Fprintf(tw, "  %s\t%+.4g\t%s\t%+.4g\t\n", r, at.Shapley[r][k], iv, at.LeaveOneOut[r][k])
 		}
 		w.flush(tw)
+		if z := at.ZeroWidth(k); len(z) > 0 {
+			fmt.Fprintf(w, "  %s\n", ZeroWidthNote(z))
+		}
 	}
 	return w.err
+}
+
+// ZeroWidth lists the rules whose sampled 95% interval for metric has no
+// width: every sampled pair gave them the same value. Exact values have
+// no intervals and are not listed.
+func (at *Attribution) ZeroWidth(metric string) []string {
+	var out []string
+	for _, r := range at.Rules {
+		if iv, ok := at.Interval[r][metric]; ok && iv[0] == iv[1] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ZeroWidthNote says what an interval of no width means, for the rules
+// ZeroWidth lists: the spread of the sample, not certainty.
+func ZeroWidthNote(rules []string) string {
+	return fmt.Sprintf("zero-width intervals (%s): every sampled pair gave the same value; that is the spread of the sample, not certainty (a larger sample, --twins or --pairs, tests it)", strings.Join(rules, ", "))
 }

@@ -448,3 +448,32 @@ func TestConstrainedSolveMatchesGonum(t *testing.T) {
 		t.Fatal("an indefinite matrix factorised")
 	}
 }
+
+// TestZeroWidthNote: a sampled interval of no width is printed with a
+// note that it is the sample's spread; exact values and intervals with a
+// width get none.
+func TestZeroWidthNote(t *testing.T) {
+	at := &Attribution{Method: "sampled", Rules: []string{"a", "b"}, Metrics: []string{"m"},
+		Total:       map[string]float64{"m": 1},
+		Shapley:     map[string]map[string]float64{"a": {"m": 0.6}, "b": {"m": 0.4}},
+		LeaveOneOut: map[string]map[string]float64{"a": {"m": 0.6}, "b": {"m": 0.4}},
+		Interval:    map[string]map[string][2]float64{"a": {"m": {0.5, 0.7}}, "b": {"m": {0.4, 0.4}}}}
+	text := func() string {
+		var b strings.Builder
+		if err := WriteAttributionText(&b, at); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if got := text(); !strings.Contains(got, "zero-width intervals (b): every sampled pair gave the same value") {
+		t.Errorf("no note for b's interval of no width:\n%s", got)
+	}
+	at.Interval["b"]["m"] = [2]float64{0.3, 0.5}
+	if got := text(); strings.Contains(got, "zero-width") {
+		t.Errorf("a note with every interval wide:\n%s", got)
+	}
+	at.Interval = nil
+	if got := at.ZeroWidth("m"); got != nil {
+		t.Errorf("exact values listed as zero-width: %v", got)
+	}
+}

@@ -211,6 +211,14 @@ var funcs = template.FuncMap{
 		return "exact"
 	},
 	"total": func(at *audit.Attribution, metric string) float64 { return at.Total[metric] },
+	// zeroWidth is the note under a table whose sampled intervals have no
+	// width for some rules, "" when none.
+	"zeroWidth": func(at *audit.Attribution, metric string) string {
+		if z := at.ZeroWidth(metric); len(z) > 0 {
+			return audit.ZeroWidthNote(z)
+		}
+		return ""
+	},
 	"isnan": func(x audit.Num) bool { return math.IsNaN(float64(x)) },
 	"nonzero": func(at *audit.Attribution, metric string) bool {
 		if at.Total[metric] != 0 {

@@ -190,6 +190,13 @@ func TestAttributionSection(t *testing.T) {
 			t.Errorf("sampled attribution: no %q in the rules section", want)
 		}
 	}
+	if strings.Contains(html, "zero-width") {
+		t.Error("a note on zero-width intervals where every interval has a width")
+	}
+	sampled.Interval["nightclub"]["detained"] = [2]float64{0.1, 0.1}
+	if html := render(sampled); !strings.Contains(html, "zero-width intervals (nightclub): every sampled pair gave the same value; that is the spread of the sample, not certainty") {
+		t.Error("a sampled interval of no width is shown without saying it is not certainty")
+	}
 	sampled.Interval = nil
 	if html := render(sampled); !strings.Contains(html, "<td>exact</td>") {
 		t.Error("an exact attribution does not say exact")
