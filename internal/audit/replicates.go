@@ -201,6 +201,25 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 	if len(reps) < 2 || len(reps) != len(ms) {
 		return nil, &NotReplicatesError{"a single run gives no interval; use `nosedive audit RUN` for one run"}
 	}
+	if err := sameReference(reps); err != nil {
+		return nil, err
+	}
+	s := newReplicates(reps, ms[0])
+	f := replicateFigures{reps: reps, ci: ci}
+	s.Headline = f.headline()
+	s.Overall = f.rows(s, func(r *Report) []Row { return []Row{r.Overall} })[0]
+	s.Groups = f.rows(s, func(r *Report) []Row { return r.Groups })
+	s.Intersection = f.rows(s, func(r *Report) []Row { return r.Intersections })
+	s.Conditional = f.conditional()
+	s.Cascade = f.cascade()
+	s.Art5 = f.art5()
+	s.Worst = f.worst()
+	return s, nil
+}
+
+// sameReference fails unless every audit uses the same reference group,
+// naming each reference with its number of runs in first-seen order.
+func sameReference(reps []*Report) error {
 	refs := map[string][]string{}
 	for _, r := range reps {
 		refs[r.Reference] = append(refs[r.Reference], r.Run)
@@ -213,9 +232,15 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 				delete(refs, r.Reference)
 			}
 		}
-		return nil, &NotReplicatesError{fmt.Sprintf("the replicates' audits use different reference groups (%s); audit them together with %s to fix one", strings.Join(parts, ", "), "`nosedive audit RUN RUN...` (or --reference)")}
+		return &NotReplicatesError{fmt.Sprintf("the replicates' audits use different reference groups (%s); audit them together with %s to fix one", strings.Join(parts, ", "), "`nosedive audit RUN RUN...` (or --reference)")}
 	}
-	first, m := reps[0], ms[0]
+	return nil
+}
+
+// newReplicates fills what the replicates share (from the first audit and
+// manifest m) and lists their runs, seeds and Art. 5 verdicts.
+func newReplicates(reps []*Report, m *store.Manifest) *Replicates {
+	first := reps[0]
 	s := &Replicates{Scenario: first.Scenario, Sets: m.Scenario.Sets, Agents: m.Agents, Days: m.Days,
 		Confidence: 0.95, Method: "Student t over replicates", MinGroup: first.MinGroup, Reference: first.Reference,
 		Tiers: m.Names.Tiers, VerdictsI: map[string]int{}, VerdictsII: map[string]int{}}
@@ -225,109 +250,143 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 		s.VerdictsI[r.Art5.VerdictI]++
 		s.VerdictsII[r.Art5.VerdictII]++
 	}
-	// interval builds one figure from a value per replicate.
-	interval := func(get func(r *Report) float64) Interval {
-		xs := make([]float64, len(reps))
-		iv := Interval{Values: make([]Num, len(reps))}
-		for i, r := range reps {
-			x := get(r)
-			if math.IsInf(x, 0) {
-				x = math.NaN() // a ratio against zero has no mean
-			}
-			xs[i], iv.Values[i] = x, Num(x)
-		}
-		mean, lo, hi, n := ci(xs)
-		iv.Mean, iv.Lo, iv.Hi, iv.N = Num(mean), Num(lo), Num(hi), n
-		return iv
-	}
-	named := func(name string, get func(r *Report) float64) NamedInterval {
-		return NamedInterval{Name: name, Interval: interval(get)}
-	}
-	for _, name := range append(slices.Clone(HeadlineNames), InstitutionColumns(first)...) {
-		s.Headline = append(s.Headline, named(name, func(r *Report) float64 { return HeadlineFigure(r, name) }))
-	}
-	// Rows are matched by attribute and value across replicates.
-	rowsOf := func(pick func(r *Report) []Row) []ReplicateRow {
-		var keys [][2]string
-		for _, r := range reps {
-			for _, row := range pick(r) {
-				k := [2]string{row.Attribute, row.Value}
-				if !slices.Contains(keys, k) {
-					keys = append(keys, k)
-				}
-			}
-		}
-		var out []ReplicateRow
-		for _, k := range keys {
-			get := func(r *Report) *Row {
-				for i, row := range pick(r) {
-					if row.Attribute == k[0] && row.Value == k[1] {
-						return &pick(r)[i]
-					}
-				}
-				return nil
-			}
-			out = append(out, s.row(reps, k, get, interval))
-		}
-		return out
-	}
-	s.Overall = rowsOf(func(r *Report) []Row { return []Row{r.Overall} })[0]
-	s.Groups = rowsOf(func(r *Report) []Row { return r.Groups })
-	s.Intersection = rowsOf(func(r *Report) []Row { return r.Intersections })
+	return s
+}
 
+// replicateFigures turns one value per replicate into an interval.
+type replicateFigures struct {
+	reps []*Report
+	ci   CI
+}
+
+// interval builds one figure from a value per replicate.
+func (f replicateFigures) interval(get func(r *Report) float64) Interval {
+	xs := make([]float64, len(f.reps))
+	iv := Interval{Values: make([]Num, len(f.reps))}
+	for i, r := range f.reps {
+		x := get(r)
+		if math.IsInf(x, 0) {
+			x = math.NaN() // a ratio against zero has no mean
+		}
+		xs[i], iv.Values[i] = x, Num(x)
+	}
+	mean, lo, hi, n := f.ci(xs)
+	iv.Mean, iv.Lo, iv.Hi, iv.N = Num(mean), Num(lo), Num(hi), n
+	return iv
+}
+
+// named is interval with the figure's name.
+func (f replicateFigures) named(name string, get func(r *Report) float64) NamedInterval {
+	return NamedInterval{Name: name, Interval: f.interval(get)}
+}
+
+// headline is the headline figures, then the institution columns of the first audit.
+func (f replicateFigures) headline() Figures {
+	var out Figures
+	for _, name := range append(slices.Clone(HeadlineNames), InstitutionColumns(f.reps[0])...) {
+		out = append(out, f.named(name, func(r *Report) float64 { return HeadlineFigure(r, name) }))
+	}
+	return out
+}
+
+// rows matches the rows pick returns by attribute and value across
+// replicates, in first-seen order, and builds each one's figures.
+func (f replicateFigures) rows(s *Replicates, pick func(r *Report) []Row) []ReplicateRow {
+	var keys [][2]string
+	for _, r := range f.reps {
+		for _, row := range pick(r) {
+			k := [2]string{row.Attribute, row.Value}
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	var out []ReplicateRow
+	for _, k := range keys {
+		get := func(r *Report) *Row {
+			for i, row := range pick(r) {
+				if row.Attribute == k[0] && row.Value == k[1] {
+					return &pick(r)[i]
+				}
+			}
+			return nil
+		}
+		out = append(out, s.row(f.reps, k, get, f.interval))
+	}
+	return out
+}
+
+// conditional is the gaps at equal behaviour per group, groups in first-seen order.
+func (f replicateFigures) conditional() []ReplicateConditional {
 	var groups []string
-	for _, r := range reps {
+	for _, r := range f.reps {
 		for _, c := range r.Conditional {
 			if !slices.Contains(groups, c.Group) {
 				groups = append(groups, c.Group)
 			}
 		}
 	}
+	var out []ReplicateConditional
 	for _, g := range groups {
-		cond := func(f func(c Conditional) float64) Interval {
-			return interval(func(r *Report) float64 {
+		cond := func(get func(c Conditional) float64) Interval {
+			return f.interval(func(r *Report) float64 {
 				for _, c := range r.Conditional {
 					if c.Group == g {
-						return f(c)
+						return get(c)
 					}
 				}
 				return math.NaN()
 			})
 		}
-		s.Conditional = append(s.Conditional, ReplicateConditional{Group: g,
+		out = append(out, ReplicateConditional{Group: g,
 			WeightedGap: cond(func(c Conditional) float64 { return c.WeightedGap }),
 			ScoreGap:    cond(func(c Conditional) float64 { return c.ScoreGap })})
 	}
-	s.Cascade = Figures{
-		named("sanctioned", func(r *Report) float64 { return float64(r.Cascade.Sanctioned) }),
-		named("seeds", func(r *Report) float64 { return float64(r.Cascade.Seeds) }),
-		named("cascaded", func(r *Report) float64 { return float64(r.Cascade.Cascaded) }),
-		named("cascaded_without_own_violation", func(r *Report) float64 { return float64(r.Cascade.CascadedNoViolation) }),
-		named("mean_depth", func(r *Report) float64 { return r.Cascade.MeanDepth }),
-		named("max_depth", func(r *Report) float64 { return float64(r.Cascade.MaxDepth) }),
+	return out
+}
+
+// cascade is the figures of sanction cascades along ties.
+func (f replicateFigures) cascade() Figures {
+	return Figures{
+		f.named("sanctioned", func(r *Report) float64 { return float64(r.Cascade.Sanctioned) }),
+		f.named("seeds", func(r *Report) float64 { return float64(r.Cascade.Seeds) }),
+		f.named("cascaded", func(r *Report) float64 { return float64(r.Cascade.Cascaded) }),
+		f.named("cascaded_without_own_violation", func(r *Report) float64 { return float64(r.Cascade.CascadedNoViolation) }),
+		f.named("mean_depth", func(r *Report) float64 { return r.Cascade.MeanDepth }),
+		f.named("max_depth", func(r *Report) float64 { return float64(r.Cascade.MaxDepth) }),
 	}
-	s.Art5 = Figures{
-		named("sanction_instances", func(r *Report) float64 { return float64(r.Art5.SanctionInstances) }),
-		named("cross_context_detriment_rate", func(r *Report) float64 { return float64(r.Art5.CrossContext.Value) }),
-		named("disproportionate_share", func(r *Report) float64 { return float64(r.Art5.Proportionality.Disproportionate.Value) }),
-		named("without_own_conduct_share", func(r *Report) float64 { return float64(r.Art5.Proportionality.NoOwnConduct.Value) }),
-		named("median_severity_ratio", func(r *Report) float64 { return float64(r.Art5.Proportionality.MedianRatio) }),
+}
+
+// art5 is the figures of the EU AI Act Art. 5(1)(c) lens.
+func (f replicateFigures) art5() Figures {
+	return Figures{
+		f.named("sanction_instances", func(r *Report) float64 { return float64(r.Art5.SanctionInstances) }),
+		f.named("cross_context_detriment_rate", func(r *Report) float64 { return float64(r.Art5.CrossContext.Value) }),
+		f.named("disproportionate_share", func(r *Report) float64 { return float64(r.Art5.Proportionality.Disproportionate.Value) }),
+		f.named("without_own_conduct_share", func(r *Report) float64 { return float64(r.Art5.Proportionality.NoOwnConduct.Value) }),
+		f.named("median_severity_ratio", func(r *Report) float64 { return float64(r.Art5.Proportionality.MedianRatio) }),
 	}
+}
+
+// worst is every subgroup any replicate lists among its worst treated,
+// most often listed first, then by highest mean share ever sanctioned.
+func (f replicateFigures) worst() []ReplicateWorst {
 	var wkeys [][2]string
-	for _, r := range reps {
+	for _, r := range f.reps {
 		for _, w := range r.Worst {
 			if k := [2]string{w.Attribute, w.Value}; !slices.Contains(wkeys, k) {
 				wkeys = append(wkeys, k)
 			}
 		}
 	}
+	var out []ReplicateWorst
 	for _, k := range wkeys {
 		listed := 0
-		pick := func(f func(w Row) float64) Interval {
-			return interval(func(r *Report) float64 {
+		pick := func(get func(w Row) float64) Interval {
+			return f.interval(func(r *Report) float64 {
 				for _, w := range r.Worst {
 					if w.Attribute == k[0] && w.Value == k[1] {
-						return f(w)
+						return get(w)
 					}
 				}
 				return math.NaN()
@@ -339,16 +398,16 @@ func Summarize(reps []*Report, ms []*store.Manifest, ci CI) (*Replicates, error)
 				listed++
 			}
 		}
-		s.Worst = append(s.Worst, ReplicateWorst{Attribute: k[0], Value: k[1], Listed: listed,
+		out = append(out, ReplicateWorst{Attribute: k[0], Value: k[1], Listed: listed,
 			People: pick(func(w Row) float64 { return float64(w.N) }), Ever: ever})
 	}
-	slices.SortStableFunc(s.Worst, func(a, b ReplicateWorst) int {
+	slices.SortStableFunc(out, func(a, b ReplicateWorst) int {
 		if a.Listed != b.Listed {
 			return b.Listed - a.Listed
 		}
 		return cmp.Compare(b.Ever.Mean, a.Ever.Mean)
 	})
-	return s, nil
+	return out
 }
 
 // row builds the figures of one attribute value; get returns a

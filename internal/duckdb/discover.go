@@ -86,24 +86,45 @@ func (e *NotFoundError) Unwrap() error { return e.Err }
 // is marked absent; both are listed in Damaged. A directory that cannot
 // be read is listed there too and not searched.
 func Discover(root string) (*Catalog, error) {
+	real, err := storeDir(root)
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{Root: root}
+	if err := c.walk(root, real); err != nil {
+		return nil, fmt.Errorf("search store %s: %w", root, err)
+	}
+	c.sortByPath()
+	return c, nil
+}
+
+// storeDir checks that root is a directory and returns the directory it
+// names after symbolic links.
+func storeDir(root string) (string, error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = errors.New("no such directory")
 		}
-		return nil, &NotFoundError{Root: root, Err: err}
+		return "", &NotFoundError{Root: root, Err: err}
 	}
 	if !st.IsDir() {
-		return nil, &NotFoundError{Root: root, Err: errors.New("not a directory")}
+		return "", &NotFoundError{Root: root, Err: errors.New("not a directory")}
 	}
-	c := &Catalog{Root: root}
 	// The root may be a symbolic link (runs -> /data/runs); WalkDir would
 	// not enter it, so walk its target and name paths under root.
 	real, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return nil, &NotFoundError{Root: root, Err: err}
+		return "", &NotFoundError{Root: root, Err: err}
 	}
-	err = filepath.WalkDir(real, func(walked string, d fs.DirEntry, err error) error {
+	return real, nil
+}
+
+// walk visits the directories under real, naming them under root, and
+// adds each run and sweep directory it finds; it does not enter runs or
+// hidden directories, nor directories it cannot read (listed in Damaged).
+func (c *Catalog) walk(root, real string) error {
+	return filepath.WalkDir(real, func(walked string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if walked == real {
 				return err
@@ -124,7 +145,7 @@ func Discover(root string) (*Catalog, error) {
 		if rel != "." && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
-		entries, err := os.ReadDir(path)
+		has, err := regularFiles(path)
 		if err != nil {
 			if rel == "." {
 				return err
@@ -132,93 +153,123 @@ func Discover(root string) (*Catalog, error) {
 			c.Damaged = append(c.Damaged, Damage{Run: path, File: path, Skipped: skippedDir, Err: err})
 			return filepath.SkipDir
 		}
-		has := map[string]bool{}
-		for _, e := range entries {
-			if !e.IsDir() {
-				has[e.Name()] = true
-			}
-		}
 		if has[manifestFile] {
-			if err := checkJSON(filepath.Join(path, manifestFile)); err != nil {
-				c.Damaged = append(c.Damaged, Damage{Run: path, File: filepath.Join(path, manifestFile), Skipped: skippedRun, Err: err})
-				return filepath.SkipDir
-			}
-			present := func(name, view string, check func(string) error) bool {
-				if !has[name] {
-					return false
-				}
-				p := filepath.Join(path, name)
-				if err := check(p); err != nil {
-					c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
-					return false
-				}
-				return true
-			}
-			c.Runs = append(c.Runs, RunDir{ID: filepath.Base(path), Dir: path,
-				Daily:        present(dailyFile, "daily", checkParquet),
-				Agents:       present(agentsFile, "agents", checkParquet),
-				Ledger:       present(ledgerFile, "ledger", checkParquet),
-				Institutions: present(instFile, "institutions", checkParquet),
-				Trace:        present(traceFile, "trace", checkParquet),
-				TraceEvents:  present(eventsFile, "trace_events", checkParquet),
-				// audit.json is read whole to check it, which waits
-				// until a query uses the audit view (DB.screen).
-				Audit: has[auditFile]})
+			c.addRun(path, has)
 			return filepath.SkipDir
 		}
 		if has[sweepFile] {
-			if err := checkJSON(filepath.Join(path, sweepFile)); err != nil {
-				// The sweep's runs are still runs; only the sweep's own
-				// files are left out.
-				c.Damaged = append(c.Damaged, Damage{Run: path, File: filepath.Join(path, sweepFile), Skipped: skippedSweep, Err: err})
-				return nil
-			}
-			s := SweepDir{ID: filepath.Base(path), Dir: path}
-			res := filepath.Join(path, resultsDir)
-			if rs, err := os.ReadDir(res); err == nil {
-				for _, e := range rs {
-					n := e.Name()
-					if e.IsDir() || !strings.HasSuffix(n, ".parquet") {
-						continue
-					}
-					p := filepath.Join(res, n)
-					var list *[]string
-					switch {
-					case strings.HasPrefix(n, "daily"):
-						list = &s.Daily
-					case strings.HasPrefix(n, "audit"):
-						list = &s.Audit
-					case strings.HasPrefix(n, "institutions"):
-						list = &s.Institutions
-					default:
-						continue
-					}
-					if err := checkParquet(p); err != nil {
-						view := "sweep_daily"
-						switch list {
-						case &s.Audit:
-							view = "sweep_audit"
-						case &s.Institutions:
-							view = "sweep_institutions"
-						}
-						c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
-						continue
-					}
-					*list = append(*list, p)
-				}
-			}
-			sort.Strings(s.Daily)
-			sort.Strings(s.Audit)
-			sort.Strings(s.Institutions)
-			c.Sweeps = append(c.Sweeps, s)
+			c.addSweep(path)
 		}
 		return nil
 	})
+}
+
+// regularFiles lists the names of the files (not subdirectories) in dir.
+func regularFiles(dir string) (map[string]bool, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("search store %s: %w", root, err)
+		return nil, err
 	}
+	has := map[string]bool{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			has[e.Name()] = true
+		}
+	}
+	return has, nil
+}
+
+// addRun checks the run directory at path, whose files are has, and adds
+// it with the optional files that pass their checks; a run.json that
+// fails leaves the run out.
+func (c *Catalog) addRun(path string, has map[string]bool) {
+	if err := checkJSON(filepath.Join(path, manifestFile)); err != nil {
+		c.Damaged = append(c.Damaged, Damage{Run: path, File: filepath.Join(path, manifestFile), Skipped: skippedRun, Err: err})
+		return
+	}
+	present := func(name, view string, check func(string) error) bool {
+		if !has[name] {
+			return false
+		}
+		p := filepath.Join(path, name)
+		if err := check(p); err != nil {
+			c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
+			return false
+		}
+		return true
+	}
+	c.Runs = append(c.Runs, RunDir{ID: filepath.Base(path), Dir: path,
+		Daily:        present(dailyFile, "daily", checkParquet),
+		Agents:       present(agentsFile, "agents", checkParquet),
+		Ledger:       present(ledgerFile, "ledger", checkParquet),
+		Institutions: present(instFile, "institutions", checkParquet),
+		Trace:        present(traceFile, "trace", checkParquet),
+		TraceEvents:  present(eventsFile, "trace_events", checkParquet),
+		// audit.json is read whole to check it, which waits
+		// until a query uses the audit view (DB.screen).
+		Audit: has[auditFile]})
+}
+
+// addSweep checks the sweep directory at path and adds it with its tidy
+// tables; a sweep.json that fails leaves the sweep out (its runs are
+// still found as runs).
+func (c *Catalog) addSweep(path string) {
+	if err := checkJSON(filepath.Join(path, sweepFile)); err != nil {
+		// The sweep's runs are still runs; only the sweep's own
+		// files are left out.
+		c.Damaged = append(c.Damaged, Damage{Run: path, File: filepath.Join(path, sweepFile), Skipped: skippedSweep, Err: err})
+		return
+	}
+	s := SweepDir{ID: filepath.Base(path), Dir: path}
+	c.addResults(&s)
+	sort.Strings(s.Daily)
+	sort.Strings(s.Audit)
+	sort.Strings(s.Institutions)
+	c.Sweeps = append(c.Sweeps, s)
+}
+
+// addResults lists the sweep's results/daily*, audit* and
+// institutions*.parquet that pass checkParquet (in directory order).
+func (c *Catalog) addResults(s *SweepDir) {
+	path := s.Dir
+	res := filepath.Join(path, resultsDir)
+	if rs, err := os.ReadDir(res); err == nil {
+		for _, e := range rs {
+			n := e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".parquet") {
+				continue
+			}
+			p := filepath.Join(res, n)
+			var list *[]string
+			switch {
+			case strings.HasPrefix(n, "daily"):
+				list = &s.Daily
+			case strings.HasPrefix(n, "audit"):
+				list = &s.Audit
+			case strings.HasPrefix(n, "institutions"):
+				list = &s.Institutions
+			default:
+				continue
+			}
+			if err := checkParquet(p); err != nil {
+				view := "sweep_daily"
+				switch list {
+				case &s.Audit:
+					view = "sweep_audit"
+				case &s.Institutions:
+					view = "sweep_institutions"
+				}
+				c.Damaged = append(c.Damaged, Damage{Run: path, File: p, Skipped: view, Err: err})
+				continue
+			}
+			*list = append(*list, p)
+		}
+	}
+}
+
+// sortByPath orders runs and sweeps by path and damaged files by file.
+func (c *Catalog) sortByPath() {
 	sort.Slice(c.Runs, func(i, j int) bool { return c.Runs[i].Dir < c.Runs[j].Dir })
 	sort.Slice(c.Sweeps, func(i, j int) bool { return c.Sweeps[i].Dir < c.Sweeps[j].Dir })
 	sort.SliceStable(c.Damaged, func(i, j int) bool { return c.Damaged[i].File < c.Damaged[j].File })
-	return c, nil
 }

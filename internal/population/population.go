@@ -61,7 +61,36 @@ const stopChunk = 1 << 14
 // GenerateContext is GenerateWith, stopping with ctx.Err() within one chunk
 // of work once ctx is done (a signal during the setup of a large run).
 func GenerateContext(ctx context.Context, sc *scenario.Scenario, n int, seed uint64, opt Options) (*Population, error) {
-	p := &Population{
+	p := newPopulation(n)
+	s := sc.Schema()
+	schema := names{Regions: s.Regions, Groups: s.Groups, Ages: s.Ages}
+	p.placeRegions(sc, n)
+	if err := p.drawAttributes(ctx, sc, schema, newDraws(sc, schema, seed), n); err != nil {
+		return nil, err
+	}
+	if err := p.pairPartners(ctx, sc.Population.Households.Partnered, seed); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.Graph, err = p.network(ctx, sc, schema, n, seed, opt); err != nil {
+		return nil, err
+	}
+	if opt.CompactGraph { // (no-op when already compact)
+		if p.Graph, err = p.Graph.CompactContext(ctx); err != nil {
+			return nil, err
+		}
+	}
+	p.shareZeroColumns()
+	return p, nil
+}
+
+// names are the scenario's region, group and age band names by index
+// (those of its rule schema).
+type names struct{ Regions, Groups, Ages []string }
+
+// newPopulation allocates the attribute columns of n agents.
+func newPopulation(n int) *Population {
+	return &Population{
 		N:       n,
 		Region:  make([]uint8, n),
 		Group:   make([]uint8, n),
@@ -70,12 +99,11 @@ func GenerateContext(ctx context.Context, sc *scenario.Scenario, n int, seed uin
 		Partner: make([]int32, n),
 		Kids:    make([]uint8, n),
 	}
-	schema := sc.Schema()
-	groupIndex := map[string]uint8{}
-	for i, g := range schema.Groups {
-		groupIndex[g] = uint8(i)
-	}
-	// Regions: exact counts by largest remainder, contiguous id ranges.
+}
+
+// placeRegions gives the regions exact counts by largest remainder, as
+// contiguous id ranges.
+func (p *Population) placeRegions(sc *scenario.Scenario, n int) {
 	shares := make([]float64, len(sc.Population.Regions))
 	for i, r := range sc.Population.Regions {
 		shares[i] = r.Share
@@ -88,22 +116,50 @@ func GenerateContext(ctx context.Context, sc *scenario.Scenario, n int, seed uin
 			id++
 		}
 	}
-	kGroup := rng.Key(seed, "population/group")
-	kAge := rng.Key(seed, "population/age")
-	kKids := rng.Key(seed, "population/children")
-	ages := cumulative(sc.Population.Ages)
-	regionGroups := make([][]float64, len(sc.Population.Regions))
-	regionGroupIdx := make([][]uint8, len(sc.Population.Regions))
+}
+
+// draws is what the per-agent draws read: their stream keys and the
+// cumulative shares of age bands and of each region's groups.
+type draws struct {
+	kGroup, kAge, kKids uint64
+	ages                []float64
+	regionGroups        [][]float64 // per region, cumulative group shares
+	regionGroupIdx      [][]uint8   // per region, the schema index of each of its groups
+	traitKeys           []uint64    // per trait
+}
+
+// newDraws keys the attribute streams by seed and accumulates the shares.
+func newDraws(sc *scenario.Scenario, schema names, seed uint64) draws {
+	groupIndex := map[string]uint8{}
+	for i, g := range schema.Groups {
+		groupIndex[g] = uint8(i)
+	}
+	d := draws{
+		kGroup:         rng.Key(seed, "population/group"),
+		kAge:           rng.Key(seed, "population/age"),
+		kKids:          rng.Key(seed, "population/children"),
+		ages:           cumulative(sc.Population.Ages),
+		regionGroups:   make([][]float64, len(sc.Population.Regions)),
+		regionGroupIdx: make([][]uint8, len(sc.Population.Regions)),
+		traitKeys:      make([]uint64, len(sc.Population.Traits)),
+	}
 	for r, reg := range sc.Population.Regions {
-		regionGroups[r] = cumulative(reg.Groups)
+		d.regionGroups[r] = cumulative(reg.Groups)
 		for _, g := range reg.Groups {
-			regionGroupIdx[r] = append(regionGroupIdx[r], groupIndex[g.Name])
+			d.regionGroupIdx[r] = append(d.regionGroupIdx[r], groupIndex[g.Name])
 		}
 	}
-	traitKeys := make([]uint64, len(sc.Population.Traits))
 	for t, tr := range sc.Population.Traits {
-		traitKeys[t] = rng.Key(seed, "population/trait/"+tr.Name)
+		d.traitKeys[t] = rng.Key(seed, "population/trait/"+tr.Name)
 	}
+	return d
+}
+
+// drawAttributes draws each agent's group, age band, traits and children,
+// stopping with ctx.Err() once ctx is done.
+func (p *Population) drawAttributes(ctx context.Context, sc *scenario.Scenario, schema names, d draws, n int) error {
+	kGroup, kAge, kKids := d.kGroup, d.kAge, d.kKids
+	ages, regionGroups, regionGroupIdx, traitKeys := d.ages, d.regionGroups, d.regionGroupIdx, d.traitKeys
 	regionName := func(i int) string { return schema.Regions[p.Region[i]] }
 	// Attributes are drawn per agent from counter-based streams, so chunks
 	// are independent and the result does not depend on the cores.
@@ -141,20 +197,19 @@ func GenerateContext(ctx context.Context, sc *scenario.Scenario, n int, seed uin
 			p.Kids[i] = uint8(min(rng.Poisson(kKids, uint64(i), mean), 255))
 		}
 	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := p.pairPartners(ctx, sc.Population.Households.Partnered, seed); err != nil {
-		return nil, err
-	}
-	var err error
+	return ctx.Err()
+}
+
+// network builds the acquaintance graph the scenario's network model names
+// (Watts-Strogatz, in ring form when opt.CompactGraph; homophilous over
+// region-and-group buckets; none).
+func (p *Population) network(ctx context.Context, sc *scenario.Scenario, schema names, n int, seed uint64, opt Options) (*netgraph.Graph, error) {
 	switch sc.Network.Model {
 	case "watts-strogatz":
 		if opt.CompactGraph { // built in ring form directly, never plain
-			p.Graph, err = netgraph.WattsStrogatzCompactContext(ctx, n, sc.Network.Degree, sc.Network.Rewire, seed)
-		} else {
-			p.Graph, err = netgraph.WattsStrogatzContext(ctx, n, sc.Network.Degree, sc.Network.Rewire, seed)
+			return netgraph.WattsStrogatzCompactContext(ctx, n, sc.Network.Degree, sc.Network.Rewire, seed)
 		}
+		return netgraph.WattsStrogatzContext(ctx, n, sc.Network.Degree, sc.Network.Rewire, seed)
 	case "homophilous":
 		bucket := make([]uint16, n)
 		ng := len(schema.Groups)
@@ -162,20 +217,10 @@ func GenerateContext(ctx context.Context, sc *scenario.Scenario, n int, seed uin
 			bucket[i] = uint16(int(p.Region[i])*ng + int(p.Group[i]))
 		}
 		q, _ := netgraph.HomophilousRewire(sc.Network.Degree, sc.Network.Homophily, sc.Network.Clustering) // validated
-		p.Graph, err = netgraph.HomophilousContext(ctx, n, sc.Network.Degree, sc.Network.Homophily, q, bucket, seed)
+		return netgraph.HomophilousContext(ctx, n, sc.Network.Degree, sc.Network.Homophily, q, bucket, seed)
 	default:
-		p.Graph = netgraph.Empty(n)
+		return netgraph.Empty(n), nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	if opt.CompactGraph { // (no-op when already compact)
-		if p.Graph, err = p.Graph.CompactContext(ctx); err != nil {
-			return nil, err
-		}
-	}
-	p.shareZeroColumns()
-	return p, nil
 }
 
 // shareZeroColumns lets the byte columns that are 0 for everyone (a single

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
+	"github.com/nosedive-lab/nosedive/internal/store"
 )
 
 // ODD is the model description in the structure of the ODD protocol
@@ -71,12 +72,53 @@ func (r *sources) src(s string) string {
 	return strings.Join(parts, "; ")
 }
 
+// describe builds the ODD description of a run, one section at a time.
+// The submodel tables are filled in the order the report prints them,
+// because that order numbers the references (first use first).
 func describe(r *audit.Run) ODD {
 	sc, m := r.Scenario, r.Manifest
-	var o ODD
 	cite := &sources{own: sc.OwnCitations(), seen: map[string]bool{}}
 	src := cite.src
-	o.Purpose = fmt.Sprintf("%s. The model shows what a social scoring regime of this design does to a synthetic population: who is scored down, who is sanctioned, and through which rules and ties.", strings.TrimSuffix(sc.Description, "."))
+	var o ODD
+	o.Purpose = oddPurpose(sc)
+	o.Entities = oddEntities(sc, m)
+	o.Schedule = oddSchedule
+	o.Emergence = oddEmergence
+	o.Adaptation = oddAdaptation(sc)
+	o.Sensing = oddSensing(sc)
+	o.Interaction = oddInteraction(sc)
+	o.Stochasticity = oddStochasticity
+	o.Collectives = oddCollectives
+	o.Observation = oddObservation
+	o.Initialisation = oddInitialisation(sc)
+	o.InputData = oddInputData
+	o.Behaviours = behaviourLines(sc, src)
+	o.Rules = ruleLines(sc, src)
+	o.Tiers = tierLines(sc, src)
+	o.Sanctions = sanctionLines(sc, src)
+	o.Privileges = privilegeLines(sc, src)
+	o.Phases = phaseLines(sc, src)
+	o.References = cite.refs
+	return o
+}
+
+// The ODD sections whose text does not depend on the scenario.
+const (
+	oddSchedule      = "Each day, synchronously (every read sees the start-of-day state): people attempt behaviours at their daily rates, reduced by chilling; sanctions block some attempts; surveillance channels detect the rest with a probability; detected events trigger event rules; periodic rules read the person, their partner and acquaintances; recovery moves scores toward a target unless a flag forbids it; scores are clamped to the range; tiers follow from thresholds and group caps; partnerships form and break; sanctions are applied on the end-of-day state; detention removes people from society until release."
+	oddEmergence     = "Tier and sanction distributions by group, cascades of sanctions along ties, and the fall in penalised behaviour emerge from individual events and rules."
+	oddStochasticity = "Events, detection, trait assignment, the network and partnerships are random, drawn from counter-based streams keyed by seed, purpose, day and person: the same seed gives identical results on any number of cores."
+	oddCollectives   = "Groups (as labelled in the scenario), regions and households."
+	oddObservation   = "Daily aggregates per region and group; final state per person with the contribution of each rule; a ledger of score changes for a sample."
+	oddInputData     = "None. nosedive uses synthetic people only; the only real-world numbers are aggregate calibration figures cited as sources below."
+)
+
+// oddPurpose states what the model is for, after the scenario's description.
+func oddPurpose(sc *scenario.Scenario) string {
+	return fmt.Sprintf("%s. The model shows what a social scoring regime of this design does to a synthetic population: who is scored down, who is sanctioned, and through which rules and ties.", strings.TrimSuffix(sc.Description, "."))
+}
+
+// oddEntities describes the people, their regions and groups, the network and the time step.
+func oddEntities(sc *scenario.Scenario, m *store.Manifest) string {
 	var regions []string
 	for _, reg := range sc.Population.Regions {
 		var gs []string
@@ -85,10 +127,12 @@ func describe(r *audit.Run) ODD {
 		}
 		regions = append(regions, fmt.Sprintf("%s (%.0f%% of people: %s; %.0f cameras per 1,000)", reg.Name, 100*reg.Share, strings.Join(gs, ", "), reg.CamerasPer1000))
 	}
-	o.Entities = fmt.Sprintf("%d synthetic citizens in %d region(s): %s. Each has a group, an age band, yes/no traits (%s), a partner or none, school-age children, a score, a tier, status flags and sanctions. Acquaintances form a %s network (mean degree %.2f, clustering %.3f). One time step is one day; the run covers %d days.",
+	return fmt.Sprintf("%d synthetic citizens in %d region(s): %s. Each has a group, an age band, yes/no traits (%s), a partner or none, school-age children, a score, a tier, status flags and sanctions. Acquaintances form a %s network (mean degree %.2f, clustering %.3f). One time step is one day; the run covers %d days.",
 		m.Agents, len(regions), strings.Join(regions, "; "), strings.Join(m.Names.Traits, ", "), m.Graph.Model, m.Graph.MeanDegree, m.Graph.Clustering, m.Days)
-	o.Schedule = "Each day, synchronously (every read sees the start-of-day state): people attempt behaviours at their daily rates, reduced by chilling; sanctions block some attempts; surveillance channels detect the rest with a probability; detected events trigger event rules; periodic rules read the person, their partner and acquaintances; recovery moves scores toward a target unless a flag forbids it; scores are clamped to the range; tiers follow from thresholds and group caps; partnerships form and break; sanctions are applied on the end-of-day state; detention removes people from society until release."
-	o.Emergence = "Tier and sanction distributions by group, cascades of sanctions along ties, and the fall in penalised behaviour emerge from individual events and rules."
+}
+
+// oddAdaptation lists the behaviours people chill, or says there are none.
+func oddAdaptation(sc *scenario.Scenario) string {
 	var chill []string
 	for _, b := range sc.Behaviours {
 		if b.Chill.Peers > 0 || b.Chill.Self > 0 {
@@ -96,10 +140,13 @@ func describe(r *audit.Run) ODD {
 		}
 	}
 	if len(chill) > 0 {
-		o.Adaptation = "People lower their rate of penalised behaviour as they see acquaintances sanctioned and after being penalised themselves: " + strings.Join(chill, "; ") + "."
-	} else {
-		o.Adaptation = "None: people do not change their behaviour in response to the regime."
+		return "People lower their rate of penalised behaviour as they see acquaintances sanctioned and after being penalised themselves: " + strings.Join(chill, "; ") + "."
 	}
+	return "None: people do not change their behaviour in response to the regime."
+}
+
+// oddSensing lists the surveillance channels and how much each detects.
+func oddSensing(sc *scenario.Scenario) string {
 	var ch []string
 	for _, c := range sc.Surveillance.Channels {
 		switch {
@@ -109,11 +156,16 @@ func describe(r *audit.Run) ODD {
 			ch = append(ch, fmt.Sprintf("%s detects 1 − exp(−%.4g × cameras per 1,000)", c.Name, c.PerCamera))
 		}
 	}
-	o.Sensing = "The regime sees only what its channels detect: " + strings.Join(ch, "; ") + ". Undetected events do not score."
-	o.Interaction = fmt.Sprintf("Rules can read a person's partner and acquaintances. Partnerships form at rate %.4g per day and break at rate %.4g; with selectivity %.3g the higher scorer refuses lower-scoring partners.", sc.Relationships.FormRate, sc.Relationships.BreakRate, sc.Relationships.Selectivity)
-	o.Stochasticity = "Events, detection, trait assignment, the network and partnerships are random, drawn from counter-based streams keyed by seed, purpose, day and person: the same seed gives identical results on any number of cores."
-	o.Collectives = "Groups (as labelled in the scenario), regions and households."
-	o.Observation = "Daily aggregates per region and group; final state per person with the contribution of each rule; a ledger of score changes for a sample."
+	return "The regime sees only what its channels detect: " + strings.Join(ch, "; ") + ". Undetected events do not score."
+}
+
+// oddInteraction describes the ties rules read and how partnerships form and break.
+func oddInteraction(sc *scenario.Scenario) string {
+	return fmt.Sprintf("Rules can read a person's partner and acquaintances. Partnerships form at rate %.4g per day and break at rate %.4g; with selectivity %.3g the higher scorer refuses lower-scoring partners.", sc.Relationships.FormRate, sc.Relationships.BreakRate, sc.Relationships.Selectivity)
+}
+
+// oddInitialisation gives the initial scores and the score range.
+func oddInitialisation(sc *scenario.Scenario) string {
 	var base []string
 	for _, b := range sc.Scoring.Initial {
 		who := "everyone else"
@@ -122,8 +174,12 @@ func describe(r *audit.Run) ODD {
 		}
 		base = append(base, fmt.Sprintf("%s starts at %g", who, b.Score))
 	}
-	o.Initialisation = "People are generated from the scenario's shares; " + strings.Join(base, ", ") + fmt.Sprintf(". Scores are kept in [%g, %g].", sc.Scoring.Range[0], sc.Scoring.Range[1])
-	o.InputData = "None. nosedive uses synthetic people only; the only real-world numbers are aggregate calibration figures cited as sources below."
+	return "People are generated from the scenario's shares; " + strings.Join(base, ", ") + fmt.Sprintf(". Scores are kept in [%g, %g].", sc.Scoring.Range[0], sc.Scoring.Range[1])
+}
+
+// behaviourLines is the submodel table of behaviours: rate, channel, context, eligibility, penalty.
+func behaviourLines(sc *scenario.Scenario, src func(string) string) []Line {
+	var out []Line
 	for _, b := range sc.Behaviours {
 		what := fmt.Sprintf("rate %s per day, seen via %s, data context %s", b.Rate.Src, b.Channel, b.Context)
 		if b.Eligible.IsSet() {
@@ -132,8 +188,14 @@ func describe(r *audit.Run) ODD {
 		if b.Penalised {
 			what += fmt.Sprintf(", penalised (gravity %g)", b.Gravity)
 		}
-		o.Behaviours = append(o.Behaviours, Line{b.Name, what, src(b.Source)})
+		out = append(out, Line{b.Name, what, src(b.Source)})
 	}
+	return out
+}
+
+// ruleLines is the submodel table of scoring rules, with recovery last when the scenario has it.
+func ruleLines(sc *scenario.Scenario, src func(string) string) []Line {
+	var out []Line
 	for _, ru := range sc.Scoring.Rules {
 		what := ""
 		switch ru.On {
@@ -156,21 +218,27 @@ func describe(r *audit.Run) ODD {
 		if ru.Description != "" {
 			what += " — " + ru.Description
 		}
-		o.Rules = append(o.Rules, Line{ru.Name, what, src(ru.Source)})
+		out = append(out, Line{ru.Name, what, src(ru.Source)})
 	}
 	if rc := sc.Scoring.Recovery; rc != nil {
 		what := fmt.Sprintf("%g points a day toward %g (%s)", rc.Rate, rc.Target, rc.Direction)
 		if len(rc.UnlessFlags) > 0 {
 			what += ", not for people flagged " + strings.Join(rc.UnlessFlags, ", ")
 		}
-		o.Rules = append(o.Rules, Line{"recovery", what, src(rc.Source)})
+		out = append(out, Line{"recovery", what, src(rc.Source)})
 	}
+	return out
+}
+
+// tierLines is the submodel table of tiers: thresholds first, then group caps.
+func tierLines(sc *scenario.Scenario, src func(string) string) []Line {
+	var out []Line
 	for _, t := range sc.Tiers.Levels {
 		what := "everyone below the other tiers"
 		if t.Min != nil {
 			what = fmt.Sprintf("score ≥ %g", *t.Min)
 		}
-		o.Tiers = append(o.Tiers, Line{t.Name, what, src(t.Source)})
+		out = append(out, Line{t.Name, what, src(t.Source)})
 	}
 	for _, c := range sc.Tiers.Caps {
 		who := strings.TrimSpace(c.Group + " " + c.Region)
@@ -181,8 +249,14 @@ func describe(r *audit.Run) ODD {
 		if c.Worst != "" {
 			what = append(what, "never worse than "+c.Worst)
 		}
-		o.Tiers = append(o.Tiers, Line{"cap: " + who, strings.Join(what, ", "), src(c.Source)})
+		out = append(out, Line{"cap: " + who, strings.Join(what, ", "), src(c.Source)})
 	}
+	return out
+}
+
+// sanctionLines is the submodel table of sanctions: trigger, target, context and effects.
+func sanctionLines(sc *scenario.Scenario, src func(string) string) []Line {
+	var out []Line
 	for _, x := range sc.Sanctions {
 		var eff []string
 		if len(x.Blocks) > 0 {
@@ -205,9 +279,14 @@ func describe(r *audit.Run) ODD {
 		if len(eff) > 0 {
 			what += ": " + strings.Join(eff, "; ")
 		}
-		o.Sanctions = append(o.Sanctions, Line{x.Name, what, src(x.Source)})
+		out = append(out, Line{x.Name, what, src(x.Source)})
 	}
-	o.Privileges = privilegeLines(sc, src)
+	return out
+}
+
+// phaseLines is the submodel table of phases: start day, regions and rules.
+func phaseLines(sc *scenario.Scenario, src func(string) string) []Line {
+	var out []Line
 	for _, p := range sc.Phases {
 		regions := "all regions"
 		if len(p.Regions) > 0 {
@@ -217,8 +296,7 @@ func describe(r *audit.Run) ODD {
 		if len(p.Rules) > 0 {
 			what += "; rules " + strings.Join(p.Rules, ", ")
 		}
-		o.Phases = append(o.Phases, Line{p.Name, what, src(p.Source)})
+		out = append(out, Line{p.Name, what, src(p.Source)})
 	}
-	o.References = cite.refs
-	return o
+	return out
 }

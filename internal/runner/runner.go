@@ -550,91 +550,181 @@ func validOutputs(c *store.Checkpoint, eng *sim.Engine, sc *scenario.Scenario, s
 
 // execute runs (or continues) the day loop into w and commits the run.
 func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter, ckpt *store.Checkpoint, plan memoryPlan, now func() time.Time) (*Result, error) {
-	sc := spec.Scenario
-	ledger, _ := scenario.ParseLedger(spec.Ledger)
-	prog, err := sc.Compile()
+	x := &execution{ctx: ctx, spec: spec, ss: ss, w: w, plan: plan, checkpointed: ckpt != nil}
+	prog, err := spec.Scenario.Compile()
 	if err != nil {
 		return nil, err
 	}
-	if plan.ledgerCap > 0 {
-		w.SetLedgerLimit(int(min(plan.ledgerCap, math.MaxInt32*16)))
-	}
-	w.SetTraceLimit(traceLimit(plan))
+	x.limitOutputs()
 	t0 := now()
-	pop, err := generate(ctx, sc, prog, spec.Agents, spec.Seed)
+	pop, err := generate(ctx, spec.Scenario, prog, spec.Agents, spec.Seed)
 	if err != nil {
 		return nil, err
 	}
 	releaseSetupMemory()
-	var eng *sim.Engine
-	checkpointed := ckpt != nil
-	checkpoint := func(day int) error {
-		if err := w.Checkpoint(day, ss, eng.Snapshot); err != nil {
-			return err
-		}
-		checkpointed = true
-		return nil
+	if err := x.startEngine(prog, pop); err != nil {
+		return nil, err
 	}
+	tw := &tee{Sink: w, onDay: spec.OnDay}
+	if ckpt != nil {
+		if err := x.restore(ckpt, tw); err != nil {
+			return nil, err
+		}
+	}
+	t1 := now()
+	if err := x.eng.Run(ctx, tw); err != nil {
+		return nil, x.runError(err)
+	}
+	t2 := now()
+	if err := x.cancelled(); err != nil {
+		return nil, err
+	}
+	m := x.manifest(prog, pop, store.Timings{Setup: t1.Sub(t0).Seconds(), Simulate: t2.Sub(t1).Seconds()})
+	dir, err := x.commit(m, t2)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Dir: dir, Manifest: m, Final: x.eng.Final(), Last: tw.last, Totals: tw.totals}, nil
+}
+
+// execution is the state one call of execute shares between its steps.
+type execution struct {
+	ctx  context.Context
+	spec Spec
+	ss   *store.Spec
+	w    *store.RunWriter
+	plan memoryPlan
+	eng  *sim.Engine // nil until startEngine
+	// checkpointed: the run directory holds a checkpoint of this run
+	// (the one resumed from, or one written since), so a failure keeps
+	// it for nosedive resume.
+	checkpointed bool
+}
+
+// limitOutputs caps the ledger and the trace the writer collects at what the memory plan allows.
+func (x *execution) limitOutputs() {
+	if x.plan.ledgerCap > 0 {
+		x.w.SetLedgerLimit(int(min(x.plan.ledgerCap, math.MaxInt32*16)))
+	}
+	x.w.SetTraceLimit(traceLimit(x.plan))
+}
+
+// checkpoint writes a resumable checkpoint of the engine after day.
+func (x *execution) checkpoint(day int) error {
+	if err := x.w.Checkpoint(day, x.ss, x.eng.Snapshot); err != nil {
+		return err
+	}
+	x.checkpointed = true
+	return nil
+}
+
+// startEngine builds the engine, with a checkpoint every spec.CheckpointEvery days and after the last.
+func (x *execution) startEngine(prog *scenario.Program, pop *population.Population) error {
+	spec := x.spec
+	ledger, _ := scenario.ParseLedger(spec.Ledger)
 	opts := sim.Options{Workers: spec.Workers, Ledger: ledger, Progress: spec.Progress,
 		NoRegime: spec.NoRegime, Disabled: spec.Disabled}
 	if k := spec.CheckpointEvery; k > 0 {
 		opts.AfterDay = func(day int) error {
 			if day%k == 0 || day == spec.Days {
-				return checkpoint(day)
+				return x.checkpoint(day)
 			}
 			return nil
 		}
 	}
-	if eng, err = newEngine(ctx, sc, prog, pop, spec.Days, spec.Seed, opts); err != nil {
-		return nil, err
+	eng, err := newEngine(x.ctx, spec.Scenario, prog, pop, spec.Days, spec.Seed, opts)
+	if err != nil {
+		return err
 	}
-	tw := &tee{Sink: w, onDay: spec.OnDay}
-	if ckpt != nil {
-		if err := eng.Restore(bytes.NewReader(ckpt.Engine)); err != nil {
-			return nil, &store.InvalidError{File: ckpt.Path, Field: "engine", Msg: err.Error()}
-		}
-		if err := validOutputs(ckpt, eng, sc, spec); err != nil {
-			return nil, err
-		}
-		w.RestoreOutputs(ckpt)
-		for _, d := range w.CollectedDays() {
-			tw.count(d)
-		}
+	x.eng = eng
+	return nil
+}
+
+// restore continues from ckpt: the engine state, then the outputs
+// collected so far (checked first), counted into tw.
+func (x *execution) restore(ckpt *store.Checkpoint, tw *tee) error {
+	if err := x.eng.Restore(bytes.NewReader(ckpt.Engine)); err != nil {
+		return &store.InvalidError{File: ckpt.Path, Field: "engine", Msg: err.Error()}
 	}
-	t1 := now()
-	if err := eng.Run(ctx, tw); err != nil {
-		var ll *store.LedgerLimitError
-		if errors.As(err, &ll) {
-			me := &MemoryError{Have: plan.limit.Bytes, Agents: spec.Agents, Limit: plan.limit.Source, Rows: uint64(ll.Rows)}
-			if checkpointed { // resumable where more memory is free
-				w.Keep()
-				me.Kept = w.Dir()
-			}
-			return nil, me
-		}
-		if ctx.Err() != nil && spec.CheckpointEvery > 0 {
-			if cerr := checkpoint(eng.Day()); cerr != nil {
-				return nil, fmt.Errorf("interrupted, and the final checkpoint failed: %w", cerr)
-			}
+	if err := validOutputs(ckpt, x.eng, x.spec.Scenario, x.spec); err != nil {
+		return err
+	}
+	x.w.RestoreOutputs(ckpt)
+	for _, d := range x.w.CollectedDays() {
+		tw.count(d)
+	}
+	return nil
+}
+
+// runError maps a failed day loop to the error execute returns, keeping
+// the unfinished run when a checkpoint lets it be resumed: a ledger over
+// its limit is a MemoryError, a cancellation with checkpoints on writes a
+// final checkpoint and is an InterruptedError.
+func (x *execution) runError(err error) error {
+	w := x.w
+	var ll *store.LedgerLimitError
+	if errors.As(err, &ll) {
+		me := &MemoryError{Have: x.plan.limit.Bytes, Agents: x.spec.Agents, Limit: x.plan.limit.Source, Rows: uint64(ll.Rows)}
+		if x.checkpointed { // resumable where more memory is free
 			w.Keep()
-			return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: ctx.Err()}
+			me.Kept = w.Dir()
 		}
-		if checkpointed {
-			// A failure (a full disk, say) must not cost the work already
-			// checkpointed: keep the unfinished run for `nosedive resume`.
-			w.Keep()
-			return nil, fmt.Errorf("%w (the run's last checkpoint is kept in %s: free the cause, then nosedive resume %s)", err, w.Dir(), w.Dir())
-		}
-		return nil, err
+		return me
 	}
-	t2 := now()
-	if err := ctx.Err(); err != nil {
-		if checkpointed { // the final checkpoint holds the whole run
-			w.Keep()
-			return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: err}
+	if x.ctx.Err() != nil && x.spec.CheckpointEvery > 0 {
+		if cerr := x.checkpoint(x.eng.Day()); cerr != nil {
+			return fmt.Errorf("interrupted, and the final checkpoint failed: %w", cerr)
 		}
-		return nil, err
+		w.Keep()
+		return &InterruptedError{Dir: w.Dir(), Day: x.eng.Day(), Err: x.ctx.Err()}
 	}
+	if x.checkpointed {
+		// A failure (a full disk, say) must not cost the work already
+		// checkpointed: keep the unfinished run for `nosedive resume`.
+		w.Keep()
+		return fmt.Errorf("%w (the run's last checkpoint is kept in %s: free the cause, then nosedive resume %s)", err, w.Dir(), w.Dir())
+	}
+	return err
+}
+
+// cancelled returns the context's error if the run was cancelled as its
+// last day ended, keeping the run when its final checkpoint holds it.
+func (x *execution) cancelled() error {
+	if err := x.ctx.Err(); err != nil {
+		if x.checkpointed { // the final checkpoint holds the whole run
+			x.w.Keep()
+			return &InterruptedError{Dir: x.w.Dir(), Day: x.eng.Day(), Err: err}
+		}
+		return err
+	}
+	return nil
+}
+
+// manifest describes the finished run: scenario, seed and size, the
+// network and partners on day 0, names, timings and host.
+func (x *execution) manifest(prog *scenario.Program, pop *population.Population, timings store.Timings) *store.Manifest {
+	spec, sc := x.spec, x.spec.Scenario
+	m := &store.Manifest{
+		Name:  spec.Name,
+		Build: Build(),
+		Scenario: store.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File,
+			SHA256: x.ss.ScenarioSHA256, Sets: spec.Sets, Text: string(sc.Source)},
+		Seed: spec.Seed, Agents: spec.Agents, Days: spec.Days, Ledger: spec.Ledger,
+		Graph:   graphInfo(sc, pop, spec.Agents),
+		Names:   store.NamesOf(sc, x.eng.ContribNames()),
+		Sweep:   spec.Sweep,
+		Created: x.ss.Created,
+		Timings: timings,
+		Host: store.Host{Workers: x.eng.Workers(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),
+			OS: runtime.GOOS + "/" + runtime.GOARCH},
+	}
+	m.Describe(sc, prog)
+	return m
+}
+
+// graphInfo measures the acquaintance network of pop (clustering and
+// mixing on a sample) and counts the people partnered on day 0.
+func graphInfo(sc *scenario.Scenario, pop *population.Population, agents int) store.GraphInfo {
 	partnered := 0
 	for _, p := range pop.Partner {
 		if p >= 0 {
@@ -642,40 +732,32 @@ func execute(ctx context.Context, spec Spec, ss *store.Spec, w *store.RunWriter,
 		}
 	}
 	const clusteringSample = 20000
-	m := &store.Manifest{
-		Name:  spec.Name,
-		Build: Build(),
-		Scenario: store.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File,
-			SHA256: ss.ScenarioSHA256, Sets: spec.Sets, Text: string(sc.Source)},
-		Seed: spec.Seed, Agents: spec.Agents, Days: spec.Days, Ledger: spec.Ledger,
-		Graph: store.GraphInfo{Model: sc.Network.Model, Edges: pop.Graph.Edges(), MeanDegree: pop.Graph.MeanDegree(),
-			Clustering: pop.Graph.Clustering(clusteringSample), ClusteringSample: min(clusteringSample, spec.Agents),
-			WithinGroup:          pop.Graph.ShareWithin(func(v int32) int { return int(pop.Group[v]) }, clusteringSample),
-			WithinRegion:         pop.Graph.ShareWithin(func(v int32) int { return int(pop.Region[v]) }, clusteringSample),
-			WithinGroupAndRegion: pop.Graph.ShareWithin(func(v int32) int { return int(pop.Region[v])<<8 | int(pop.Group[v]) }, clusteringSample),
-			DegreeHistogram:      pop.Graph.DegreeHistogram(100),
-			Partnered0:           partnered},
-		Names:   store.NamesOf(sc, eng.ContribNames()),
-		Sweep:   spec.Sweep,
-		Created: ss.Created,
-		Timings: store.Timings{Setup: t1.Sub(t0).Seconds(), Simulate: t2.Sub(t1).Seconds()},
-		Host: store.Host{Workers: eng.Workers(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),
-			OS: runtime.GOOS + "/" + runtime.GOARCH},
-	}
-	m.Describe(sc, prog)
-	dir, err := w.Commit(ctx, m, eng.Final(), t2)
+	return store.GraphInfo{Model: sc.Network.Model, Edges: pop.Graph.Edges(), MeanDegree: pop.Graph.MeanDegree(),
+		Clustering: pop.Graph.Clustering(clusteringSample), ClusteringSample: min(clusteringSample, agents),
+		WithinGroup:          pop.Graph.ShareWithin(func(v int32) int { return int(pop.Group[v]) }, clusteringSample),
+		WithinRegion:         pop.Graph.ShareWithin(func(v int32) int { return int(pop.Region[v]) }, clusteringSample),
+		WithinGroupAndRegion: pop.Graph.ShareWithin(func(v int32) int { return int(pop.Region[v])<<8 | int(pop.Group[v]) }, clusteringSample),
+		DegreeHistogram:      pop.Graph.DegreeHistogram(100),
+		Partnered0:           partnered}
+}
+
+// commit writes the run directory (manifest m, final state, finished at
+// t2); a failure keeps a checkpointed run for resume, never deletes it.
+func (x *execution) commit(m *store.Manifest, t2 time.Time) (string, error) {
+	w := x.w
+	dir, err := w.Commit(x.ctx, m, x.eng.Final(), t2)
 	if err != nil {
-		if checkpointed {
+		if x.checkpointed {
 			// The final checkpoint holds the whole run: a run interrupted
 			// while writing, or whose name was taken meanwhile, is kept
 			// for resume, never deleted.
 			w.Keep()
-			if ctx.Err() != nil {
-				return nil, &InterruptedError{Dir: w.Dir(), Day: eng.Day(), Err: ctx.Err()}
+			if x.ctx.Err() != nil {
+				return "", &InterruptedError{Dir: w.Dir(), Day: x.eng.Day(), Err: x.ctx.Err()}
 			}
-			return nil, fmt.Errorf("%w (the run's last checkpoint is kept in %s: nosedive resume %s)", err, w.Dir(), w.Dir())
+			return "", fmt.Errorf("%w (the run's last checkpoint is kept in %s: nosedive resume %s)", err, w.Dir(), w.Dir())
 		}
-		return nil, err
+		return "", err
 	}
-	return &Result{Dir: dir, Manifest: m, Final: eng.Final(), Last: tw.last, Totals: tw.totals}, nil
+	return dir, nil
 }

@@ -78,7 +78,31 @@ func ParseFigure(f string) (kind, name string) {
 	return kind, name
 }
 
+// claims checks each claim: its sentence, figure, subject, horizons,
+// --set overrides and bounds.
 func (v *validator) claims() {
+	known := v.claimNames()
+	for i, c := range v.s.Claims {
+		at := func(key string) Pos { return v.at(c.Pos, "claims[%d].%s", i, key) }
+		if strings.TrimSpace(c.Says) == "" {
+			v.d.add(at("says"), "claims[%d]: says is required: the sentence the claim checks", i)
+		}
+		kind := v.claimFigure(i, c, at, known)
+		v.claimSubject(i, c, kind, at, known)
+		v.claimHorizons(i, c, at)
+		v.claimSets(i, c, at("set"))
+		v.claimBounds(i, c, at)
+	}
+}
+
+// claimNames are the names claims are checked against.
+type claimNames struct {
+	tiers, sanctions, groups, regions []string
+	plain                             map[string]bool // the ClaimFigures without a NAME
+}
+
+// claimNames collects the scenario's tiers, sanctions, groups and regions.
+func (v *validator) claimNames() claimNames {
 	var tiers, sanctions []string
 	for _, l := range v.s.Tiers.Levels {
 		tiers = append(tiers, l.Name)
@@ -94,77 +118,91 @@ func (v *validator) claims() {
 			plain[f] = true
 		}
 	}
-	for i, c := range v.s.Claims {
-		at := func(key string) Pos { return v.at(c.Pos, "claims[%d].%s", i, key) }
-		if strings.TrimSpace(c.Says) == "" {
-			v.d.add(at("says"), "claims[%d]: says is required: the sentence the claim checks", i)
+	return claimNames{tiers: tiers, sanctions: sanctions, groups: groups, regions: regions, plain: plain}
+}
+
+// claimFigure checks that claim i's figure is one of ClaimFigures, with a
+// name the scenario defines where it takes one, and returns its kind.
+func (v *validator) claimFigure(i int, c Claim, at func(string) Pos, known claimNames) (kind string) {
+	kind, name := ParseFigure(c.Figure)
+	switch kind {
+	case "tier":
+		v.known(at("figure"), "tier", name, known.tiers)
+	case "sanction":
+		v.known(at("figure"), "sanction", name, known.sanctions)
+	case "chilling", "final_chilling":
+		v.known(at("figure"), "behaviour", name, v.behaviourNames())
+	case "privilege":
+		v.known(at("figure"), "privilege", name, v.s.PrivilegeNames())
+	case "institution":
+		v.institutionClaim(i, c, name, at("figure"))
+	case "mean_score":
+		v.known(at("figure"), "score", name, v.s.ScoreNames())
+	default:
+		if !known.plain[c.Figure] {
+			v.d.add(at("figure"), "claims[%d]: unknown figure %q%s: use one of %s", i, c.Figure, rule.Suggest(c.Figure, ClaimFigures), strings.Join(ClaimFigures, ", "))
 		}
-		kind, name := ParseFigure(c.Figure)
-		switch kind {
-		case "tier":
-			v.known(at("figure"), "tier", name, tiers)
-		case "sanction":
-			v.known(at("figure"), "sanction", name, sanctions)
-		case "chilling", "final_chilling":
-			v.known(at("figure"), "behaviour", name, v.behaviourNames())
-		case "privilege":
-			v.known(at("figure"), "privilege", name, v.s.PrivilegeNames())
-		case "institution":
-			v.institutionClaim(i, c, name, at("figure"))
-		case "mean_score":
-			v.known(at("figure"), "score", name, v.s.ScoreNames())
-		default:
-			if !plain[c.Figure] {
-				v.d.add(at("figure"), "claims[%d]: unknown figure %q%s: use one of %s", i, c.Figure, rule.Suggest(c.Figure, ClaimFigures), strings.Join(ClaimFigures, ", "))
-			}
+	}
+	if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling" || kind == "institution" || kind == "privilege") && name == "" {
+		v.d.add(at("figure"), "claims[%d]: figure %q needs a name after the colon", i, c.Figure)
+	}
+	return kind
+}
+
+// claimSubject checks whom claim i is about: its group and region, the
+// rules it runs without, and the subject it compares with (versus);
+// figures of the whole run have no subject.
+func (v *validator) claimSubject(i int, c Claim, kind string, at func(string) Pos, known claimNames) {
+	v.known(at("group"), "group", c.Group, known.groups)
+	v.known(at("region"), "region", c.Region, known.regions)
+	if runWideFigures[kind] && (c.Group != "" || c.Region != "" || c.Versus != nil) {
+		v.d.add(at("figure"), "claims[%d]: %s is a figure of the whole run: it has no group, region or versus", i, kind)
+	}
+	if len(c.Without) > 0 {
+		var rules []string
+		for _, r := range v.s.Scoring.Rules {
+			rules = append(rules, r.Name)
 		}
-		if (kind == "tier" || kind == "sanction" || kind == "chilling" || kind == "final_chilling" || kind == "institution" || kind == "privilege") && name == "" {
-			v.d.add(at("figure"), "claims[%d]: figure %q needs a name after the colon", i, c.Figure)
+		for j, r := range c.Without {
+			v.known(v.at(c.Pos, "claims[%d].without[%d]", i, j), "rule", r, rules)
 		}
-		v.known(at("group"), "group", c.Group, groups)
-		v.known(at("region"), "region", c.Region, regions)
-		if runWideFigures[kind] && (c.Group != "" || c.Region != "" || c.Versus != nil) {
-			v.d.add(at("figure"), "claims[%d]: %s is a figure of the whole run: it has no group, region or versus", i, kind)
+		if c.Versus != nil || runWideFigures[kind] {
+			v.d.add(at("without"), "claims[%d]: without compares with a run without those rules; it cannot be combined with versus or a figure of the chilling twin", i)
 		}
-		if len(c.Without) > 0 {
-			var rules []string
-			for _, r := range v.s.Scoring.Rules {
-				rules = append(rules, r.Name)
-			}
-			for j, r := range c.Without {
-				v.known(v.at(c.Pos, "claims[%d].without[%d]", i, j), "rule", r, rules)
-			}
-			if c.Versus != nil || runWideFigures[kind] {
-				v.d.add(at("without"), "claims[%d]: without compares with a run without those rules; it cannot be combined with versus or a figure of the chilling twin", i)
-			}
+	}
+	if vs := c.Versus; vs != nil {
+		v.known(v.at(vs.Pos, "claims[%d].versus.group", i), "group", vs.Group, known.groups)
+		v.known(v.at(vs.Pos, "claims[%d].versus.region", i), "region", vs.Region, known.regions)
+		if vs.Group == c.Group && vs.Region == c.Region {
+			v.d.add(vs.Pos, "claims[%d]: versus names the claim's own subject (%s)", i, Subject(c.Group, c.Region))
 		}
-		if vs := c.Versus; vs != nil {
-			v.known(v.at(vs.Pos, "claims[%d].versus.group", i), "group", vs.Group, groups)
-			v.known(v.at(vs.Pos, "claims[%d].versus.region", i), "region", vs.Region, regions)
-			if vs.Group == c.Group && vs.Region == c.Region {
-				v.d.add(vs.Pos, "claims[%d]: versus names the claim's own subject (%s)", i, Subject(c.Group, c.Region))
-			}
+	}
+}
+
+// claimHorizons checks that claim i has horizons, each within [1, MaxDays].
+func (v *validator) claimHorizons(i int, c Claim, at func(string) Pos) {
+	if len(c.At) == 0 {
+		v.d.add(at("at"), "claims[%d]: at is required: the horizons in days, for example [365, 1095, 1825]", i)
+	}
+	for _, d := range c.At {
+		if d < 1 || d > MaxDays {
+			v.d.add(at("at"), "claims[%d]: horizon %d days is outside [1, %d]", i, d, MaxDays)
 		}
-		if len(c.At) == 0 {
-			v.d.add(at("at"), "claims[%d]: at is required: the horizons in days, for example [365, 1095, 1825]", i)
+	}
+}
+
+// claimBounds checks that claim i has a min or a max, finite, min not above max.
+func (v *validator) claimBounds(i int, c Claim, at func(string) Pos) {
+	if c.Min == nil && c.Max == nil {
+		v.d.add(c.Pos, "claims[%d]: give min, max or both", i)
+	}
+	for _, b := range []*float64{c.Min, c.Max} {
+		if b != nil && (math.IsNaN(*b) || math.IsInf(*b, 0)) {
+			v.d.add(c.Pos, "claims[%d]: bounds must be finite numbers", i)
 		}
-		for _, d := range c.At {
-			if d < 1 || d > MaxDays {
-				v.d.add(at("at"), "claims[%d]: horizon %d days is outside [1, %d]", i, d, MaxDays)
-			}
-		}
-		v.claimSets(i, c, at("set"))
-		if c.Min == nil && c.Max == nil {
-			v.d.add(c.Pos, "claims[%d]: give min, max or both", i)
-		}
-		for _, b := range []*float64{c.Min, c.Max} {
-			if b != nil && (math.IsNaN(*b) || math.IsInf(*b, 0)) {
-				v.d.add(c.Pos, "claims[%d]: bounds must be finite numbers", i)
-			}
-		}
-		if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
-			v.d.add(at("min"), "claims[%d]: min %v is above max %v", i, *c.Min, *c.Max)
-		}
+	}
+	if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
+		v.d.add(at("min"), "claims[%d]: min %v is above max %v", i, *c.Min, *c.Max)
 	}
 }
 

@@ -130,99 +130,15 @@ func (v *validator) tables() {
 	}
 	var names []string
 	var poss []Pos
-	var fsys fs.FS
-	var fsErr error
-	opened := false
+	folder := &tableFolder{s: v.s}
+	defer folder.close()
 	var budget tableBudget
-	builtinNames := map[string]bool{"min": true, "max": true, "abs": true, "clamp": true, "floor": true, "ceil": true,
-		"round": true, "draw": true, "draw_level": true, "pop": true, "acq": true, "partner": true}
 	sc := v.scenarioSchema()
 	for k, t := range ts {
 		names = append(names, t.Name)
 		poss = append(poss, t.Pos)
-		field := fmt.Sprintf("tables[%d]", k)
-		if builtinNames[t.Name] {
-			v.d.add(t.Pos, "table name %q is a built-in function or name; choose another", t.Name)
-		}
-		rt := &rule.Table{Name: t.Name, Extrapolate: t.Outside == "extrapolate"}
-		var lines []int // the CSV line of each point
-		switch t.Outside {
-		case "", "clamp", "extrapolate":
-		default:
-			v.d.add(v.at(t.Pos, "%s.outside", field), "table %s: outside must be clamp or extrapolate, got %q%s", t.Name, t.Outside,
-				rule.Suggest(t.Outside, []string{"clamp", "extrapolate"}))
-		}
-		perCat := len(t.Y) > 0 && t.Y[0].Category != ""
-		if perCat {
-			rt.By = t.By
-			if rt.By == "" {
-				rt.By = "group"
-			}
-		} else if t.By != "" {
-			v.d.add(v.at(t.Pos, "%s.by", field), "table %s: by applies to a y that maps categories to columns", t.Name)
-		}
-		var cats []string
-		switch rt.By {
-		case "":
-		case "group":
-			cats = sc.Groups
-		case "region":
-			cats = sc.Regions
-		case "age":
-			cats = sc.Ages
-		case "tier":
-			cats = sc.Tiers
-		default:
-			v.d.add(v.at(t.Pos, "%s.by", field), "table %s: by must be group, region, age or tier, got %q", t.Name, t.By)
-			continue
-		}
-		switch {
-		case t.File != "" && t.Points != nil:
-			v.d.add(t.Pos, "table %s: give file or points, not both", t.Name)
-			continue
-		case t.Points != nil:
-			if t.X != "" || len(t.Y) > 0 || t.By != "" {
-				v.d.add(t.Pos, "table %s: x, y and by name the columns of a file; inline points are [[x, y], ...]", t.Name)
-				continue
-			}
-			if !v.inlineTable(t, field, rt) {
-				continue
-			}
-			budget.points += 2 * int64(len(t.Points))
-		case t.File != "":
-			if t.X == "" || len(t.Y) == 0 {
-				v.d.add(t.Pos, "table %s: a table from a file needs x and y (the column names)", t.Name)
-				continue
-			}
-			p := v.at(t.Pos, "%s.file", field)
-			if msg := badTablePath(t.File); msg != "" {
-				v.d.add(p, "%s.file %q: %s", field, t.File, msg)
-				continue
-			}
-			if ctx := v.d.Ctx; ctx != nil && ctx.Value(noFilesKey{}) != nil {
-				v.d.add(p, "%s.file %q: table files are not read here; give the points inline", field, t.File)
-				continue
-			}
-			if !opened {
-				opened = true
-				var closer func()
-				fsys, closer, fsErr = v.s.dataFS()
-				if fsErr == nil {
-					defer closer()
-				}
-			}
-			if fsErr != nil {
-				v.d.add(p, "%s.file %q: cannot read the scenario's folder: %v", field, t.File, unwrapPathErr(fsErr))
-				continue
-			}
-			l, msg := loadCSV(fsys, t, rt, cats, &budget)
-			if msg != "" {
-				v.d.add(p, "%s.file: %s", field, msg)
-				continue
-			}
-			lines = l
-		default:
-			v.d.add(t.Pos, "table %s: needs file (a CSV next to the scenario) or points", t.Name)
+		rt, cats, lines, ok := v.table(k, t, sc, folder, &budget)
+		if !ok {
 			continue
 		}
 		if budget.points > MaxTablePoints {
@@ -237,6 +153,146 @@ func (v *validator) tables() {
 		v.s.tables = append(v.s.tables, rt)
 	}
 	v.unique("table", names, poss)
+}
+
+// reservedTableNames are the names expressions already use for functions
+// and namespaces.
+var reservedTableNames = map[string]bool{"min": true, "max": true, "abs": true, "clamp": true, "floor": true, "ceil": true,
+	"round": true, "draw": true, "draw_level": true, "pop": true, "acq": true, "partner": true}
+
+// table checks table k (tables[k]) and reads its points into a rule
+// table, with the categories of its columns and the CSV line of each
+// point; ok is false when the table is left out.
+func (v *validator) table(k int, t Table, sc *rule.Schema, folder *tableFolder, budget *tableBudget) (rt *rule.Table, cats []string, lines []int, ok bool) {
+	field := fmt.Sprintf("tables[%d]", k)
+	if reservedTableNames[t.Name] {
+		v.d.add(t.Pos, "table name %q is a built-in function or name; choose another", t.Name)
+	}
+	rt = &rule.Table{Name: t.Name, Extrapolate: t.Outside == "extrapolate"}
+	switch t.Outside {
+	case "", "clamp", "extrapolate":
+	default:
+		v.d.add(v.at(t.Pos, "%s.outside", field), "table %s: outside must be clamp or extrapolate, got %q%s", t.Name, t.Outside,
+			rule.Suggest(t.Outside, []string{"clamp", "extrapolate"}))
+	}
+	if cats, ok = v.tableCategories(t, field, rt, sc); !ok {
+		return nil, nil, nil, false
+	}
+	if lines, ok = v.tablePoints(t, field, rt, cats, folder, budget); !ok {
+		return nil, nil, nil, false
+	}
+	return rt, cats, lines, true
+}
+
+// tableCategories sets what the columns of a per-category y stand for
+// (rt.By, group by default) and returns those categories in schema order;
+// ok is false for an unknown by.
+func (v *validator) tableCategories(t Table, field string, rt *rule.Table, sc *rule.Schema) (cats []string, ok bool) {
+	perCat := len(t.Y) > 0 && t.Y[0].Category != ""
+	if perCat {
+		rt.By = t.By
+		if rt.By == "" {
+			rt.By = "group"
+		}
+	} else if t.By != "" {
+		v.d.add(v.at(t.Pos, "%s.by", field), "table %s: by applies to a y that maps categories to columns", t.Name)
+	}
+	switch rt.By {
+	case "":
+	case "group":
+		cats = sc.Groups
+	case "region":
+		cats = sc.Regions
+	case "age":
+		cats = sc.Ages
+	case "tier":
+		cats = sc.Tiers
+	default:
+		v.d.add(v.at(t.Pos, "%s.by", field), "table %s: by must be group, region, age or tier, got %q", t.Name, t.By)
+		return nil, false
+	}
+	return cats, true
+}
+
+// tablePoints reads the table's points, inline or from its file, into rt
+// and counts them against the budget; lines are the CSV line of each
+// point (nil inline). ok is false when the table is left out.
+func (v *validator) tablePoints(t Table, field string, rt *rule.Table, cats []string, folder *tableFolder, budget *tableBudget) (lines []int, ok bool) {
+	switch {
+	case t.File != "" && t.Points != nil:
+		v.d.add(t.Pos, "table %s: give file or points, not both", t.Name)
+		return nil, false
+	case t.Points != nil:
+		if t.X != "" || len(t.Y) > 0 || t.By != "" {
+			v.d.add(t.Pos, "table %s: x, y and by name the columns of a file; inline points are [[x, y], ...]", t.Name)
+			return nil, false
+		}
+		if !v.inlineTable(t, field, rt) {
+			return nil, false
+		}
+		budget.points += 2 * int64(len(t.Points))
+		return nil, true
+	case t.File != "":
+		return v.fileTable(t, field, rt, cats, folder, budget)
+	default:
+		v.d.add(t.Pos, "table %s: needs file (a CSV next to the scenario) or points", t.Name)
+		return nil, false
+	}
+}
+
+// fileTable reads the table's CSV file from the scenario's folder: x and y
+// must name its columns, and the path must stay inside the folder.
+func (v *validator) fileTable(t Table, field string, rt *rule.Table, cats []string, folder *tableFolder, budget *tableBudget) (lines []int, ok bool) {
+	if t.X == "" || len(t.Y) == 0 {
+		v.d.add(t.Pos, "table %s: a table from a file needs x and y (the column names)", t.Name)
+		return nil, false
+	}
+	p := v.at(t.Pos, "%s.file", field)
+	if msg := badTablePath(t.File); msg != "" {
+		v.d.add(p, "%s.file %q: %s", field, t.File, msg)
+		return nil, false
+	}
+	if ctx := v.d.Ctx; ctx != nil && ctx.Value(noFilesKey{}) != nil {
+		v.d.add(p, "%s.file %q: table files are not read here; give the points inline", field, t.File)
+		return nil, false
+	}
+	fsys, err := folder.open()
+	if err != nil {
+		v.d.add(p, "%s.file %q: cannot read the scenario's folder: %v", field, t.File, unwrapPathErr(err))
+		return nil, false
+	}
+	l, msg := loadCSV(fsys, t, rt, cats, budget)
+	if msg != "" {
+		v.d.add(p, "%s.file: %s", field, msg)
+		return nil, false
+	}
+	return l, true
+}
+
+// tableFolder is the scenario's folder of table files, opened on first
+// use (dataFS) and kept open until close.
+type tableFolder struct {
+	s      *Scenario
+	opened bool
+	fsys   fs.FS
+	err    error
+	closer func()
+}
+
+// open opens the folder the first time, and returns it (or why it cannot be read).
+func (f *tableFolder) open() (fs.FS, error) {
+	if !f.opened {
+		f.opened = true
+		f.fsys, f.closer, f.err = f.s.dataFS()
+	}
+	return f.fsys, f.err
+}
+
+// close releases the folder if it was opened.
+func (f *tableFolder) close() {
+	if f.opened && f.err == nil {
+		f.closer()
+	}
 }
 
 // badTablePath says why a table path is refused: it must be a relative,
