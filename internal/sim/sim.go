@@ -376,16 +376,34 @@ func crossReads(p *scenario.Program) rule.Fields { return p.Refs().Others }
 
 func toFixed(x float64) int32 { return int32(math.Round(x * rule.Scale)) }
 
+// compileTables turns the scenario into the flat tables the day loop
+// reads: one step per table.
 func (e *Engine) compileTables() {
 	sc := e.sc
 	e.lo, e.hi = toFixed(sc.Scoring.Range[0]), toFixed(sc.Scoring.Range[1])
+	behIdx := map[string]int{}
+	for i, b := range sc.Behaviours {
+		behIdx[b.Name] = i
+	}
+	e.compileDetection()
+	e.compileBehaviours()
+	e.compileBlocks(behIdx)
+	e.compileSanctions()
+	e.compileRecovery()
+	e.compileRuleFlags()
+	e.compileEventRules(behIdx)
+	e.compileTiers()
+}
+
+// compileDetection fills e.detect: each behaviour's probability of
+// detection per region, from its channel's cameras or fixed rates.
+func (e *Engine) compileDetection() {
+	sc := e.sc
 	chIdx := map[string]int{}
 	for i, c := range sc.Surveillance.Channels {
 		chIdx[c.Name] = i
 	}
-	behIdx := map[string]int{}
-	for i, b := range sc.Behaviours {
-		behIdx[b.Name] = i
+	for _, b := range sc.Behaviours {
 		ch := sc.Surveillance.Channels[chIdx[b.Channel]]
 		row := make([]float64, len(sc.Population.Regions))
 		for r, reg := range sc.Population.Regions {
@@ -402,6 +420,13 @@ func (e *Engine) compileTables() {
 			}
 		}
 		e.detect = append(e.detect, row)
+	}
+}
+
+// compileBehaviours fills e.beh, the hot-loop view of each behaviour, and
+// notes whether any behaviour is chilled by its peers.
+func (e *Engine) compileBehaviours() {
+	for i, b := range e.sc.Behaviours {
 		bh := behaviour{rate: e.prog.Rate[i].Value, eligible: e.prog.Eligible[i].Fn, peers: b.Chill.Peers,
 			self: b.Chill.Self, memory: b.Chill.Memory, penalised: b.Penalised}
 		if !e.prog.Rate[i].Const {
@@ -412,6 +437,12 @@ func (e *Engine) compileTables() {
 			e.anyPeerChill = true
 		}
 	}
+}
+
+// compileBlocks fills the sanctions that block each behaviour, those that
+// keep children out of school, and the first detaining sanction.
+func (e *Engine) compileBlocks(behIdx map[string]int) {
+	sc := e.sc
 	e.blockMask = make([]uint32, len(sc.Behaviours))
 	e.detainSanc = -1
 	for s, x := range sc.Sanctions {
@@ -432,33 +463,57 @@ func (e *Engine) compileTables() {
 			e.detainSanc = s
 		}
 	}
-	for x, sn := range sc.Sanctions {
+}
+
+// compileSanctions fills what each sanction's condition reads (a partner),
+// whom it targets (children), and which sanctions are decided in batch.
+func (e *Engine) compileSanctions() {
+	for x, sn := range e.sc.Sanctions {
 		e.sancPartner = append(e.sancPartner, e.prog.SanctionWhen[x].Refs.Partner)
 		e.sancChildren = append(e.sancChildren, sn.Target == "children")
 		if w := e.prog.SanctionWhen[x]; w.Fn != nil && w.Batch != nil && !w.Refs.Acq && !w.Refs.Detained {
 			e.batchSanc |= 1 << uint(x)
 		}
 	}
-	if rec := sc.Scoring.Recovery; rec != nil {
-		e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
-		if rec.Direction != "down" { // raises low scores
-			e.recMax = e.recRate
-		}
-		if rec.Direction != "up" { // lowers high ones
-			e.recMin = -e.recRate
-		}
-		for f, name := range sc.FlagNames() {
-			if slices.Contains(rec.UnlessFlags, name) {
-				e.recoveryUnless |= 1 << uint(f)
-			}
+}
+
+// compileRecovery fills the daily recovery's target, step bounds and the
+// flags that stop it.
+func (e *Engine) compileRecovery() {
+	sc := e.sc
+	rec := sc.Scoring.Recovery
+	if rec == nil {
+		return
+	}
+	e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
+	if rec.Direction != "down" { // raises low scores
+		e.recMax = e.recRate
+	}
+	if rec.Direction != "up" { // lowers high ones
+		e.recMin = -e.recRate
+	}
+	for f, name := range sc.FlagNames() {
+		if slices.Contains(rec.UnlessFlags, name) {
+			e.recoveryUnless |= 1 << uint(f)
 		}
 	}
+}
+
+// compileRuleFlags fills the flags each rule sets.
+func (e *Engine) compileRuleFlags() {
+	sc := e.sc
 	e.ruleFlags = make([]uint32, len(sc.Scoring.Rules))
 	for r, ru := range sc.Scoring.Rules {
 		for _, f := range ru.SetFlags {
 			e.ruleFlags[r] |= 1 << uint(slices.Index(sc.FlagNames(), f))
 		}
 	}
+}
+
+// compileEventRules sorts the rules by what triggers them: a behaviour's
+// event, a new partnership, or the calendar (periodic rules).
+func (e *Engine) compileEventRules(behIdx map[string]int) {
+	sc := e.sc
 	e.eventRules = make([][]int, len(sc.Behaviours))
 	for r, ru := range sc.Scoring.Rules {
 		if _, _, inst := scenario.InstitutionEvent(ru.On); inst {
@@ -474,6 +529,12 @@ func (e *Engine) compileTables() {
 			e.periodicRules = append(e.periodicRules, r)
 		}
 	}
+}
+
+// compileTiers fills the tier thresholds and each cell's best and worst
+// tier allowed by the caps.
+func (e *Engine) compileTiers() {
+	sc := e.sc
 	levels := sc.Tiers.Levels
 	for _, l := range levels[:len(levels)-1] {
 		e.tierMin = append(e.tierMin, toFixed(*l.Min))
