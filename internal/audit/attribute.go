@@ -92,12 +92,68 @@ type AttributeOptions struct {
 // depend on Parallel.
 func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeOptions) (*Attribution, error) {
 	n := len(rules)
+	if err := checkAttributable(n, o.Method); err != nil {
+		return nil, err
+	}
+	o = o.withDefaults()
+	all := uint64(1)<<uint(n) - 1
+	tw := &twinBatches{ctx: ctx, rules: rules, eval: eval, parallel: max(o.Parallel, 1), progress: o.Progress,
+		values: map[uint64]map[string]float64{}}
+	est, err := planSampled(n, o)
+	if err != nil {
+		return nil, err
+	}
+	t0 := o.Now()
+	if err := tw.run([]uint64{all, 0}); err != nil {
+		return nil, err
+	}
+	// Wall time per twin at the parallelism of this first batch (two
+	// twins together when Parallel >= 2), for the printed estimate only.
+	perTwin := o.Now().Sub(t0) / 2
+	exactCost := math.Ldexp(o.TwinCost, n)
+	exact := o.Method == Exact || o.Method == Auto && n <= ExactMaxRules && (exactCost <= o.Budget || 1<<uint(n) <= len(est.masks))
+	at := &Attribution{Rules: rules, Metrics: o.Metrics, Total: map[string]float64{}, LeaveOneOut: map[string]map[string]float64{},
+		Shapley: map[string]map[string]float64{}}
+	var masks []uint64
+	if exact {
+		masks = at.chooseExact(n, o, exactCost, est)
+	} else {
+		masks = at.chooseSampled(n, o, exactCost, perTwin, est)
+	}
+	if o.Plan != nil {
+		o.Plan(at.Choice, len(masks))
+	}
+	if err := tw.run(masks); err != nil {
+		return nil, err
+	}
+	v := func(m uint64) map[string]float64 { return tw.values[m] }
+	at.leaveOneOut(rules, o.Metrics, all, v)
+	if exact {
+		exactShapley(at, rules, o.Metrics, v)
+	} else if err := est.estimate(at, rules, o.Metrics, v); err != nil {
+		return nil, err
+	}
+	if err := at.checkEfficiency(rules, o.Metrics); err != nil {
+		return nil, err
+	}
+	at.Runs = len(tw.values)
+	return at, nil
+}
+
+// checkAttributable refuses a number of rules Attribute cannot attribute
+// with the method asked for.
+func checkAttributable(n int, method Method) error {
 	if n == 0 || n > 62 {
-		return nil, fmt.Errorf("attribute: %d rules (1 to 62 can be attributed)", n)
+		return fmt.Errorf("attribute: %d rules (1 to 62 can be attributed)", n)
 	}
-	if o.Method == Exact && n > ExactMaxRules {
-		return nil, fmt.Errorf("attribute: exact Shapley values over %d rules would take 2^%d twin runs; at most %d rules", n, n, ExactMaxRules)
+	if method == Exact && n > ExactMaxRules {
+		return fmt.Errorf("attribute: exact Shapley values over %d rules would take 2^%d twin runs; at most %d rules", n, n, ExactMaxRules)
 	}
+	return nil
+}
+
+// withDefaults returns o with unset pairs, budget and clock defaulted.
+func (o AttributeOptions) withDefaults() AttributeOptions {
 	if o.Pairs <= 0 {
 		o.Pairs = DefaultPairs
 	}
@@ -107,125 +163,129 @@ func Attribute(ctx context.Context, rules []string, eval Evaluator, o AttributeO
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	return o
+}
+
+// twinBatches runs batches of twins (rule masks, bit i set = rule i on)
+// and keeps every twin's figures, so that no twin runs twice.
+type twinBatches struct {
+	ctx      context.Context
+	rules    []string
+	eval     Evaluator
+	parallel int
+	progress func(done int, detail string) // AttributeOptions.Progress
+	values   map[uint64]map[string]float64
+	done     int
+}
+
+// run evaluates the twins of masks not yet run, parallel at a time, and
+// keeps the figures of those that succeeded.
+func (tw *twinBatches) run(masks []uint64) error {
+	var todo []uint64
+	seen := map[uint64]bool{}
+	for _, m := range masks {
+		if _, ok := tw.values[m]; !ok && !seen[m] {
+			todo = append(todo, m)
+			seen[m] = true
+		}
+	}
+	// Twins with more rules on cost more: in a fixed shuffled order
+	// the progress meter's estimate of the time left is not biased by
+	// running the cheap ones first. Results do not depend on the order.
+	slices.SortStableFunc(todo, func(a, b uint64) int { return cmp.Compare(rng.Mix(a), rng.Mix(b)) })
+	got, err := evalAll(tw.ctx, tw.rules, tw.eval, todo, tw.parallel, func(m uint64) {
+		tw.done++
+		if tw.progress != nil {
+			tw.progress(tw.done, "last without "+offList(tw.rules, m))
+		}
+	})
+	for k, m := range todo {
+		if got[k] != nil {
+			tw.values[m] = got[k]
+		}
+	}
+	return err
+}
+
+// chooseExact records the choice of exact values and its reason, and
+// returns their twins: every subset of the n rules.
+func (at *Attribution) chooseExact(n int, o AttributeOptions, exactCost float64, est sampledEstimate) []uint64 {
 	all := uint64(1)<<uint(n) - 1
-	values := map[uint64]map[string]float64{}
-	done := 0
-	run := func(masks []uint64) error {
-		var todo []uint64
-		seen := map[uint64]bool{}
-		for _, m := range masks {
-			if _, ok := values[m]; !ok && !seen[m] {
-				todo = append(todo, m)
-				seen[m] = true
-			}
-		}
-		// Twins with more rules on cost more: in a fixed shuffled order
-		// the progress meter's estimate of the time left is not biased by
-		// running the cheap ones first. Results do not depend on the order.
-		slices.SortStableFunc(todo, func(a, b uint64) int { return cmp.Compare(rng.Mix(a), rng.Mix(b)) })
-		got, err := evalAll(ctx, rules, eval, todo, max(o.Parallel, 1), func(m uint64) {
-			done++
-			if o.Progress != nil {
-				o.Progress(done, "last without "+offList(rules, m))
-			}
-		})
-		for k, m := range todo {
-			if got[k] != nil {
-				values[m] = got[k]
-			}
-		}
-		return err
+	at.Method = "exact Shapley over all subsets of rules"
+	at.Estimator = "exact"
+	masks := make([]uint64, 0, 1<<uint(n))
+	for s := uint64(0); s <= all; s++ {
+		masks = append(masks, s)
 	}
-	est, err := planSampled(n, o)
-	if err != nil {
-		return nil, err
+	at.Choice = fmt.Sprintf("exact: %d twins of %d rules", len(masks), n)
+	switch {
+	case o.Method == Exact:
+		at.Choice += " (--exact)"
+	case exactCost > o.Budget:
+		at.Choice += fmt.Sprintf(", no more than %s would take", est.what)
 	}
-	t0 := o.Now()
-	if err := run([]uint64{all, 0}); err != nil {
-		return nil, err
-	}
-	// Wall time per twin at the parallelism of this first batch (two
-	// twins together when Parallel >= 2), for the printed estimate only.
-	perTwin := o.Now().Sub(t0) / 2
-	sampled := est.masks
-	exactCost := math.Ldexp(o.TwinCost, n)
-	exact := o.Method == Exact || o.Method == Auto && n <= ExactMaxRules && (exactCost <= o.Budget || 1<<uint(n) <= len(sampled))
-	at := &Attribution{Rules: rules, Metrics: o.Metrics, Total: map[string]float64{}, LeaveOneOut: map[string]map[string]float64{},
-		Shapley: map[string]map[string]float64{}}
-	var masks []uint64
-	if exact {
-		at.Method = "exact Shapley over all subsets of rules"
-		at.Estimator = "exact"
-		masks = make([]uint64, 0, 1<<uint(n))
-		for s := uint64(0); s <= all; s++ {
-			masks = append(masks, s)
-		}
-		at.Choice = fmt.Sprintf("exact: %d twins of %d rules", len(masks), n)
-		switch {
-		case o.Method == Exact:
-			at.Choice += " (--exact)"
-		case exactCost > o.Budget:
-			at.Choice += fmt.Sprintf(", no more than %s would take", est.what)
-		}
+	return masks
+}
+
+// chooseSampled records the choice of sampled values and its reason (the
+// cost of exact ones, and how long they would take here), and returns the
+// estimator's twins.
+func (at *Attribution) chooseSampled(n int, o AttributeOptions, exactCost float64, perTwin time.Duration, est sampledEstimate) []uint64 {
+	at.Method = est.method
+	at.Estimator = o.Estimator.String()
+	if o.Estimator == Kernel {
+		at.CoalitionPairs = est.pairs
 	} else {
-		at.Method = est.method
-		at.Estimator = o.Estimator.String()
-		if o.Estimator == Kernel {
-			at.CoalitionPairs = est.pairs
-		} else {
-			at.Pairs = est.pairs
-		}
-		masks = sampled
-		if o.Method == Sampled {
-			at.Choice = fmt.Sprintf("sampled (--sampled): %s (%d twins)", est.what, len(masks))
-		} else {
-			at.Choice = fmt.Sprintf("sampled: 2^%d twins would cost %.3g agent-days (budget %.3g)", n, exactCost, o.Budget)
-			if perTwin > 0 {
-				at.Choice += fmt.Sprintf(", ~%s here", roundDuration(time.Duration(float64(perTwin)*math.Ldexp(1, n))))
-			}
-			at.Choice += fmt.Sprintf("; %s instead (%d twins)", est.what, len(masks))
-		}
-		if o.EstimatorReason != "" {
-			at.Choice += "; " + o.EstimatorReason
-		}
+		at.Pairs = est.pairs
 	}
-	if o.Plan != nil {
-		o.Plan(at.Choice, len(masks))
+	masks := est.masks
+	if o.Method == Sampled {
+		at.Choice = fmt.Sprintf("sampled (--sampled): %s (%d twins)", est.what, len(masks))
+	} else {
+		at.Choice = fmt.Sprintf("sampled: 2^%d twins would cost %.3g agent-days (budget %.3g)", n, exactCost, o.Budget)
+		if perTwin > 0 {
+			at.Choice += fmt.Sprintf(", ~%s here", roundDuration(time.Duration(float64(perTwin)*math.Ldexp(1, n))))
+		}
+		at.Choice += fmt.Sprintf("; %s instead (%d twins)", est.what, len(masks))
 	}
-	if err := run(masks); err != nil {
-		return nil, err
+	if o.EstimatorReason != "" {
+		at.Choice += "; " + o.EstimatorReason
 	}
-	v := func(m uint64) map[string]float64 { return values[m] }
+	return masks
+}
+
+// leaveOneOut fills in the total effect of all rules and each rule's
+// leave-one-out effect, and makes each rule's Shapley map.
+func (at *Attribution) leaveOneOut(rules, metrics []string, all uint64, v func(uint64) map[string]float64) {
 	full, none := v(all), v(0)
-	for _, k := range o.Metrics {
+	for _, k := range metrics {
 		at.Total[k] = full[k] - none[k]
 	}
 	for i, r := range rules {
 		without := v(all &^ (1 << uint(i)))
 		at.LeaveOneOut[r] = map[string]float64{}
 		at.Shapley[r] = map[string]float64{}
-		for _, k := range o.Metrics {
+		for _, k := range metrics {
 			at.LeaveOneOut[r][k] = full[k] - without[k]
 		}
 	}
-	if exact {
-		exactShapley(at, rules, o.Metrics, v)
-	} else if err := est.estimate(at, rules, o.Metrics, v); err != nil {
-		return nil, err
-	}
+}
+
+// checkEfficiency sums each metric's Shapley values into Sum and fails
+// when they do not add up to the total effect.
+func (at *Attribution) checkEfficiency(rules, metrics []string) error {
 	at.Sum = map[string]float64{}
-	for _, k := range o.Metrics {
+	for _, k := range metrics {
 		s := 0.0
 		for _, r := range rules {
 			s += at.Shapley[r][k]
 		}
 		at.Sum[k] = s
 		if d := math.Abs(s - at.Total[k]); d > 1e-9*max(1, math.Abs(at.Total[k])) {
-			return nil, fmt.Errorf("attribute: the Shapley values of %s add up to %v, not to the total effect %v (a bug)", k, s, at.Total[k])
+			return fmt.Errorf("attribute: the Shapley values of %s add up to %v, not to the total effect %v (a bug)", k, s, at.Total[k])
 		}
 	}
-	at.Runs = len(values)
-	return at, nil
+	return nil
 }
 
 // sampledMasks are the twins sampled Shapley values need, in increasing

@@ -311,7 +311,38 @@ type Proportionality struct {
 // gravity (both 0-10) above which a sanction counts as disproportionate.
 const DisproportionThreshold = 2.0
 
+// art5 measures both conditions of Art. 5(1)(c) over the sanctions in
+// force at the end of the run, and gives a verdict on each.
 func (r *Run) art5(f *agentFacts) Art5 {
+	out := Art5{ByContext: map[string]Figure{}}
+	t := r.art5Tally(f, r.art5Rules(), out.ByContext)
+	out.SanctionInstances = t.inst
+	out.CrossContext = rate(t.cross, t.inst)
+	out.Proportionality = Proportionality{Threshold: DisproportionThreshold,
+		Disproportionate: rate(t.disp, t.inst), NoOwnConduct: rate(t.noOwn, t.inst)}
+	if len(t.ratios) > 0 {
+		sort.Float64s(t.ratios)
+		out.Proportionality.MedianRatio = Num(t.ratios[len(t.ratios)/2])
+	}
+	out.VerdictI, out.EvidenceI = verdict(out.CrossContext,
+		"of sanctions act in a social context other than the one whose data drove the person's score down")
+	out.VerdictII, out.EvidenceII = verdict(out.Proportionality.Disproportionate,
+		fmt.Sprintf("of sanctions are more than %.0fx as severe as the gravest behaviour the person was penalised for, or hit people penalised for no conduct of their own", DisproportionThreshold))
+	return out
+}
+
+// art5Rule is a main-score rule as Art. 5 sees it: the social context of
+// the data it scores, and the gravity of the behaviour when it scores the
+// person's own conduct.
+type art5Rule struct {
+	col     []float64
+	ctx     string
+	gravity float64
+	own     bool
+}
+
+// art5Rules returns the main-score rules with their context and gravity.
+func (r *Run) art5Rules() []art5Rule {
 	m := r.Manifest
 	ctxOfBehaviour := map[string]string{}
 	gravity := map[string]float64{}
@@ -324,18 +355,12 @@ func (r *Run) art5(f *agentFacts) Art5 {
 		ctxOfBehaviour[b.Name] = b.Context
 		gravity[b.Name] = b.Gravity
 	}
-	type ruleCtx struct {
-		col     []float64
-		ctx     string
-		gravity float64
-		own     bool
-	}
-	var rules []ruleCtx
+	var rules []art5Rule
 	for _, ru := range m.Rules {
 		if ru.Score != "" {
 			continue // it moves an extra score
 		}
-		rc := ruleCtx{col: r.floats("delta_" + colSafe(ru.Name))}
+		rc := art5Rule{col: r.floats("delta_" + colSafe(ru.Name))}
 		switch {
 		case ru.Kind == "event":
 			rc.ctx, rc.gravity, rc.own = ctxOfBehaviour[ru.On], gravity[ru.On], true
@@ -346,7 +371,24 @@ func (r *Run) art5(f *agentFacts) Art5 {
 		}
 		rules = append(rules, rc)
 	}
-	out := Art5{ByContext: map[string]Figure{}}
+	return rules
+}
+
+// art5Counts are the sanction instances at the end of the run: all of
+// them, those in another context than the one that drove the score down,
+// the disproportionate ones, those without own conduct, and every
+// instance's ratio of severity to gravity.
+type art5Counts struct {
+	cross, inst, disp, noOwn int64
+	ratios                   []float64
+}
+
+// art5Tally classifies every sanction instance at the end of the run by
+// the dominant context of the person's score loss and the proportion of
+// its severity to their gravest penalised behaviour; it sets each
+// sanction's cross-context rate in byContext.
+func (r *Run) art5Tally(f *agentFacts, rules []art5Rule, byContext map[string]Figure) art5Counts {
+	m := r.Manifest
 	var cross, inst int64
 	var ratios []float64
 	var disp, noOwn int64
@@ -400,23 +442,11 @@ func (r *Run) art5(f *agentFacts) Art5 {
 				}
 			}
 		}
-		out.ByContext[s.Name] = rate(sc, si)
+		byContext[s.Name] = rate(sc, si)
 		cross += sc
 		inst += si
 	}
-	out.SanctionInstances = inst
-	out.CrossContext = rate(cross, inst)
-	out.Proportionality = Proportionality{Threshold: DisproportionThreshold,
-		Disproportionate: rate(disp, inst), NoOwnConduct: rate(noOwn, inst)}
-	if len(ratios) > 0 {
-		sort.Float64s(ratios)
-		out.Proportionality.MedianRatio = Num(ratios[len(ratios)/2])
-	}
-	out.VerdictI, out.EvidenceI = verdict(out.CrossContext,
-		"of sanctions act in a social context other than the one whose data drove the person's score down")
-	out.VerdictII, out.EvidenceII = verdict(out.Proportionality.Disproportionate,
-		fmt.Sprintf("of sanctions are more than %.0fx as severe as the gravest behaviour the person was penalised for, or hit people penalised for no conduct of their own", DisproportionThreshold))
-	return out
+	return art5Counts{cross: cross, inst: inst, disp: disp, noOwn: noOwn, ratios: ratios}
 }
 
 func verdict(f Figure, what string) (string, string) {

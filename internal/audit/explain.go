@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/daily"
+	"github.com/nosedive-lab/nosedive/internal/population"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/sim"
 	"github.com/nosedive-lab/nosedive/internal/store"
@@ -123,10 +124,33 @@ type agentEnd struct {
 	Contrib  []int32  // per name, fixed point
 }
 
+// explain builds the explanation of agent a from its state at the end of
+// the run and its trace; its steps fill the Explanation in order.
 func explain(r *Run, a int32, final *agentEnd, tr *sim.Trace) (*Explanation, error) {
+	nm := r.Manifest.Names
+	x := explainHeader(r, a, final)
+	ref, refDesc := r.reference(final.Tier)
+	x.Reference = refDesc
+	var sum int64
+	x.Contributions, sum = breakdown(r, a, final, tr, ref)
+	x.Sum = float64(sum) / daily.ScoreScale
+	x.Exact = sum == int64(final.Score)
+	x.MatchesStored = matchesStored(r, a, final, x.Tier)
+	maxBase := maxBaseline(r)
+	x.setTier(r.Scenario, nm.Tiers, int(final.Tier))
+	x.Trajectory, x.TierChanges = trajectory(tr, nm.Tiers)
+	x.Sanctions = sanctionSpans(tr, r.Manifest)
+	x.Events = eventCounts(tr, nm.Behaviours)
+	x.PrincipalReasons = principalReasons(x, maxBase)
+	x.Counterfactuals = counterfactuals(r, x, maxBase)
+	return x, nil
+}
+
+// explainHeader returns the explanation's who and where: the agent's
+// attributes, traits, final score, tier and flags.
+func explainHeader(r *Run, a int32, final *agentEnd) *Explanation {
 	m := r.Manifest
 	nm := m.Names
-	sc := r.Scenario
 	x := &Explanation{Run: m.ID, Agent: a, Day: m.Days,
 		Region: r.strs("region")[a], Group: r.strs("group")[a], Age: r.strs("age")[a],
 		Children: int(r.ints("children")[a]), Partner: final.Partner,
@@ -142,15 +166,21 @@ func explain(r *Run, a int32, final *agentEnd, tr *sim.Trace) (*Explanation, err
 			x.Flags = append(x.Flags, name)
 		}
 	}
-	// Additive breakdown from the replay's own books (fixed point, exact).
+	return x
+}
+
+// breakdown returns the additive parts of the main score from the replay's
+// own books (fixed point, exact), classified by origin, and their sum with
+// the baseline.
+func breakdown(r *Run, a int32, final *agentEnd, tr *sim.Trace, ref map[string]float64) ([]Contribution, int64) {
+	m := r.Manifest
 	sum := int64(final.Baseline)
 	times := map[int]int{}
 	for _, ch := range tr.Changes {
 		times[int(ch.Rule)]++
 	}
-	ref, refDesc := r.reference(final.Tier)
-	x.Reference = refDesc
 	pop := r.Population()
+	var out []Contribution
 	for k, name := range final.Names {
 		if store.ScoreOfContribution(m, name) != store.MainScore {
 			continue // it moves an extra score (see Report.Scores)
@@ -162,111 +192,176 @@ func explain(r *Run, a int32, final *agentEnd, tr *sim.Trace) (*Explanation, err
 		}
 		c := Contribution{Rule: name, Points: float64(v) / daily.ScoreScale, Times: times[k], VsReference: float64(v)/daily.ScoreScale - ref[name]}
 		if k < len(m.Rules) {
-			ri := m.Rules[k]
-			c.Source, c.Description = ri.Source, ri.Description
-			switch {
-			case ri.Kind == "event":
-				c.Origin, c.OwnBehaviour = "own behaviour", true
-				for _, b := range m.Behaviours {
-					if b.Name == ri.On {
-						c.SourceContext = b.Context
-					}
-				}
-				if inst, _, ok := scenario.InstitutionEvent(ri.On); ok {
-					for _, x := range m.Institutions {
-						if x.Name == inst {
-							c.SourceContext = x.Context
-						}
-					}
-				}
-			case strings.Contains(ri.Via, "partner"):
-				c.Origin, c.SourceContext = "partner", "social ties"
-				seen := map[int32]bool{}
-				for _, ch := range tr.Changes {
-					if int(ch.Rule) == k {
-						if p := tr.Days[ch.Day-1].Partner; p >= 0 && !seen[p] {
-							seen[p] = true
-							c.Via = append(c.Via, p)
-						}
-					}
-				}
-			case ri.Via == "acquaintances":
-				c.Origin, c.SourceContext = "acquaintances", "social ties"
-				c.Via = append(c.Via, pop.Graph.Neighbours(a, nil)...)
-			default:
-				c.Origin, c.SourceContext = "own characteristics", "personal characteristics"
-			}
+			ruleOrigin(&c, m, k, a, tr, pop)
 		} else if pi := slices.IndexFunc(m.Privileges, func(p store.PrivilegeInfo) bool { return p.Name == name }); pi >= 0 {
-			p := m.Privileges[pi]
-			c.Origin, c.SourceContext, c.Source = "privilege", p.Context, p.Source
-			c.Description = "charges of " + strings.Join(p.Waives, ", ") + " waived by the privilege"
-			if p.Description != "" {
-				c.Description += ": " + p.Description
-			}
+			privilegeOrigin(&c, m.Privileges[pi])
 		} else {
-			c.Origin, c.SourceContext = "system", "-"
-			c.Description = map[string]string{
-				sim.ContribRecovery: "daily recovery toward the target score",
-				sim.ContribClamp:    "score held inside the allowed range",
-				sim.ContribRelease:  "score reset on release from detention",
-			}[name]
+			systemOrigin(&c, name)
 		}
-		x.Contributions = append(x.Contributions, c)
+		out = append(out, c)
 	}
-	x.Sum = float64(sum) / daily.ScoreScale
-	x.Exact = sum == int64(final.Score)
-	// The replay must reproduce the stored run exactly.
+	return out, sum
+}
+
+// ruleOrigin says where the part of rule k came from: the agent's own
+// behaviour, their partner, their acquaintances or their characteristics.
+func ruleOrigin(c *Contribution, m *store.Manifest, k int, a int32, tr *sim.Trace, pop *population.Population) {
+	ri := m.Rules[k]
+	c.Source, c.Description = ri.Source, ri.Description
+	switch {
+	case ri.Kind == "event":
+		c.Origin, c.OwnBehaviour = "own behaviour", true
+		c.SourceContext = eventContext(m, ri.On)
+	case strings.Contains(ri.Via, "partner"):
+		c.Origin, c.SourceContext = "partner", "social ties"
+		c.Via = partnersVia(tr, k)
+	case ri.Via == "acquaintances":
+		c.Origin, c.SourceContext = "acquaintances", "social ties"
+		c.Via = append(c.Via, pop.Graph.Neighbours(a, nil)...)
+	default:
+		c.Origin, c.SourceContext = "own characteristics", "personal characteristics"
+	}
+}
+
+// eventContext returns the context of the behaviour or institution event
+// on (the last match wins), or "" when none matches.
+func eventContext(m *store.Manifest, on string) string {
+	ctx := ""
+	for _, b := range m.Behaviours {
+		if b.Name == on {
+			ctx = b.Context
+		}
+	}
+	if inst, _, ok := scenario.InstitutionEvent(on); ok {
+		for _, x := range m.Institutions {
+			if x.Name == inst {
+				ctx = x.Context
+			}
+		}
+	}
+	return ctx
+}
+
+// partnersVia returns the distinct partners, in order of first charge,
+// through whom rule k changed the score.
+func partnersVia(tr *sim.Trace, k int) []int32 {
+	var via []int32
+	seen := map[int32]bool{}
+	for _, ch := range tr.Changes {
+		if int(ch.Rule) == k {
+			if p := tr.Days[ch.Day-1].Partner; p >= 0 && !seen[p] {
+				seen[p] = true
+				via = append(via, p)
+			}
+		}
+	}
+	return via
+}
+
+// privilegeOrigin describes the part of privilege p: the charges it waived.
+func privilegeOrigin(c *Contribution, p store.PrivilegeInfo) {
+	c.Origin, c.SourceContext, c.Source = "privilege", p.Context, p.Source
+	c.Description = "charges of " + strings.Join(p.Waives, ", ") + " waived by the privilege"
+	if p.Description != "" {
+		c.Description += ": " + p.Description
+	}
+}
+
+// systemOrigin describes a part the engine itself made (recovery, clamp,
+// release).
+func systemOrigin(c *Contribution, name string) {
+	c.Origin, c.SourceContext = "system", "-"
+	c.Description = map[string]string{
+		sim.ContribRecovery: "daily recovery toward the target score",
+		sim.ContribClamp:    "score held inside the allowed range",
+		sim.ContribRelease:  "score reset on release from detention",
+	}[name]
+}
+
+// matchesStored says whether the replay reproduces the stored run exactly:
+// score, tier and every contribution column.
+func matchesStored(r *Run, a int32, final *agentEnd, tier string) bool {
 	stored := int64(math.Round(r.floats("score")[a] * daily.ScoreScale))
-	x.MatchesStored = stored == int64(final.Score) && r.strs("tier")[a] == x.Tier
+	ok := stored == int64(final.Score) && r.strs("tier")[a] == tier
 	for k, name := range final.Names {
 		col := r.floats("delta_" + colSafe(name))
 		if int64(math.Round(col[a]*daily.ScoreScale)) != int64(final.Contrib[k]) {
-			x.MatchesStored = false
+			ok = false
 		}
 	}
-	// Baseline below the most favoured start is itself a reason.
+	return ok
+}
+
+// maxBaseline returns the most favoured starting score: a baseline below
+// it is itself a reason.
+func maxBaseline(r *Run) float64 {
 	maxBase := math.Inf(-1)
 	for _, b := range r.floats("baseline") {
 		maxBase = max(maxBase, b)
 	}
-	// Tier thresholds and caps.
-	ti := int(final.Tier)
+	return maxBase
+}
+
+// setTier fills in the next better tier and its threshold, and the cap
+// when the group's cap holds the agent below the tier their score earns.
+func (x *Explanation) setTier(sc *scenario.Scenario, tiers []string, ti int) {
 	raw := sc.TierOf(x.Score, "", "\x00") // no caps apply to this group name
 	if ti > 0 {
-		x.NextTier = nm.Tiers[ti-1]
+		x.NextTier = tiers[ti-1]
 		th := *sc.Tiers.Levels[ti-1].Min
 		x.Threshold = &th
 	}
 	if raw < ti {
 		x.Capped = fmt.Sprintf("%s %s is capped: the score (%.1f) would earn %s, but this group can rank no better than %s",
-			"group", x.Group, x.Score, nm.Tiers[raw], x.Tier)
+			"group", x.Group, x.Score, tiers[raw], x.Tier)
 	}
-	x.Trajectory = make([]float64, len(tr.Days))
-	var open = map[int]*Span{}
+}
+
+// trajectory returns the score at the end of each traced day and the
+// moves between tiers.
+func trajectory(tr *sim.Trace, tiers []string) ([]float64, []TierChange) {
+	traj := make([]float64, len(tr.Days))
+	var changes []TierChange
 	for d, day := range tr.Days {
-		x.Trajectory[d] = fixed(day.Score)
+		traj[d] = fixed(day.Score)
 		if d > 0 && day.Tier != tr.Days[d-1].Tier {
-			x.TierChanges = append(x.TierChanges, TierChange{Day: day.Day, From: nm.Tiers[tr.Days[d-1].Tier], To: nm.Tiers[day.Tier]})
+			changes = append(changes, TierChange{Day: day.Day, From: tiers[tr.Days[d-1].Tier], To: tiers[day.Tier]})
 		}
-		for s, name := range nm.Sanctions {
+	}
+	return traj, changes
+}
+
+// sanctionSpans returns the periods under each sanction, by start day
+// (End -1 for those still in force).
+func sanctionSpans(tr *sim.Trace, m *store.Manifest) []Span {
+	var spans []Span
+	open := map[int]*Span{}
+	for _, day := range tr.Days {
+		for s, name := range m.Names.Sanctions {
 			on := day.Sanctions&(1<<uint(s)) != 0
 			if sp, ok := open[s]; ok && !on {
 				sp.End = day.Day
-				x.Sanctions = append(x.Sanctions, *sp)
+				spans = append(spans, *sp)
 				delete(open, s)
 			} else if !ok && on {
 				open[s] = &Span{Name: name, Context: m.Sanctions[s].Context, Start: day.Day, End: -1}
 			}
 		}
 	}
-	for s := range nm.Sanctions {
+	for s := range m.Names.Sanctions {
 		if sp, ok := open[s]; ok {
-			x.Sanctions = append(x.Sanctions, *sp)
+			spans = append(spans, *sp)
 		}
 	}
-	sort.SliceStable(x.Sanctions, func(i, j int) bool { return x.Sanctions[i].Start < x.Sanctions[j].Start })
-	ev := make([]EventCount, len(nm.Behaviours))
-	for b, name := range nm.Behaviours {
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
+	return spans
+}
+
+// eventCounts returns the agent's attempted, blocked and detected events
+// per behaviour, for the behaviours they attempted at all.
+func eventCounts(tr *sim.Trace, behaviours []string) []EventCount {
+	ev := make([]EventCount, len(behaviours))
+	for b, name := range behaviours {
 		ev[b].Behaviour = name
 	}
 	for _, day := range tr.Days {
@@ -280,14 +375,13 @@ func explain(r *Run, a int32, final *agentEnd, tr *sim.Trace) (*Explanation, err
 			}
 		}
 	}
+	var out []EventCount
 	for _, e := range ev {
 		if e.Attempted > 0 {
-			x.Events = append(x.Events, e)
+			out = append(out, e)
 		}
 	}
-	x.PrincipalReasons = principalReasons(x, maxBase)
-	x.Counterfactuals = counterfactuals(r, x, maxBase)
-	return x, nil
+	return out
 }
 
 func fixed(v int32) float64 { return float64(v) / daily.ScoreScale }

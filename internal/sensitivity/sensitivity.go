@@ -153,8 +153,51 @@ type SobolResult struct {
 // the layout, the options are out of range, or fewer than two rows are
 // complete.
 func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
+	opt, err := sobolDefaults(y, k, opt)
+	if err != nil {
+		return SobolResult{}, err
+	}
+	res := SobolResult{Rows: len(y) / (k + 2)}
+	rows := res.completeRows(y, k)
+	n := len(rows)
+	if n < 2 {
+		return res, fmt.Errorf("sobol: %d complete base rows; at least 2 are needed", n)
+	}
+	if n < 256 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("N = %d: Sobol indices need N of several hundred to a few thousand to be stable; read the intervals", n))
+	}
+	res.Indices = make([]SobolIndex, k)
+	fa, fb, fab, varies := standardise(rows, k)
+	if !varies {
+		res.undefined("the output does not vary: every index is undefined")
+		return res, nil
+	}
+	idx := make([]int, n)
+	for j := range idx {
+		idx[j] = j
+	}
+	s1, st := make([]float64, k), make([]float64, k)
+	if !sobolEstimate(fa, fb, fab, idx, s1, st) {
+		res.undefined("the output does not vary over the base rows A and B: every index is undefined")
+		return res, nil
+	}
+	boot1, bootT := res.bootstrap(fa, fb, fab, opt)
+	wide := res.setIndices(s1, st, boot1, bootT, twoSidedZ(opt.Level))
+	if res.SkippedResamples > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("in %d of %d bootstrap resamples the output does not vary; the intervals use the other %d",
+			res.SkippedResamples, opt.Resamples, opt.Resamples-res.SkippedResamples))
+	}
+	if wide {
+		res.Warnings = append(res.Warnings, "some intervals are wider than ±0.1: increase design.samples (or replicates, which average out noise)")
+	}
+	return res, nil
+}
+
+// sobolDefaults checks the layout of y and the options, and returns the
+// options with their defaults filled in.
+func sobolDefaults(y []float64, k int, opt SobolOptions) (SobolOptions, error) {
 	if k < 1 || len(y)%(k+2) != 0 || len(y) == 0 {
-		return SobolResult{}, fmt.Errorf("sobol: %d outputs do not form blocks of %d (k + 2)", len(y), k+2)
+		return opt, fmt.Errorf("sobol: %d outputs do not form blocks of %d (k + 2)", len(y), k+2)
 	}
 	if opt.Resamples == 0 {
 		opt.Resamples = DefaultResamples
@@ -163,12 +206,18 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 		opt.Level = 0.95
 	}
 	if opt.Resamples < 2 {
-		return SobolResult{}, fmt.Errorf("sobol: %d bootstrap resamples; at least 2 are needed", opt.Resamples)
+		return opt, fmt.Errorf("sobol: %d bootstrap resamples; at least 2 are needed", opt.Resamples)
 	}
 	if twoSidedZ(opt.Level) == 0 {
-		return SobolResult{}, fmt.Errorf("sobol: confidence level %g: use 0.90, 0.95 or 0.99", opt.Level)
+		return opt, fmt.Errorf("sobol: confidence level %g: use 0.90, 0.95 or 0.99", opt.Level)
 	}
-	res := SobolResult{Rows: len(y) / (k + 2)}
+	return opt, nil
+}
+
+// completeRows returns the base rows (blocks of k+2 outputs) without a
+// missing output, counts the missing outputs and says how many rows were
+// skipped.
+func (res *SobolResult) completeRows(y []float64, k int) [][]float64 {
 	var rows [][]float64
 	for j := 0; j < len(y); j += k + 2 {
 		b := y[j : j+k+2]
@@ -189,16 +238,14 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d base rows skipped: %d of %d outputs missing (failed or missing runs, or the metric is undefined there); every index uses the other %d rows",
 			skipped, res.Rows, res.Missing, len(y), n))
 	}
-	if n < 2 {
-		return res, fmt.Errorf("sobol: %d complete base rows; at least 2 are needed", n)
-	}
-	if n < 256 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("N = %d: Sobol indices need N of several hundred to a few thousand to be stable; read the intervals", n))
-	}
-	nan := SobolIndex{S1: math.NaN(), S1Conf: math.NaN(), ST: math.NaN(), STConf: math.NaN()}
-	res.Indices = make([]SobolIndex, k)
+	return rows
+}
 
-	// Standardise over the outputs used, then split into A, B and AB_i.
+// standardise centres and scales the outputs of rows over all of them and
+// splits them into f(A), f(B) and f(AB_i); it reports false, splitting
+// nothing, when the outputs do not vary.
+func standardise(rows [][]float64, k int) (fa, fb []float64, fab [][]float64, varies bool) {
+	n := len(rows)
 	all := make([]float64, 0, n*(k+2))
 	for _, b := range rows {
 		all = append(all, b...)
@@ -206,14 +253,10 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 	mu := mean(all)
 	sigma := math.Sqrt(meanSq(all, mu))
 	if slices.Min(all) == slices.Max(all) {
-		for i := range res.Indices {
-			res.Indices[i] = nan
-		}
-		res.Warnings = append(res.Warnings, "the output does not vary: every index is undefined")
-		return res, nil
+		return nil, nil, nil, false
 	}
-	fa, fb := make([]float64, n), make([]float64, n)
-	fab := make([][]float64, k)
+	fa, fb = make([]float64, n), make([]float64, n)
+	fab = make([][]float64, k)
 	for i := range fab {
 		fab[i] = make([]float64, n)
 	}
@@ -224,21 +267,25 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 			fab[i][j] = (b[1+i] - mu) / sigma
 		}
 	}
+	return fa, fb, fab, true
+}
 
-	idx := make([]int, n)
-	for j := range idx {
-		idx[j] = j
+// undefined sets every index to NaN and says why.
+func (res *SobolResult) undefined(why string) {
+	nan := SobolIndex{S1: math.NaN(), S1Conf: math.NaN(), ST: math.NaN(), STConf: math.NaN()}
+	for i := range res.Indices {
+		res.Indices[i] = nan
 	}
-	s1, st := make([]float64, k), make([]float64, k)
-	if !sobolEstimate(fa, fb, fab, idx, s1, st) {
-		for i := range res.Indices {
-			res.Indices[i] = nan
-		}
-		res.Warnings = append(res.Warnings, "the output does not vary over the base rows A and B: every index is undefined")
-		return res, nil
-	}
+	res.Warnings = append(res.Warnings, why)
+}
+
+// bootstrap returns every parameter's S1 and ST over opt.Resamples
+// resamples of the base rows, counting the resamples whose output does
+// not vary (left out).
+func (res *SobolResult) bootstrap(fa, fb []float64, fab [][]float64, opt SobolOptions) (boot1, bootT [][]float64) {
+	k, n := len(fab), len(fa)
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x736f626f6c))
-	boot1, bootT := make([][]float64, k), make([][]float64, k)
+	boot1, bootT = make([][]float64, k), make([][]float64, k)
 	bs1, bst := make([]float64, k), make([]float64, k)
 	draw := make([]int, n)
 	for range opt.Resamples {
@@ -254,20 +301,18 @@ func Sobol(y []float64, k int, opt SobolOptions) (SobolResult, error) {
 			bootT[i] = append(bootT[i], bst[i])
 		}
 	}
-	z := twoSidedZ(opt.Level)
+	return boot1, bootT
+}
+
+// setIndices fills in the indices and their half-widths (z standard
+// deviations of the bootstrap) and reports whether any is wider than ±0.1.
+func (res *SobolResult) setIndices(s1, st []float64, boot1, bootT [][]float64, z float64) bool {
 	wide := false
-	for i := range k {
+	for i := range s1 {
 		res.Indices[i] = SobolIndex{S1: s1[i], ST: st[i], S1Conf: z * sd(boot1[i]), STConf: z * sd(bootT[i])}
 		wide = wide || res.Indices[i].S1Conf > 0.1 || res.Indices[i].STConf > 0.1
 	}
-	if res.SkippedResamples > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("in %d of %d bootstrap resamples the output does not vary; the intervals use the other %d",
-			res.SkippedResamples, opt.Resamples, opt.Resamples-res.SkippedResamples))
-	}
-	if wide {
-		res.Warnings = append(res.Warnings, "some intervals are wider than ±0.1: increase design.samples (or replicates, which average out noise)")
-	}
-	return res, nil
+	return wide
 }
 
 // sobolEstimate computes S1 and ST of every parameter over the base rows

@@ -243,6 +243,31 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	if e.opt.Workers <= 0 {
 		e.opt.Workers = runtime.GOMAXPROCS(0)
 	}
+	e.allocState()
+	e.compilePrivileges()
+	e.allocContrib()
+	e.nGroups = len(sc.GroupNames())
+	e.nCells = len(sc.Population.Regions) * e.nGroups
+	e.compileTables()
+	e.compileInstitutions()
+	e.compileDisabled()
+	e.compileBaselines()
+	e.initAggs()
+	e.initialScores()
+	e.compileScores()
+	e.initAgents()
+	e.initLedgerSample()
+	e.initRegions()
+	e.initVisibility()
+	e.initTrace()
+	e.initRecord()
+	return e
+}
+
+// allocState allocates the per-agent state: the start- and end-of-day
+// copies of what the day step reads and writes, and the counters.
+func (e *Engine) allocState() {
+	sc, prog, pop, n := e.sc, e.prog, e.pop, e.n
 	// A day reads the start-of-day state and writes the end-of-day state.
 	// State that some expression reads of another agent (a partner, an
 	// acquaintance) needs both copies; for the rest one array serves, as
@@ -266,8 +291,7 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	// Columns only some scenarios need are left empty otherwise (and then
 	// take no room in snapshots either). Without detention no one is ever
 	// detained: one array of false serves as both days.
-	detainer := slices.IndexFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil })
-	e.detains = detainer >= 0
+	e.detains = detainer(sc) >= 0
 	e.detained, e.detainedNext = pair[bool](n, e.detains)
 	e.visible, e.visibleNext = make([]bool, n), make([]bool, n)
 	if e.detains {
@@ -284,26 +308,43 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	e.detections = make([]uint16, n*len(sc.Behaviours))
 	e.firstSanction = make([]int32, n)
 	e.sanctionDays = make([]int32, n)
-	e.compilePrivileges()
+}
+
+// detainer returns the index of the scenario's first detaining sanction,
+// or -1.
+func detainer(sc *scenario.Scenario) int {
+	return slices.IndexFunc(sc.Sanctions, func(x scenario.Sanction) bool { return x.Detain != nil })
+}
+
+// allocContrib lays out the contributions (booked rules and privileges,
+// then recovery, clamp, release and the extra scores' clamps) and
+// allocates their per-agent books.
+func (e *Engine) allocContrib() {
+	sc := e.sc
 	e.nContrib = e.nBooked + 2
-	if e.detains && sc.Sanctions[detainer].Detain.ReleaseScore != nil {
+	if e.detains && sc.Sanctions[detainer(sc)].Detain.ReleaseScore != nil {
 		e.nContrib++ // (only the first detaining sanction's release score is used)
 	}
 	if len(sc.Scores) > 0 {
 		// the extra scores' clamps follow release, which is then kept
 		e.nContrib = e.nBooked + 3 + len(sc.Scores)
 	}
-	e.contrib = make([]int32, n*e.nContrib)
-	e.nGroups = len(sc.GroupNames())
-	e.nCells = len(sc.Population.Regions) * e.nGroups
-	e.compileTables()
-	e.compileInstitutions()
-	for r, ru := range sc.Scoring.Rules {
-		if slices.Contains(opt.Disabled, ru.Name) {
+	e.contrib = make([]int32, e.n*e.nContrib)
+}
+
+// compileDisabled sets the bits of the rules Options.Disabled switches off.
+func (e *Engine) compileDisabled() {
+	for r, ru := range e.sc.Scoring.Rules {
+		if slices.Contains(e.opt.Disabled, ru.Name) {
 			e.disabled |= 1 << uint(r)
 		}
 	}
-	// The starting score depends on region and group only: one per cell.
+}
+
+// compileBaselines fills the starting score of each cell: it depends on
+// region and group only.
+func (e *Engine) compileBaselines() {
+	sc := e.sc
 	schema := sc.Schema()
 	e.baseline = make([]int32, e.nCells)
 	for c := range e.baseline {
@@ -315,9 +356,12 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 			}
 		}
 	}
-	e.initAggs()
-	e.initialScores()
-	e.compileScores()
+}
+
+// initAgents gives every agent their starting score and tier, and marks
+// them never sanctioned, released or penalised.
+func (e *Engine) initAgents() {
+	n := e.n
 	for i := 0; i < n; i++ {
 		e.score[i] = e.baseline[e.cellOf(i)]
 		if e.baseAgent != nil {
@@ -332,9 +376,15 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 	for i := range e.lastPenalised {
 		e.lastPenalised[i] = -1
 	}
+}
+
+// initLedgerSample draws the agents whose score changes the ledger keeps
+// (and adds the traced ones), when there is a ledger or a trace.
+func (e *Engine) initLedgerSample() {
+	opt := e.opt
 	if opt.Ledger.Fraction > 0 || len(opt.Trace) > 0 {
-		e.ledgerSet = make([]bool, n)
-		k := rng.Key(seed, "ledger/sample")
+		e.ledgerSet = make([]bool, e.n)
+		k := rng.Key(e.seed, "ledger/sample")
 		for i := range e.ledgerSet {
 			e.ledgerSet[i] = opt.Ledger.All || (opt.Ledger.Fraction > 0 && rng.Float(k, uint64(i)) < opt.Ledger.Fraction)
 		}
@@ -342,22 +392,30 @@ func New(sc *scenario.Scenario, prog *scenario.Program, pop *population.Populati
 			e.ledgerSet[a] = true
 		}
 	}
+}
+
+// initRegions notes where each region's agents end (when agents are laid
+// out by region) and sets the regions' state on day 0.
+func (e *Engine) initRegions() {
+	pop := e.pop
 	if slices.IsSorted(pop.Region) { // as population.Generate lays agents out
-		e.regionEnd = make([]int, len(sc.Population.Regions))
+		e.regionEnd = make([]int, len(e.sc.Population.Regions))
 		for i, r := range pop.Region {
 			e.regionEnd[r] = i + 1
 		}
 	}
-	e.active = make([]regionState, len(sc.Population.Regions))
+	e.active = make([]regionState, len(e.sc.Population.Regions))
 	e.setPhase(0)
+}
+
+// initVisibility computes who is visible at the start, and how many
+// visible acquaintances each agent has when peers chill behaviour.
+func (e *Engine) initVisibility() {
 	e.computeVisible(e.view(false), e.visible)
-	if e.anyPeerChill && pop.Graph.MaxDegree() <= math.MaxUint16 {
-		e.visibleAcq = make([]uint16, n)
+	if e.anyPeerChill && e.pop.Graph.MaxDegree() <= math.MaxUint16 {
+		e.visibleAcq = make([]uint16, e.n)
 		e.countVisibleAcq()
 	}
-	e.initTrace()
-	e.initRecord()
-	return e
 }
 
 // pair returns two arrays of n, or the same array twice when one copy is
@@ -376,16 +434,34 @@ func crossReads(p *scenario.Program) rule.Fields { return p.Refs().Others }
 
 func toFixed(x float64) int32 { return int32(math.Round(x * rule.Scale)) }
 
+// compileTables turns the scenario into the flat tables the day loop
+// reads: one step per table.
 func (e *Engine) compileTables() {
 	sc := e.sc
 	e.lo, e.hi = toFixed(sc.Scoring.Range[0]), toFixed(sc.Scoring.Range[1])
+	behIdx := map[string]int{}
+	for i, b := range sc.Behaviours {
+		behIdx[b.Name] = i
+	}
+	e.compileDetection()
+	e.compileBehaviours()
+	e.compileBlocks(behIdx)
+	e.compileSanctions()
+	e.compileRecovery()
+	e.compileRuleFlags()
+	e.compileEventRules(behIdx)
+	e.compileTiers()
+}
+
+// compileDetection fills e.detect: each behaviour's probability of
+// detection per region, from its channel's cameras or fixed rates.
+func (e *Engine) compileDetection() {
+	sc := e.sc
 	chIdx := map[string]int{}
 	for i, c := range sc.Surveillance.Channels {
 		chIdx[c.Name] = i
 	}
-	behIdx := map[string]int{}
-	for i, b := range sc.Behaviours {
-		behIdx[b.Name] = i
+	for _, b := range sc.Behaviours {
 		ch := sc.Surveillance.Channels[chIdx[b.Channel]]
 		row := make([]float64, len(sc.Population.Regions))
 		for r, reg := range sc.Population.Regions {
@@ -402,6 +478,13 @@ func (e *Engine) compileTables() {
 			}
 		}
 		e.detect = append(e.detect, row)
+	}
+}
+
+// compileBehaviours fills e.beh, the hot-loop view of each behaviour, and
+// notes whether any behaviour is chilled by its peers.
+func (e *Engine) compileBehaviours() {
+	for i, b := range e.sc.Behaviours {
 		bh := behaviour{rate: e.prog.Rate[i].Value, eligible: e.prog.Eligible[i].Fn, peers: b.Chill.Peers,
 			self: b.Chill.Self, memory: b.Chill.Memory, penalised: b.Penalised}
 		if !e.prog.Rate[i].Const {
@@ -412,6 +495,12 @@ func (e *Engine) compileTables() {
 			e.anyPeerChill = true
 		}
 	}
+}
+
+// compileBlocks fills the sanctions that block each behaviour, those that
+// keep children out of school, and the first detaining sanction.
+func (e *Engine) compileBlocks(behIdx map[string]int) {
+	sc := e.sc
 	e.blockMask = make([]uint32, len(sc.Behaviours))
 	e.detainSanc = -1
 	for s, x := range sc.Sanctions {
@@ -432,33 +521,57 @@ func (e *Engine) compileTables() {
 			e.detainSanc = s
 		}
 	}
-	for x, sn := range sc.Sanctions {
+}
+
+// compileSanctions fills what each sanction's condition reads (a partner),
+// whom it targets (children), and which sanctions are decided in batch.
+func (e *Engine) compileSanctions() {
+	for x, sn := range e.sc.Sanctions {
 		e.sancPartner = append(e.sancPartner, e.prog.SanctionWhen[x].Refs.Partner)
 		e.sancChildren = append(e.sancChildren, sn.Target == "children")
 		if w := e.prog.SanctionWhen[x]; w.Fn != nil && w.Batch != nil && !w.Refs.Acq && !w.Refs.Detained {
 			e.batchSanc |= 1 << uint(x)
 		}
 	}
-	if rec := sc.Scoring.Recovery; rec != nil {
-		e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
-		if rec.Direction != "down" { // raises low scores
-			e.recMax = e.recRate
-		}
-		if rec.Direction != "up" { // lowers high ones
-			e.recMin = -e.recRate
-		}
-		for f, name := range sc.FlagNames() {
-			if slices.Contains(rec.UnlessFlags, name) {
-				e.recoveryUnless |= 1 << uint(f)
-			}
+}
+
+// compileRecovery fills the daily recovery's target, step bounds and the
+// flags that stop it.
+func (e *Engine) compileRecovery() {
+	sc := e.sc
+	rec := sc.Scoring.Recovery
+	if rec == nil {
+		return
+	}
+	e.recTarget, e.recRate = int64(toFixed(rec.Target)), int64(toFixed(rec.Rate))
+	if rec.Direction != "down" { // raises low scores
+		e.recMax = e.recRate
+	}
+	if rec.Direction != "up" { // lowers high ones
+		e.recMin = -e.recRate
+	}
+	for f, name := range sc.FlagNames() {
+		if slices.Contains(rec.UnlessFlags, name) {
+			e.recoveryUnless |= 1 << uint(f)
 		}
 	}
+}
+
+// compileRuleFlags fills the flags each rule sets.
+func (e *Engine) compileRuleFlags() {
+	sc := e.sc
 	e.ruleFlags = make([]uint32, len(sc.Scoring.Rules))
 	for r, ru := range sc.Scoring.Rules {
 		for _, f := range ru.SetFlags {
 			e.ruleFlags[r] |= 1 << uint(slices.Index(sc.FlagNames(), f))
 		}
 	}
+}
+
+// compileEventRules sorts the rules by what triggers them: a behaviour's
+// event, a new partnership, or the calendar (periodic rules).
+func (e *Engine) compileEventRules(behIdx map[string]int) {
+	sc := e.sc
 	e.eventRules = make([][]int, len(sc.Behaviours))
 	for r, ru := range sc.Scoring.Rules {
 		if _, _, inst := scenario.InstitutionEvent(ru.On); inst {
@@ -474,6 +587,12 @@ func (e *Engine) compileTables() {
 			e.periodicRules = append(e.periodicRules, r)
 		}
 	}
+}
+
+// compileTiers fills the tier thresholds and each cell's best and worst
+// tier allowed by the caps.
+func (e *Engine) compileTiers() {
+	sc := e.sc
 	levels := sc.Tiers.Levels
 	for _, l := range levels[:len(levels)-1] {
 		e.tierMin = append(e.tierMin, toFixed(*l.Min))

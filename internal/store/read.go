@@ -728,6 +728,28 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 	if !ok {
 		return nil
 	}
+	if err := checkSchema(path, t, whole, sc); err != nil {
+		return err
+	}
+	if m == nil {
+		return nil // not in a run directory: the schema is all we know
+	}
+	switch filepath.Base(path) {
+	case DailyFile:
+		return checkDailyTable(path, t, whole, m)
+	case AgentsFile:
+		return checkAgentsTable(path, t, whole, m)
+	case LedgerFile:
+		return checkLedgerTable(path, t, m)
+	case TraceFile, TraceEventsFile, TraceChangesFile:
+		return checkTraceTable(path, t, whole, m)
+	}
+	return nil
+}
+
+// checkSchema checks the kinds of the table's columns the schema names
+// (fixed or by prefix) and, when whole, that every fixed column is there.
+func checkSchema(path string, t *Table, whole bool, sc tableSchema) error {
 	for name, c := range t.Cols {
 		k, typed := sc.fixed[name]
 		if !typed {
@@ -748,113 +770,130 @@ func checkRunTable(path string, t *Table, whole bool, m *Manifest) error {
 			}
 		}
 	}
-	if m == nil {
-		return nil // not in a run directory: the schema is all we know
-	}
+	return nil
+}
+
+// checkDailyTable checks daily.parquet against the run: a column per
+// tier, sanction, flag, behaviour, privilege and extra score when whole,
+// and days, regions and groups in range.
+func checkDailyTable(path string, t *Table, whole bool, m *Manifest) error {
 	nm := m.Names
-	switch filepath.Base(path) {
-	case DailyFile:
-		if whole {
-			for _, need := range []struct {
-				prefix string
-				names  []string
-			}{{"tier_", nm.Tiers}, {"sanction_", nm.Sanctions}, {"flag_", nm.Flags},
-				{"attempted_", nm.Behaviours}, {"detected_", nm.Behaviours}, {"blocked_", nm.Behaviours},
-				{"privilege_", nm.Privileges}} {
-				for _, n := range need.names {
-					if err := t.Require(path, KindInt, columnName(need.prefix, n)); err != nil {
-						return err
-					}
-				}
-			}
-			for _, n := range nm.Scores {
-				if err := t.Require(path, KindFloat, columnName("score_", n)+"_mean"); err != nil {
+	if whole {
+		for _, need := range []struct {
+			prefix string
+			names  []string
+		}{{"tier_", nm.Tiers}, {"sanction_", nm.Sanctions}, {"flag_", nm.Flags},
+			{"attempted_", nm.Behaviours}, {"detected_", nm.Behaviours}, {"blocked_", nm.Behaviours},
+			{"privilege_", nm.Privileges}} {
+			for _, n := range need.names {
+				if err := t.Require(path, KindInt, columnName(need.prefix, n)); err != nil {
 					return err
 				}
 			}
 		}
-		if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
-			return err
-		}
-		if err := t.requireIn(path, "region", nm.Regions); err != nil {
-			return err
-		}
-		return t.requireIn(path, "group", nm.Groups)
-	case AgentsFile:
-		if t.Rows != m.Agents {
-			return damaged(path, "%d rows for a run of %d agents", t.Rows, m.Agents)
-		}
-		if whole {
-			for _, n := range nm.Traits {
-				if err := t.Require(path, KindBool, columnName("", n)); err != nil {
-					return err
-				}
-			}
-			for _, n := range nm.Behaviours {
-				if err := t.Require(path, KindInt, columnName("attempted_", n)); err != nil {
-					return err
-				}
-			}
-			for _, n := range nm.Sanctions {
-				if err := t.Require(path, KindBool, columnName("sanction_", n)); err != nil {
-					return err
-				}
-			}
-			for _, n := range nm.Flags {
-				if err := t.Require(path, KindBool, columnName("flag_", n)); err != nil {
-					return err
-				}
-			}
-			for _, n := range nm.Privileges {
-				if err := t.Require(path, KindInt, columnName("privilege_days_", n)); err != nil {
-					return err
-				}
-			}
-			if len(nm.Privileges) > 0 {
-				if err := t.Require(path, KindInt, "privileged_through_others_days"); err != nil {
-					return err
-				}
-			}
-			for _, n := range nm.Scores {
-				if err := t.Require(path, KindFloat, columnName("score_", n), columnName("baseline_", n)); err != nil {
-					return err
-				}
-			}
-		}
-		for col, names := range map[string][]string{"region": nm.Regions, "group": nm.Groups, "age": nm.Ages, "tier": nm.Tiers} {
-			if err := t.requireIn(path, col, names); err != nil {
+		for _, n := range nm.Scores {
+			if err := t.Require(path, KindFloat, columnName("score_", n)+"_mean"); err != nil {
 				return err
 			}
 		}
-		if c := t.Cols["agent"]; c != nil {
-			for r, v := range c.Int {
-				if v != int64(r) {
-					return damaged(path, "row %d has agent %d", r, v)
-				}
+	}
+	if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
+		return err
+	}
+	if err := t.requireIn(path, "region", nm.Regions); err != nil {
+		return err
+	}
+	return t.requireIn(path, "group", nm.Groups)
+}
+
+// checkAgentsTable checks agents.parquet against the run: one row per
+// agent in order, the run's columns when whole, and values in range.
+func checkAgentsTable(path string, t *Table, whole bool, m *Manifest) error {
+	nm := m.Names
+	if t.Rows != m.Agents {
+		return damaged(path, "%d rows for a run of %d agents", t.Rows, m.Agents)
+	}
+	if whole {
+		if err := requireAgentsColumns(path, t, nm); err != nil {
+			return err
+		}
+	}
+	for col, names := range map[string][]string{"region": nm.Regions, "group": nm.Groups, "age": nm.Ages, "tier": nm.Tiers} {
+		if err := t.requireIn(path, col, names); err != nil {
+			return err
+		}
+	}
+	if c := t.Cols["agent"]; c != nil {
+		for r, v := range c.Int {
+			if v != int64(r) {
+				return damaged(path, "row %d has agent %d", r, v)
 			}
 		}
-		if err := t.requireRange(path, "partner", NullInt, int64(m.Agents)-1); err != nil {
+	}
+	if err := t.requireRange(path, "partner", NullInt, int64(m.Agents)-1); err != nil {
+		return err
+	}
+	if err := t.requireRange(path, "first_sanction_day", NullInt, int64(m.Days)); err != nil {
+		return err
+	}
+	return t.requireRange(path, "children", 0, math.MaxInt32)
+}
+
+// requireAgentsColumns checks that agents.parquet has a column per trait,
+// behaviour, sanction, flag, privilege and extra score of the run.
+func requireAgentsColumns(path string, t *Table, nm Names) error {
+	for _, n := range nm.Traits {
+		if err := t.Require(path, KindBool, columnName("", n)); err != nil {
 			return err
 		}
-		if err := t.requireRange(path, "first_sanction_day", NullInt, int64(m.Days)); err != nil {
+	}
+	for _, n := range nm.Behaviours {
+		if err := t.Require(path, KindInt, columnName("attempted_", n)); err != nil {
 			return err
 		}
-		return t.requireRange(path, "children", 0, math.MaxInt32)
-	case LedgerFile:
-		if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
+	}
+	for _, n := range nm.Sanctions {
+		if err := t.Require(path, KindBool, columnName("sanction_", n)); err != nil {
 			return err
 		}
-		if err := t.requireRange(path, "agent", 0, int64(m.Agents)-1); err != nil {
+	}
+	for _, n := range nm.Flags {
+		if err := t.Require(path, KindBool, columnName("flag_", n)); err != nil {
 			return err
 		}
-		if len(nm.Scores) > 0 {
-			if err := t.requireIn(path, "score", append([]string{MainScore}, nm.Scores...)); err != nil {
-				return err
-			}
+	}
+	for _, n := range nm.Privileges {
+		if err := t.Require(path, KindInt, columnName("privilege_days_", n)); err != nil {
+			return err
 		}
-		return t.requireIn(path, "rule", nm.Contributions)
-	case TraceFile, TraceEventsFile, TraceChangesFile:
-		return checkTraceTable(path, t, whole, m)
+	}
+	if len(nm.Privileges) > 0 {
+		if err := t.Require(path, KindInt, "privileged_through_others_days"); err != nil {
+			return err
+		}
+	}
+	for _, n := range nm.Scores {
+		if err := t.Require(path, KindFloat, columnName("score_", n), columnName("baseline_", n)); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// checkLedgerTable checks ledger.parquet against the run: days, agents,
+// scores and rules in range.
+func checkLedgerTable(path string, t *Table, m *Manifest) error {
+	nm := m.Names
+	if err := t.requireRange(path, "day", 0, int64(m.Days)); err != nil {
+		return err
+	}
+	if err := t.requireRange(path, "agent", 0, int64(m.Agents)-1); err != nil {
+		return err
+	}
+	if len(nm.Scores) > 0 {
+		if err := t.requireIn(path, "score", append([]string{MainScore}, nm.Scores...)); err != nil {
+			return err
+		}
+	}
+	return t.requireIn(path, "rule", nm.Contributions)
 }
