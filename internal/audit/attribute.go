@@ -643,8 +643,11 @@ func WriteAttributionText(out io.Writer, at *Attribution) error {
 
 // ZeroWidth lists the rules whose sampled 95% interval for metric has no
 // width: every sampled pair gave them the same value. Exact values have
-// no intervals and are not listed.
+// no intervals and are not listed, nor is a metric no rule moves.
 func (at *Attribution) ZeroWidth(metric string) []string {
+	if !at.Moves(metric) {
+		return nil // nothing moved in any twin: the table says so already
+	}
 	var out []string
 	for _, r := range at.Rules {
 		if iv, ok := at.Interval[r][metric]; ok && iv[0] == iv[1] {
@@ -652,6 +655,20 @@ func (at *Attribution) ZeroWidth(metric string) []string {
 		}
 	}
 	return out
+}
+
+// Moves says whether metric changes with the rules at all: a total
+// effect, a Shapley value or a leave-one-out difference that is not 0.
+func (at *Attribution) Moves(metric string) bool {
+	if at.Total[metric] != 0 {
+		return true
+	}
+	for _, r := range at.Rules {
+		if at.Shapley[r][metric] != 0 || at.LeaveOneOut[r][metric] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ZeroWidthNote says what an interval of no width means, for the rules

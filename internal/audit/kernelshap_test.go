@@ -472,6 +472,11 @@ func TestZeroWidthNote(t *testing.T) {
 	if got := text(); strings.Contains(got, "zero-width") {
 		t.Errorf("a note with every interval wide:\n%s", got)
 	}
+	at.Interval["b"]["m"] = [2]float64{0.4, 0.4}
+	at.Total["m"], at.Shapley["a"]["m"], at.Shapley["b"]["m"], at.LeaveOneOut["a"]["m"], at.LeaveOneOut["b"]["m"] = 0, 0, 0, 0, 0
+	if got := text(); strings.Contains(got, "zero-width") {
+		t.Errorf("a note on a metric no rule moves:\n%s", got)
+	}
 	at.Interval = nil
 	if got := at.ZeroWidth("m"); got != nil {
 		t.Errorf("exact values listed as zero-width: %v", got)

@@ -220,17 +220,7 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"isnan": func(x audit.Num) bool { return math.IsNaN(float64(x)) },
-	"nonzero": func(at *audit.Attribution, metric string) bool {
-		if at.Total[metric] != 0 {
-			return true
-		}
-		for _, r := range at.Rules {
-			if at.Shapley[r][metric] != 0 || at.LeaveOneOut[r][metric] != 0 {
-				return true
-			}
-		}
-		return false
-	},
+	"nonzero": func(at *audit.Attribution, metric string) bool { return at.Moves(metric) },
 	"mul100": func(x float64) float64 { return 100 * x },
 	// points is a difference of two shares in percentage points.
 	"points": func(x audit.Num) string {
