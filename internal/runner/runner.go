@@ -183,7 +183,8 @@ func EstimateMemory(sc *scenario.Scenario, agents int) uint64 {
 		deg = 0
 	}
 	perAgent := uint64(population.BytesPerAgent) + sim.BytesPerAgent(len(sc.Scoring.Rules), len(sc.Behaviours)) +
-		sim.InstitutionBytesPerAgent(len(sc.Institutions)) + sim.ScoresBytesPerAgent(len(sc.Scores))
+		sim.InstitutionBytesPerAgent(len(sc.Institutions)) + sim.ScoresBytesPerAgent(len(sc.Scores)) +
+		sim.PrivilegeBytesPerAgent(sc.Privileges)
 	if prog, err := sc.Compile(); err == nil { // (a scenario that does not compile never runs)
 		perAgent += uint64(sim.HoistedBytesPerAgent(prog))
 	}

@@ -241,3 +241,20 @@ func (e *Engine) decidePrivileges(v *rule.View, s *scratch, i int32, active bool
 func (e *Engine) giveBack(i int32, col int, x int64, ledger *[]daily.LedgerEntry) {
 	e.addContrib(i, e.nContrib, col, -x, ledger)
 }
+
+// PrivilegeBytesPerAgent is what a scenario's privileges cost per agent,
+// for the memory guard: the set held today, days under each privilege,
+// days privileged through others (one int32 each) and a contribution
+// column per privilege that waives charges; nothing without privileges.
+func PrivilegeBytesPerAgent(privileges []scenario.Privilege) uint64 {
+	if len(privileges) == 0 {
+		return 0
+	}
+	n := uint64(4 + 4*len(privileges) + 4)
+	for _, p := range privileges {
+		if len(p.Waives) > 0 {
+			n += 4
+		}
+	}
+	return n
+}

@@ -320,3 +320,22 @@ func TestPrivilegesSurviveSnapshot(t *testing.T) {
 		t.Fatal("no one privileged: the test checks nothing")
 	}
 }
+
+// PrivilegeBytesPerAgent, which the memory guard adds up, is what an
+// engine with privileges allocates for them: its per-agent arrays and one
+// contribution column per privilege that waives charges.
+func TestPrivilegeBytesPerAgent(t *testing.T) {
+	const n = 1000
+	without := privHarness(t, world{}, `  - {name: fast, when: group == "x", context: admin, boosts: [{behaviour: act, times: 2}]}`, n, 1)
+	h := privHarness(t, world{},
+		`  - {name: exempt, when: group == "x", context: finance, waives: [r_act]}
+  - {name: fast, when: group == "x", context: admin, boosts: [{behaviour: act, times: 2}]}`, n, 1)
+	got := 4 * uint64(len(h.e.priv)+len(h.e.privDays)+len(h.e.othersDays))
+	got += 4 * uint64(n*(h.e.nContrib-without.e.nContrib)) // exempt's column
+	if want := PrivilegeBytesPerAgent(h.sc.Privileges) * n; got != want {
+		t.Errorf("privileges allocate %d bytes for %d agents, PrivilegeBytesPerAgent says %d", got, n, want)
+	}
+	if PrivilegeBytesPerAgent(nil) != 0 {
+		t.Error("bytes for no privileges")
+	}
+}
