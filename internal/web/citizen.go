@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,6 +42,13 @@ type Moment struct {
 
 const maxMoments = 400
 
+// smallSteps is a run of one rule's changes each under the timeline's
+// precision: the days it spans, how many and their sum (fixed point).
+type smallSteps struct {
+	first, last, n int
+	sum            int64
+}
+
 // timeline turns a replay trace into moments: score changes by rule
 // (summed per day), tier changes, sanctions imposed and lifted, events a
 // sanction blocked, detention.
@@ -59,15 +68,37 @@ func timeline(m *store.Manifest, contrib []string, tr *sim.Trace) []Moment {
 		changes[d][int(ch.Rule)] += int64(ch.Delta)
 	}
 	nm := m.Names
+	// A rule's changes too small to show at the timeline's precision (a
+	// daily rehabilitation of a few hundredths of a point) are gathered
+	// into one moment per run of them, not listed as "+0.0" day by day.
+	small := map[int]*smallSteps{}
+	flush := func(ri int) {
+		if st := small[ri]; st != nil {
+			add(st.first, "score", "%s: %+.1f points in %d small steps (each under 0.05 points), days %d-%d",
+				contrib[ri], float64(st.sum)/daily.ScoreScale, st.n, st.first, st.last)
+			delete(small, ri)
+		}
+	}
 	for k, day := range tr.Days {
 		if k == 0 {
 			continue
 		}
 		prev := tr.Days[k-1]
-		for ri, v := range changes[day.Day] {
+		for _, ri := range slices.Sorted(maps.Keys(changes[day.Day])) {
+			v := changes[day.Day][ri]
 			if v == 0 || ri >= len(contrib) || contrib[ri] == sim.ContribRecovery {
 				continue
 			}
+			if math.Abs(float64(v)) < 0.05*daily.ScoreScale {
+				st := small[ri]
+				if st == nil {
+					st = &smallSteps{first: day.Day}
+					small[ri] = st
+				}
+				st.last, st.sum, st.n = day.Day, st.sum+v, st.n+1
+				continue
+			}
+			flush(ri)
 			add(day.Day, "score", "%s: %+.1f points", contrib[ri], float64(v)/daily.ScoreScale)
 		}
 		blocked := map[string]int{}
@@ -101,6 +132,9 @@ func timeline(m *store.Manifest, contrib []string, tr *sim.Trace) []Moment {
 		if !day.Detained && prev.Detained {
 			add(day.Day, "released", "released from detention")
 		}
+	}
+	for _, ri := range slices.Sorted(maps.Keys(small)) {
+		flush(ri)
 	}
 	// Same-day moments in a fixed order (map iteration is random).
 	slices.SortStableFunc(out, func(a, b Moment) int {
