@@ -54,7 +54,7 @@ see docs/web.md.`,
 	f.StringVar(&o.store, "store", "runs", "run store directory (the same as `nosedive run --out`)")
 	f.StringVar(&o.token, "token", "", "access token; required to bind a non-loopback address (visible in ps: prefer $"+web.TokenEnv+" or --token-file)")
 	f.StringVar(&o.tokenFile, "token-file", "", "read the access token from this file (its first line)")
-	f.IntVar(&o.maxRuns, "max-runs", 1, "runs executing at once (more wait in a queue of 8)")
+	f.IntVar(&o.maxRuns, "max-runs", 1, "runs executing at once (others wait: at most 8, or --max-runs if more, queued and executing)")
 	f.IntVar(&o.workers, "workers", 0, "worker threads per run (default: all cores but one, so pages stay fast)")
 	f.IntVar(&o.maxConns, "max-conns", web.DefaultLimits.MaxConns, "open connections at most, in all")
 	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", web.DefaultLimits.MaxConnsPerClient, "open connections at most from one IP address")
