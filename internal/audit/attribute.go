@@ -468,33 +468,48 @@ func sampledShapley(at *Attribution, rules, metrics []string, perms [][]int, ant
 			}
 		}
 	}
+	setEstimates(at, rules, metrics, units, func(u, i, k int) float64 { return y[u][i*nm+k] }, false,
+		func(_, _ int, mean float64) float64 { return mean })
+}
+
+// setEstimates sets every rule's Shapley value, standard error and 95%
+// t-interval (m-1 degrees of freedom) for each metric from m units'
+// values unit(u, i, k) (rule i, metric k): the units' mean's standard
+// error when they are independent (permutation pairs), the jackknife's
+// when each is the estimate without one unit (KernelSHAP's pairs). The
+// value the interval is centred on is estimate(i, k, mean of the units).
+func setEstimates(at *Attribution, rules, metrics []string, m int, unit func(u, i, k int) float64, jackknife bool, estimate func(i, k int, mean float64) float64) {
 	at.StdErr = map[string]map[string]float64{}
 	at.Interval = map[string]map[string][2]float64{}
 	t := 0.0
-	if units > 1 {
-		t = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(units - 1)}.Quantile(0.975)
+	if m > 1 {
+		t = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(m - 1)}.Quantile(0.975)
 	}
 	for i, r := range rules {
 		at.StdErr[r] = map[string]float64{}
 		at.Interval[r] = map[string][2]float64{}
 		for k, name := range metrics {
 			sum := 0.0
-			for u := range y {
-				sum += y[u][i*nm+k]
+			for u := range m {
+				sum += unit(u, i, k)
 			}
-			mean := sum / float64(units)
+			mean := sum / float64(m)
 			ss := 0.0
-			for u := range y {
-				d := y[u][i*nm+k] - mean
+			for u := range m {
+				d := unit(u, i, k) - mean
 				ss += float64(d * d)
 			}
 			se := 0.0
-			if units > 1 {
-				se = math.Sqrt(ss / float64(units-1) / float64(units))
+			switch {
+			case jackknife:
+				se = math.Sqrt(float64(ss*float64(m-1)) / float64(m))
+			case m > 1:
+				se = math.Sqrt(ss / float64(m-1) / float64(m))
 			}
-			at.Shapley[r][name] = mean
+			est := estimate(i, k, mean)
+			at.Shapley[r][name] = est
 			at.StdErr[r][name] = se
-			at.Interval[r][name] = [2]float64{mean - float64(t*se), mean + float64(t*se)}
+			at.Interval[r][name] = [2]float64{est - float64(t*se), est + float64(t*se)}
 		}
 	}
 }

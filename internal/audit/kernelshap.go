@@ -8,7 +8,6 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/rng"
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Estimator says how sampled Shapley values are estimated.
@@ -374,32 +373,8 @@ func kernelShapley(at *Attribution, rules, metrics []string, d kernelDesign, v f
 			return err
 		}
 	}
-	at.StdErr = map[string]map[string]float64{}
-	at.Interval = map[string]map[string][2]float64{}
-	t := 0.0
-	if m > 1 {
-		t = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(m - 1)}.Quantile(0.975)
-	}
-	for i, r := range rules {
-		at.StdErr[r] = map[string]float64{}
-		at.Interval[r] = map[string][2]float64{}
-		for k, name := range metrics {
-			mean := 0.0
-			for u := range m {
-				mean += loo[u].At(i, k)
-			}
-			mean /= float64(m)
-			ss := 0.0
-			for u := range m {
-				dev := loo[u].At(i, k) - mean
-				ss += float64(dev * dev)
-			}
-			se := math.Sqrt(float64(ss*float64(m-1)) / float64(m))
-			est := phi.At(i, k)
-			at.StdErr[r][name] = se
-			at.Interval[r][name] = [2]float64{est - float64(t*se), est + float64(t*se)}
-		}
-	}
+	setEstimates(at, rules, metrics, m, func(u, i, k int) float64 { return loo[u].At(i, k) }, true,
+		func(i, k int, _ float64) float64 { return phi.At(i, k) })
 	return nil
 }
 
