@@ -128,19 +128,49 @@ func (o *Outcome) Failed() int {
 
 // Check runs sc's claims.
 func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, error) {
+	opt = withDefaults(sc, opt)
+	days, longest := horizons(sc, opt)
+	out, keep, done, err := runsDir(opt)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	o := &Outcome{Scenario: sc.Name, Agents: opt.Agents, Seed: opt.Seed}
+	series := &dailySeries{}
+	if err := o.asGiven(ctx, sc, opt, days, longest, out, keep, series); err != nil {
+		return nil, err
+	}
+	if err := o.whatIfs(ctx, sc, opt, out, keep); err != nil {
+		return nil, err
+	}
+	o.sortResults(sc)
+	o.Steady = series.steadiness(sc)
+	return o, nil
+}
+
+// withDefaults takes the agents and the seed from sc's run section when
+// opt leaves them unset.
+func withDefaults(sc *scenario.Scenario, opt Options) Options {
 	if opt.Agents <= 0 {
 		opt.Agents = sc.Run.Agents
 	}
 	if opt.Seed == 0 {
 		opt.Seed = sc.Run.Seed
 	}
+	return opt
+}
+
+// horizons lists, increasingly, the days the scenario as given runs for:
+// every claim's horizon and the longest (opt.Days, or sc's days when no
+// claim or option gives one), also returned.
+func horizons(sc *scenario.Scenario, opt Options) (days []int, longest int) {
 	horizons := map[int]bool{}
 	for _, c := range sc.Claims {
 		for _, d := range c.At {
 			horizons[d] = true
 		}
 	}
-	longest := opt.Days
+	longest = opt.Days
 	for d := range horizons {
 		longest = max(longest, d)
 	}
@@ -148,26 +178,34 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 		longest = sc.Run.Days
 	}
 	horizons[longest] = true
-	days := make([]int, 0, len(horizons))
+	days = make([]int, 0, len(horizons))
 	for d := range horizons {
 		days = append(days, d)
 	}
 	sort.Ints(days)
+	return days, longest
+}
 
-	out := opt.OutDir
-	keep := out != ""
-	if !keep {
-		tmp, err := os.MkdirTemp("", "nosedive-check-*")
-		if err != nil {
-			return nil, fmt.Errorf("check: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		out = tmp
+// runsDir is where the runs go: opt.OutDir, kept, or else a temporary
+// directory that done removes.
+func runsDir(opt Options) (out string, keep bool, done func(), err error) {
+	out = opt.OutDir
+	keep = out != ""
+	if keep {
+		return out, keep, func() {}, nil
 	}
-	o := &Outcome{Scenario: sc.Name, Agents: opt.Agents, Seed: opt.Seed}
-	series := &dailySeries{}
-	// The scenario as given: every horizon, the longest with the daily
-	// series for the steadiness check.
+	tmp, err := os.MkdirTemp("", "nosedive-check-*")
+	if err != nil {
+		return "", false, nil, fmt.Errorf("check: %w", err)
+	}
+	return tmp, false, func() { os.RemoveAll(tmp) }, nil
+}
+
+// asGiven runs the scenario as given at every horizon, the longest with
+// the daily series for the steadiness check, and evaluates the claims
+// without a set.
+func (o *Outcome) asGiven(ctx context.Context, sc *scenario.Scenario, opt Options, days []int, longest int,
+	out string, keep bool, series *dailySeries) error {
 	base := func(c scenario.Claim) bool { return len(c.Set) == 0 }
 	for _, d := range days {
 		var onDay func(*daily.Day)
@@ -175,11 +213,16 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 			onDay = series.add
 		}
 		if err := o.horizon(ctx, sc, opt, opt.Sets, d, out, keep, onDay, base); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// Claims about a what-if: the scenario loaded again with their set,
-	// at their horizons.
+	return nil
+}
+
+// whatIfs evaluates the claims about a what-if: for each distinct set, in
+// the order first given, the scenario loaded again with it and run at the
+// horizons of its claims.
+func (o *Outcome) whatIfs(ctx context.Context, sc *scenario.Scenario, opt Options, out string, keep bool) error {
 	var sets []string
 	for _, c := range sc.Claims {
 		if k := strings.Join(c.Set, "\n"); k != "" && !slices.Contains(sets, k) {
@@ -191,7 +234,7 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 		all := append(slices.Clone(opt.Sets), extra...)
 		wsc, err := scenario.LoadContext(ctx, sc.File, sc.Source, all)
 		if err != nil {
-			return nil, fmt.Errorf("check: %s with %s: %w", sc.Name, strings.Join(extra, " "), err)
+			return fmt.Errorf("check: %s with %s: %w", sc.Name, strings.Join(extra, " "), err)
 		}
 		mine := func(c scenario.Claim) bool { return strings.Join(c.Set, "\n") == k }
 		hs := map[int]bool{}
@@ -204,11 +247,16 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 		}
 		for _, d := range slices.Sorted(maps.Keys(hs)) {
 			if err := o.horizon(ctx, wsc, opt, all, d, out, keep, nil, mine); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	// Claims in the order the scenario gives them, each by horizon.
+	return nil
+}
+
+// sortResults puts the results in the order sc gives its claims, each
+// claim's by horizon.
+func (o *Outcome) sortResults(sc *scenario.Scenario) {
 	order := map[string]int{}
 	for i, c := range sc.Claims {
 		order[c.Says+"\x00"+c.Figure+"\x00"+scenario.Subject(c.Group, c.Region)+"\x00"+strings.Join(c.Set, " ")] = i
@@ -221,8 +269,6 @@ func Check(ctx context.Context, sc *scenario.Scenario, opt Options) (*Outcome, e
 		}
 		return a.At < b.At
 	})
-	o.Steady = series.steadiness(sc)
-	return o, nil
 }
 
 // horizon runs sc (with the overrides sets, for the manifest) for d days,

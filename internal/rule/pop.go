@@ -54,27 +54,59 @@ type Aggregates struct {
 
 var popFuncs = []string{"share", "mean", "quantile"}
 
+// pop compiles a call of pop.share, pop.mean or pop.quantile: the call's
+// checks, its measured argument, its category, the aggregate's
+// registration, then the read of its slot.
 func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, error) {
+	base, err := c.popCheckCall(fn, args, loc)
+	if err != nil {
+		return val{}, err
+	}
+	a, err := c.popMeasure(fn, args)
+	if err != nil {
+		return val{}, err
+	}
+	cat, err := c.popCategory(fn, args, base, a)
+	if err != nil {
+		return val{}, err
+	}
+	a, idx, err := c.popRegister(fn, args[0], a, loc)
+	if err != nil {
+		return val{}, err
+	}
+	c.refs.Pop |= 1 << uint(idx)
+	return popRead(a, cat, loc), nil
+}
+
+// popCheckCall checks where pop.fn is called, its name and its number of
+// arguments, and returns the number before the optional category.
+func (c *compiler) popCheckCall(fn string, args []ast.Node, loc file.Location) (int, error) {
 	if c.s.Pop == nil {
-		return val{}, c.errAt(loc, "pop.%s is not available here (the population has no state before day 0)", fn)
+		return 0, c.errAt(loc, "pop.%s is not available here (the population has no state before day 0)", fn)
 	}
 	if c.inAcq || c.inPartner || c.inPop {
-		return val{}, c.errAt(loc, "pop.* cannot be nested in acq.*, partner.* or pop.*")
+		return 0, c.errAt(loc, "pop.* cannot be nested in acq.*, partner.* or pop.*")
 	}
 	if !slices.Contains(popFuncs, fn) {
-		return val{}, c.errAt(loc, "unknown function pop.%s%s; use pop.share(cond), pop.mean(x) or pop.quantile(x, q), each with an optional category last", fn, Suggest(fn, popFuncs))
+		return 0, c.errAt(loc, "unknown function pop.%s%s; use pop.share(cond), pop.mean(x) or pop.quantile(x, q), each with an optional category last", fn, Suggest(fn, popFuncs))
 	}
 	base := 1
 	if fn == "quantile" {
 		base = 2
 	}
 	if len(args) != base && len(args) != base+1 {
-		return val{}, c.errAt(loc, "pop.%s takes %s", fn, map[string]string{
+		return 0, c.errAt(loc, "pop.%s takes %s", fn, map[string]string{
 			"share": "a condition and optionally a category: pop.share(score < 600) or pop.share(score < 600, region)",
 			"mean":  "a number and optionally a category: pop.mean(score) or pop.mean(score, group)",
 			"quantile": "a number, a level in [0, 1] and optionally a category: pop.quantile(score, 0.8) or " +
 				"pop.quantile(score, 0.8, group)"}[fn])
 	}
+	return base, nil
+}
+
+// popMeasure compiles what pop.fn measures (the condition or the number,
+// with its own refs, and the quantile's level) into a new Aggregate.
+func (c *compiler) popMeasure(fn string, args []ast.Node) (*Aggregate, error) {
 	a := &Aggregate{Len: 1}
 	outer := c.refs
 	c.refs = Refs{}
@@ -84,39 +116,54 @@ func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, erro
 	inner := c.refs
 	c.refs = outer
 	if err != nil {
-		return val{}, err
+		return nil, err
 	}
 	switch fn {
 	case "share":
 		if arg.t != tBool {
-			return val{}, c.errAt(arg.loc, "pop.share needs a condition about an agent, e.g. score < 600, got %s", arg.t.describe(c.s))
+			return nil, c.errAt(arg.loc, "pop.share needs a condition about an agent, e.g. score < 600, got %s", arg.t.describe(c.s))
 		}
 		a.Kind = AggShare
 		a.Cond = Bool{Fn: arg.bool, Batch: arg.boolBatch(), Refs: inner}
 	default:
 		if arg.t != tNum {
-			return val{}, c.errAt(arg.loc, "pop.%s needs a number about an agent, e.g. score, got %s", fn, arg.t.describe(c.s))
+			return nil, c.errAt(arg.loc, "pop.%s needs a number about an agent, e.g. score, got %s", fn, arg.t.describe(c.s))
 		}
 		a.Kind = AggMean
 		a.Num = Num{Fn: arg.num, Batch: arg.numBatch(), Refs: inner}
 	}
 	if fn == "quantile" {
 		a.Kind = AggQuantile
-		q, err := c.node(args[1])
-		if err != nil {
-			return val{}, err
-		}
-		if q.t != tNum || !q.isConst {
-			return val{}, c.errAt(q.loc, "pop.quantile's level must be a constant number in [0, 1]")
-		}
-		a.Q = q.num(nil, 0)
-		if !(a.Q >= 0 && a.Q <= 1) {
-			return val{}, c.errAt(q.loc, "pop.quantile's level must be in [0, 1], got %g", a.Q)
+		if a.Q, err = c.popLevel(args[1]); err != nil {
+			return nil, err
 		}
 	}
 	c.refs.merge(inner)
+	return a, nil
+}
+
+// popLevel compiles pop.quantile's level: a constant number in [0, 1].
+func (c *compiler) popLevel(arg ast.Node) (float64, error) {
+	q, err := c.node(arg)
+	if err != nil {
+		return 0, err
+	}
+	if q.t != tNum || !q.isConst {
+		return 0, c.errAt(q.loc, "pop.quantile's level must be a constant number in [0, 1]")
+	}
+	level := q.num(nil, 0)
+	if !(level >= 0 && level <= 1) {
+		return 0, c.errAt(q.loc, "pop.quantile's level must be in [0, 1], got %g", level)
+	}
+	return level, nil
+}
+
+// popCategory compiles pop.fn's optional last argument, the category to
+// compute it per, and sets a's By and Len (the zero val when there is none).
+func (c *compiler) popCategory(fn string, args []ast.Node, base int, a *Aggregate) (val, error) {
 	var cat val
 	if len(args) == base+1 {
+		var err error
 		cat, err = c.node(args[base])
 		if err != nil {
 			return val{}, err
@@ -130,7 +177,13 @@ func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, erro
 			c.reads(FieldTier)
 		}
 	}
-	key := fn + "(" + args[0].String()
+	return cat, nil
+}
+
+// popKey is the aggregate's identity in the registry, e.g.
+// quantile(score, 0.8, group): its function, source, level and category.
+func popKey(fn string, measured ast.Node, a *Aggregate) string {
+	key := fn + "(" + measured.String()
 	if fn == "quantile" {
 		key += ", " + formatQ(a.Q)
 	}
@@ -138,12 +191,19 @@ func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, erro
 		key += ", " + a.By
 	}
 	key += ")"
+	return key
+}
+
+// popRegister returns the registered aggregate equal to a and its index,
+// registering a (and its slots in View.Pop) when it is new.
+func (c *compiler) popRegister(fn string, measured ast.Node, a *Aggregate, loc file.Location) (*Aggregate, int, error) {
+	key := popKey(fn, measured, a)
 	a.Src = "pop." + key
 	reg := c.s.Pop
 	idx, ok := reg.keys[key]
 	if !ok {
 		if len(reg.List) == MaxAggregates {
-			return val{}, c.errAt(loc, "at most %d distinct pop.* aggregates in a scenario", MaxAggregates)
+			return nil, 0, c.errAt(loc, "at most %d distinct pop.* aggregates in a scenario", MaxAggregates)
 		}
 		if reg.keys == nil {
 			reg.keys = map[string]int{}
@@ -154,8 +214,12 @@ func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, erro
 		reg.keys[key] = idx
 		reg.List = append(reg.List, a)
 	}
-	a = reg.List[idx]
-	c.refs.Pop |= 1 << uint(idx)
+	return reg.List[idx], idx, nil
+}
+
+// popRead is the compiled read of a's value in View.Pop: its one slot, or
+// the slot of the agent's category cat.
+func popRead(a *Aggregate, cat val, loc file.Location) val {
 	slot := a.Slot
 	if a.By == "" {
 		return val{t: tNum, loc: loc, num: func(v *View, _ int32) float64 { return v.Pop[slot] },
@@ -164,7 +228,7 @@ func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, erro
 				for k := range idx {
 					out[k] = x
 				}
-			}}, nil
+			}}
 	}
 	ef, eb := cat.enum, cat.enumBatch()
 	return val{t: tNum, loc: loc, num: func(v *View, i int32) float64 { return v.Pop[slot+int(ef(v, i))] },
@@ -176,7 +240,7 @@ func (c *compiler) pop(fn string, args []ast.Node, loc file.Location) (val, erro
 				out[k] = v.Pop[slot+int(x)]
 			}
 			a.release(m)
-		}}, nil
+		}}
 }
 
 func formatQ(q float64) string { return strconv.FormatFloat(q, 'g', -1, 64) }

@@ -342,6 +342,33 @@ func (v *validator) inlineTable(t Table, field string, rt *rule.Table) bool {
 // file, its line and the column of the first problem.
 func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBudget) (lines []int, msg string) {
 	name := t.File
+	f, msg := openCSV(fsys, name, budget)
+	if msg != "" {
+		return nil, msg
+	}
+	defer f.Close()
+	r := csv.NewReader(io.LimitReader(f, MaxTableBytes+1))
+	r.ReuseRecord = true
+	header, msg := readHeader(r, name)
+	if msg != "" {
+		return nil, msg
+	}
+	cols, msg := mapColumns(name, header, t, rt, cats)
+	if msg != "" {
+		return nil, msg
+	}
+	if lines, msg = cols.readRows(r, rt, cats, budget); msg != "" {
+		return nil, msg
+	}
+	if len(rt.X) < 2 {
+		return nil, fmt.Sprintf("%s: needs at least two rows of points", name)
+	}
+	return lines, ""
+}
+
+// openCSV opens a table's file and charges its size to the tables' byte
+// budget; the caller closes it.
+func openCSV(fsys fs.FS, name string, budget *tableBudget) (fs.File, string) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		var pe *fs.PathError
@@ -350,18 +377,25 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBu
 		}
 		return nil, fmt.Sprintf("%s: cannot read: %v", name, err)
 	}
-	defer f.Close()
+	fail := func(msg string) (fs.File, string) {
+		f.Close()
+		return nil, msg
+	}
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, name + ": is a folder, not a CSV file"
+		return fail(name + ": is a folder, not a CSV file")
 	} else if err == nil && st.Size() > MaxTableBytes {
-		return nil, fmt.Sprintf("%s: file is %d bytes; table files are limited to %d", name, st.Size(), MaxTableBytes)
+		return fail(fmt.Sprintf("%s: file is %d bytes; table files are limited to %d", name, st.Size(), MaxTableBytes))
 	} else if err == nil {
 		if budget.bytes += st.Size(); budget.bytes > MaxTableBytesTotal {
-			return nil, fmt.Sprintf("%s: the scenario's table files are more than %d bytes together (the tables' byte budget)", name, MaxTableBytesTotal)
+			return fail(fmt.Sprintf("%s: the scenario's table files are more than %d bytes together (the tables' byte budget)", name, MaxTableBytesTotal))
 		}
 	}
-	r := csv.NewReader(io.LimitReader(f, MaxTableBytes+1))
-	r.ReuseRecord = true
+	return f, ""
+}
+
+// readHeader reads a table file's header row (a copy: r reuses records)
+// and checks its number of columns.
+func readHeader(r *csv.Reader, name string) ([]string, string) {
 	header, err := r.Read()
 	if err != nil {
 		return nil, csvErr(name, err)
@@ -369,7 +403,21 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBu
 	if len(header) > MaxTableColumns {
 		return nil, fmt.Sprintf("%s:1: %d columns; table files are limited to %d", name, len(header), MaxTableColumns)
 	}
-	header = append([]string(nil), header...)
+	return append([]string(nil), header...), ""
+}
+
+// csvColumns are the columns of a table file that a table reads.
+type csvColumns struct {
+	name   string   // the file
+	header []string // its header row
+	xc     int      // the column of x
+	ycs    []int    // the column of each y
+	cat    []int    // each y's category, when the table is by category
+}
+
+// mapColumns finds the columns of the table's x and ys in header, and the
+// category each y maps.
+func mapColumns(name string, header []string, t Table, rt *rule.Table, cats []string) (csvColumns, string) {
 	col := func(c string) int {
 		for k, h := range header {
 			if strings.TrimSpace(h) == c {
@@ -384,13 +432,13 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBu
 	}
 	xc := col(t.X)
 	if xc < 0 {
-		return nil, fmt.Sprintf("%s:1: no column %q for x (columns: %s)", name, t.X, strings.Join(quoted, ", "))
+		return csvColumns{}, fmt.Sprintf("%s:1: no column %q for x (columns: %s)", name, t.X, strings.Join(quoted, ", "))
 	}
 	ycs := make([]int, len(t.Y))
 	cat := make([]int, len(t.Y))
 	for k, y := range t.Y {
 		if ycs[k] = col(y.Column); ycs[k] < 0 {
-			return nil, fmt.Sprintf("%s:1: no column %q for y (columns: %s)", name, y.Column, strings.Join(quoted, ", "))
+			return csvColumns{}, fmt.Sprintf("%s:1: no column %q for y (columns: %s)", name, y.Column, strings.Join(quoted, ", "))
 		}
 		if y.Category != "" {
 			cat[k] = -1
@@ -400,10 +448,18 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBu
 				}
 			}
 			if cat[k] < 0 {
-				return nil, fmt.Sprintf("y maps %s %q, which the scenario does not have (known: %s)", rt.By, y.Category, strings.Join(cats, ", "))
+				return csvColumns{}, fmt.Sprintf("y maps %s %q, which the scenario does not have (known: %s)", rt.By, y.Category, strings.Join(cats, ", "))
 			}
 		}
 	}
+	return csvColumns{name: name, header: header, xc: xc, ycs: ycs, cat: cat}, ""
+}
+
+// readRows reads the points, row by row, into rt's X and Y (one curve, or
+// one per category of cats), charging them to the tables' point budget,
+// and returns each point's line.
+func (cols csvColumns) readRows(r *csv.Reader, rt *rule.Table, cats []string, budget *tableBudget) (lines []int, msg string) {
+	name, header, xc, ycs, cat := cols.name, cols.header, cols.xc, cols.ycs, cols.cat
 	nCurves := 1
 	if rt.By != "" {
 		nCurves = len(cats)
@@ -452,9 +508,6 @@ func loadCSV(fsys fs.FS, t Table, rt *rule.Table, cats []string, budget *tableBu
 			}
 			rt.Y[c] = append(rt.Y[c], y)
 		}
-	}
-	if len(rt.X) < 2 {
-		return nil, fmt.Sprintf("%s: needs at least two rows of points", name)
 	}
 	return lines, ""
 }

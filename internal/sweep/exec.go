@@ -178,9 +178,29 @@ type Failure struct {
 // When ctx is cancelled, runs in flight are abandoned (leaving nothing
 // half written) and ctx's error is returned; --resume continues.
 func Execute(ctx context.Context, s *Sweep, opt Options) (*Outcome, error) {
-	now := time.Now
-	if opt.Now != nil {
-		now = opt.Now
+	opt = withDefaults(opt)
+	now := opt.Now
+	if err := prepare(s, opt, now); err != nil {
+		return nil, err
+	}
+	todo, out := pending(s, opt)
+	// Leftovers of this shard's unfinished runs (a kill -9) go first.
+	for _, r := range todo {
+		cleanRun(opt.Dir, r.ID)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	t := &tally{opt: opt, out: out, total: len(todo), start: now(), cancel: cancel}
+	runPool(ctx, s, opt, todo, func(r Run, err error) { t.finish(ctx, r, err) })
+	out.Elapsed = now().Sub(t.start)
+	return conclude(ctx, opt, todo, out, t.firstErr)
+}
+
+// withDefaults fills opt's unset fields: the clock, and at least one
+// shard, job and worker.
+func withDefaults(opt Options) Options {
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
 	if opt.Shards < 1 {
 		opt.Shards = 1
@@ -191,9 +211,12 @@ func Execute(ctx context.Context, s *Sweep, opt Options) (*Outcome, error) {
 	if opt.Workers < 1 {
 		opt.Workers = 1
 	}
-	if err := prepare(s, opt, now); err != nil {
-		return nil, err
-	}
+	return opt
+}
+
+// pending lists this shard's runs not yet complete, in order, and starts
+// the Outcome with the complete ones counted as skipped.
+func pending(s *Sweep, opt Options) ([]Run, *Outcome) {
 	var todo []Run
 	out := &Outcome{}
 	for k := opt.Shard; k < s.Runs(); k += opt.Shards {
@@ -205,42 +228,57 @@ func Execute(ctx context.Context, s *Sweep, opt Options) (*Outcome, error) {
 		todo = append(todo, r)
 	}
 	out.Runs = len(todo) + out.Skipped
-	// Leftovers of this shard's unfinished runs (a kill -9) go first.
-	for _, r := range todo {
-		cleanRun(opt.Dir, r.ID)
+	return todo, out
+}
+
+// tally is Execute's bookkeeping of finished runs: the counts, the
+// failures recorded, the progress reported and the first error of its own.
+type tally struct {
+	mu       sync.Mutex
+	opt      Options
+	out      *Outcome
+	total    int // the runs to do
+	start    time.Time
+	cancel   context.CancelFunc
+	firstErr error // writing failures.jsonl failed; the sweep stops
+}
+
+// finish counts run r, which ended with err, records it in
+// failures.jsonl if it failed and reports progress; a run interrupted by
+// ctx's cancellation is not counted.
+func (t *tally) finish(ctx context.Context, r Run, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out, now := t.out, t.opt.Now
+	if err != nil && ctx.Err() != nil {
+		return // interrupted, not failed
 	}
-	start := now()
+	if err != nil {
+		out.Failed++
+		if ferr := appendFailure(t.opt.Dir, r, err, now()); ferr != nil && t.firstErr == nil {
+			t.firstErr = ferr
+			t.cancel()
+		}
+	} else {
+		out.Done++
+	}
+	if t.opt.Progress != nil {
+		finished := out.Done + out.Failed
+		el := now().Sub(t.start)
+		eta := time.Duration(float64(el) / float64(finished) * float64(t.total-finished))
+		t.opt.Progress(Progress{Total: t.total, Done: out.Done, Failed: out.Failed, Skipped: out.Skipped,
+			Elapsed: el, ETA: eta, Last: r, Err: err})
+	}
+}
+
+// runPool runs todo on opt.Jobs workers, handing each run's result to
+// finish, until all have run or ctx is cancelled; it returns when the
+// workers have stopped.
+func runPool(ctx context.Context, s *Sweep, opt Options, todo []Run, finish func(Run, error)) {
 	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan Run)
+		wg   sync.WaitGroup
+		next = make(chan Run)
 	)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	finish := func(r Run, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil && ctx.Err() != nil {
-			return // interrupted, not failed
-		}
-		if err != nil {
-			out.Failed++
-			if ferr := appendFailure(opt.Dir, r, err, now()); ferr != nil && firstErr == nil {
-				firstErr = ferr
-				cancel()
-			}
-		} else {
-			out.Done++
-		}
-		if opt.Progress != nil {
-			finished := out.Done + out.Failed
-			el := now().Sub(start)
-			eta := time.Duration(float64(el) / float64(finished) * float64(len(todo)-finished))
-			opt.Progress(Progress{Total: len(todo), Done: out.Done, Failed: out.Failed, Skipped: out.Skipped,
-				Elapsed: el, ETA: eta, Last: r, Err: err})
-		}
-	}
 	for range min(opt.Jobs, max(len(todo), 1)) {
 		wg.Add(1)
 		go func() {
@@ -260,7 +298,12 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	out.Elapsed = now().Sub(start)
+}
+
+// conclude ends Execute after the pool: with the bookkeeping's error, or
+// on interruption by removing the unfinished runs' leftovers, else by
+// refreshing the sweep's status.
+func conclude(ctx context.Context, opt Options, todo []Run, out *Outcome, firstErr error) (*Outcome, error) {
 	if firstErr != nil {
 		return out, firstErr
 	}
@@ -274,7 +317,7 @@ feed:
 		return out, err
 	}
 	os.Remove(filepath.Join(opt.Dir, stagingDir)) // only when empty: other shards may be using it
-	if _, err := RefreshStatus(opt.Dir, now()); err != nil {
+	if _, err := RefreshStatus(opt.Dir, opt.Now()); err != nil {
 		return out, err
 	}
 	return out, nil
