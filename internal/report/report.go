@@ -219,9 +219,9 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"isnan": func(x audit.Num) bool { return math.IsNaN(float64(x)) },
+	"isnan":   func(x audit.Num) bool { return math.IsNaN(float64(x)) },
 	"nonzero": func(at *audit.Attribution, metric string) bool { return at.Moves(metric) },
-	"mul100": func(x float64) float64 { return 100 * x },
+	"mul100":  func(x float64) float64 { return 100 * x },
 	// points is a difference of two shares in percentage points.
 	"points": func(x audit.Num) string {
 		if math.IsNaN(float64(x)) {
