@@ -19,7 +19,7 @@ import (
 	"github.com/nosedive-lab/nosedive/internal/runner"
 	"github.com/nosedive-lab/nosedive/internal/scenario"
 	"github.com/nosedive-lab/nosedive/internal/store"
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/nosedive-lab/nosedive/internal/tdist"
 )
 
 // Evaluator returns the figures of a twin run in which the named rules are
@@ -483,7 +483,7 @@ func setEstimates(at *Attribution, rules, metrics []string, m int, unit func(u, 
 	at.Interval = map[string]map[string][2]float64{}
 	t := 0.0
 	if m > 1 {
-		t = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(m - 1)}.Quantile(0.975)
+		t = tdist.Quantile975(m - 1)
 	}
 	for i, r := range rules {
 		at.StdErr[r] = map[string]float64{}

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/nosedive-lab/nosedive/internal/store"
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/nosedive-lab/nosedive/internal/tdist"
 )
 
 // Stat is a mean over replicates with its 95% confidence interval
@@ -57,13 +57,9 @@ func MeanCI(xs []float64) Stat {
 }
 
 // TQuantile975 is the 0.975 quantile of Student's t with df degrees of
-// freedom (gonum's distuv.StudentsT), NaN below one degree of freedom.
-func TQuantile975(df int) float64 {
-	if df < 1 {
-		return math.NaN()
-	}
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
-}
+// freedom, NaN below one degree of freedom: tdist's, the same float64 on
+// every machine.
+func TQuantile975(df int) float64 { return tdist.Quantile975(df) }
 
 // Results are a sweep's audit table read back: per run, its metrics.
 type Results struct {
