@@ -12,30 +12,14 @@ import (
 
 	"github.com/nosedive-lab/nosedive/internal/audit"
 	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // buildWithTwin runs a scenario and its no-regime twin and builds the
 // report's page (every chart, the chilling one included).
 func buildWithTwin(t *testing.T, name string) *Page {
 	t.Helper()
-	sc, err := scenario.Resolve(name, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 3000, Days: 60, Seed: 5, Ledger: "none", OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := audit.Load(res.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := audit.Compute(run, audit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := runner.Twin(context.Background(), res.Dir, runner.NoRegime, 0)
+	run, rep, runDir := auditedRun(t, name, 3000, 60, 5)
+	dir, err := runner.Twin(context.Background(), runDir, runner.NoRegime, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,38 +10,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/nosedive-lab/nosedive/internal/audit"
-	"github.com/nosedive-lab/nosedive/internal/runner"
-	"github.com/nosedive-lab/nosedive/internal/scenario"
 )
 
 // Write names each file as it writes it, and without a browser for the
 // PDF it writes nothing at all.
 func TestWrite(t *testing.T) {
-	sc, err := scenario.Resolve("benchmark", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runner.Execute(context.Background(), runner.Spec{Scenario: sc, Agents: 300, Days: 5, Seed: 1, Ledger: "none", OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := audit.Load(res.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := audit.Compute(run, audit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, rep, _ := auditedRun(t, "benchmark", 300, 5, 1)
 	in := Input{Run: run, Audit: rep, Version: "test"}
 	dir := t.TempDir()
 	html, png := filepath.Join(dir, "r.html"), filepath.Join(dir, "charts")
 
 	t.Setenv("PATH", t.TempDir()) // no browser on it
 	var out bytes.Buffer
-	err = Write(context.Background(), &out, in, Files{HTML: html, PDF: PDFBeside, PNG: png})
+	err := Write(context.Background(), &out, in, Files{HTML: html, PDF: PDFBeside, PNG: png})
 	if !errors.As(err, new(NoBrowserError)) {
 		t.Fatalf("--pdf without a browser: %v, want NoBrowserError", err)
 	}
