@@ -469,7 +469,7 @@ func sampledShapley(at *Attribution, rules, metrics []string, perms [][]int, ant
 		}
 	}
 	setEstimates(at, rules, metrics, units, func(u, i, k int) float64 { return y[u][i*nm+k] }, false,
-		func(_, _ int, mean float64) float64 { return mean })
+		func(_, _ int, mean float64) float64 { return mean }, nil)
 }
 
 // setEstimates sets every rule's Shapley value, standard error and 95%
@@ -478,7 +478,9 @@ func sampledShapley(at *Attribution, rules, metrics []string, perms [][]int, ant
 // error when they are independent (permutation pairs), the jackknife's
 // when each is the estimate without one unit (KernelSHAP's pairs). The
 // value the interval is centred on is estimate(i, k, mean of the units).
-func setEstimates(at *Attribution, rules, metrics []string, m int, unit func(u, i, k int) float64, jackknife bool, estimate func(i, k int, mean float64) float64) {
+// A value or standard error within tol[k] of 0 (the estimator's rounding,
+// when it has some; nil for none) is 0.
+func setEstimates(at *Attribution, rules, metrics []string, m int, unit func(u, i, k int) float64, jackknife bool, estimate func(i, k int, mean float64) float64, tol []float64) {
 	at.StdErr = map[string]map[string]float64{}
 	at.Interval = map[string]map[string][2]float64{}
 	t := 0.0
@@ -507,6 +509,14 @@ func setEstimates(at *Attribution, rules, metrics []string, m int, unit func(u, 
 				se = math.Sqrt(ss / float64(m-1) / float64(m))
 			}
 			est := estimate(i, k, mean)
+			if tol != nil {
+				if math.Abs(est) <= tol[k] {
+					est = 0
+				}
+				if se <= tol[k] {
+					se = 0
+				}
+			}
 			at.Shapley[r][name] = est
 			at.StdErr[r][name] = se
 			at.Interval[r][name] = [2]float64{est - float64(t*se), est + float64(t*se)}

@@ -301,9 +301,17 @@ func kernelShapley(at *Attribution, rules, metrics []string, d kernelDesign, v f
 	for k, name := range metrics {
 		total[k] = full[name] - none[name]
 	}
+	// scale[k] is the largest |v(S) − v(∅)| the fit sees for metric k.
+	scale := make([]float64, nm)
+	for k := range nm {
+		scale[k] = math.Abs(total[k])
+	}
 	// add adds weight·z zᵀ to a and weight·z (v(mask) − v(∅)) to b.
 	add := func(a *mat.SymDense, b *mat.Dense, mask uint64, weight float64) {
 		vm := v(mask)
+		for k, name := range metrics {
+			scale[k] = max(scale[k], math.Abs(vm[name]-none[name]))
+		}
 		for i := range n {
 			if mask&(1<<uint(i)) == 0 {
 				continue
@@ -353,9 +361,20 @@ func kernelShapley(at *Attribution, rules, metrics []string, d kernelDesign, v f
 	if err != nil {
 		return err
 	}
+	// The least-squares solve leaves rounding of the order of 1e-16 of the
+	// values it fits: a rule with no effect would show 1e-18 where it has
+	// 0, and an interval a hair wide where every pair agreed.
+	tol := make([]float64, nm)
+	for k := range tol {
+		tol[k] = 1e-12 * scale[k]
+	}
 	for i, r := range rules {
 		for k, name := range metrics {
-			at.Shapley[r][name] = phi.At(i, k)
+			x := phi.At(i, k)
+			if math.Abs(x) <= tol[k] {
+				x = 0
+			}
+			at.Shapley[r][name] = x
 		}
 	}
 	if m == 0 {
@@ -374,7 +393,7 @@ func kernelShapley(at *Attribution, rules, metrics []string, d kernelDesign, v f
 		}
 	}
 	setEstimates(at, rules, metrics, m, func(u, i, k int) float64 { return loo[u].At(i, k) }, true,
-		func(i, k int, _ float64) float64 { return phi.At(i, k) })
+		func(i, k int, _ float64) float64 { return phi.At(i, k) }, tol)
 	return nil
 }
 

@@ -482,3 +482,38 @@ func TestZeroWidthNote(t *testing.T) {
 		t.Errorf("exact values listed as zero-width: %v", got)
 	}
 }
+
+// A rule with no effect gets a Shapley value of exactly 0 from KernelSHAP,
+// not the fit's rounding (1e-18 on a share), and when every sampled pair
+// agrees on a rule its interval has no width, so the note says so.
+func TestKernelRoundingIsZero(t *testing.T) {
+	const n = 10
+	// Only rule 3 matters, by 0.0025 (a share of 1 in 400).
+	rules := names(n)
+	eval := game(rules, func(on []bool) float64 {
+		if on[3] {
+			return 0.0025
+		}
+		return 0
+	})
+	at, err := Attribute(context.Background(), rules, eval, AttributeOptions{
+		Metrics: []string{"m"}, Method: Sampled, Estimator: Kernel, Twins: 60, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rules {
+		want := 0.0
+		if i == 3 {
+			want = 0.0025
+		}
+		if got := at.Shapley[r]["m"]; math.Abs(got-want) > 1e-15 || (want == 0 && got != 0) {
+			t.Errorf("%s: %v, want %v", r, got, want)
+		}
+		if want == 0 && at.Interval[r]["m"] != [2]float64{} {
+			t.Errorf("%s: interval %v for a rule with no effect", r, at.Interval[r]["m"])
+		}
+	}
+	if z := at.ZeroWidth("m"); len(z) != n {
+		t.Errorf("zero-width intervals %v, want every rule (every pair agrees on an additive game)", z)
+	}
+}
